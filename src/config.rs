@@ -1,0 +1,234 @@
+//! Typed configuration, read from the Worker's vars and secrets once per request.
+
+use crate::crypto::pepper::{PepperRing, PepperRingError};
+
+/// Marks every development default for a secret; the production environment refuses them.
+pub const INSECURE_DEV_MARKER: &str = "INSECURE-DEV";
+
+/// The deployment environment (`ENVIRONMENT` var).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// `wrangler dev` on a laptop or in tests.
+    Development,
+    /// A per-pull-request preview deploy.
+    Preview,
+    /// The real thing: development defaults are refused.
+    Production,
+}
+
+/// Everything the worker reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which deployment this is.
+    pub environment: Environment,
+    /// WorkOS client id (`client_…`).
+    pub workos_client_id: String,
+    /// WorkOS API base URL without a trailing slash.
+    pub workos_api_base: String,
+    /// Accepted `iss` values.
+    pub workos_issuers: Vec<String>,
+    /// Required `aud` value, when set.
+    pub workos_audience: Option<String>,
+    /// WorkOS API key; when set, emails come from the WorkOS user API.
+    pub workos_api_key: Option<String>,
+    /// Browser origins allowed by CORS.
+    pub allowed_origins: Vec<String>,
+    /// Peppers for API key HMACs, the first one current.
+    pub peppers: PepperRing,
+    /// Clock leeway for `exp`/`nbf`/`iat`, seconds.
+    pub jwt_leeway_seconds: i64,
+    /// How long a fetched JWKS is trusted, seconds.
+    pub jwks_cache_ttl_seconds: i64,
+    /// Minimum time between JWKS refetches caused by an unknown `kid`, seconds.
+    pub jwks_refetch_cooldown_seconds: i64,
+    /// Timeout of calls to WorkOS, milliseconds.
+    pub workos_timeout_ms: u64,
+}
+
+/// Why the configuration cannot be used; surfaced as a 500 with the variable's name, and logged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// The offending variable.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "configuration {}: {}", self.variable, self.problem)
+    }
+}
+
+fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { variable, problem: problem.into() }
+}
+
+impl Config {
+    /// Reads the configuration through `lookup` (a var or secret by name; blank counts as unset).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let environment = match get("ENVIRONMENT").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("preview") => Environment::Preview,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(problem(
+                    "ENVIRONMENT",
+                    format!("{other:?} is not development, preview or production"),
+                ))
+            }
+        };
+        let workos_client_id =
+            get("WORKOS_CLIENT_ID").ok_or_else(|| problem("WORKOS_CLIENT_ID", "is required"))?;
+        let workos_api_base = get("WORKOS_API_BASE")
+            .unwrap_or_else(|| "https://api.workos.com".to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        if !(workos_api_base.starts_with("https://") || is_loopback_http(&workos_api_base)) {
+            return Err(problem(
+                "WORKOS_API_BASE",
+                "must be an https:// URL (http:// only for 127.0.0.1 or localhost)",
+            ));
+        }
+        if environment == Environment::Production && !workos_api_base.starts_with("https://") {
+            return Err(problem("WORKOS_API_BASE", "production requires https://"));
+        }
+        let workos_issuers = match get("WORKOS_ISSUERS") {
+            Some(list) => split_list(&list),
+            None => vec![
+                workos_api_base.clone(),
+                format!("{workos_api_base}/user_management/{workos_client_id}"),
+            ],
+        };
+        if workos_issuers.is_empty() {
+            return Err(problem("WORKOS_ISSUERS", "lists no issuer"));
+        }
+
+        let peppers_text = get("API_KEY_PEPPER").ok_or_else(|| problem("API_KEY_PEPPER", "is required"))?;
+        let peppers = PepperRing::parse(&peppers_text).map_err(|error| match error {
+            PepperRingError::Malformed(why) => problem("API_KEY_PEPPER", why),
+        })?;
+        let workos_api_key = get("WORKOS_API_KEY");
+        if environment == Environment::Production {
+            if peppers_text.contains(INSECURE_DEV_MARKER) {
+                return Err(problem("API_KEY_PEPPER", "the development default is refused in production; set a secret"));
+            }
+            if workos_api_key.as_deref().is_some_and(|k| k.contains(INSECURE_DEV_MARKER) || k.starts_with("sk_test_local")) {
+                return Err(problem("WORKOS_API_KEY", "the development default is refused in production"));
+            }
+        }
+
+        Ok(Self {
+            environment,
+            workos_client_id,
+            workos_api_base,
+            workos_issuers,
+            workos_audience: get("WORKOS_AUDIENCE"),
+            workos_api_key,
+            allowed_origins: get("ALLOWED_ORIGINS").map(|l| split_list(&l)).unwrap_or_default(),
+            peppers,
+            jwt_leeway_seconds: seconds(&get, "JWT_LEEWAY_SECONDS", 30, 0..=300)?,
+            jwks_cache_ttl_seconds: seconds(&get, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
+            jwks_refetch_cooldown_seconds: seconds(&get, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
+            workos_timeout_ms: seconds(&get, "WORKOS_TIMEOUT_MS", 5_000, 100..=30_000)? as u64,
+        })
+    }
+
+    /// The JWKS URL of this client.
+    pub fn jwks_url(&self) -> String {
+        format!("{}/sso/jwks/{}", self.workos_api_base, self.workos_client_id)
+    }
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|prefix| url.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])))
+}
+
+fn split_list(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_owned()).collect()
+}
+
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|value| range.contains(value))
+            .ok_or_else(|| problem(variable, format!("must be an integer in {range:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const BASE: &[(&str, &str)] = &[
+        ("WORKOS_CLIENT_ID", "client_123"),
+        ("API_KEY_PEPPER", "p1:0123456789abcdef0123456789abcdef"),
+    ];
+
+    #[test]
+    fn issuers_default_to_both_workos_forms() {
+        let config = config(BASE).unwrap();
+        assert_eq!(
+            config.workos_issuers,
+            vec!["https://api.workos.com", "https://api.workos.com/user_management/client_123"]
+        );
+        assert_eq!(config.jwks_url(), "https://api.workos.com/sso/jwks/client_123");
+        assert_eq!(config.jwt_leeway_seconds, 30);
+    }
+
+    #[test]
+    fn a_missing_client_id_is_named() {
+        let error = config(&[("API_KEY_PEPPER", "p1:0123456789abcdef0123456789abcdef")]).unwrap_err();
+        assert_eq!(error.variable, "WORKOS_CLIENT_ID");
+    }
+
+    #[test]
+    fn production_refuses_the_development_pepper() {
+        let mut vars = vec![("WORKOS_CLIENT_ID", "client_123"), ("ENVIRONMENT", "production")];
+        vars.push(("API_KEY_PEPPER", "dev:INSECURE-DEV-pepper-0123456789abcdef"));
+        assert_eq!(config(&vars).unwrap_err().variable, "API_KEY_PEPPER");
+        vars.pop();
+        vars.push(("API_KEY_PEPPER", "dev:INSECURE-DEV-pepper-0123456789abcdef"));
+        vars[1] = ("ENVIRONMENT", "development");
+        assert!(config(&vars).is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback() {
+        let mut vars = BASE.to_vec();
+        vars.push(("WORKOS_API_BASE", "http://evil.example.com"));
+        assert_eq!(config(&vars).unwrap_err().variable, "WORKOS_API_BASE");
+        vars.pop();
+        vars.push(("WORKOS_API_BASE", "http://127.0.0.1:9797/"));
+        assert_eq!(config(&vars).unwrap().workos_api_base, "http://127.0.0.1:9797");
+        vars.pop();
+        vars.push(("WORKOS_API_BASE", "http://127.0.0.1.evil.com"));
+        assert!(config(&vars).is_err());
+    }
+
+    #[test]
+    fn out_of_range_durations_are_refused() {
+        let mut vars = BASE.to_vec();
+        vars.push(("JWT_LEEWAY_SECONDS", "-1"));
+        assert_eq!(config(&vars).unwrap_err().variable, "JWT_LEEWAY_SECONDS");
+    }
+}

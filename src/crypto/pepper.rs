@@ -1,0 +1,145 @@
+//! Server-held secrets (`API_KEY_PEPPER`), written `<kid>:<secret>[,<kid>:<secret>…]` with the
+//! first one current, so a pepper can be rotated without invalidating stored API keys: each key
+//! records the id of the pepper that hashed it.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Shortest pepper we accept: 128 bits written in any alphabet is at least 16 characters.
+const MIN_SECRET_LEN: usize = 16;
+
+/// One pepper.
+#[derive(Clone)]
+pub struct Pepper {
+    kid: String,
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for Pepper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret never reaches logs.
+        write!(f, "Pepper({})", self.kid)
+    }
+}
+
+impl Pepper {
+    /// The pepper's id, stored next to what it hashed.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// HMAC-SHA256 of `message` under this pepper, for a given `purpose` so that one pepper's
+    /// uses cannot be confused with each other.
+    pub fn mac(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// [`Pepper::mac`] as unpadded base64url.
+    pub fn mac_base64(&self, purpose: &str, message: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(purpose, message))
+    }
+
+    /// Checks `expected_base64` against the MAC of `message` in constant time.
+    pub fn verify_mac_base64(&self, purpose: &str, message: &[u8], expected_base64: &str) -> bool {
+        let Ok(expected) = URL_SAFE_NO_PAD.decode(expected_base64) else { return false };
+        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        mac.verify_slice(&expected).is_ok()
+    }
+}
+
+/// All configured peppers, the first one current.
+#[derive(Debug, Clone)]
+pub struct PepperRing {
+    peppers: Vec<Pepper>,
+}
+
+/// Why `API_KEY_PEPPER` cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PepperRingError {
+    /// The text is not `<kid>:<secret>[,…]` with valid parts.
+    Malformed(String),
+}
+
+impl PepperRing {
+    /// Parses `<kid>:<secret>[,<kid>:<secret>…]`.
+    pub fn parse(text: &str) -> Result<Self, PepperRingError> {
+        let mut peppers: Vec<Pepper> = Vec::new();
+        for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (kid, secret) = entry.split_once(':').ok_or_else(|| {
+                PepperRingError::Malformed("each entry must be written <kid>:<secret>".into())
+            })?;
+            let kid_ok = !kid.is_empty()
+                && kid.len() <= 16
+                && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !kid_ok {
+                return Err(PepperRingError::Malformed(
+                    "a pepper id is 1-16 letters, digits, '-' or '_'".into(),
+                ));
+            }
+            if secret.len() < MIN_SECRET_LEN {
+                return Err(PepperRingError::Malformed(format!(
+                    "pepper {kid:?} is shorter than {MIN_SECRET_LEN} characters"
+                )));
+            }
+            if peppers.iter().any(|p| p.kid == kid) {
+                return Err(PepperRingError::Malformed(format!("pepper id {kid:?} appears twice")));
+            }
+            peppers.push(Pepper { kid: kid.to_owned(), secret: secret.as_bytes().to_vec() });
+        }
+        if peppers.is_empty() {
+            return Err(PepperRingError::Malformed("no pepper given".into()));
+        }
+        Ok(Self { peppers })
+    }
+
+    /// The pepper new hashes are made with.
+    pub fn current(&self) -> &Pepper {
+        &self.peppers[0]
+    }
+
+    /// The pepper with id `kid`, current or retired.
+    pub fn get(&self, kid: &str) -> Option<&Pepper> {
+        self.peppers.iter().find(|p| p.kid == kid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_pepper_is_current_and_older_ones_still_verify() {
+        let ring = PepperRing::parse("p2:new-secret-0123456789, p1:old-secret-0123456789").unwrap();
+        assert_eq!(ring.current().kid(), "p2");
+        let old = PepperRing::parse("p1:old-secret-0123456789").unwrap();
+        let tag = old.current().mac_base64("api-key", b"credential");
+        assert!(ring.get("p1").unwrap().verify_mac_base64("api-key", b"credential", &tag));
+        assert!(!ring.current().verify_mac_base64("api-key", b"credential", &tag));
+    }
+
+    #[test]
+    fn purposes_separate_macs() {
+        let ring = PepperRing::parse("p1:secret-0123456789abcdef").unwrap();
+        let pepper = ring.current();
+        assert_ne!(pepper.mac("api-key", b"x"), pepper.mac("cursor", b"x"));
+    }
+
+    #[test]
+    fn short_duplicate_or_malformed_peppers_are_refused() {
+        assert!(PepperRing::parse("p1:short").is_err());
+        assert!(PepperRing::parse("no-colon-0123456789abcdef").is_err());
+        assert!(PepperRing::parse("p1:secret-0123456789abcdef,p1:secret-0123456789abcdeg").is_err());
+        assert!(PepperRing::parse("bad kid!:secret-0123456789abcdef").is_err());
+        assert!(PepperRing::parse("").is_err());
+    }
+}

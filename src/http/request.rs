@@ -1,0 +1,185 @@
+use serde::de::DeserializeOwned;
+
+use super::ApiError;
+
+/// Largest JSON body the API accepts; every request body we define is far smaller.
+pub const MAX_JSON_BODY_BYTES: usize = 16 * 1024;
+
+/// HTTP methods the API distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// HEAD
+    Head,
+    /// POST
+    Post,
+    /// PATCH
+    Patch,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+    /// OPTIONS
+    Options,
+    /// Anything else.
+    Other,
+}
+
+impl Method {
+    /// Parses a method name (case-sensitive, as HTTP is).
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PATCH" => Method::Patch,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            _ => Method::Other,
+        }
+    }
+
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Other => "OTHER",
+        }
+    }
+}
+
+/// An incoming request, detached from the host's types.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// The method.
+    pub method: Method,
+    /// The path, percent-encoded as received, without the query.
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    /// Headers with lowercase names.
+    pub headers: Vec<(String, String)>,
+    /// The body; the shell refuses bodies over [`MAX_JSON_BODY_BYTES`] before reading them whole.
+    pub body: Vec<u8>,
+}
+
+impl ApiRequest {
+    /// A request with no headers and no body.
+    pub fn new(method: Method, path_and_query: &str) -> Self {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        Self {
+            method,
+            path: path.to_owned(),
+            query: query.to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a header (builder style, for tests and the shell).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    /// Sets a JSON body (builder style).
+    pub fn with_json(mut self, body: &serde_json::Value) -> Self {
+        self.body = serde_json::to_vec(body).expect("a JSON value serialises");
+        self.with_header("content-type", "application/json")
+    }
+
+    /// The first value of a header, by lowercase name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A query parameter's value, percent-decoded; `Err` when it is not valid UTF-8.
+    pub fn query_param(&self, name: &str) -> Result<Option<String>, ApiError> {
+        for pair in self.query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if key == name {
+                return percent_decode(value)
+                    .map(Some)
+                    .ok_or_else(|| ApiError::bad_request("invalid_query", "query is not valid UTF-8"));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Parses the body as JSON into `T`; unknown fields, wrong types, malformed or oversized JSON
+    /// are client errors.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.body.len() > MAX_JSON_BODY_BYTES {
+            return Err(ApiError::payload_too_large());
+        }
+        let content_type = self.header("content-type").unwrap_or("");
+        if !content_type.to_ascii_lowercase().starts_with("application/json") {
+            return Err(ApiError::new(
+                415,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        serde_json::from_slice(&self.body).map_err(|error| {
+            ApiError::bad_request("invalid_body", &format!("request body: {error}"))
+        })
+    }
+}
+
+/// Decodes `%XX` escapes and `+` as space; `None` when the result is not UTF-8 or an escape is bad.
+pub fn percent_decode(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3)?;
+                let hex = std::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_percent_decoded() {
+        let request = ApiRequest::new(Method::Get, "/v1/orgs?limit=5&cursor=a%2Db");
+        assert_eq!(request.query_param("cursor").unwrap().as_deref(), Some("a-b"));
+        assert_eq!(request.query_param("limit").unwrap().as_deref(), Some("5"));
+        assert_eq!(request.query_param("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn a_body_without_json_content_type_is_refused() {
+        let mut request = ApiRequest::new(Method::Post, "/v1/orgs");
+        request.body = b"{}".to_vec();
+        let error = request.json::<serde_json::Value>().unwrap_err();
+        assert_eq!(error.status, 415);
+    }
+}

@@ -1,0 +1,155 @@
+use serde_json::json;
+
+use super::App;
+use crate::crypto::sealing;
+use crate::domain::{
+    mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, API_KEY_MAC_PURPOSE,
+};
+use crate::http::{log_error, ApiError, ApiRequest, ApiResponse};
+use crate::platform::{random_bytes, Platform};
+use crate::store::web_sign_in::{
+    provision_personal_workspace, replay_or_touch_returning_user, stored_answer, NewPersonalWorkspace,
+    Provisioned, StoredAnswer, StoredBody,
+};
+use crate::token::Identity;
+use crate::workos::canonical_email;
+
+/// The default API key's name and scopes.
+const DEFAULT_KEY_NAME: &str = "Default";
+const DEFAULT_KEY_SCOPES: &[&str] = &["read", "write"];
+
+/// `POST /v1/auth/web/callback`: a browser that signed in with AuthKit enters the product.
+///
+/// The first sign-in provisions the personal workspace, owner membership and default API key in
+/// one atomic batch; later ones record the sign-in. The answer is stored under the token's
+/// idempotency key (`jti`, else `sid`) so that a replay gets it byte for byte.
+pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let identity = app.authenticate_token(request).await?;
+    let key = identity.callback_idempotency_key().ok_or_else(|| {
+        ApiError::not_authenticated("the token has neither a jti nor a sid to make the callback idempotent")
+    })?;
+    let db = app.platform.db();
+    let now = app.platform.now();
+    let expires_at = identity.expires_at.saturating_add(app.config.jwt_leeway_seconds).saturating_mul(1000);
+
+    let email = match canonical_email(app.platform, app.config, &identity).await {
+        Ok(email) => email,
+        // WorkOS down (or no email) does not stop a replay from getting its stored answer.
+        Err(error) => {
+            return match stored_answer(db, &key, &identity.user_id, now).await? {
+                Some(answer) => respond_with_stored(app, &key, answer),
+                None => Err(error),
+            }
+        }
+    };
+
+    if let Some(answer) = replay_or_touch_returning_user(db, &key, &identity.user_id, email.as_str(), now, expires_at).await? {
+        return respond_with_stored(app, &key, answer);
+    }
+
+    let (new, [preferred, fallback]) = first_sign_in(app, &identity, email.as_str(), &key, now, expires_at);
+    match provision_personal_workspace(db, &new).await? {
+        Provisioned::Created { fallback_slug } => {
+            Ok(ApiResponse::raw_json(201, if fallback_slug { fallback } else { preferred }))
+        }
+        Provisioned::Replay(stored) => respond_with_stored(app, &key, stored),
+        Provisioned::ProvisionedElsewhere => {
+            // Another tab's sign-in provisioned this user a moment ago: we are a returning user.
+            match replay_or_touch_returning_user(db, &key, &identity.user_id, email.as_str(), now, expires_at).await? {
+                Some(answer) => respond_with_stored(app, &key, answer),
+                None => {
+                    log_error("web callback: user provisioned elsewhere but not found");
+                    Err(ApiError::internal())
+                }
+            }
+        }
+    }
+}
+
+/// Mints everything a first sign-in creates and its 201 answers, one per slug the batch may pick
+/// (the preferred slug, or the fallback when the preferred one is taken), plaintext and sealed.
+fn first_sign_in<P: Platform>(
+    app: &App<'_, P>,
+    identity: &Identity,
+    email: &str,
+    key: &str,
+    now: i64,
+    expires_at: i64,
+) -> (NewPersonalWorkspace, [Vec<u8>; 2]) {
+    let local_part = email.split_once('@').map_or(email, |(local, _)| local);
+    let slug = personal_slug_base(local_part);
+    let fallback_slug = format!("{slug}-{}", random_suffix());
+    let workspace_name = format!("{local_part}'s workspace");
+    let workspace_id = new_id(IdKind::Workspace);
+    let membership_id = new_id(IdKind::Membership);
+    let api_key = mint_api_key();
+    let pepper = app.config.peppers.current();
+    let created_at = rfc3339(now);
+
+    let answer_with_slug = |slug: &str| {
+        let answer = json!({
+        "user": { "id": identity.user_id, "email": email, "created_at": created_at, "last_seen_at": created_at },
+        "workspace": {
+            "id": workspace_id, "name": workspace_name, "slug": slug, "personal": true,
+            "created_at": created_at, "updated_at": created_at,
+        },
+        "membership": {
+            "id": membership_id, "workspace_id": workspace_id, "user_id": identity.user_id,
+            "role": "owner", "created_at": created_at,
+        },
+        "default_api_key": {
+            "api_key": {
+                "id": api_key.id, "prefix": api_key.prefix, "name": DEFAULT_KEY_NAME,
+                "scopes": DEFAULT_KEY_SCOPES, "created_at": created_at,
+            },
+            "secret": api_key.credential,
+        },
+        });
+        serde_json::to_vec(&answer).expect("serialisable")
+    };
+    let answers = [answer_with_slug(&slug), answer_with_slug(&fallback_slug)];
+    let new = NewPersonalWorkspace {
+        user_id: identity.user_id.clone(),
+        email: email.to_owned(),
+        workspace_id,
+        workspace_name,
+        slug,
+        fallback_slug,
+        membership_id,
+        api_key_hmac: pepper.mac_base64(API_KEY_MAC_PURPOSE, api_key.credential.as_bytes()),
+        api_key_id: api_key.id,
+        api_key_prefix: api_key.prefix,
+        api_key_name: DEFAULT_KEY_NAME.to_owned(),
+        api_key_scopes_json: serde_json::to_string(DEFAULT_KEY_SCOPES).expect("serialisable"),
+        pepper_kid: pepper.kid().to_owned(),
+        event_ids: [new_id(IdKind::Event), new_id(IdKind::Event), new_id(IdKind::Event)],
+        sealed_answers: [sealing::seal(pepper, key, &answers[0]), sealing::seal(pepper, key, &answers[1])],
+        idempotency_key: key.to_owned(),
+        expires_at,
+        now,
+    };
+    (new, answers)
+}
+
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut bytes = [0u8; 6];
+    random_bytes(&mut bytes);
+    bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect()
+}
+
+fn respond_with_stored<P: Platform>(app: &App<'_, P>, key: &str, answer: StoredAnswer) -> Result<ApiResponse, ApiError> {
+    let body = match answer.body {
+        StoredBody::Plain(body) => body.into_bytes(),
+        StoredBody::Sealed { sealed, seal_kid } => app
+            .config
+            .peppers
+            .get(&seal_kid)
+            .and_then(|pepper| sealing::open(pepper, key, &sealed))
+            .ok_or_else(|| {
+                log_error("web callback: a stored answer could not be unsealed (pepper rotated?)");
+                ApiError::conflict("replay_unavailable", "this sign-in was already processed; sign in again")
+            })?,
+    };
+    Ok(ApiResponse::raw_json(answer.status, body))
+}

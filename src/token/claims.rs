@@ -1,0 +1,89 @@
+use jwt_compact::Claims;
+use serde::Deserialize;
+
+use super::{Identity, TokenError};
+use crate::config::Config;
+
+/// The claims of a WorkOS AuthKit access token we read. Unknown claims are ignored; a claim of
+/// the wrong type, or a claim name given twice, makes the token malformed (serde refuses
+/// duplicate fields, and we rely on that rather than picking the first or the last).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkosClaims {
+    iss: Option<String>,
+    sub: Option<String>,
+    sid: Option<String>,
+    jti: Option<String>,
+    org_id: Option<String>,
+    role: Option<String>,
+    email: Option<String>,
+    aud: Option<Audience>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// What a token's claims must satisfy.
+#[derive(Debug, Clone)]
+pub struct ClaimPolicy {
+    issuers: Vec<String>,
+    audience: Option<String>,
+    leeway_seconds: i64,
+}
+
+impl ClaimPolicy {
+    /// The policy of a configuration.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            issuers: config.workos_issuers.clone(),
+            audience: config.workos_audience.clone(),
+            leeway_seconds: config.jwt_leeway_seconds,
+        }
+    }
+
+    /// Checks the claims of a token whose signature has been verified, at `now` (Unix seconds).
+    pub fn check(&self, claims: &Claims<WorkosClaims>, now: i64) -> Result<Identity, TokenError> {
+        let expires_at = claims.expiration.ok_or(TokenError::ClaimMissing("exp"))?.timestamp();
+        if now > expires_at + self.leeway_seconds {
+            return Err(TokenError::Expired);
+        }
+        let not_before = claims.not_before.map(|t| t.timestamp());
+        let issued_at = claims.issued_at.map(|t| t.timestamp());
+        let in_future = |moment: Option<i64>| moment.is_some_and(|t| t > now + self.leeway_seconds);
+        if in_future(not_before) || in_future(issued_at) {
+            return Err(TokenError::NotYetValid);
+        }
+        let custom = &claims.custom;
+        let issuer = custom.iss.as_deref().ok_or(TokenError::IssuerInvalid)?;
+        if !self.issuers.iter().any(|trusted| trusted == issuer.trim_end_matches('/')) {
+            return Err(TokenError::IssuerInvalid);
+        }
+        if let Some(expected) = &self.audience {
+            let matches = match &custom.aud {
+                Some(Audience::One(aud)) => aud == expected,
+                Some(Audience::Many(auds)) => auds.iter().any(|aud| aud == expected),
+                None => false,
+            };
+            if !matches {
+                return Err(TokenError::AudienceInvalid);
+            }
+        }
+        let user_id = non_blank(&custom.sub).ok_or(TokenError::ClaimMissing("sub"))?;
+        Ok(Identity {
+            user_id,
+            session_id: non_blank(&custom.sid),
+            token_id: non_blank(&custom.jti),
+            org_id: non_blank(&custom.org_id),
+            role: non_blank(&custom.role),
+            email: non_blank(&custom.email),
+            expires_at,
+        })
+    }
+}
+
+fn non_blank(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}

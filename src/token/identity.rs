@@ -1,0 +1,32 @@
+use serde::Serialize;
+
+/// Who a verified access token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// WorkOS user id (`sub`).
+    pub user_id: String,
+    /// WorkOS session id (`sid`), when present and non-empty.
+    pub session_id: Option<String>,
+    /// Token id (`jti`), when present and non-empty.
+    pub token_id: Option<String>,
+    /// The organisation the session is scoped to (`org_id`).
+    pub org_id: Option<String>,
+    /// The role in that organisation (`role`).
+    pub role: Option<String>,
+    /// Email from the token (AuthKit JWT template), when present.
+    pub email: Option<String>,
+    /// Expiry, seconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+impl Identity {
+    /// The idempotency key of a web callback: `jti`, else `sid`. `None` when neither is usable,
+    /// so that unrelated callbacks can never share a key.
+    pub fn callback_idempotency_key(&self) -> Option<String> {
+        match (&self.token_id, &self.session_id) {
+            (Some(jti), _) => Some(format!("jti:{jti}")),
+            (None, Some(sid)) => Some(format!("sid:{sid}")),
+            (None, None) => None,
+        }
+    }
+}

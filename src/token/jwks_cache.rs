@@ -1,0 +1,267 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use super::jwk_set::{JwkSet, KeyLookup};
+use super::TokenError;
+use crate::config::Config;
+use crate::crypto::rsa::RsaVerifyingKey;
+use crate::http::log_error;
+use crate::platform::{HttpClient, HttpGet, KeyValueStore, Platform, UnixMillis};
+
+/// Largest JWKS body we read: WorkOS publishes one or two keys (~1 KB); this bounds memory.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+/// How long an expired key set may still be used while WorkOS cannot be reached, so an identity
+/// provider outage does not log everybody out. A key removed from a set that *was* refetched
+/// stops verifying at once.
+const MAX_STALE_MS: i64 = 24 * 60 * 60 * 1000;
+/// Workers KV refuses expirations shorter than a minute.
+const KV_MIN_TTL_SECONDS: u64 = 60;
+
+/// Where a key set came from (for tests and logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwksSource {
+    /// This isolate's memory.
+    Memory,
+    /// Workers KV, written by any isolate.
+    KeyValue,
+    /// WorkOS.
+    Network,
+}
+
+#[derive(Debug, Clone)]
+struct CachedSet {
+    url: String,
+    set: Rc<JwkSet>,
+    fetched_at: UnixMillis,
+}
+
+/// The KV record of a fetched JWKS: the document as WorkOS sent it, and when.
+#[derive(Serialize, Deserialize)]
+struct StoredJwks {
+    fetched_at: UnixMillis,
+    jwks: String,
+}
+
+/// The three-tier JWKS cache of one isolate: memory, then KV, then the network.
+///
+/// A `kid` missing from a fresh set triggers at most one network fetch per cooldown. The time of
+/// the last fetch attempt is shared through KV, so random `kid`s sent to many isolates cannot
+/// make them hammer WorkOS.
+#[derive(Debug, Default)]
+pub struct JwksCache {
+    memory: RefCell<Option<CachedSet>>,
+    last_attempt: RefCell<Option<(String, UnixMillis)>>,
+    last_source: RefCell<Option<JwksSource>>,
+}
+
+impl JwksCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Where the key set used by the last lookup came from.
+    pub fn last_source(&self) -> Option<JwksSource> {
+        *self.last_source.borrow()
+    }
+
+    /// Whether `key` is still what a fresh in-memory key set publishes under `kid`. Used by the
+    /// verified-token cache so that a cached verification never outlives its key's removal.
+    pub fn still_publishes(&self, config: &Config, now: UnixMillis, kid: Option<&str>, key: &Rc<RsaVerifyingKey>) -> bool {
+        let memory = self.memory.borrow();
+        let Some(cached) = memory.as_ref() else { return false };
+        let fresh = cached.url == config.jwks_url() && now - cached.fetched_at < ttl_ms(config);
+        fresh && matches!(cached.set.lookup(kid), KeyLookup::Found(found) if Rc::ptr_eq(&found, key))
+    }
+
+    /// The verifying key for a token's `kid`.
+    pub async fn key_for<P: Platform>(
+        &self,
+        platform: &P,
+        config: &Config,
+        kid: Option<&str>,
+    ) -> Result<Rc<RsaVerifyingKey>, TokenError> {
+        let url = config.jwks_url();
+        let now = platform.now();
+        let ttl = ttl_ms(config);
+
+        if let Some(cached) = self.memory_set(&url).filter(|c| now - c.fetched_at < ttl) {
+            self.last_source.replace(Some(JwksSource::Memory));
+            return match cached.set.lookup(kid) {
+                KeyLookup::Found(key) => Ok(key),
+                KeyLookup::Unusable => Err(TokenError::KeyUnusable),
+                KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, kid).await,
+            };
+        }
+
+        if let Some(cached) = self.load_from_key_value(platform, &url).await {
+            if now - cached.fetched_at < ttl {
+                self.last_source.replace(Some(JwksSource::KeyValue));
+                return match cached.set.lookup(kid) {
+                    KeyLookup::Found(key) => Ok(key),
+                    KeyLookup::Unusable => Err(TokenError::KeyUnusable),
+                    KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, kid).await,
+                };
+            }
+        }
+
+        // Nothing fresh anywhere: refresh, falling back to a stale set if WorkOS is down.
+        let stale = self.memory_set(&url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
+        match self.fetch_if_allowed(platform, config).await {
+            Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
+            Fetch::CoolingDown | Fetch::Failed => match stale {
+                Some(stale) => match stale.set.lookup(kid) {
+                    KeyLookup::Found(key) => Ok(key),
+                    KeyLookup::Unusable => Err(TokenError::KeyUnusable),
+                    KeyLookup::Unknown => Err(TokenError::JwksUnavailable),
+                },
+                None => Err(TokenError::JwksUnavailable),
+            },
+        }
+    }
+
+    async fn refetch_for_unknown_kid<P: Platform>(
+        &self,
+        platform: &P,
+        config: &Config,
+        kid: Option<&str>,
+    ) -> Result<Rc<RsaVerifyingKey>, TokenError> {
+        if kid.is_none() {
+            // Without a kid there is nothing a newer set could add.
+            return Err(TokenError::KeyUnknown);
+        }
+        match self.fetch_if_allowed(platform, config).await {
+            Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
+            Fetch::CoolingDown => Err(TokenError::KeyUnknown),
+            // The kid may be a key WorkOS just published that we could not fetch: retryable.
+            Fetch::Failed => Err(TokenError::JwksUnavailable),
+        }
+    }
+
+    fn memory_set(&self, url: &str) -> Option<CachedSet> {
+        self.memory.borrow().as_ref().filter(|c| c.url == url).cloned()
+    }
+
+    /// Reads the KV copy, adopting it into memory when it is newer than ours.
+    async fn load_from_key_value<P: Platform>(&self, platform: &P, url: &str) -> Option<CachedSet> {
+        let text = match platform.kv().get(&set_key(url)).await {
+            Ok(text) => text?,
+            Err(error) => {
+                log_error(&format!("jwks: KV read failed: {}", error.0));
+                return None;
+            }
+        };
+        let stored: StoredJwks = serde_json::from_str(&text).ok()?;
+        let ours = self.memory_set(url);
+        if let Some(ours) = ours.as_ref().filter(|o| o.fetched_at >= stored.fetched_at) {
+            return Some(ours.clone());
+        }
+        let previous = ours.as_ref().map(|o| o.set.as_ref());
+        let set = JwkSet::parse(stored.jwks.as_bytes(), previous).ok()?;
+        let cached = CachedSet { url: url.to_owned(), set: Rc::new(set), fetched_at: stored.fetched_at };
+        self.memory.replace(Some(cached.clone()));
+        Some(cached)
+    }
+
+    /// Whether the cooldown since the last fetch attempt (by any isolate) has passed.
+    async fn attempt_allowed<P: Platform>(&self, platform: &P, config: &Config) -> bool {
+        let url = config.jwks_url();
+        let now = platform.now();
+        let cooldown = config.jwks_refetch_cooldown_seconds * 1000;
+        let recent = |at: UnixMillis| now - at < cooldown;
+        if let Some((attempt_url, at)) = self.last_attempt.borrow().as_ref() {
+            if *attempt_url == url && recent(*at) {
+                return false;
+            }
+        }
+        match platform.kv().get(&attempt_key(&url)).await {
+            Ok(Some(text)) => !text.parse::<UnixMillis>().is_ok_and(recent),
+            Ok(None) => true,
+            Err(error) => {
+                log_error(&format!("jwks: KV read failed: {}", error.0));
+                true
+            }
+        }
+    }
+
+    /// Fetches the JWKS unless an attempt is cooling down; stores a good answer in memory and KV.
+    async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config) -> Fetch {
+        let url = config.jwks_url();
+        let now = platform.now();
+        if !self.attempt_allowed(platform, config).await {
+            return Fetch::CoolingDown;
+        }
+        self.last_attempt.replace(Some((url.clone(), now)));
+        let cooldown_ttl = (config.jwks_refetch_cooldown_seconds as u64).max(KV_MIN_TTL_SECONDS);
+        if let Err(error) = platform.kv().put(&attempt_key(&url), &now.to_string(), cooldown_ttl).await {
+            log_error(&format!("jwks: KV write failed: {}", error.0));
+        }
+
+        let request = HttpGet {
+            url: &url,
+            headers: vec![("accept", "application/json".to_owned())],
+            timeout_ms: config.workos_timeout_ms,
+            max_body_bytes: MAX_JWKS_BYTES,
+        };
+        let body = match platform.http().get(request).await {
+            Ok(reply) if reply.status == 200 => reply.body,
+            Ok(reply) => {
+                log_error(&format!("jwks: {url} answered {}", reply.status));
+                return Fetch::Failed;
+            }
+            Err(error) => {
+                log_error(&format!("jwks: fetching {url} failed: {error}"));
+                return Fetch::Failed;
+            }
+        };
+        let previous = self.memory_set(&url);
+        let set = match JwkSet::parse(&body, previous.as_ref().map(|p| p.set.as_ref())) {
+            Ok(set) => set,
+            Err(error) => {
+                log_error(&format!("jwks: refusing the document from {url}: {error:?}"));
+                return Fetch::Failed;
+            }
+        };
+        let cached = CachedSet { url: url.clone(), set: Rc::new(set), fetched_at: now };
+        self.memory.replace(Some(cached.clone()));
+        self.last_source.replace(Some(JwksSource::Network));
+        let stored = StoredJwks { fetched_at: now, jwks: String::from_utf8_lossy(&body).into_owned() };
+        let stored = serde_json::to_string(&stored).expect("serialisable");
+        if let Err(error) = platform.kv().put(&set_key(&url), &stored, (MAX_STALE_MS / 1000) as u64).await {
+            log_error(&format!("jwks: KV write failed: {}", error.0));
+        }
+        Fetch::Fetched(cached)
+    }
+}
+
+/// The outcome of a fetch attempt.
+enum Fetch {
+    /// Another attempt happened within the cooldown; none was made.
+    CoolingDown,
+    /// WorkOS did not give a usable document.
+    Failed,
+    /// A fresh set, now in memory and KV.
+    Fetched(CachedSet),
+}
+
+fn lookup_strict(set: &JwkSet, kid: Option<&str>) -> Result<Rc<RsaVerifyingKey>, TokenError> {
+    match set.lookup(kid) {
+        KeyLookup::Found(key) => Ok(key),
+        KeyLookup::Unusable => Err(TokenError::KeyUnusable),
+        KeyLookup::Unknown => Err(TokenError::KeyUnknown),
+    }
+}
+
+fn ttl_ms(config: &Config) -> i64 {
+    config.jwks_cache_ttl_seconds * 1000
+}
+
+fn set_key(url: &str) -> String {
+    format!("jwks:v1:{url}")
+}
+
+fn attempt_key(url: &str) -> String {
+    format!("jwks-attempt:v1:{url}")
+}

@@ -1,0 +1,22 @@
+//! Verification of WorkOS AuthKit access tokens: RS256 JWTs checked against the client's JWKS,
+//! cached in isolate memory, then KV, then fetched.
+
+mod bearer;
+mod claims;
+mod error;
+mod identity;
+mod jwk_set;
+mod jwks_cache;
+mod rs256;
+mod verified_cache;
+mod verifier;
+
+pub use bearer::{bearer_token, MAX_TOKEN_BYTES};
+pub use claims::ClaimPolicy;
+pub use error::TokenError;
+pub use identity::Identity;
+pub use jwk_set::{JwkSet, JwkSetError};
+pub use jwks_cache::{JwksCache, JwksSource};
+pub use rs256::Rs256;
+pub use verified_cache::VerifiedTokenCache;
+pub use verifier::{verify_access_token, TokenVerifierState};
