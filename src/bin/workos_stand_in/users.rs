@@ -1,0 +1,113 @@
+//! The in-memory user directory behind `GET /user_management/users/<id>`.
+//!
+//! Users exist only because a dev endpoint created them (directly or by
+//! minting a token with an email), which lets tests exercise both "known user"
+//! and "user deleted / never existed at WorkOS" paths.
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::ids;
+
+/// Serialises to the WorkOS user object shape.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct User {
+    pub object: &'static str,
+    pub id: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub profile_picture_url: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Default)]
+pub struct UserStore {
+    by_id: HashMap<String, User>,
+}
+
+impl UserStore {
+    pub fn get(&self, id: &str) -> Option<&User> {
+        self.by_id.get(id)
+    }
+
+    /// Emails are matched case-insensitively, as WorkOS treats them, so
+    /// `Ada@Example.com` and `ada@example.com` sign in the same person.
+    pub fn find_by_email(&self, email: &str) -> Option<&User> {
+        // With duplicates (possible only by forcing ids through the dev
+        // endpoints) prefer the oldest user, so the answer is stable.
+        self.by_id
+            .values()
+            .filter(|u| u.email.eq_ignore_ascii_case(email))
+            .min_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)))
+    }
+
+    /// Creates the user, or changes its email (bumping `updated_at` only when
+    /// the email actually changed, like a real profile update).
+    pub fn upsert(&mut self, id: &str, email: &str) -> User {
+        let now = ids::rfc3339_millis(ids::now_unix_millis());
+        let user = self.by_id.entry(id.to_string()).or_insert_with(|| User {
+            object: "user",
+            id: id.to_string(),
+            email: email.to_string(),
+            email_verified: true,
+            first_name: None,
+            last_name: None,
+            profile_picture_url: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+        });
+        if user.email != email {
+            user.email = email.to_string();
+            user.updated_at = now;
+        }
+        user.clone()
+    }
+
+    /// The id a sign-in with `email` should get: the existing user's, or a
+    /// fresh one. Does not register anything.
+    pub fn id_for_email(&self, email: &str) -> String {
+        self.find_by_email(email)
+            .map(|u| u.id.clone())
+            .unwrap_or_else(|| ids::prefixed("user"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upsert_creates_then_updates_email() {
+        let mut store = UserStore::default();
+        assert!(store.get("user_01X").is_none());
+        let created = store.upsert("user_01X", "ada@example.com");
+        assert_eq!(created.email, "ada@example.com");
+        assert!(created.email_verified);
+        assert_eq!(store.get("user_01X"), Some(&created));
+
+        // Same email again: nothing changes.
+        assert_eq!(store.upsert("user_01X", "ada@example.com"), created);
+
+        let updated = store.upsert("user_01X", "ada@new.example");
+        assert_eq!(updated.email, "ada@new.example");
+        assert_eq!(updated.created_at, created.created_at);
+        assert!(store.find_by_email("ada@example.com").is_none());
+        assert_eq!(
+            store.find_by_email("ADA@new.example").unwrap().id,
+            "user_01X"
+        );
+    }
+
+    #[test]
+    fn same_email_gets_same_id() {
+        let mut store = UserStore::default();
+        let id = store.id_for_email("grace@example.com");
+        assert!(id.starts_with("user_01"));
+        store.upsert(&id, "grace@example.com");
+        assert_eq!(store.id_for_email("Grace@Example.com"), id);
+        assert_ne!(store.id_for_email("someone@else.example"), id);
+    }
+}
