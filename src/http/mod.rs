@@ -2,7 +2,7 @@
 
 mod cors;
 mod error;
-mod request;
+pub mod request;
 mod response;
 
 pub use crate::token::bearer_token;

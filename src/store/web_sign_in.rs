@@ -251,3 +251,14 @@ pub async fn provision_personal_workspace<D: Database>(
     }
 }
 
+
+/// Deletes answers whose token has expired (the scheduled handler); returns how many.
+pub async fn purge_expired_answers<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
+    let rows = db
+        .query(Statement::new(
+            "DELETE FROM callback_replays WHERE expires_at <= ?1 RETURNING idempotency_key",
+            vec![now.into()],
+        ))
+        .await?;
+    Ok(rows.len())
+}

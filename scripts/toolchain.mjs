@@ -1,0 +1,87 @@
+// Shared by the npm scripts: where the tools are, and how to run them.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const CARGO_BIN = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "bin");
+export const NODE_BIN = join(ROOT, "node_modules", ".bin");
+export const WASM_OPT = join(ROOT, "node_modules", "binaryen", "bin", "wasm-opt");
+
+/** An environment whose PATH finds cargo-installed tools and Node 22 from node_modules first. */
+export function toolEnv(extra = {}) {
+  const path = [NODE_BIN, CARGO_BIN, process.env.PATH ?? ""].join(":");
+  return { ...process.env, PATH: path, ...extra };
+}
+
+/** Runs a command to completion, inheriting stdio; throws on failure. */
+export function run(command, args, options = {}) {
+  console.log(`$ ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: "inherit", env: toolEnv(), ...options });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited with ${result.status ?? result.signal}`);
+  }
+}
+
+/** Runs a command and returns its stdout, or null when it cannot run. */
+export function output(command, args) {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", env: toolEnv() });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+/** The version of a package pinned in Cargo.lock. */
+export function lockedVersion(name) {
+  const lock = readFileSync(join(ROOT, "Cargo.lock"), "utf8");
+  const match = lock.match(new RegExp(`name = "${name}"\\nversion = "([^"]+)"`));
+  if (!match) throw new Error(`${name} is not in Cargo.lock`);
+  return match[1];
+}
+
+/** Starts a long-running child; resolves once a line of its stdout matches `ready`. */
+export function startService(command, args, { ready, env = {}, name, timeoutMs = 600_000 }) {
+  const child = spawn(command, args, { cwd: ROOT, env: toolEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  return new Promise((resolvePromise, reject) => {
+    let buffer = "";
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      if (process.env.VERBOSE) process.stderr.write(`[${name}] ${text}`);
+      buffer += text;
+      const match = buffer.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout.off("data", onData);
+        child.stderr.off("data", onData);
+        if (process.env.VERBOSE) {
+          child.stdout.on("data", (c) => process.stderr.write(`[${name}] ${c}`));
+          child.stderr.on("data", (c) => process.stderr.write(`[${name}] ${c}`));
+        } else {
+          child.stdout.resume();
+          child.stderr.resume();
+        }
+        resolvePromise({ child, match });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before it was ready:\n${buffer.slice(-4000)}`));
+    });
+  });
+}
+
+/** Stops a child started by startService, with its whole process group. */
+export function stopService(child) {
+  if (!child || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+}
+
+export const hasFile = (path) => existsSync(join(ROOT, path));

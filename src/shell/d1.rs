@@ -1,0 +1,53 @@
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
+
+/// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
+pub struct D1Adapter {
+    database: D1Database,
+}
+
+impl D1Adapter {
+    /// Wraps the `DB` binding.
+    pub fn new(database: D1Database) -> Self {
+        Self { database }
+    }
+}
+
+/// A bound parameter as D1 wants it.
+pub fn to_js_value(value: &SqlValue) -> JsValue {
+    match value {
+        SqlValue::Null => JsValue::NULL,
+        // Our integers are ids of time (ms) and small counts: exact in an f64.
+        SqlValue::Integer(number) => JsValue::from_f64(*number as f64),
+        SqlValue::Text(text) => JsValue::from_str(text),
+    }
+}
+
+impl Database for D1Adapter {
+    async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>, DatabaseError> {
+        let mut prepared = Vec::with_capacity(statements.len());
+        for statement in &statements {
+            let values: Vec<JsValue> = statement.params.iter().map(to_js_value).collect();
+            let bound = self
+                .database
+                .prepare(statement.sql)
+                .bind(&values)
+                .map_err(|e| DatabaseError::new(e.to_string()))?;
+            prepared.push(bound);
+        }
+        let results = self
+            .database
+            .batch(prepared)
+            .await
+            .map_err(|e| DatabaseError::new(e.to_string()))?;
+        results
+            .iter()
+            .map(|result| match result.error() {
+                Some(error) => Err(DatabaseError::new(error)),
+                None => result.results::<Row>().map_err(|e| DatabaseError::new(e.to_string())),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,109 @@
+//! The wasm shell: adapts the Workers runtime to the portable core. Nothing here decides
+//! anything; it converts types and forwards.
+
+mod d1;
+mod fetch;
+mod kv;
+mod request;
+
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
+
+pub use d1::D1Adapter;
+pub use fetch::FetchAdapter;
+pub use kv::KvAdapter;
+
+use crate::config::Config;
+use crate::http::{log_error, ApiError};
+use crate::platform::{Platform, UnixMillis};
+use crate::routes::{handle, App};
+use crate::token::TokenVerifierState;
+
+/// Binding names, as in wrangler.toml.
+pub const D1_BINDING: &str = "DB";
+/// The KV namespace binding.
+pub const KV_BINDING: &str = "AUTH_KV";
+
+thread_local! {
+    /// The isolate's caches (JWKS, verified tokens). A Worker isolate is single-threaded and
+    /// lives for many requests; leaking one value per isolate gives handlers a `'static` borrow.
+    static VERIFIER: &'static TokenVerifierState = Box::leak(Box::default());
+}
+
+/// The Workers runtime as a [`Platform`].
+pub struct WorkerPlatform {
+    db: D1Adapter,
+    kv: KvAdapter,
+    http: FetchAdapter,
+}
+
+impl Platform for WorkerPlatform {
+    type Db = D1Adapter;
+    type Kv = KvAdapter;
+    type Http = FetchAdapter;
+
+    fn db(&self) -> &D1Adapter {
+        &self.db
+    }
+    fn kv(&self) -> &KvAdapter {
+        &self.kv
+    }
+    fn http(&self) -> &FetchAdapter {
+        &self.http
+    }
+    fn now(&self) -> UnixMillis {
+        js_sys::Date::now() as UnixMillis
+    }
+}
+
+fn platform(env: &Env) -> worker::Result<WorkerPlatform> {
+    Ok(WorkerPlatform {
+        db: D1Adapter::new(env.d1(D1_BINDING)?),
+        kv: KvAdapter::new(env.kv(KV_BINDING)?),
+        http: FetchAdapter,
+    })
+}
+
+/// Reads a var or secret; both are plain strings on `env`.
+fn env_text(env: &Env, name: &str) -> Option<String> {
+    env.var(name).map(|v| v.to_string()).ok().or_else(|| env.secret(name).map(|s| s.to_string()).ok())
+}
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let config = match Config::from_lookup(|name| env_text(&env, name)) {
+        Ok(config) => config,
+        Err(error) => {
+            log_error(&error.to_string());
+            let error = ApiError::new(500, "configuration_invalid", &format!("the worker is misconfigured: {} {}", error.variable, error.problem));
+            return request::into_worker_response(error.into_response());
+        }
+    };
+    let api_request = match request::from_worker_request(request).await {
+        Ok(api_request) => api_request,
+        Err(error) => return request::into_worker_response(error.into_response()),
+    };
+    let platform = platform(&env)?;
+    let verifier = VERIFIER.with(|v| *v);
+    let app = App::new(&platform, &config, verifier);
+    request::into_worker_response(handle(&app, &api_request).await)
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let result = async {
+        let platform = platform(&env).map_err(|e| e.to_string())?;
+        crate::store::web_sign_in::purge_expired_answers(platform.db(), platform.now())
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
+        Ok(purged) => worker::console_log!("purged {purged} expired callback answers"),
+        Err(error) => log_error(&format!("scheduled purge failed: {error}")),
+    }
+}

@@ -1,0 +1,51 @@
+use worker::{Headers, Request, Response};
+
+use crate::http::request::MAX_JSON_BODY_BYTES;
+use crate::http::{ApiError, ApiRequest, ApiResponse, Method};
+
+/// A Workers request as the core's [`ApiRequest`]. Bodies over the cap are refused from their
+/// `Content-Length` before being read, and again by length after.
+pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, ApiError> {
+    let url = request.url().map_err(|_| ApiError::bad_request("invalid_url", "the URL cannot be parsed"))?;
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .entries()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value))
+        .collect();
+    let declared_length = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse::<usize>().ok());
+    if declared_length.is_some_and(|length| length > MAX_JSON_BODY_BYTES) {
+        return Err(ApiError::payload_too_large());
+    }
+    let method = Method::parse(request.inner().method().as_str());
+    let body = match method {
+        Method::Get | Method::Head | Method::Options => Vec::new(),
+        _ => request.bytes().await.unwrap_or_default(),
+    };
+    if body.len() > MAX_JSON_BODY_BYTES {
+        return Err(ApiError::payload_too_large());
+    }
+    Ok(ApiRequest {
+        method,
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or("").to_owned(),
+        headers,
+        body,
+    })
+}
+
+/// The core's [`ApiResponse`] as a Workers response.
+pub fn into_worker_response(response: ApiResponse) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in &response.headers {
+        headers.append(name, value)?;
+    }
+    let worker_response = if response.body.is_empty() {
+        Response::empty()?
+    } else {
+        Response::from_bytes(response.body)?
+    };
+    Ok(worker_response.with_status(response.status).with_headers(headers))
+}

@@ -1,0 +1,405 @@
+//! `spawn_app()` gives a fresh database, KV, fake WorkOS and clock per test.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use edge_auth::config::Config;
+use edge_auth::http::{ApiRequest, ApiResponse, Method};
+use edge_auth::platform::{
+    Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpReply, KeyValueError, KeyValueStore,
+    Platform, Row, SqlValue, Statement,
+};
+use edge_auth::routes::{handle, App};
+use edge_auth::token::TokenVerifierState;
+use rsa::pkcs1v15::SigningKey;
+use rsa::signature::{SignatureEncoding, Signer};
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+pub const CLIENT_ID: &str = "client_test";
+pub const API_BASE: &str = "https://api.workos.test";
+pub const WORKOS_API_KEY: &str = "sk_test_key";
+/// 2026-11-22T00:00:00Z
+pub const START_MS: i64 = 1_795_305_600_000;
+
+// ---------------------------------------------------------------- SQLite as D1
+
+/// Real SQLite with the project's migrations; `batch` is atomic like D1's.
+pub struct SqliteDatabase {
+    pub connection: rusqlite::Connection,
+    pub round_trips: Cell<usize>,
+}
+
+impl SqliteDatabase {
+    pub fn migrated() -> Self {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        migrations.sort();
+        for migration in migrations {
+            connection.execute_batch(&std::fs::read_to_string(&migration).unwrap()).unwrap();
+        }
+        Self { connection, round_trips: Cell::new(0) }
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        self.connection
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
+            .unwrap()
+    }
+
+    pub fn scalar(&self, sql: &str) -> Value {
+        self.connection
+            .query_row(sql, [], |row| {
+                Ok(match row.get_ref(0)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(i) => json!(i),
+                    rusqlite::types::ValueRef::Real(f) => json!(f),
+                    rusqlite::types::ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                    rusqlite::types::ValueRef::Blob(_) => Value::Null,
+                })
+            })
+            .unwrap()
+    }
+
+    fn run(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, rusqlite::Error> {
+        let transaction = self.connection.unchecked_transaction()?;
+        let mut results = Vec::new();
+        for statement in statements {
+            let mut prepared = transaction.prepare(statement.sql)?;
+            let params: Vec<rusqlite::types::Value> = statement
+                .params
+                .iter()
+                .map(|p| match p {
+                    SqlValue::Null => rusqlite::types::Value::Null,
+                    SqlValue::Integer(i) => rusqlite::types::Value::Integer(*i),
+                    SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                })
+                .collect();
+            let names: Vec<String> = prepared.column_names().iter().map(|s| s.to_string()).collect();
+            let mut rows = prepared.query(rusqlite::params_from_iter(params))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut map = Row::new();
+                for (i, name) in names.iter().enumerate() {
+                    let value = match row.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => Value::Null,
+                        rusqlite::types::ValueRef::Integer(v) => json!(v),
+                        rusqlite::types::ValueRef::Real(v) => json!(v),
+                        rusqlite::types::ValueRef::Text(v) => json!(String::from_utf8_lossy(v)),
+                        rusqlite::types::ValueRef::Blob(_) => Value::Null,
+                    };
+                    map.insert(name.clone(), value);
+                }
+                out.push(map);
+            }
+            results.push(out);
+        }
+        transaction.commit()?;
+        Ok(results)
+    }
+}
+
+impl Database for SqliteDatabase {
+    async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>, DatabaseError> {
+        // A round trip is where concurrent requests interleave in D1; yielding here lets tests
+        // that join several requests interleave them the same way.
+        yield_now().await;
+        self.round_trips.set(self.round_trips.get() + 1);
+        self.run(&statements).map_err(|e| DatabaseError::new(e.to_string()))
+    }
+}
+
+/// Returns Pending once, so that a joined future gets its turn.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+// ---------------------------------------------------------------- KV
+
+#[derive(Default)]
+pub struct MemoryKv {
+    pub entries: RefCell<HashMap<String, String>>,
+    pub reads: Cell<usize>,
+}
+
+impl KeyValueStore for MemoryKv {
+    async fn get(&self, key: &str) -> Result<Option<String>, KeyValueError> {
+        self.reads.set(self.reads.get() + 1);
+        Ok(self.entries.borrow().get(key).cloned())
+    }
+    async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) -> Result<(), KeyValueError> {
+        self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- fake WorkOS
+
+/// RSA keys are slow to generate; tests share a few.
+pub fn test_key(index: usize) -> &'static RsaPrivateKey {
+    static KEYS: OnceLock<Vec<RsaPrivateKey>> = OnceLock::new();
+    &KEYS.get_or_init(|| {
+        let mut rng = rand::thread_rng();
+        (0..3).map(|_| RsaPrivateKey::new(&mut rng, 2048).unwrap()).collect()
+    })[index]
+}
+
+pub fn small_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap())
+}
+
+pub fn jwk(kid: &str, key: &RsaPrivateKey) -> Value {
+    json!({
+        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+        "n": URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
+        "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Outage {
+    None,
+    Unavailable,
+    Timeout,
+}
+
+pub struct FakeWorkos {
+    pub jwks: RefCell<Value>,
+    pub users: RefCell<HashMap<String, String>>,
+    pub outage: Cell<Outage>,
+    pub jwks_requests: Cell<usize>,
+    pub user_requests: Cell<usize>,
+    /// Requests to any URL but WorkOS's JWKS and user endpoints.
+    pub unexpected_requests: Cell<usize>,
+}
+
+impl Default for FakeWorkos {
+    fn default() -> Self {
+        Self {
+            jwks: RefCell::new(json!({ "keys": [jwk("kid-1", test_key(0))] })),
+            users: RefCell::default(),
+            outage: Cell::new(Outage::None),
+            jwks_requests: Cell::new(0),
+            user_requests: Cell::new(0),
+            unexpected_requests: Cell::new(0),
+        }
+    }
+}
+
+impl HttpClient for FakeWorkos {
+    async fn get(&self, request: HttpGet<'_>) -> Result<HttpReply, FetchError> {
+        let jwks_url = format!("{API_BASE}/sso/jwks/{CLIENT_ID}");
+        let users_prefix = format!("{API_BASE}/user_management/users/");
+        let is_jwks = request.url == jwks_url;
+        let user_id = request.url.strip_prefix(&users_prefix);
+        if is_jwks {
+            self.jwks_requests.set(self.jwks_requests.get() + 1);
+        } else if user_id.is_some() {
+            self.user_requests.set(self.user_requests.get() + 1);
+        } else {
+            self.unexpected_requests.set(self.unexpected_requests.get() + 1);
+        }
+        match self.outage.get() {
+            Outage::Unavailable => return Ok(HttpReply { status: 503, body: b"{}".to_vec() }),
+            Outage::Timeout => return Err(FetchError::Timeout),
+            Outage::None => {}
+        }
+        if is_jwks {
+            return Ok(HttpReply { status: 200, body: self.jwks.borrow().to_string().into_bytes() });
+        }
+        if let Some(user_id) = user_id {
+            let authorised = request
+                .headers
+                .iter()
+                .any(|(name, value)| *name == "authorization" && *value == format!("Bearer {WORKOS_API_KEY}"));
+            if !authorised {
+                return Ok(HttpReply { status: 401, body: b"{}".to_vec() });
+            }
+            return Ok(match self.users.borrow().get(user_id) {
+                Some(email) => HttpReply {
+                    status: 200,
+                    body: json!({ "object": "user", "id": user_id, "email": email }).to_string().into_bytes(),
+                },
+                None => HttpReply { status: 404, body: b"{}".to_vec() },
+            });
+        }
+        Err(FetchError::Network(format!("unexpected URL {}", request.url)))
+    }
+}
+
+// ---------------------------------------------------------------- the app
+
+pub struct TestPlatform {
+    pub db: SqliteDatabase,
+    pub kv: MemoryKv,
+    pub workos: FakeWorkos,
+    pub now: Cell<i64>,
+}
+
+impl Platform for TestPlatform {
+    type Db = SqliteDatabase;
+    type Kv = MemoryKv;
+    type Http = FakeWorkos;
+    fn db(&self) -> &SqliteDatabase {
+        &self.db
+    }
+    fn kv(&self) -> &MemoryKv {
+        &self.kv
+    }
+    fn http(&self) -> &FakeWorkos {
+        &self.workos
+    }
+    fn now(&self) -> i64 {
+        self.now.get()
+    }
+}
+
+pub struct TestApp {
+    pub platform: TestPlatform,
+    pub config: Config,
+    pub verifier: TokenVerifierState,
+}
+
+pub fn config_with(overrides: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = [
+        ("WORKOS_CLIENT_ID", CLIENT_ID),
+        ("WORKOS_API_BASE", API_BASE),
+        ("WORKOS_API_KEY", WORKOS_API_KEY),
+        ("API_KEY_PEPPER", "t1:test-pepper-0123456789abcdef"),
+        ("ALLOWED_ORIGINS", "https://app.example.com"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        if v.is_empty() {
+            vars.remove(*k);
+        } else {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    Config::from_lookup(|name| vars.get(name).cloned()).unwrap()
+}
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(&[])
+}
+
+pub fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    TestApp {
+        platform: TestPlatform {
+            db: SqliteDatabase::migrated(),
+            kv: MemoryKv::default(),
+            workos: FakeWorkos::default(),
+            now: Cell::new(START_MS),
+        },
+        config: config_with(overrides),
+        verifier: TokenVerifierState::default(),
+    }
+}
+
+impl TestApp {
+    pub fn send(&self, request: ApiRequest) -> ApiResponse {
+        let app = App::new(&self.platform, &self.config, &self.verifier);
+        futures::executor::block_on(handle(&app, &request))
+    }
+
+    pub fn get(&self, path: &str, bearer: Option<&str>) -> ApiResponse {
+        let mut request = ApiRequest::new(Method::Get, path);
+        if let Some(token) = bearer {
+            request = request.with_header("authorization", &format!("Bearer {token}"));
+        }
+        self.send(request)
+    }
+
+    pub fn callback(&self, token: &str) -> ApiResponse {
+        self.send(
+            ApiRequest::new(Method::Post, "/v1/auth/web/callback")
+                .with_header("authorization", &format!("Bearer {token}")),
+        )
+    }
+
+    pub fn advance_seconds(&self, seconds: i64) {
+        self.platform.now.set(self.platform.now.get() + seconds * 1000);
+    }
+
+    pub fn now_seconds(&self) -> i64 {
+        self.platform.now.get() / 1000
+    }
+
+    /// Registers a WorkOS user and returns a valid token for them.
+    pub fn sign_in_token(&self, user_id: &str, email: &str) -> String {
+        self.platform.workos.users.borrow_mut().insert(user_id.to_owned(), email.to_owned());
+        self.token(json!({ "sub": user_id, "sid": format!("session_{user_id}"), "jti": random_jti() }))
+    }
+
+    /// A token with default claims (iss, exp, iat) merged with `claims`, signed by key 0.
+    pub fn token(&self, claims: Value) -> String {
+        let mut full = json!({
+            "iss": format!("{API_BASE}/user_management/{CLIENT_ID}"),
+            "iat": self.now_seconds(),
+            "exp": self.now_seconds() + 300,
+        });
+        for (k, v) in claims.as_object().unwrap() {
+            if v.is_null() {
+                full.as_object_mut().unwrap().remove(k);
+            } else {
+                full[k] = v.clone();
+            }
+        }
+        sign(&json!({ "alg": "RS256", "typ": "JWT", "kid": "kid-1" }), &full, test_key(0))
+    }
+}
+
+pub fn random_jti() -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::getrandom(&mut bytes).unwrap();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn b64(value: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(value)
+}
+
+/// Signs header and claims (JSON as given, so tests control every byte) with RS256.
+pub fn sign(header: &Value, claims: &Value, key: &RsaPrivateKey) -> String {
+    sign_raw(header.to_string().as_bytes(), claims.to_string().as_bytes(), key)
+}
+
+pub fn sign_raw(header: &[u8], claims: &[u8], key: &RsaPrivateKey) -> String {
+    let signing_input = format!("{}.{}", b64(header), b64(claims));
+    let signature = SigningKey::<Sha256>::new(key.clone()).sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", b64(&signature.to_bytes()))
+}
+
+pub fn error_code(response: &ApiResponse) -> String {
+    response.json_body()["error"]["code"].as_str().unwrap_or("").to_owned()
+}
+
+impl TestApp {
+    pub async fn callback_async(&self, token: &str) -> ApiResponse {
+        let app = App::new(&self.platform, &self.config, &self.verifier);
+        let request = ApiRequest::new(Method::Post, "/v1/auth/web/callback")
+            .with_header("authorization", &format!("Bearer {token}"));
+        handle(&app, &request).await
+    }
+}

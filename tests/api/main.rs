@@ -1,0 +1,8 @@
+//! Native integration tests: the portable core against real SQLite (the same migrations D1
+//! runs), an in-memory KV, and an in-process fake of the WorkOS endpoints.
+
+mod helpers;
+
+mod routing;
+mod token_verification;
+mod web_callback;

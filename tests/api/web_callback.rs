@@ -1,0 +1,243 @@
+//! `POST /v1/auth/web/callback`: first sign-in provisioning, returning sign-ins, replays.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn assert_one_of_everything(app: &TestApp) {
+    let db = &app.platform.db;
+    assert_eq!(
+        [db.count("users"), db.count("workspaces"), db.count("memberships"), db.count("api_keys"), db.count("audit_events")],
+        [1, 1, 1, 1, 3]
+    );
+}
+
+#[test]
+fn a_first_sign_in_provisions_a_personal_workspace() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "Ada.Lovelace@example.com");
+    let response = app.callback(&token);
+    assert_eq!(response.status, 201, "{}", String::from_utf8_lossy(&response.body));
+    let body = response.json_body();
+    assert_eq!(body["user"]["id"], "user_ada");
+    assert_eq!(body["user"]["email"], "Ada.Lovelace@example.com");
+    assert_eq!(body["workspace"]["slug"], "ada-lovelace");
+    assert_eq!(body["workspace"]["name"], "Ada.Lovelace's workspace");
+    assert_eq!(body["membership"]["role"], "owner");
+    assert_eq!(body["membership"]["workspace_id"], body["workspace"]["id"]);
+    let secret = body["default_api_key"]["secret"].as_str().unwrap();
+    assert!(secret.starts_with(body["default_api_key"]["api_key"]["prefix"].as_str().unwrap()));
+    assert_eq!(body["default_api_key"]["api_key"]["scopes"], json!(["read", "write"]));
+    assert_one_of_everything(&app);
+    let actions = app.platform.db.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events ORDER BY seq)");
+    assert_eq!(actions, json!("workspace.created,membership.created,api_key.created"));
+    // Only an HMAC of the key is stored, and the stored answer is sealed.
+    let stored = app.platform.db.scalar("SELECT secret_hmac FROM api_keys");
+    assert!(!stored.as_str().unwrap().contains(secret));
+    let replay = app.platform.db.scalar("SELECT coalesce(body, '') || sealed_body FROM callback_replays");
+    assert!(!replay.as_str().unwrap().contains(secret), "no plaintext secret at rest");
+    assert!(!replay.as_str().unwrap().contains("user_ada"));
+}
+
+#[test]
+fn a_first_sign_in_is_two_round_trips_and_one_batch_writes() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    assert_eq!(app.callback(&token).status, 201);
+    assert_eq!(app.platform.db.round_trips.get(), 2);
+}
+
+#[test]
+fn a_replay_gets_the_identical_answer_and_changes_nothing() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let first = app.callback(&token);
+    app.advance_seconds(5);
+    let trips = app.platform.db.round_trips.get();
+    let replay = app.callback(&token);
+    assert_eq!(app.platform.db.round_trips.get() - trips, 1, "a replay is one round trip");
+    assert_eq!((replay.status, &replay.body), (first.status, &first.body));
+    assert_one_of_everything(&app);
+    assert_eq!(app.platform.db.scalar("SELECT last_seen_at FROM users"), json!(START_MS));
+}
+
+#[test]
+fn a_returning_sign_in_updates_the_user_and_returns_no_key() {
+    let app = spawn_app();
+    let first = app.callback(&app.sign_in_token("user_ada", "ada@example.com")).json_body();
+    app.advance_seconds(60);
+    let trips = app.platform.db.round_trips.get();
+    let second = app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    assert_eq!(app.platform.db.round_trips.get() - trips, 1, "a returning sign-in is one round trip");
+    assert_eq!(second.status, 200);
+    let body = second.json_body();
+    assert_eq!(body["workspace"], first["workspace"]);
+    assert_eq!(body["membership"], first["membership"]);
+    assert_eq!(body["default_api_key"], json!(null));
+    assert_eq!(body["user"]["created_at"], first["user"]["created_at"]);
+    assert_eq!(body["user"]["last_seen_at"], "2026-11-22T00:01:00.000Z");
+    assert_one_of_everything(&app);
+}
+
+#[test]
+fn a_returning_sign_in_replays_identically_too() {
+    let app = spawn_app();
+    app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let second = app.callback(&token);
+    app.advance_seconds(10);
+    let replay = app.callback(&token);
+    assert_eq!((replay.status, &replay.body), (second.status, &second.body));
+}
+
+#[test]
+fn an_email_change_at_workos_reaches_the_user_record() {
+    let app = spawn_app();
+    app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    let response = app.callback(&app.sign_in_token("user_ada", "ada@newmail.example"));
+    assert_eq!(response.json_body()["user"]["email"], "ada@newmail.example");
+    assert_eq!(app.platform.db.scalar("SELECT email FROM users"), json!("ada@newmail.example"));
+}
+
+#[test]
+fn two_tokens_of_one_new_user_provision_once() {
+    let app = spawn_app();
+    let tab_one = app.sign_in_token("user_ada", "ada@example.com");
+    let tab_two = app.sign_in_token("user_ada", "ada@example.com");
+    let one = app.callback(&tab_one).json_body();
+    let two = app.callback(&tab_two).json_body();
+    assert_eq!(one["workspace"]["id"], two["workspace"]["id"]);
+    assert_eq!(one["membership"]["id"], two["membership"]["id"]);
+    assert_one_of_everything(&app);
+}
+
+#[test]
+fn concurrent_callbacks_interleaved_at_every_step_provision_once() {
+    // Interleave two first sign-ins at the storage level: both see "no user" before either writes.
+    let app = spawn_app();
+    let first = app.sign_in_token("user_ada", "ada@example.com");
+    let second = app.sign_in_token("user_ada", "ada@example.com");
+    let same = first.clone();
+    let responses = futures::executor::block_on(async {
+        let a = app.callback_async(&first);
+        let b = app.callback_async(&second);
+        let c = app.callback_async(&same);
+        futures::join!(a, b, c)
+    });
+    let bodies: Vec<_> = [&responses.0, &responses.1, &responses.2].iter().map(|r| r.json_body()).collect();
+    assert!(bodies.iter().all(|b| b["workspace"]["id"] == bodies[0]["workspace"]["id"]));
+    assert_eq!(responses.0.body, responses.2.body, "the same token got the same answer");
+    assert_one_of_everything(&app);
+}
+
+#[test]
+fn a_taken_slug_gets_a_suffix() {
+    let app = spawn_app();
+    app.callback(&app.sign_in_token("user_1", "ada@example.com"));
+    let response = app.callback(&app.sign_in_token("user_2", "ada@other.example")).json_body();
+    let slug = response["workspace"]["slug"].as_str().unwrap();
+    assert!(slug.starts_with("ada-") && slug.len() == "ada-".len() + 6, "{slug}");
+    assert_eq!(app.platform.db.scalar(&format!("SELECT slug FROM workspaces WHERE personal_owner_id = 'user_2'")), json!(slug));
+}
+
+#[test]
+fn blank_jti_and_sid_are_refused() {
+    let app = spawn_app();
+    app.platform.workos.users.borrow_mut().insert("user_ada".into(), "ada@example.com".into());
+    for claims in [json!({ "sub": "user_ada", "jti": "", "sid": " " }), json!({ "sub": "user_ada", "jti": null })] {
+        let response = app.callback(&app.token(claims));
+        assert_eq!((response.status, error_code(&response).as_str()), (401, "not_authenticated"));
+    }
+    assert_eq!(app.platform.db.count("users"), 0);
+}
+
+#[test]
+fn sid_alone_is_an_idempotency_key() {
+    let app = spawn_app();
+    app.platform.workos.users.borrow_mut().insert("user_ada".into(), "ada@example.com".into());
+    let token = app.token(json!({ "sub": "user_ada", "sid": "session_1" }));
+    let first = app.callback(&token);
+    assert_eq!(first.status, 201);
+    assert_eq!(app.callback(&token).body, first.body);
+}
+
+#[test]
+fn without_an_email_nothing_is_written() {
+    let app = spawn_app_with(&[("WORKOS_API_KEY", "")]);
+    let response = app.callback(&app.token(json!({ "sub": "user_ada", "jti": "j1" })));
+    assert_eq!((response.status, error_code(&response).as_str()), (422, "email_unavailable"));
+    assert_eq!(app.platform.db.count("users"), 0);
+    // The email claim (AuthKit JWT template) is used when no API key is configured.
+    let response = app.callback(&app.token(json!({ "sub": "user_ada", "jti": "j2", "email": "ada@example.com" })));
+    assert_eq!(response.status, 201);
+}
+
+#[test]
+fn a_user_unknown_to_workos_is_refused() {
+    let app = spawn_app();
+    let response = app.callback(&app.token(json!({ "sub": "user_ghost", "jti": "j1" })));
+    assert_eq!((response.status, error_code(&response).as_str()), (422, "email_unavailable"));
+    assert_eq!(app.platform.db.count("users"), 0);
+}
+
+#[test]
+fn workos_unreachable_is_a_503_and_writes_nothing() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    assert_eq!(app.get("/v1/auth/session", Some(&token)).status, 200); // JWKS cached
+    app.platform.workos.outage.set(Outage::Unavailable);
+    let response = app.callback(&token);
+    assert_eq!((response.status, error_code(&response).as_str()), (503, "workos_unavailable"));
+    assert_eq!(app.platform.db.count("users"), 0);
+}
+
+#[test]
+fn a_replay_is_answered_while_workos_is_down() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let first = app.callback(&token);
+    app.platform.workos.outage.set(Outage::Timeout);
+    let replay = app.callback(&token);
+    assert_eq!((replay.status, &replay.body), (first.status, &first.body));
+}
+
+#[test]
+fn a_failure_in_the_middle_of_provisioning_leaves_no_rows() {
+    let app = spawn_app();
+    app.platform.db.connection
+        .execute_batch("CREATE TRIGGER fail_keys BEFORE INSERT ON api_keys BEGIN SELECT RAISE(ABORT, 'forced'); END;")
+        .unwrap();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let response = app.callback(&token);
+    assert_eq!((response.status, error_code(&response).as_str()), (503, "storage_unavailable"));
+    for table in ["users", "workspaces", "memberships", "api_keys", "audit_events", "callback_replays"] {
+        assert_eq!(app.platform.db.count(table), 0, "{table}");
+    }
+    app.platform.db.connection.execute_batch("DROP TRIGGER fail_keys;").unwrap();
+    assert_eq!(app.callback(&token).status, 201);
+    assert_one_of_everything(&app);
+}
+
+#[test]
+fn expired_answers_are_ignored_and_purged() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    app.callback(&token);
+    app.advance_seconds(3600);
+    let purged = futures::executor::block_on(edge_auth::store::web_sign_in::purge_expired_answers(
+        &app.platform.db,
+        app.platform.now.get(),
+    ))
+    .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(app.platform.db.count("callback_replays"), 0);
+    assert_eq!(app.platform.db.count("users"), 1);
+}
+
+#[test]
+fn an_invalid_token_writes_nothing() {
+    let app = spawn_app();
+    let response = app.callback("not-a-token");
+    assert_eq!(response.status, 401);
+    assert_eq!(app.platform.db.count("users"), 0);
+}
