@@ -4,8 +4,13 @@
 //   BENCH=1 adds the benchmark-only routes.   BUILD_PROFILE=dev builds without optimisation.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CARGO_BIN, WASM_OPT, run } from "./toolchain.mjs";
+import { CARGO_BIN, ROOT, WASM_OPT, run } from "./toolchain.mjs";
 
+// The test and bench runners build once, then start `wrangler dev` several times.
+if (process.env.EDGE_AUTH_SKIP_BUILD === "1" && existsSync(join(ROOT, "build", "index_bg.wasm"))) {
+  console.log("build: using the existing build/ (EDGE_AUTH_SKIP_BUILD=1)");
+  process.exit(0);
+}
 const workerBuild = join(CARGO_BIN, "worker-build");
 if (!existsSync(workerBuild)) {
   console.error("worker-build is missing: run `npm run setup` (or any npm script) first");

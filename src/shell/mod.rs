@@ -1,10 +1,10 @@
 //! The wasm shell: adapts the Workers runtime to the portable core. Nothing here decides
 //! anything; it converts types and forwards.
 
-mod d1;
+pub mod d1;
 mod fetch;
 mod kv;
-mod request;
+pub mod request;
 
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 

@@ -1,0 +1,61 @@
+// `npm run dev`: builds the worker, applies migrations to the local D1, starts the WorkOS
+// stand-in on 127.0.0.1:9797 (where wrangler.toml's development WORKOS_API_BASE points) and
+// `wrangler dev` on 127.0.0.1:8787, then prints how to sign in. Ctrl-C stops everything.
+import { join } from "node:path";
+import { ROOT, run, startService, stopService } from "./toolchain.mjs";
+
+const STAND_IN_PORT = process.env.WORKOS_STAND_IN_PORT ?? "9797";
+const WORKER_PORT = process.env.PORT ?? "8787";
+const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
+
+run("node", ["scripts/build.mjs"]);
+run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local"]);
+
+const children = [];
+const stopAll = () => children.forEach(stopService);
+process.on("SIGINT", () => (stopAll(), process.exit(130)));
+process.on("SIGTERM", () => (stopAll(), process.exit(143)));
+process.on("exit", stopAll);
+
+try {
+  const standIn = await startService(join(ROOT, "target", "release", "workos-stand-in"), ["--port", STAND_IN_PORT], {
+    ready: /listening on (http:\/\/\S+)/,
+    name: "workos-stand-in",
+    timeoutMs: 30_000,
+  });
+  children.push(standIn.child);
+  const worker = await startService(
+    wrangler,
+    ["dev", "--ip", "127.0.0.1", "--port", WORKER_PORT, "--show-interactive-dev-session=false",
+      "--var", `WORKOS_API_BASE:http://127.0.0.1:${STAND_IN_PORT}`],
+    { ready: /Ready on (http:\/\/\S+)/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" } },
+  );
+  children.push(worker.child);
+  for (const child of children) {
+    child.stdout.on("data", (chunk) => process.stdout.write(chunk));
+    child.stderr.on("data", (chunk) => process.stderr.write(chunk));
+    child.on("exit", (code) => {
+      console.error(`a dev process exited (${code}); stopping`);
+      stopAll();
+      process.exit(code ?? 1);
+    });
+  }
+  const api = `http://127.0.0.1:${WORKER_PORT}`;
+  console.log(`
+  edge-auth is running at ${api}  (local D1 and KV under .wrangler/state)
+  WorkOS stand-in at ${standIn.match[1]}
+
+  Sign in as a new user and call the API:
+    TOKEN=$(npm run --silent token -- --email ada@example.com)
+    curl -s -X POST ${api}/v1/auth/web/callback -H "authorization: Bearer $TOKEN"
+    curl -s ${api}/v1/auth/session -H "authorization: Bearer $TOKEN"
+    curl -s ${api}/v1/health
+
+  Ctrl-C stops everything.
+`);
+} catch (error) {
+  console.error(error.message);
+  stopAll();
+  process.exit(1);
+}

@@ -1,0 +1,29 @@
+// `npm test`: native tests, the shell's wasm tests under Node, then end-to-end tests against the
+// built worker under `wrangler dev` with the WorkOS stand-in. Fails on the first failing stage.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { CARGO_BIN, ROOT, run } from "./toolchain.mjs";
+
+const stage = (name) => console.log(`\n==> ${name}`);
+
+stage("native tests (cargo test)");
+run("cargo", ["test", "--all-targets"]);
+
+stage("wasm shell tests (wasm-bindgen-test under Node)");
+run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--test", "wasm_shell"], {
+  env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`,
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: join(CARGO_BIN, "wasm-bindgen-test-runner") },
+});
+
+stage("build: release worker and the WorkOS stand-in");
+run("node", ["scripts/build.mjs"]);
+run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+
+stage("end-to-end tests (wrangler dev + WorkOS stand-in)");
+const files = readdirSync(join(ROOT, "tests", "e2e"))
+  .filter((f) => f.endsWith(".test.mjs"))
+  .map((f) => join("tests", "e2e", f));
+run("node", ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], {
+  env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`, EDGE_AUTH_SKIP_BUILD: "1" },
+});
+console.log("\nall test stages passed");

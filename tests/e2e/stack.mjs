@@ -1,0 +1,116 @@
+// Starts what an end-to-end test talks to: the WorkOS stand-in (the release binary built by
+// `npm test`) and the built worker under `wrangler dev` with a throwaway local D1/KV state.
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { ROOT, run, startService, stopService, toolEnv } from "../../scripts/toolchain.mjs";
+
+export const CLIENT_ID = "client_e2e";
+export const WORKOS_API_KEY = "sk_test_e2e";
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStandIn() {
+  const binary = join(ROOT, "target", "release", "workos-stand-in");
+  const { child, match } = await startService(
+    binary,
+    ["--port", "0", "--client-id", CLIENT_ID, "--api-key", WORKOS_API_KEY],
+    { ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/, name: "workos-stand-in", timeoutMs: 30_000 },
+  );
+  const url = match[1];
+  const post = async (path, body = {}) => {
+    const response = await fetch(`${url}${path}`, { method: "POST", body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`stand-in ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  return {
+    url,
+    child,
+    /** Mints an access token; returns { access_token, user_id, claims, kid }. */
+    token: (claims = {}) => post("/__dev/tokens", claims),
+    rotateKey: (retirePrevious = false) => post("/__dev/rotate-key", { retire_previous: retirePrevious }),
+    outage: (mode) => post("/__dev/outage", { mode }),
+    stats: async () => (await fetch(`${url}/__dev/stats`)).json(),
+    resetStats: () => post("/__dev/stats/reset"),
+    stop: () => stopService(child),
+  };
+}
+
+/** Starts a worker against `standIn`; `vars` override wrangler.toml's [vars]. */
+export async function startWorker(standIn, vars = {}) {
+  const state = mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
+  const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
+  run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const port = await freePort();
+  const allVars = {
+    WORKOS_CLIENT_ID: CLIENT_ID,
+    WORKOS_API_BASE: standIn.url,
+    WORKOS_API_KEY,
+    JWKS_REFETCH_COOLDOWN_SECONDS: "3",
+    ...vars,
+  };
+  const varArgs = Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const { child } = await startService(
+    wrangler,
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
+    { ready: /Ready on http/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" }, timeoutMs: 180_000 },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    base,
+    state,
+    /** fetch against the worker with a JSON body and an optional bearer. */
+    request: async (method, path, { bearer, body, headers = {} } = {}) => {
+      const init = { method, headers: { ...headers } };
+      if (bearer) init.headers.authorization = `Bearer ${bearer}`;
+      if (body !== undefined) {
+        init.headers["content-type"] = "application/json";
+        init.body = typeof body === "string" ? body : JSON.stringify(body);
+      }
+      const response = await fetch(`${base}${path}`, init);
+      const text = await response.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {}
+      return { status: response.status, headers: response.headers, text, json };
+    },
+    /** Runs SQL against this worker's local D1 and returns the rows. */
+    sql: (query) => {
+      const out = spawnSync(wrangler, ["d1", "execute", "edge-auth", "--local", "--persist-to", state, "--json", "--command", query], {
+        cwd: ROOT, encoding: "utf8", env: toolEnv(),
+      });
+      if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}`);
+      return JSON.parse(out.stdout)[0].results;
+    },
+    stop: () => {
+      stopService(child);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Both, stopped together. */
+export async function startStack(vars = {}) {
+  const standIn = await startStandIn();
+  try {
+    const worker = await startWorker(standIn, vars);
+    return { standIn, worker, stop: () => (worker.stop(), standIn.stop()) };
+  } catch (error) {
+    standIn.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+//! The wasm shell's adapters, run under Node with wasm-bindgen-test: conversions between the
+//! Workers runtime's types and the core's plain values.
+#![cfg(target_arch = "wasm32")]
+
+use edge_auth::http::{ApiResponse, Method};
+use edge_auth::platform::SqlValue;
+use edge_auth::shell::d1::to_js_value;
+use edge_auth::shell::request::{from_worker_request, into_worker_response};
+use wasm_bindgen_test::wasm_bindgen_test;
+use worker::{Headers, Method as WorkerMethod, Request, RequestInit};
+
+#[wasm_bindgen_test]
+fn sql_values_become_the_js_values_d1_binds() {
+    assert!(to_js_value(&SqlValue::Null).is_null());
+    assert_eq!(to_js_value(&SqlValue::Integer(1_795_305_600_123)).as_f64(), Some(1_795_305_600_123.0));
+    assert_eq!(to_js_value(&SqlValue::Text("org_1".into())).as_string().as_deref(), Some("org_1"));
+}
+
+#[wasm_bindgen_test]
+async fn a_worker_request_becomes_an_api_request() {
+    let headers = Headers::new();
+    headers.set("Authorization", "Bearer abc").unwrap();
+    headers.set("Content-Type", "application/json").unwrap();
+    let mut init = RequestInit::new();
+    init.with_method(WorkerMethod::Post).with_headers(headers).with_body(Some("{\"a\":1}".into()));
+    let request = Request::new_with_init("https://edge.example.com/v1/orgs?limit=5", &init).unwrap();
+    let api = from_worker_request(request).await.unwrap();
+    assert_eq!(api.method, Method::Post);
+    assert_eq!(api.path, "/v1/orgs");
+    assert_eq!(api.query, "limit=5");
+    assert_eq!(api.header("authorization"), Some("Bearer abc"));
+    assert_eq!(api.body, b"{\"a\":1}");
+}
+
+#[wasm_bindgen_test]
+async fn an_oversized_body_is_refused_by_the_shell() {
+    let mut init = RequestInit::new();
+    init.with_method(WorkerMethod::Post).with_body(Some("x".repeat(20_000).into()));
+    let request = Request::new_with_init("https://edge.example.com/v1/orgs", &init).unwrap();
+    let error = from_worker_request(request).await.unwrap_err();
+    assert_eq!(error.status, 413);
+}
+
+#[wasm_bindgen_test]
+async fn an_api_response_becomes_a_worker_response() {
+    let mut response = ApiResponse::json(201, &serde_json::json!({ "ok": true }));
+    response.headers.push(("www-authenticate".into(), "Bearer".into()));
+    let mut worker_response = into_worker_response(response).unwrap();
+    assert_eq!(worker_response.status_code(), 201);
+    assert_eq!(worker_response.headers().get("www-authenticate").unwrap().as_deref(), Some("Bearer"));
+    assert_eq!(worker_response.text().await.unwrap(), "{\"ok\":true}");
+}
