@@ -11,6 +11,10 @@
 //! `workos-stand-in listening on http://127.0.0.1:<port>`, which scripts wait
 //! for (and parse the port from, with `--port 0`). Request logs go to stderr.
 
+// A native program: the wasm build of the crate (worker-build, wasm tests) skips it.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
 // A bin's root resolves `mod` paths from src/bin/, so point into our own
 // directory explicitly.
 #[path = "workos_stand_in/ids.rs"]

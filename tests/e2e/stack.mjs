@@ -55,6 +55,8 @@ export async function startWorker(standIn, vars = {}) {
     stdio: ["ignore", "ignore", "inherit"],
   });
   const port = await freePort();
+  // Concurrent test files each run a wrangler: give each its own devtools port too.
+  const inspectorPort = await freePort();
   const allVars = {
     WORKOS_CLIENT_ID: CLIENT_ID,
     WORKOS_API_BASE: standIn.url,
@@ -65,7 +67,7 @@ export async function startWorker(standIn, vars = {}) {
   const varArgs = Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const { child } = await startService(
     wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
     { ready: /Ready on http/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" }, timeoutMs: 180_000 },
   );
   const base = `http://127.0.0.1:${port}`;
