@@ -1,0 +1,502 @@
+//! Montgomery arithmetic modulo an odd RSA modulus `n`, with `R = 2^(28·L)` for `L` limbs.
+//!
+//! Multiplication is product scanning (one output column at a time, Koç's "FIPS" order) with the
+//! reduction interleaved: column `k` adds `a[j]·b[k-j]` and `m[j]·n[k-j]`, and for the low `L`
+//! columns chooses `m[k]` so the column becomes divisible by 2^28. Each column keeps the two
+//! sums in separate `u64`s: either has at most `L ≤ 147` products below 2^56 and so cannot
+//! overflow, which is what lets the inner loops run without any carry handling.
+//!
+//! A column sum is a dot product of one operand with the other reversed, so `b` (or `a`, when
+//! squaring) is reversed once per multiplication and `n` once per key, and the kernel (see
+//! `dot_product`) reads both sides forwards.
+//!
+//! `L` is chosen so that `4n < R`. Then inputs below `2n` give outputs below `2n`, so no
+//! conditional subtraction is needed between multiplications, only one at the very end.
+
+use super::dot_product::{DotProduct, Fastest, Window};
+use super::limbs::{self, LIMB_BITS, LIMB_MASK};
+
+/// Limb count for the largest supported modulus (4096 bits).
+pub(crate) const MAX_LIMBS: usize = limbs_for_modulus_bits(4096);
+
+/// Zero limbs kept on each side of the number in a [`Padded`]: widening a column range to whole
+/// groups of four reaches three limbs below it, and reading column k + 1 next to column k one
+/// more.
+const PAD: usize = 4;
+
+/// Limbs needed for a modulus of `bits` bits with two spare bits, so that `4n < R`.
+pub(crate) const fn limbs_for_modulus_bits(bits: usize) -> usize {
+    (bits + 2).div_ceil(LIMB_BITS as usize)
+}
+
+/// A number of up to [`MAX_LIMBS`] limbs stored at `PAD..PAD + L`, with zeros all around.
+///
+/// The zeros let every column sum be widened to a whole number of 4-limb groups, by starting
+/// it up to three limbs early: each extra product has a padding zero on one side, so it adds
+/// nothing, and the kernel never needs a scalar tail loop for the leftover limbs.
+#[derive(Clone)]
+pub(crate) struct Padded([u32; PAD + MAX_LIMBS + PAD]);
+
+impl Padded {
+    pub(crate) fn zero() -> Self {
+        Self([0; PAD + MAX_LIMBS + PAD])
+    }
+
+    pub(crate) fn from_limbs(limbs: &[u32]) -> Self {
+        let mut padded = Self::zero();
+        padded.0[PAD..PAD + limbs.len()].copy_from_slice(limbs);
+        padded
+    }
+
+    /// The first `len` limbs.
+    pub(crate) fn limbs(&self, len: usize) -> &[u32] {
+        &self.0[PAD..PAD + len]
+    }
+
+    fn limbs_mut(&mut self, len: usize) -> &mut [u32] {
+        &mut self.0[PAD..PAD + len]
+    }
+}
+
+/// An odd modulus with its Montgomery constants, built once per key.
+#[derive(Clone)]
+pub(crate) struct MontgomeryModulus {
+    /// `n` in limbs; its length is `L`.
+    n: Vec<u32>,
+    /// `n` with its limbs reversed.
+    n_reversed: Padded,
+    /// `-n^-1 mod 2^28`.
+    n_neg_inv: u32,
+    /// `R^2 mod n`, which takes a number into Montgomery form with one multiplication.
+    r_squared: Padded,
+}
+
+impl MontgomeryModulus {
+    /// Builds the constants for an odd `n` of `bits` significant bits, given as limbs.
+    ///
+    /// `n` must have exactly [`limbs_for_modulus_bits`]`(bits)` limbs, at most [`MAX_LIMBS`].
+    pub(crate) fn new(n: Vec<u32>, bits: usize) -> Self {
+        assert!(n.len() == limbs_for_modulus_bits(bits) && n.len() <= MAX_LIMBS);
+        assert!(n[0] & 1 == 1, "Montgomery arithmetic needs an odd modulus");
+        let n_reversed = reversed(&Padded::from_limbs(&n), n.len());
+        let n_neg_inv = neg_inverse_mod_limb(n[0]);
+        let mut modulus = Self {
+            n_reversed,
+            n_neg_inv,
+            r_squared: Padded::zero(),
+            n,
+        };
+        modulus.r_squared = modulus.compute_r_squared(bits);
+        modulus
+    }
+
+    /// Number of limbs `L` of every operand and result.
+    pub(crate) fn limb_count(&self) -> usize {
+        self.n.len()
+    }
+
+    /// `s^65537 mod n`, fully reduced, for `s < n` given in `L` limbs: 16 squarings and one
+    /// multiplication.
+    pub(crate) fn pow_65537(&self, s: &[u32], out: &mut [u32]) {
+        self.pow_65537_with::<Fastest>(s, out);
+    }
+
+    /// [`Self::pow_65537`] with a chosen dot-product kernel.
+    pub(crate) fn pow_65537_with<D: DotProduct>(&self, s: &[u32], out: &mut [u32]) {
+        let len = self.limb_count();
+        let s = Padded::from_limbs(&s[..len]);
+        let mut x = Padded::zero();
+        let mut y = Padded::zero();
+        // s·R mod n
+        self.mul_with::<D>(&s, &self.r_squared, &mut x);
+        for _ in 0..8 {
+            self.square_with::<D>(&x, &mut y);
+            self.square_with::<D>(&y, &mut x);
+        }
+        // Multiplying s^65536·R by the plain s divides by R, leaving s^65537 out of Montgomery form.
+        self.mul_with::<D>(&x, &s, &mut y);
+        let out = &mut out[..len];
+        out.copy_from_slice(y.limbs(len));
+        limbs::reduce_once(out, &self.n);
+    }
+
+    // The multiplications index whole padded arrays with explicit offsets instead of slicing
+    // them, and use no iterator adapters: the release profile optimises for size, and at that
+    // level neither is inlined, which would put function calls inside the hot loops.
+    //
+    // Columns go in pairs (k, k + 1) for k = 0, 2, .., 2L - 2, so the kernel can share loads
+    // between them (see `dot_product`). Column 2L - 1 does not exist in the product; its sums
+    // read only padding, are zero, and closing it stores the last carry as the top limb.
+
+    /// `out = a·b·R^-1 mod n`, below `2n` for `a, b < 2n`.
+    #[inline(always)]
+    pub(crate) fn mul_with<D: DotProduct>(&self, a: &Padded, b: &Padded, out: &mut Padded) {
+        let len = self.limb_count();
+        let b_reversed = reversed(b, len);
+        let mut m = Padded::zero();
+        let mut carry = 0;
+        let mut k = 0;
+        while k < 2 * len {
+            // j runs over both columns' ranges; the extra terms read padding, or m[k] and
+            // m[k + 1], which are still zero because they are chosen after the sums.
+            let (at, quads) = widened(k.saturating_sub(len - 1), (k + 2).min(len));
+            let reversed_at = at + len - (k + 2);
+            let product = Window {
+                x: &a.0,
+                x_at: at,
+                y: &b_reversed.0,
+                y_at: reversed_at,
+                quads,
+            };
+            let reduction = Window {
+                x: &m.0,
+                x_at: at,
+                y: &self.n_reversed.0,
+                y_at: reversed_at,
+                quads,
+            };
+            let ((ab, next_ab), (mn, next_mn)) = D::column_pairs(&product, &reduction);
+            carry = self.close_column_pair(k, (ab, mn), (next_ab, next_mn), carry, &mut m, out);
+            k += 2;
+        }
+    }
+
+    /// `out = a²·R^-1 mod n`, below `2n` for `a < 2n`.
+    pub(crate) fn square(&self, a: &Padded, out: &mut Padded) {
+        self.square_with::<Fastest>(a, out);
+    }
+
+    /// [`Self::square`] with a chosen dot-product kernel.
+    ///
+    /// Column `k` of `a²` is `2·Σ a[j]·a[k-j]` over `j < k - j`, plus `a[k/2]²` for even `k`,
+    /// which computes each cross product once instead of twice.
+    #[inline(always)]
+    pub(crate) fn square_with<D: DotProduct>(&self, a: &Padded, out: &mut Padded) {
+        let len = self.limb_count();
+        let a_reversed = reversed(a, len);
+        let mut m = Padded::zero();
+        let mut carry = 0;
+        let mut k = 0;
+        while k < 2 * len {
+            // Both columns summed over j <= k/2: that is exactly the cross products of column
+            // k + 1, and those of column k plus its middle term a[k/2]² once.
+            let (at, quads) = widened(k.saturating_sub(len - 1), k / 2 + 1);
+            let product = Window {
+                x: &a.0,
+                x_at: at,
+                y: &a_reversed.0,
+                y_at: at + len - (k + 2),
+                quads,
+            };
+            let (at, quads) = widened(k.saturating_sub(len - 1), (k + 2).min(len));
+            let reduction = Window {
+                x: &m.0,
+                x_at: at,
+                y: &self.n_reversed.0,
+                y_at: at + len - (k + 2),
+                quads,
+            };
+            let ((half, next_half), (mn, next_mn)) = D::column_pairs(&product, &reduction);
+            let middle = u64::from(a.0[PAD + k / 2]);
+            let (ab, next_ab) = (2 * half - middle * middle, 2 * next_half);
+            carry = self.close_column_pair(k, (ab, mn), (next_ab, next_mn), carry, &mut m, out);
+            k += 2;
+        }
+    }
+
+    /// Finishes columns `k` and `k + 1` from their product and reduction sums: in the low half
+    /// by choosing `m[k]` so the column vanishes modulo 2^28, in the high half by storing a
+    /// limb of the result. Returns the carry into column `k + 2`.
+    #[inline(always)]
+    fn close_column_pair(
+        &self,
+        k: usize,
+        (ab, mn): (u64, u64),
+        (next_ab, mut next_mn): (u64, u64),
+        carry: u64,
+        m: &mut Padded,
+        out: &mut Padded,
+    ) -> u64 {
+        let len = self.limb_count();
+        let carry = if k < len {
+            let carry = self.close_low_column(k, ab, mn, carry, m);
+            // m[k] was zero when the next column's sum was taken.
+            next_mn += u64::from(m.0[PAD + k]) * u64::from(self.n[1]);
+            carry
+        } else {
+            close_high_column(ab, mn, carry, &mut out.0[PAD + k - len])
+        };
+        if k + 1 < len {
+            self.close_low_column(k + 1, next_ab, next_mn, carry, m)
+        } else {
+            let carry = close_high_column(next_ab, next_mn, carry, &mut out.0[PAD + k + 1 - len]);
+            // The result is below 2n < R, so nothing is left over after the top limb.
+            debug_assert!(k + 2 < 2 * len || carry == 0);
+            carry
+        }
+    }
+
+    /// Picks `m[k]` so that column `k` vanishes modulo 2^28, and returns the carry into `k + 1`.
+    #[inline(always)]
+    fn close_low_column(&self, k: usize, ab: u64, mn: u64, carry: u64, m: &mut Padded) -> u64 {
+        let low = (ab.wrapping_add(mn).wrapping_add(carry) as u32) & LIMB_MASK;
+        let m_k = low.wrapping_mul(self.n_neg_inv) & LIMB_MASK;
+        m.0[PAD + k] = m_k;
+        let mn = mn + u64::from(m_k) * u64::from(self.n[0]);
+        let (_, carry) = split_column(ab, mn, carry);
+        carry
+    }
+
+    /// `R^2 mod n`, computed as `2^(28L)·R` by a left-to-right square-and-double over the bits
+    /// of `28L`: squaring `2^e·R` in Montgomery form gives `2^(2e)·R`, and a modular doubling
+    /// gives `2^(e+1)·R`. A doubling costs about `L` limb operations against `1.5·L²` for a
+    /// squaring, so the leading bits of the exponent are reached by doubling alone.
+    fn compute_r_squared(&self, bits: usize) -> Padded {
+        const LEADING_EXPONENT_BITS: u32 = 6;
+        let len = self.limb_count();
+        let exponent = LIMB_BITS as usize * len;
+        let exponent_bits = usize::BITS - exponent.leading_zeros();
+        let squarings = exponent_bits.saturating_sub(LEADING_EXPONENT_BITS);
+        let leading = exponent >> squarings;
+
+        // 2^(bits-1) < n, so doubling from there stays reduced; 28L - (bits - 1) doublings reach R.
+        let mut x = Padded::zero();
+        x.0[PAD + (bits - 1) / LIMB_BITS as usize] = 1 << ((bits - 1) % LIMB_BITS as usize);
+        for _ in 0..exponent - (bits - 1) + leading {
+            limbs::double_mod(x.limbs_mut(len), &self.n);
+        }
+        let mut squared = Padded::zero();
+        for bit in (0..squarings).rev() {
+            self.square(&x, &mut squared);
+            limbs::reduce_once(squared.limbs_mut(len), &self.n);
+            core::mem::swap(&mut x, &mut squared);
+            if (exponent >> bit) & 1 == 1 {
+                limbs::double_mod(x.limbs_mut(len), &self.n);
+            }
+        }
+        x
+    }
+}
+
+/// The limbs of `x` in reverse order, so column sums read both operands forwards.
+#[inline(always)]
+fn reversed(x: &Padded, len: usize) -> Padded {
+    let mut reversed = Padded::zero();
+    for i in 0..len {
+        reversed.0[PAD + i] = x.0[PAD + len - 1 - i];
+    }
+    reversed
+}
+
+/// The limb range `first..end` widened downwards to whole groups of four, as the start index
+/// in a padded array and the number of groups. Widening reaches at most three limbs into the
+/// front padding.
+#[inline(always)]
+fn widened(first: usize, end: usize) -> (usize, usize) {
+    let quads = (end - first).div_ceil(4);
+    (PAD + end - 4 * quads, quads)
+}
+
+/// Splits the column total `ab + mn + carry` (which may exceed 2^64) into its low limb and the
+/// carry into the next column.
+#[inline(always)]
+fn split_column(ab: u64, mn: u64, carry: u64) -> (u32, u64) {
+    let mask = u64::from(LIMB_MASK);
+    let low = (ab & mask) + (mn & mask) + (carry & mask);
+    let high = (ab >> LIMB_BITS) + (mn >> LIMB_BITS) + (carry >> LIMB_BITS) + (low >> LIMB_BITS);
+    ((low & mask) as u32, high)
+}
+
+#[inline(always)]
+fn close_high_column(ab: u64, mn: u64, carry: u64, out: &mut u32) -> u64 {
+    let (low, carry) = split_column(ab, mn, carry);
+    *out = low;
+    carry
+}
+
+/// `-x^-1 mod 2^28` for odd `x`, by Newton's iteration: each step doubles the correct low bits,
+/// starting from 3 because every odd `x` is its own inverse modulo 8.
+fn neg_inverse_mod_limb(x: u32) -> u32 {
+    let mut inverse = x;
+    for _ in 0..4 {
+        inverse = inverse.wrapping_mul(2u32.wrapping_sub(x.wrapping_mul(inverse)));
+    }
+    inverse.wrapping_neg() & LIMB_MASK
+}
+
+// Checked against `rsa`'s big integers, which are only a dependency natively.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::super::dot_product::tests::XorShift;
+    use super::super::dot_product::Portable;
+    use super::*;
+    use rsa::BigUint;
+
+    fn to_biguint(limbs: &[u32]) -> BigUint {
+        let mut bytes = vec![0u8; limbs.len() * 4];
+        limbs::to_be_bytes(limbs, &mut bytes);
+        BigUint::from_bytes_be(&bytes)
+    }
+
+    fn from_biguint(value: &BigUint, len: usize) -> Vec<u32> {
+        let mut out = vec![0u32; len];
+        assert!(limbs::from_be_bytes(&value.to_bytes_be(), &mut out));
+        out
+    }
+
+    fn random_odd_modulus(rng: &mut XorShift, bits: usize) -> (Vec<u32>, BigUint) {
+        let mut bytes: Vec<u8> = (0..bits.div_ceil(8))
+            .map(|_| rng.next_u64() as u8)
+            .collect();
+        let top_bits = bits - 8 * (bytes.len() - 1);
+        bytes[0] = (bytes[0] >> (8 - top_bits)) | (1 << (top_bits - 1));
+        *bytes.last_mut().unwrap() |= 1;
+        let value = BigUint::from_bytes_be(&bytes);
+        (from_biguint(&value, limbs_for_modulus_bits(bits)), value)
+    }
+
+    fn random_below(rng: &mut XorShift, bound: &BigUint) -> BigUint {
+        let bytes: Vec<u8> = (0..bound.bits().div_ceil(8) + 8)
+            .map(|_| rng.next_u64() as u8)
+            .collect();
+        BigUint::from_bytes_be(&bytes) % bound
+    }
+
+    /// Textbook Montgomery reduction in operand-scanning order (full product first, then one
+    /// row of `m·n` per limb with immediate carries), sharing nothing with the kernel under test.
+    fn schoolbook_montgomery_mul(a: &[u32], b: &[u32], n: &[u32], n_neg_inv: u32) -> Vec<u32> {
+        let len = n.len();
+        let mut t = vec![0u64; 2 * len + 1];
+        for (i, &x) in a.iter().enumerate() {
+            let mut carry = 0u64;
+            for (j, &y) in b.iter().enumerate() {
+                let v = t[i + j] + u64::from(x) * u64::from(y) + carry;
+                t[i + j] = v & u64::from(LIMB_MASK);
+                carry = v >> LIMB_BITS;
+            }
+            t[i + len] += carry;
+        }
+        for i in 0..len {
+            let m = (t[i] as u32).wrapping_mul(n_neg_inv) & LIMB_MASK;
+            let mut carry = 0u64;
+            for (j, &y) in n.iter().enumerate() {
+                let v = t[i + j] + u64::from(m) * u64::from(y) + carry;
+                t[i + j] = v & u64::from(LIMB_MASK);
+                carry = v >> LIMB_BITS;
+            }
+            let mut k = i + len;
+            while carry != 0 {
+                let v = t[k] + carry;
+                t[k] = v & u64::from(LIMB_MASK);
+                carry = v >> LIMB_BITS;
+                k += 1;
+            }
+        }
+        assert_eq!(t[2 * len], 0);
+        t[len..2 * len].iter().map(|&v| v as u32).collect()
+    }
+
+    #[test]
+    fn the_negated_inverse_cancels_the_low_limb() {
+        let mut rng = XorShift(7);
+        for _ in 0..1000 {
+            let x = (rng.next_u64() as u32) | 1;
+            assert_eq!(
+                x.wrapping_mul(neg_inverse_mod_limb(x)) & LIMB_MASK,
+                LIMB_MASK
+            );
+        }
+    }
+
+    #[test]
+    fn limb_counts_leave_room_for_four_times_the_modulus() {
+        assert_eq!(limbs_for_modulus_bits(2048), 74);
+        assert_eq!(limbs_for_modulus_bits(3072), 110);
+        assert_eq!(MAX_LIMBS, 147);
+        for bits in 2048..=4096 {
+            assert!(limbs_for_modulus_bits(bits) * LIMB_BITS as usize >= bits + 2);
+        }
+    }
+
+    #[test]
+    fn r_squared_matches_big_integer_arithmetic() {
+        let mut rng = XorShift(11);
+        for bits in [2048, 2072, 2073, 2100, 3072, 4096] {
+            let (n, n_big) = random_odd_modulus(&mut rng, bits);
+            let modulus = MontgomeryModulus::new(n.clone(), bits);
+            let r = BigUint::from(1u32) << (LIMB_BITS as usize * n.len());
+            assert_eq!(
+                to_biguint(modulus.r_squared.limbs(n.len())),
+                (&r * &r) % &n_big,
+                "{bits} bits"
+            );
+        }
+    }
+
+    #[test]
+    fn the_portable_kernel_agrees_with_schoolbook_montgomery_multiplication() {
+        let mut rng = XorShift(0x1234_5678_9abc_def1);
+        for bits in [2048, 3072, 4096] {
+            let (n, n_big) = random_odd_modulus(&mut rng, bits);
+            let modulus = MontgomeryModulus::new(n.clone(), bits);
+            let len = n.len();
+            let r = BigUint::from(1u32) << (LIMB_BITS as usize * len);
+            let two_n = &n_big * 2u32;
+            for case in 0..20 {
+                // Operands anywhere below 2n, plus the extremes, as the lazy reduction allows.
+                let (a, b) = match case {
+                    0 => (&two_n - 1u32, &two_n - 1u32),
+                    1 => (BigUint::from(0u32), &two_n - 1u32),
+                    2 => (&n_big - 1u32, &n_big + 1u32),
+                    _ => (
+                        random_below(&mut rng, &two_n),
+                        random_below(&mut rng, &two_n),
+                    ),
+                };
+                let (a_limbs, b_limbs) = (from_biguint(&a, len), from_biguint(&b, len));
+
+                let (a_padded, b_padded) =
+                    (Padded::from_limbs(&a_limbs), Padded::from_limbs(&b_limbs));
+                let mut product = Padded::zero();
+                modulus.mul_with::<Portable>(&a_padded, &b_padded, &mut product);
+                assert!(product.0[..PAD]
+                    .iter()
+                    .chain(&product.0[PAD + len..])
+                    .all(|&l| l == 0));
+                let product = product.limbs(len).to_vec();
+                let reference =
+                    schoolbook_montgomery_mul(&a_limbs, &b_limbs, &n, modulus.n_neg_inv);
+                assert_eq!(product, reference, "{bits} bits, case {case}");
+                assert!(to_biguint(&product) < two_n);
+                assert_eq!((to_biguint(&product) * &r) % &n_big, (&a * &b) % &n_big);
+
+                let mut square = Padded::zero();
+                modulus.square_with::<Portable>(&a_padded, &mut square);
+                let square = square.limbs(len).to_vec();
+                let reference =
+                    schoolbook_montgomery_mul(&a_limbs, &a_limbs, &n, modulus.n_neg_inv);
+                assert_eq!(square, reference, "{bits} bits, case {case}, squaring");
+            }
+        }
+    }
+
+    #[test]
+    fn the_public_operation_matches_big_integer_exponentiation() {
+        let mut rng = XorShift(99);
+        for bits in [2048, 2049, 3072, 4095, 4096] {
+            let (n, n_big) = random_odd_modulus(&mut rng, bits);
+            let modulus = MontgomeryModulus::new(n, bits);
+            for case in 0..3 {
+                let s = match case {
+                    0 => &n_big - 1u32,
+                    1 => BigUint::from(0u32),
+                    _ => random_below(&mut rng, &n_big),
+                };
+                let mut out = vec![0u32; modulus.limb_count()];
+                modulus
+                    .pow_65537_with::<Portable>(&from_biguint(&s, modulus.limb_count()), &mut out);
+                assert_eq!(to_biguint(&out), s.modpow(&BigUint::from(65537u32), &n_big));
+            }
+        }
+    }
+}
