@@ -14,6 +14,8 @@ pub mod store;
 pub mod token;
 pub mod workos;
 
+#[cfg(feature = "bench-routes")]
+pub mod bench;
 #[cfg(target_arch = "wasm32")]
 pub mod shell;
 

@@ -1,3 +1,5 @@
+use std::cell::Cell;
+
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
@@ -6,12 +8,18 @@ use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
 /// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
 pub struct D1Adapter {
     database: D1Database,
+    round_trips: Cell<usize>,
 }
 
 impl D1Adapter {
     /// Wraps the `DB` binding.
     pub fn new(database: D1Database) -> Self {
-        Self { database }
+        Self { database, round_trips: Cell::new(0) }
+    }
+
+    /// Round trips made so far through this adapter (one request's worth).
+    pub fn round_trips(&self) -> usize {
+        self.round_trips.get()
     }
 }
 
@@ -37,6 +45,7 @@ impl Database for D1Adapter {
                 .map_err(|e| DatabaseError::new(e.to_string()))?;
             prepared.push(bound);
         }
+        self.round_trips.set(self.round_trips.get() + 1);
         let results = self
             .database
             .batch(prepared)

@@ -90,7 +90,16 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let platform = platform(&env)?;
     let verifier = VERIFIER.with(|v| *v);
     let app = App::new(&platform, &config, verifier);
-    request::into_worker_response(handle(&app, &api_request).await)
+    #[cfg(feature = "bench-routes")]
+    if let Some(response) = crate::bench::handle(&app, &api_request).await {
+        return request::into_worker_response(response);
+    }
+    #[allow(unused_mut)]
+    let mut response = handle(&app, &api_request).await;
+    // Benchmark builds report how many D1 round trips the request made.
+    #[cfg(feature = "bench-routes")]
+    response.headers.push(("x-d1-round-trips".into(), platform.db.round_trips().to_string()));
+    request::into_worker_response(response)
 }
 
 #[event(scheduled)]

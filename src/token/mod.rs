@@ -19,4 +19,4 @@ pub use jwk_set::{JwkSet, JwkSetError};
 pub use jwks_cache::{JwksCache, JwksSource};
 pub use rs256::Rs256;
 pub use verified_cache::VerifiedTokenCache;
-pub use verifier::{verify_access_token, TokenVerifierState};
+pub use verifier::{verify_access_token, verify_signature_and_claims, TokenVerifierState};

@@ -1,4 +1,5 @@
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use jwt_compact::{AlgorithmExt, ParseError, UntrustedToken, ValidationError};
 use serde::Deserialize;
@@ -7,6 +8,7 @@ use super::claims::{ClaimPolicy, WorkosClaims};
 use super::verified_cache::{CachedVerification, VerifiedTokenCache};
 use super::{Identity, JwksCache, Rs256, TokenError, MAX_TOKEN_BYTES};
 use crate::config::Config;
+use crate::crypto::rsa::RsaVerifyingKey;
 use crate::platform::Platform;
 
 /// What one isolate keeps between requests to verify tokens: the JWKS and the verifications.
@@ -51,6 +53,25 @@ pub async fn verify_access_token<P: Platform>(
         state.verified.borrow_mut().remove(&digest);
     }
 
+    let (identity, kid, key) = verify_signature_and_claims(state, platform, config, token, now).await?;
+    state.verified.borrow_mut().insert(
+        digest,
+        CachedVerification { identity: identity.clone(), kid, key },
+        now,
+        leeway,
+    );
+    Ok(identity)
+}
+
+/// The work a cache miss costs: structure, key lookup, RS256, claims. Public so that benchmark
+/// builds can time it; the API always goes through [`verify_access_token`].
+pub async fn verify_signature_and_claims<P: Platform>(
+    state: &TokenVerifierState,
+    platform: &P,
+    config: &Config,
+    token: &str,
+    now: i64,
+) -> Result<(Identity, Option<String>, Rc<RsaVerifyingKey>), TokenError> {
     check_compact_encoding(token)?;
     let untrusted = UntrustedToken::<ExtensionHeader>::try_from(token).map_err(parse_error)?;
     if untrusted.algorithm() != "RS256" {
@@ -67,14 +88,7 @@ pub async fn verify_access_token<P: Platform>(
         .validate(&untrusted)
         .map_err(validation_error)?;
     let identity = ClaimPolicy::from_config(config).check(verified.claims(), now)?;
-
-    state.verified.borrow_mut().insert(
-        digest,
-        CachedVerification { identity: identity.clone(), kid, key },
-        now,
-        leeway,
-    );
-    Ok(identity)
+    Ok((identity, kid, key))
 }
 
 /// Compact serialisation as RFC 7515 writes it: three non-empty base64url parts without padding,

@@ -1,0 +1,159 @@
+// `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
+// the performance issue as a table, each with the command that reproduces it. Medians throughout:
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips` runs a subset.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { ROOT, run } from "./toolchain.mjs";
+import { startStack } from "../tests/e2e/stack.mjs";
+
+const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
+const only = values.only ? new Set(values.only.split(",")) : null;
+const wanted = (name) => !only || only.has(name);
+const ROUNDS = Number(values.rounds);
+const rows = [];
+const report = (figure, value, command) => rows.push({ figure, value, command });
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const percentile = (xs, p) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+
+// ---------------------------------------------------------------- 4. bundle size
+if (wanted("size")) {
+  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
+  const wasm = readFileSync(join(ROOT, "build", "index_bg.wasm"));
+  const gzip = gzipSync(wasm, { level: 9 }).length;
+  report("wasm size, raw", `${(wasm.length / 1024).toFixed(1)} KB`, "npm run bench -- --only size");
+  report("wasm size, gzip -9", `${(gzip / 1024).toFixed(1)} KB`, "npm run bench -- --only size");
+}
+
+if (wanted("verify") || wanted("latency") || wanted("trips")) {
+  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", EDGE_AUTH_SKIP_BUILD: "0" } });
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  const stack = await startStack({ JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
+  try {
+    const { worker, standIn } = stack;
+    const timed = async (method, path, options) => {
+      const started = process.hrtime.bigint();
+      const response = await worker.request(method, path, options);
+      const micros = Number(process.hrtime.bigint() - started) / 1000;
+      if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+      return { micros, response };
+    };
+
+    // ------------------------------------------------------------ 1–3. verification inside workerd
+    if (wanted("verify")) {
+      const { access_token } = await standIn.token({ email: "bench@example.com", ttl_seconds: 3600 });
+      const jwks = await (await fetch(`${standIn.url}/sso/jwks/client_e2e`)).json();
+      const { n, e } = jwks.keys[0];
+      /** Cost of one repetition: median over rounds of (t(n0+N) - t(n0)) / N, interleaved. */
+      const perRepetition = async (mode, base, extra, query = "") => {
+        const path = (reps) => `/v1/__bench/${mode}?n=${reps}${query}`;
+        for (let i = 0; i < 5; i++) await timed("POST", path(base + extra), { bearer: access_token }); // JIT warm-up
+        const differences = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const small = (await timed("POST", path(base), { bearer: access_token })).micros;
+          const large = (await timed("POST", path(base + extra), { bearer: access_token })).micros;
+          differences.push((large - small) / extra);
+        }
+        return median(differences);
+      };
+      const fresh = await perRepetition("fresh", 10, 2000);
+      const cached = await perRepetition("cached", 10, 50_000);
+      const setup = await perRepetition("setup", 10, 500, `&key_n=${n}&key_e=${e}`);
+      report("1. RS256 verification, fresh token, key cached (workerd)", `${fresh.toFixed(1)} µs`, "npm run bench -- --only verify");
+      report("2. verification of a token seen before (workerd)", `${cached.toFixed(2)} µs`, "npm run bench -- --only verify");
+      report("3. JWK → verifying key set-up (workerd)", `${setup.toFixed(1)} µs`, "npm run bench -- --only verify");
+    }
+
+    // ------------------------------------------------------------ 5. latency and throughput
+    if (wanted("latency")) {
+      const load = async (name, concurrency, total, makeRequest) => {
+        const latencies = [];
+        let next = 0;
+        const started = process.hrtime.bigint();
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (next < total) {
+              const index = next++;
+              const { method, path, bearer } = await makeRequest(index);
+              latencies.push((await timed(method, path, { bearer })).micros / 1000);
+            }
+          }),
+        );
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        report(
+          `5. ${name}, concurrency ${concurrency}`,
+          `p50 ${median(latencies).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ${(total / seconds).toFixed(0)} req/s`,
+          "npm run bench -- --only latency",
+        );
+      };
+      for (const concurrency of [1, 16]) {
+        const total = concurrency === 1 ? 60 : 160;
+        const firstTokens = [];
+        for (let i = 0; i < total; i++) firstTokens.push((await standIn.token({ email: `first-${concurrency}-${i}@example.com` })).access_token);
+        await load("callback, first sign-in", concurrency, total, (i) => ({ method: "POST", path: "/v1/auth/web/callback", bearer: firstTokens[i] }));
+        const returningTokens = [];
+        for (let i = 0; i < total; i++) returningTokens.push((await standIn.token({ email: `first-${concurrency}-${i % 8}@example.com` })).access_token);
+        await load("callback, returning sign-in", concurrency, total, (i) => ({ method: "POST", path: "/v1/auth/web/callback", bearer: returningTokens[i] }));
+        await load("callback, replay", concurrency, total, (i) => ({ method: "POST", path: "/v1/auth/web/callback", bearer: returningTokens[i % 8] }));
+        const owner = firstTokens[0];
+        const me = (await worker.request("POST", "/v1/auth/web/callback", { bearer: owner })).json;
+        const org = me.workspace.id;
+        const probe = await worker.request("GET", `/v1/orgs/${org}`, { bearer: owner });
+        if (probe.status === 200) {
+          await load("GET /v1/orgs/{org}", concurrency, total, () => ({ method: "GET", path: `/v1/orgs/${org}`, bearer: owner }));
+        } else {
+          report(`5. GET /v1/orgs/{org}, concurrency ${concurrency}`, `not measured: route answered ${probe.status}`, "");
+        }
+      }
+    }
+
+    // ------------------------------------------------------------ 6. D1 round trips per route
+    if (wanted("trips")) {
+      const trips = (response) => response.headers.get("x-d1-round-trips");
+      const token = (await standIn.token({ email: "trips@example.com" })).access_token;
+      const first = await worker.request("POST", "/v1/auth/web/callback", { bearer: token });
+      report("6. D1 round trips: POST /v1/auth/web/callback, first sign-in", trips(first), "npm run bench -- --only trips");
+      const replay = await worker.request("POST", "/v1/auth/web/callback", { bearer: token });
+      report("6. D1 round trips: POST /v1/auth/web/callback, replay", trips(replay), "npm run bench -- --only trips");
+      const again = (await standIn.token({ email: "trips@example.com" })).access_token;
+      const returning = await worker.request("POST", "/v1/auth/web/callback", { bearer: again });
+      report("6. D1 round trips: POST /v1/auth/web/callback, returning", trips(returning), "npm run bench -- --only trips");
+      const org = first.json.workspace.id;
+      const key = first.json.default_api_key.secret;
+      const routes = [
+        ["GET", "/v1/health", null],
+        ["GET", "/v1/auth/session", again],
+        ["GET", "/v1/me", again],
+        ["GET", "/v1/me", key],
+        ["GET", "/v1/orgs", again],
+        ["GET", `/v1/orgs/${org}`, again],
+        ["GET", `/v1/orgs/${org}`, key],
+        ["GET", `/v1/orgs/${org}/members`, again],
+        ["GET", `/v1/orgs/${org}/api-keys`, again],
+        ["GET", `/v1/orgs/${org}/events`, again],
+      ];
+      for (const [method, path, bearer] of routes) {
+        const response = await worker.request(method, path, { bearer: bearer ?? undefined });
+        const who = bearer === key ? " (API key)" : "";
+        report(`6. D1 round trips: ${method} ${path.replace(org, "{org}")}${who}`, `${trips(response)} (status ${response.status})`, "npm run bench -- --only trips");
+      }
+    }
+  } finally {
+    stack.stop();
+  }
+}
+
+const width = (key) => Math.max(...rows.map((r) => String(r[key]).length), key.length);
+const [wf, wv] = [width("figure"), width("value")];
+console.log(`\n| ${"figure".padEnd(wf)} | ${"median".padEnd(wv)} | reproduce |`);
+console.log(`| ${"-".repeat(wf)} | ${"-".repeat(wv)} | --- |`);
+for (const row of rows) console.log(`| ${row.figure.padEnd(wf)} | ${String(row.value).padEnd(wv)} | \`${row.command}\` |`);

@@ -1,0 +1,68 @@
+//! Routes that exist only in benchmark builds (`--features bench-routes`, `npm run bench`).
+//!
+//! Time does not advance inside a Worker during pure CPU work, so these routes repeat a piece of
+//! work `n` times and the benchmark measures the same request with n and n+N repetitions from
+//! outside: the difference divided by N is the cost of one repetition.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde_json::json;
+
+use crate::crypto::rsa::RsaVerifyingKey;
+use crate::http::{bearer_token, ApiError, ApiRequest, ApiResponse};
+use crate::platform::Platform;
+use crate::routes::App;
+use crate::token::{verify_access_token, verify_signature_and_claims};
+
+/// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
+const MAX_REPETITIONS: u32 = 100_000;
+
+/// `POST /v1/__bench/{fresh,cached,setup}?n=N` with the token as bearer.
+/// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
+/// - `cached`: verification through the cache (a token this isolate has verified before);
+/// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
+pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
+    let mode = request.path.strip_prefix("/v1/__bench/")?;
+    Some(run(app, request, mode).await.unwrap_or_else(ApiError::into_response))
+}
+
+async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) -> Result<ApiResponse, ApiError> {
+    let repetitions: u32 = request
+        .query_param("n")?
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n <= MAX_REPETITIONS)
+        .ok_or_else(|| ApiError::bad_request("invalid_query", "n must be 0..=100000"))?;
+    let token = bearer_token(request)?;
+    let now = app.platform.now() / 1000;
+    // Warm the key cache (and the verified-token cache) once, outside the measured repetitions.
+    let identity = verify_access_token(app.verifier, app.platform, app.config, token).await?;
+    match mode {
+        "fresh" => {
+            for _ in 0..repetitions {
+                verify_signature_and_claims(app.verifier, app.platform, app.config, token, now).await?;
+            }
+        }
+        "cached" => {
+            for _ in 0..repetitions {
+                verify_access_token(app.verifier, app.platform, app.config, token).await?;
+            }
+        }
+        "setup" => {
+            let (n, e) = request_key(request)?;
+            for _ in 0..repetitions {
+                RsaVerifyingKey::from_be_bytes(&n, &e)
+                    .map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
+            }
+        }
+        _ => return Err(ApiError::not_found("route_not_found", "no such bench")),
+    }
+    Ok(ApiResponse::json(200, &json!({ "mode": mode, "n": repetitions, "user_id": identity.user_id })))
+}
+
+/// The `n` and `e` query parameters (base64url) of the key to set up.
+fn request_key(request: &ApiRequest) -> Result<(Vec<u8>, Vec<u8>), ApiError> {
+    let decode = |name: &str| -> Result<Vec<u8>, ApiError> {
+        let text = request.query_param(name)?.unwrap_or_default();
+        URL_SAFE_NO_PAD.decode(text).map_err(|_| ApiError::bad_request("invalid_query", "bad key component"))
+    };
+    Ok((decode("key_n")?, decode("key_e")?))
+}
