@@ -7,7 +7,7 @@ import { CARGO_BIN, ROOT, run } from "./toolchain.mjs";
 const stage = (name) => console.log(`\n==> ${name}`);
 
 stage("native tests (cargo test)");
-run("cargo", ["test", "--all-targets"]);
+run("cargo", ["test"]);
 
 stage("wasm shell tests (wasm-bindgen-test under Node)");
 run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--test", "wasm_shell"], {
