@@ -104,6 +104,8 @@ pub(crate) fn double_mod(a: &mut [u32], n: &[u32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn bytes_round_trip_through_limbs() {

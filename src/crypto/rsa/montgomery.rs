@@ -324,47 +324,60 @@ fn neg_inverse_mod_limb(x: u32) -> u32 {
     inverse.wrapping_neg() & LIMB_MASK
 }
 
-// Checked against `rsa`'s big integers, which are only a dependency natively.
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 mod tests {
     use super::super::dot_product::tests::XorShift;
-    use super::super::dot_product::Portable;
+    use super::super::dot_product::{Fastest, Portable};
     use super::*;
-    use rsa::BigUint;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    fn to_biguint(limbs: &[u32]) -> BigUint {
-        let mut bytes = vec![0u8; limbs.len() * 4];
-        limbs::to_be_bytes(limbs, &mut bytes);
-        BigUint::from_bytes_be(&bytes)
-    }
-
-    fn from_biguint(value: &BigUint, len: usize) -> Vec<u32> {
-        let mut out = vec![0u32; len];
-        assert!(limbs::from_be_bytes(&value.to_bytes_be(), &mut out));
-        out
-    }
-
-    fn random_odd_modulus(rng: &mut XorShift, bits: usize) -> (Vec<u32>, BigUint) {
+    /// A random odd modulus of exactly `bits` bits, in limbs.
+    pub(super) fn random_odd_modulus(rng: &mut XorShift, bits: usize) -> Vec<u32> {
         let mut bytes: Vec<u8> = (0..bits.div_ceil(8))
             .map(|_| rng.next_u64() as u8)
             .collect();
         let top_bits = bits - 8 * (bytes.len() - 1);
         bytes[0] = (bytes[0] >> (8 - top_bits)) | (1 << (top_bits - 1));
         *bytes.last_mut().unwrap() |= 1;
-        let value = BigUint::from_bytes_be(&bytes);
-        (from_biguint(&value, limbs_for_modulus_bits(bits)), value)
+        let mut n = vec![0u32; limbs_for_modulus_bits(bits)];
+        assert!(limbs::from_be_bytes(&bytes, &mut n));
+        n
     }
 
-    fn random_below(rng: &mut XorShift, bound: &BigUint) -> BigUint {
-        let bytes: Vec<u8> = (0..bound.bits().div_ceil(8) + 8)
-            .map(|_| rng.next_u64() as u8)
+    fn add(a: &[u32], b: &[u32]) -> Vec<u32> {
+        let mut carry = 0;
+        let sum = a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| {
+                let total = x + y + carry;
+                carry = total >> LIMB_BITS;
+                total & LIMB_MASK
+            })
             .collect();
-        BigUint::from_bytes_be(&bytes) % bound
+        assert_eq!(carry, 0);
+        sum
+    }
+
+    /// A random value below `2n`, the range the lazy reduction allows for operands.
+    fn random_below_twice(rng: &mut XorShift, n: &[u32]) -> Vec<u32> {
+        // n's top limb may be zero (e.g. 3583 bits in 129 limbs); below n's top non-zero limb
+        // the value may be anything, at it the value must be smaller, above it zero.
+        let top = n.iter().rposition(|&limb| limb != 0).unwrap();
+        let mut value: Vec<u32> = (0..n.len()).map(|_| rng.limb()).collect();
+        value[top] %= n[top];
+        value[top + 1..].fill(0);
+        if rng.next_u64() & 1 == 1 {
+            value = add(&value, n);
+        }
+        value
     }
 
     /// Textbook Montgomery reduction in operand-scanning order (full product first, then one
     /// row of `m·n` per limb with immediate carries), sharing nothing with the kernel under test.
-    fn schoolbook_montgomery_mul(a: &[u32], b: &[u32], n: &[u32], n_neg_inv: u32) -> Vec<u32> {
+    pub(super) fn schoolbook_montgomery_mul(a: &[u32], b: &[u32], n: &[u32]) -> Vec<u32> {
+        let n_neg_inv = neg_inverse_mod_limb(n[0]);
         let len = n.len();
         let mut t = vec![0u64; 2 * len + 1];
         for (i, &x) in a.iter().enumerate() {
@@ -396,6 +409,82 @@ mod tests {
         t[len..2 * len].iter().map(|&v| v as u32).collect()
     }
 
+    fn padding_is_zero(x: &Padded, len: usize) -> bool {
+        x.0[..PAD]
+            .iter()
+            .chain(&x.0[PAD + len..])
+            .all(|&limb| limb == 0)
+    }
+
+    fn agrees_with_schoolbook<D: DotProduct>() {
+        let mut rng = XorShift(0x1234_5678_9abc_def1);
+        for bits in [2048, 2050, 3072, 3583, 4096] {
+            let n = random_odd_modulus(&mut rng, bits);
+            let modulus = MontgomeryModulus::new(n.clone(), bits);
+            let len = n.len();
+            let mut n_minus_one = n.clone();
+            n_minus_one[0] -= 1;
+            let two_n_minus_one = add(&n, &n_minus_one);
+            let zero = vec![0; len];
+            for case in 0..12 {
+                // Operands anywhere below 2n, plus the extremes.
+                let (a, b) = match case {
+                    0 => (two_n_minus_one.clone(), two_n_minus_one.clone()),
+                    1 => (zero.clone(), two_n_minus_one.clone()),
+                    2 => (n_minus_one.clone(), n.clone()),
+                    _ => (
+                        random_below_twice(&mut rng, &n),
+                        random_below_twice(&mut rng, &n),
+                    ),
+                };
+                let (a_padded, b_padded) = (Padded::from_limbs(&a), Padded::from_limbs(&b));
+
+                let mut product = Padded::zero();
+                modulus.mul_with::<D>(&a_padded, &b_padded, &mut product);
+                assert!(padding_is_zero(&product, len));
+                let expected = schoolbook_montgomery_mul(&a, &b, &n);
+                assert_eq!(product.limbs(len), expected, "{bits} bits, case {case}");
+
+                let mut square = Padded::zero();
+                modulus.square_with::<D>(&a_padded, &mut square);
+                assert!(padding_is_zero(&square, len));
+                let expected = schoolbook_montgomery_mul(&a, &a, &n);
+                assert_eq!(
+                    square.limbs(len),
+                    expected,
+                    "{bits} bits, case {case}, squaring"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_portable_kernel_agrees_with_schoolbook_montgomery_multiplication() {
+        agrees_with_schoolbook::<Portable>();
+    }
+
+    /// On wasm with SIMD128 this is the SIMD kernel; natively it repeats the portable one.
+    #[test]
+    fn the_kernel_in_use_agrees_with_schoolbook_montgomery_multiplication() {
+        agrees_with_schoolbook::<Fastest>();
+    }
+
+    #[test]
+    fn the_kernel_in_use_and_the_portable_one_give_the_same_powers() {
+        let mut rng = XorShift(5);
+        for bits in [2048, 3072, 4096] {
+            let n = random_odd_modulus(&mut rng, bits);
+            let modulus = MontgomeryModulus::new(n.clone(), bits);
+            let mut s: Vec<u32> = (0..n.len()).map(|_| rng.limb()).collect();
+            // n's top limb is non-zero for these sizes, so this keeps s below n.
+            s[n.len() - 1] %= n[n.len() - 1];
+            let (mut portable, mut fastest) = (vec![0; n.len()], vec![0; n.len()]);
+            modulus.pow_65537_with::<Portable>(&s, &mut portable);
+            modulus.pow_65537_with::<Fastest>(&s, &mut fastest);
+            assert_eq!(portable, fastest, "{bits} bits");
+        }
+    }
+
     #[test]
     fn the_negated_inverse_cancels_the_low_limb() {
         let mut rng = XorShift(7);
@@ -417,65 +506,70 @@ mod tests {
             assert!(limbs_for_modulus_bits(bits) * LIMB_BITS as usize >= bits + 2);
         }
     }
+}
+
+// Checked against `rsa`'s big integers, which are only a dependency natively.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod big_integer_tests {
+    use super::super::dot_product::tests::XorShift;
+    use super::tests::random_odd_modulus;
+    use super::*;
+    use rsa::BigUint;
+
+    fn to_biguint(limbs: &[u32]) -> BigUint {
+        let mut bytes = vec![0u8; limbs.len() * 4];
+        limbs::to_be_bytes(limbs, &mut bytes);
+        BigUint::from_bytes_be(&bytes)
+    }
+
+    fn from_biguint(value: &BigUint, len: usize) -> Vec<u32> {
+        let mut out = vec![0u32; len];
+        assert!(limbs::from_be_bytes(&value.to_bytes_be(), &mut out));
+        out
+    }
+
+    fn random_below(rng: &mut XorShift, bound: &BigUint) -> BigUint {
+        let bytes: Vec<u8> = (0..bound.bits().div_ceil(8) + 8)
+            .map(|_| rng.next_u64() as u8)
+            .collect();
+        BigUint::from_bytes_be(&bytes) % bound
+    }
 
     #[test]
     fn r_squared_matches_big_integer_arithmetic() {
         let mut rng = XorShift(11);
         for bits in [2048, 2072, 2073, 2100, 3072, 4096] {
-            let (n, n_big) = random_odd_modulus(&mut rng, bits);
+            let n = random_odd_modulus(&mut rng, bits);
+            let n_big = to_biguint(&n);
             let modulus = MontgomeryModulus::new(n.clone(), bits);
             let r = BigUint::from(1u32) << (LIMB_BITS as usize * n.len());
-            assert_eq!(
-                to_biguint(modulus.r_squared.limbs(n.len())),
-                (&r * &r) % &n_big,
-                "{bits} bits"
-            );
+            let r_squared = to_biguint(modulus.r_squared.limbs(n.len()));
+            assert_eq!(r_squared, (&r * &r) % &n_big, "{bits} bits");
         }
     }
 
     #[test]
-    fn the_portable_kernel_agrees_with_schoolbook_montgomery_multiplication() {
-        let mut rng = XorShift(0x1234_5678_9abc_def1);
+    fn a_montgomery_product_times_r_is_the_plain_product() {
+        let mut rng = XorShift(0x5eed);
         for bits in [2048, 3072, 4096] {
-            let (n, n_big) = random_odd_modulus(&mut rng, bits);
+            let n = random_odd_modulus(&mut rng, bits);
+            let n_big = to_biguint(&n);
             let modulus = MontgomeryModulus::new(n.clone(), bits);
             let len = n.len();
             let r = BigUint::from(1u32) << (LIMB_BITS as usize * len);
             let two_n = &n_big * 2u32;
-            for case in 0..20 {
-                // Operands anywhere below 2n, plus the extremes, as the lazy reduction allows.
-                let (a, b) = match case {
-                    0 => (&two_n - 1u32, &two_n - 1u32),
-                    1 => (BigUint::from(0u32), &two_n - 1u32),
-                    2 => (&n_big - 1u32, &n_big + 1u32),
-                    _ => (
-                        random_below(&mut rng, &two_n),
-                        random_below(&mut rng, &two_n),
-                    ),
-                };
-                let (a_limbs, b_limbs) = (from_biguint(&a, len), from_biguint(&b, len));
-
-                let (a_padded, b_padded) =
-                    (Padded::from_limbs(&a_limbs), Padded::from_limbs(&b_limbs));
+            for _ in 0..10 {
+                let (a, b) = (
+                    random_below(&mut rng, &two_n),
+                    random_below(&mut rng, &two_n),
+                );
+                let a_padded = Padded::from_limbs(&from_biguint(&a, len));
+                let b_padded = Padded::from_limbs(&from_biguint(&b, len));
                 let mut product = Padded::zero();
-                modulus.mul_with::<Portable>(&a_padded, &b_padded, &mut product);
-                assert!(product.0[..PAD]
-                    .iter()
-                    .chain(&product.0[PAD + len..])
-                    .all(|&l| l == 0));
-                let product = product.limbs(len).to_vec();
-                let reference =
-                    schoolbook_montgomery_mul(&a_limbs, &b_limbs, &n, modulus.n_neg_inv);
-                assert_eq!(product, reference, "{bits} bits, case {case}");
-                assert!(to_biguint(&product) < two_n);
-                assert_eq!((to_biguint(&product) * &r) % &n_big, (&a * &b) % &n_big);
-
-                let mut square = Padded::zero();
-                modulus.square_with::<Portable>(&a_padded, &mut square);
-                let square = square.limbs(len).to_vec();
-                let reference =
-                    schoolbook_montgomery_mul(&a_limbs, &a_limbs, &n, modulus.n_neg_inv);
-                assert_eq!(square, reference, "{bits} bits, case {case}, squaring");
+                modulus.mul_with::<Fastest>(&a_padded, &b_padded, &mut product);
+                let product = to_biguint(product.limbs(len));
+                assert!(product < two_n);
+                assert_eq!((product * &r) % &n_big, (&a * &b) % &n_big);
             }
         }
     }
@@ -484,7 +578,8 @@ mod tests {
     fn the_public_operation_matches_big_integer_exponentiation() {
         let mut rng = XorShift(99);
         for bits in [2048, 2049, 3072, 4095, 4096] {
-            let (n, n_big) = random_odd_modulus(&mut rng, bits);
+            let n = random_odd_modulus(&mut rng, bits);
+            let n_big = to_biguint(&n);
             let modulus = MontgomeryModulus::new(n, bits);
             for case in 0..3 {
                 let s = match case {
@@ -493,8 +588,7 @@ mod tests {
                     _ => random_below(&mut rng, &n_big),
                 };
                 let mut out = vec![0u32; modulus.limb_count()];
-                modulus
-                    .pow_65537_with::<Portable>(&from_biguint(&s, modulus.limb_count()), &mut out);
+                modulus.pow_65537(&from_biguint(&s, modulus.limb_count()), &mut out);
                 assert_eq!(to_biguint(&out), s.modpow(&BigUint::from(65537u32), &n_big));
             }
         }

@@ -49,6 +49,8 @@ pub(crate) fn is_sha256_encoding(encoded: &[u8], digest: &[u8; 32]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const DIGEST: [u8; 32] = [0xab; 32];
 
