@@ -111,6 +111,11 @@ impl PepperRing {
     pub fn get(&self, kid: &str) -> Option<&Pepper> {
         self.peppers.iter().find(|p| p.kid == kid)
     }
+
+    /// Every pepper, the current one first.
+    pub fn all(&self) -> &[Pepper] {
+        &self.peppers
+    }
 }
 
 #[cfg(test)]

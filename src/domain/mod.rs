@@ -1,15 +1,23 @@
-//! Domain types parsed at the edge: ids, slugs, roles, emails, timestamps.
+//! Domain types parsed at the edge: ids, slugs, names, roles, scopes, actors, emails, timestamps.
 
+mod actor;
 mod api_key_credential;
 mod email;
 mod ids;
+mod name;
 mod role;
+mod scope;
 mod slug;
 mod timestamp;
+mod workspace_ref;
 
+pub use actor::Actor;
 pub use api_key_credential::{credential_key_id, is_api_key_credential, mint_api_key, MintedApiKey, API_KEY_MAC_PURPOSE};
 pub use email::Email;
 pub use ids::{looks_like_id, new_id, IdKind};
+pub use name::{Name, NameError};
 pub use role::Role;
+pub use scope::{Scope, Scopes, ScopesError};
 pub use slug::{personal_slug_base, Slug, SlugError};
 pub use timestamp::rfc3339;
+pub use workspace_ref::WorkspaceRef;

@@ -49,6 +49,12 @@ impl ApiError {
         Self::new(403, code, message)
     }
 
+    /// 403 for an API key without the scope a route needs; the challenge follows RFC 6750.
+    pub fn insufficient_scope(scope: &str) -> Self {
+        Self::new(403, "insufficient_scope", &format!("this API key lacks the {scope} scope"))
+            .with_header("www-authenticate", format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\""))
+    }
+
     /// 404: no such resource (also what non-members see, so existence does not leak).
     pub fn not_found(code: &'static str, message: &str) -> Self {
         Self::new(404, code, message)

@@ -1,10 +1,20 @@
 //! The API's routes on plain request/response values.
 
+mod api_keys;
 mod app;
+mod events;
 mod health;
+mod input;
+mod me;
+mod members;
+mod openapi;
+mod orgs;
 mod router;
 mod session;
+mod verdict;
+mod views;
 mod web_callback;
 
 pub use app::App;
+pub use openapi::OPENAPI_JSON;
 pub use router::{handle, Route, ROUTES};

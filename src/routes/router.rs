@@ -1,8 +1,9 @@
-use super::{health, session, web_callback, App};
+use super::{api_keys, events, health, me, members, openapi, orgs, session, web_callback, App};
 use crate::http::{ApiError, ApiRequest, ApiResponse, Cors, Method};
 use crate::platform::Platform;
 
-/// A routed path, with its parameters.
+/// A routed path, with its parameters (path segments as received; ids and slugs never need
+/// percent-encoding, so an encoded segment simply names nothing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `/v1/health`
@@ -11,6 +12,24 @@ pub enum Route {
     Session,
     /// `/v1/auth/web/callback`
     WebCallback,
+    /// `/v1/openapi.json`
+    OpenApi,
+    /// `/v1/me`
+    Me,
+    /// `/v1/orgs`
+    Orgs,
+    /// `/v1/orgs/{org}`
+    Org { org: String },
+    /// `/v1/orgs/{org}/members`
+    Members { org: String },
+    /// `/v1/orgs/{org}/members/{user_id}`
+    Member { org: String, user_id: String },
+    /// `/v1/orgs/{org}/api-keys`
+    ApiKeys { org: String },
+    /// `/v1/orgs/{org}/api-keys/{key_id}`
+    ApiKey { org: String, key_id: String },
+    /// `/v1/orgs/{org}/events`
+    Events { org: String },
 }
 
 /// Every path template with its methods: the router's table, `Allow` headers and the OpenAPI
@@ -19,16 +38,38 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/health", &[Method::Get]),
     ("/v1/auth/session", &[Method::Get]),
     ("/v1/auth/web/callback", &[Method::Post]),
+    ("/v1/openapi.json", &[Method::Get]),
+    ("/v1/me", &[Method::Get]),
+    ("/v1/orgs", &[Method::Get, Method::Post]),
+    ("/v1/orgs/{org}", &[Method::Get, Method::Patch, Method::Delete]),
+    ("/v1/orgs/{org}/members", &[Method::Get, Method::Post]),
+    ("/v1/orgs/{org}/members/{user_id}", &[Method::Get, Method::Patch, Method::Delete]),
+    ("/v1/orgs/{org}/api-keys", &[Method::Get, Method::Post]),
+    ("/v1/orgs/{org}/api-keys/{key_id}", &[Method::Delete]),
+    ("/v1/orgs/{org}/events", &[Method::Get]),
 ];
 
 impl Route {
     /// The route of a path, if any.
     pub fn parse(path: &str) -> Option<Self> {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        if segments.iter().any(|segment| segment.is_empty()) {
+            return None;
+        }
+        let owned = |segment: &str| segment.to_owned();
         match segments.as_slice() {
             ["v1", "health"] => Some(Route::Health),
             ["v1", "auth", "session"] => Some(Route::Session),
             ["v1", "auth", "web", "callback"] => Some(Route::WebCallback),
+            ["v1", "openapi.json"] => Some(Route::OpenApi),
+            ["v1", "me"] => Some(Route::Me),
+            ["v1", "orgs"] => Some(Route::Orgs),
+            ["v1", "orgs", org] => Some(Route::Org { org: owned(org) }),
+            ["v1", "orgs", org, "members"] => Some(Route::Members { org: owned(org) }),
+            ["v1", "orgs", org, "members", user_id] => Some(Route::Member { org: owned(org), user_id: owned(user_id) }),
+            ["v1", "orgs", org, "api-keys"] => Some(Route::ApiKeys { org: owned(org) }),
+            ["v1", "orgs", org, "api-keys", key_id] => Some(Route::ApiKey { org: owned(org), key_id: owned(key_id) }),
+            ["v1", "orgs", org, "events"] => Some(Route::Events { org: owned(org) }),
             _ => None,
         }
     }
@@ -39,6 +80,15 @@ impl Route {
             Route::Health => "/v1/health",
             Route::Session => "/v1/auth/session",
             Route::WebCallback => "/v1/auth/web/callback",
+            Route::OpenApi => "/v1/openapi.json",
+            Route::Me => "/v1/me",
+            Route::Orgs => "/v1/orgs",
+            Route::Org { .. } => "/v1/orgs/{org}",
+            Route::Members { .. } => "/v1/orgs/{org}/members",
+            Route::Member { .. } => "/v1/orgs/{org}/members/{user_id}",
+            Route::ApiKeys { .. } => "/v1/orgs/{org}/api-keys",
+            Route::ApiKey { .. } => "/v1/orgs/{org}/api-keys/{key_id}",
+            Route::Events { .. } => "/v1/orgs/{org}/events",
         }
     }
 
@@ -77,10 +127,26 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
         return Err(ApiError::new(405, "method_not_allowed", "method not allowed on this route")
             .with_header("allow", allow.join(", ")));
     }
-    match route {
-        Route::Health => Ok(health::health(app).await),
-        Route::Session => session::session(app, request).await,
-        Route::WebCallback => web_callback::web_callback(app, request).await,
+    match (route, method) {
+        (Route::Health, _) => Ok(health::health(app).await),
+        (Route::Session, _) => session::session(app, request).await,
+        (Route::WebCallback, _) => web_callback::web_callback(app, request).await,
+        (Route::OpenApi, _) => Ok(openapi::openapi()),
+        (Route::Me, _) => me::me(app, request).await,
+        (Route::Orgs, Method::Post) => orgs::create(app, request).await,
+        (Route::Orgs, _) => orgs::list(app, request).await,
+        (Route::Org { org }, Method::Patch) => orgs::update(app, request, &org).await,
+        (Route::Org { org }, Method::Delete) => orgs::delete(app, request, &org).await,
+        (Route::Org { org }, _) => orgs::get(app, request, &org).await,
+        (Route::Members { org }, Method::Post) => members::add(app, request, &org).await,
+        (Route::Members { org }, _) => members::list(app, request, &org).await,
+        (Route::Member { org, user_id }, Method::Patch) => members::update(app, request, &org, &user_id).await,
+        (Route::Member { org, user_id }, Method::Delete) => members::remove(app, request, &org, &user_id).await,
+        (Route::Member { org, user_id }, _) => members::get(app, request, &org, &user_id).await,
+        (Route::ApiKeys { org }, Method::Post) => api_keys::create(app, request, &org).await,
+        (Route::ApiKeys { org }, _) => api_keys::list(app, request, &org).await,
+        (Route::ApiKey { org, key_id }, _) => api_keys::revoke(app, request, &org, &key_id).await,
+        (Route::Events { org }, _) => events::list(app, request, &org).await,
     }
 }
 
@@ -95,5 +161,12 @@ mod tests {
             let route = Route::parse(&concrete).unwrap_or_else(|| panic!("{template} not routed"));
             assert_eq!(route.template(), *template);
         }
+    }
+
+    #[test]
+    fn empty_parameters_are_not_routed() {
+        assert_eq!(Route::parse("/v1/orgs//members"), None);
+        assert_eq!(Route::parse("/v1/orgs/acme/members/"), Some(Route::Members { org: "acme".into() }));
+        assert_eq!(Route::parse("/v1/orgs/acme/api-keys/k/extra"), None);
     }
 }

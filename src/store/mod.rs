@@ -1,7 +1,17 @@
 //! SQL kept next to the code that owns it: one file per aggregate of the schema in
-//! `migrations/`.
+//! `migrations/`. Requests compose their reads into one [`Batch`] (one D1 round trip), and every
+//! change is one more atomic batch (see [`sql_fragments`]).
 
+mod batch;
+mod sql_fragments;
 mod sql_time;
+
+pub mod api_keys;
+pub mod audit_events;
+pub mod memberships;
+pub mod users;
 pub mod web_sign_in;
+pub mod workspaces;
 
-
+pub use batch::{Batch, BatchResults, Slot};
+pub use sql_fragments::rank;

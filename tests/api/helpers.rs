@@ -37,6 +37,8 @@ pub struct SqliteDatabase {
 impl SqliteDatabase {
     pub fn migrated() -> Self {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
+        // D1 enforces foreign keys on every query; so does the stand-in.
+        connection.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
         let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
             .unwrap()
             .map(|entry| entry.unwrap().path())
@@ -67,6 +69,29 @@ impl SqliteDatabase {
                 })
             })
             .unwrap()
+    }
+
+    /// Every row of a query, each as a JSON array of its columns.
+    pub fn rows(&self, sql: &str) -> Vec<Value> {
+        let mut statement = self.connection.prepare(sql).unwrap();
+        let columns = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(v) => json!(v),
+                            rusqlite::types::ValueRef::Real(v) => json!(v),
+                            rusqlite::types::ValueRef::Text(v) => json!(String::from_utf8_lossy(v)),
+                            rusqlite::types::ValueRef::Blob(_) => Value::Null,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array)
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect()
     }
 
     fn run(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, rusqlite::Error> {
@@ -402,4 +427,112 @@ impl TestApp {
             .with_header("authorization", &format!("Bearer {token}"));
         handle(&app, &request).await
     }
+}
+
+// ---------------------------------------------------------------- organisation API helpers
+
+/// A request with an optional bearer credential and JSON body.
+pub fn api_request(method: Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> ApiRequest {
+    let mut request = ApiRequest::new(method, path);
+    if let Some(credential) = bearer {
+        request = request.with_header("authorization", &format!("Bearer {credential}"));
+    }
+    if let Some(body) = body {
+        request = request.with_json(body);
+    }
+    request
+}
+
+/// A user who signed in through the real web callback.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user_id: String,
+    pub email: String,
+    /// A valid access token (5 minutes from sign-in).
+    pub token: String,
+    /// The personal workspace's id and slug.
+    pub personal_id: String,
+    pub personal_slug: String,
+    /// The default API key's credential (scopes read, write) and id.
+    pub default_key: String,
+    pub default_key_id: String,
+}
+
+impl TestApp {
+    /// Any request; `body` is sent as JSON.
+    pub fn call(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> ApiResponse {
+        self.send(api_request(method, path, bearer, body))
+    }
+
+    /// [`TestApp::call`] as a future, to interleave requests with `futures::join!`.
+    pub async fn call_async(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> ApiResponse {
+        let app = App::new(&self.platform, &self.config, &self.verifier);
+        handle(&app, &api_request(method, path, bearer, body)).await
+    }
+
+    /// Provisions a user through the callback, as a browser's first sign-in does.
+    pub fn sign_in(&self, user_id: &str, email: &str) -> SignedIn {
+        let token = self.sign_in_token(user_id, email);
+        let response = self.callback(&token);
+        assert!(matches!(response.status, 200 | 201), "sign-in of {user_id}: {}", body_text(&response));
+        let body = response.json_body();
+        SignedIn {
+            user_id: user_id.to_owned(),
+            email: email.to_owned(),
+            token,
+            personal_id: body["workspace"]["id"].as_str().unwrap().to_owned(),
+            personal_slug: body["workspace"]["slug"].as_str().unwrap().to_owned(),
+            default_key: body["default_api_key"]["secret"].as_str().unwrap_or_default().to_owned(),
+            default_key_id: body["default_api_key"]["api_key"]["id"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+
+    /// Creates a workspace, asserting 201; returns its JSON.
+    pub fn create_org(&self, bearer: &str, name: &str, slug: &str) -> Value {
+        let response = self.call(Method::Post, "/v1/orgs", Some(bearer), Some(&json!({ "name": name, "slug": slug })));
+        assert_eq!(response.status, 201, "create {slug}: {}", body_text(&response));
+        response.json_body()
+    }
+
+    /// Adds a member by user id, asserting 201.
+    pub fn add_member(&self, bearer: &str, org: &str, user_id: &str, role: &str) -> Value {
+        let response = self.call(
+            Method::Post,
+            &format!("/v1/orgs/{org}/members"),
+            Some(bearer),
+            Some(&json!({ "user_id": user_id, "role": role })),
+        );
+        assert_eq!(response.status, 201, "add {user_id} as {role}: {}", body_text(&response));
+        response.json_body()
+    }
+
+    /// Creates an API key, asserting 201; returns `(credential, key id)`.
+    pub fn create_key(&self, bearer: &str, org: &str, scopes: &[&str]) -> (String, String) {
+        let response = self.call(
+            Method::Post,
+            &format!("/v1/orgs/{org}/api-keys"),
+            Some(bearer),
+            Some(&json!({ "name": "test key", "scopes": scopes })),
+        );
+        assert_eq!(response.status, 201, "create key: {}", body_text(&response));
+        let body = response.json_body();
+        (body["secret"].as_str().unwrap().to_owned(), body["api_key"]["id"].as_str().unwrap().to_owned())
+    }
+
+    /// Round trips to the database so far.
+    pub fn round_trips(&self) -> usize {
+        self.platform.db.round_trips.get()
+    }
+
+    /// Every row of the organisation tables, to show that a refused request wrote nothing.
+    pub fn snapshot(&self) -> Vec<Vec<Value>> {
+        ["users", "workspaces", "memberships", "api_keys", "audit_events"]
+            .iter()
+            .map(|table| self.platform.db.rows(&format!("SELECT * FROM {table} ORDER BY rowid")))
+            .collect()
+    }
+}
+
+pub fn body_text(response: &ApiResponse) -> String {
+    String::from_utf8_lossy(&response.body).into_owned()
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod orgs;
 mod routing;
 mod token_verification;
 mod web_callback;

@@ -1,0 +1,72 @@
+use super::credential::api_key_invalid;
+use super::{Credential, PresentedApiKey};
+use crate::crypto::pepper::PepperRing;
+use crate::domain::Actor;
+use crate::http::ApiError;
+use crate::store::api_keys::{ApiKeyRecord, StoredApiKey};
+use crate::store::users::UserRecord;
+
+/// Who is calling, confirmed by the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Caller {
+    /// A user with a verified access token who has signed in through the web callback. Acts by
+    /// their role in each workspace.
+    User(UserRecord),
+    /// An unrevoked API key with a genuine credential. Acts only in its own workspace, as an
+    /// admin at most, within its scopes.
+    ApiKey(ApiKeyRecord),
+}
+
+impl Caller {
+    /// A user caller: the token's user must have a `users` row (403 `user_not_provisioned`).
+    pub fn user(stored: Option<UserRecord>) -> Result<Self, ApiError> {
+        stored.map(Caller::User).ok_or_else(|| {
+            ApiError::forbidden(
+                "user_not_provisioned",
+                "this user has not signed in through POST /v1/auth/web/callback yet",
+            )
+        })
+    }
+
+    /// An API key caller: the key must exist, be unrevoked and match the credential (401
+    /// `api_key_invalid`, one answer for all three).
+    pub fn api_key(presented: &PresentedApiKey, stored: Option<StoredApiKey>, peppers: &PepperRing) -> Result<Self, ApiError> {
+        match stored {
+            Some(stored) if stored.key.revoked_at.is_none() && presented.matches(&stored, peppers) => {
+                Ok(Caller::ApiKey(stored.key))
+            }
+            _ => Err(api_key_invalid()),
+        }
+    }
+
+    /// The actor the audit trail records.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Caller::User(user) => Actor::User(user.id.clone()),
+            Caller::ApiKey(key) => Actor::ApiKey(key.id.clone()),
+        }
+    }
+
+    /// Whether this is the user `user_id`.
+    pub fn is_user(&self, user_id: &str) -> bool {
+        matches!(self, Caller::User(user) if user.id == user_id)
+    }
+
+    /// Refuses API keys where only users may act.
+    pub fn require_user(&self) -> Result<&UserRecord, ApiError> {
+        match self {
+            Caller::User(user) => Ok(user),
+            Caller::ApiKey(_) => Err(ApiError::forbidden(
+                "api_key_not_allowed",
+                "API keys act only inside their own workspace; use a user's access token",
+            )),
+        }
+    }
+}
+
+impl Credential {
+    /// Whether the credential is an API key (for the caller lookups).
+    pub fn is_api_key(&self) -> bool {
+        matches!(self, Credential::ApiKey(_))
+    }
+}

@@ -1,0 +1,87 @@
+use serde_json::{Map, Value};
+
+use crate::crypto::pepper::PepperRing;
+use crate::domain::{credential_key_id, is_api_key_credential, Actor, API_KEY_MAC_PURPOSE};
+use crate::http::{bearer_token, ApiError, ApiRequest};
+use crate::platform::Platform;
+use crate::routes::App;
+use crate::store::api_keys::StoredApiKey;
+use crate::token::Identity;
+
+/// A request's bearer credential, checked as far as it can be without the database: an access
+/// token is verified (signature and claims), an API key only parsed.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A verified WorkOS access token.
+    AccessToken(Identity),
+    /// Something shaped like one of our API keys.
+    ApiKey(PresentedApiKey),
+}
+
+/// An API key credential as presented, not yet checked against its stored HMAC.
+#[derive(Clone)]
+pub struct PresentedApiKey {
+    key_id: String,
+    credential: String,
+}
+
+impl std::fmt::Debug for PresentedApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The credential never reaches logs.
+        write!(f, "PresentedApiKey({})", self.key_id)
+    }
+}
+
+/// 401 for any API key we cannot accept; the same answer whether it is unknown, revoked or forged.
+pub fn api_key_invalid() -> ApiError {
+    ApiError::invalid_token("api_key_invalid", "the API key is unknown or revoked")
+}
+
+impl Credential {
+    /// Reads `Authorization: Bearer …`: no credential is 401 `not_authenticated`, a bad token
+    /// 401 with its reason, a malformed API key 401 `api_key_invalid`.
+    pub async fn from_request<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<Self, ApiError> {
+        let credential = bearer_token(request)?;
+        if is_api_key_credential(credential) {
+            let key_id = credential_key_id(credential).ok_or_else(api_key_invalid)?;
+            return Ok(Credential::ApiKey(PresentedApiKey { key_id, credential: credential.to_owned() }));
+        }
+        Ok(Credential::AccessToken(app.authenticate_token(request).await?))
+    }
+
+    /// Who would act: the token's user or the key, before either is confirmed by the database.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Credential::AccessToken(identity) => Actor::User(identity.user_id.clone()),
+            Credential::ApiKey(key) => Actor::ApiKey(key.key_id.clone()),
+        }
+    }
+}
+
+impl PresentedApiKey {
+    /// The key id the credential names.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// `{kid: mac}` of the credential under every configured pepper, as JSON, so that a SQL
+    /// statement can match whichever pepper the stored key was made with.
+    pub fn macs_by_pepper(&self, peppers: &PepperRing) -> String {
+        let macs: Map<String, Value> = peppers
+            .all()
+            .iter()
+            .map(|pepper| {
+                (pepper.kid().to_owned(), Value::String(pepper.mac_base64(API_KEY_MAC_PURPOSE, self.credential.as_bytes())))
+            })
+            .collect();
+        Value::Object(macs).to_string()
+    }
+
+    /// Whether the credential is the one `stored` was made from (constant-time comparison).
+    pub fn matches(&self, stored: &StoredApiKey, peppers: &PepperRing) -> bool {
+        stored.key.id == self.key_id
+            && peppers.get(&stored.pepper_kid).is_some_and(|pepper| {
+                pepper.verify_mac_base64(API_KEY_MAC_PURPOSE, self.credential.as_bytes(), &stored.secret_hmac)
+            })
+    }
+}

@@ -1,0 +1,96 @@
+use super::{Caller, Credential};
+use crate::domain::WorkspaceRef;
+use crate::http::ApiError;
+use crate::platform::{Platform, Statement};
+use crate::routes::App;
+use crate::store::users::UserRecord;
+use crate::store::workspaces::{self, WorkspaceAccess};
+use crate::store::{api_keys, users, Batch, BatchResults, Slot};
+
+/// The statements that identify the caller, composed into a request's first batch.
+#[derive(Debug, Clone, Copy)]
+pub struct CallerLookup {
+    slot: Slot,
+}
+
+impl CallerLookup {
+    /// Pushes the caller's lookup. For an API key the first statement records its use (at most
+    /// once a minute, genuine credential only), so that costs no round trip of its own.
+    pub fn push<P: Platform>(batch: &mut Batch, app: &App<'_, P>, credential: &Credential) -> Self {
+        let slot = match credential {
+            Credential::AccessToken(identity) => batch.push(users::select_user(&identity.user_id)),
+            Credential::ApiKey(key) => {
+                let macs = key.macs_by_pepper(&app.config.peppers);
+                batch.push(api_keys::touch(key.key_id(), app.platform.now(), macs));
+                batch.push(api_keys::select_for_auth(key.key_id()))
+            }
+        };
+        Self { slot }
+    }
+
+    /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid`.
+    pub fn read<P: Platform>(
+        &self,
+        app: &App<'_, P>,
+        credential: &Credential,
+        results: &BatchResults,
+    ) -> Result<Caller, ApiError> {
+        let row = results.first(self.slot);
+        match credential {
+            Credential::AccessToken(_) => Caller::user(row.map(UserRecord::from_row).transpose()?),
+            Credential::ApiKey(key) => Caller::api_key(key, api_keys::stored_from(row)?, &app.config.peppers),
+        }
+    }
+
+    /// One round trip that only identifies the caller.
+    pub async fn identify<P: Platform>(app: &App<'_, P>, credential: &Credential) -> Result<Caller, ApiError> {
+        let mut batch = Batch::new();
+        let lookup = Self::push(&mut batch, app, credential);
+        let results = batch.run(app.platform.db()).await?;
+        lookup.read(app, credential, &results)
+    }
+}
+
+/// The caller and the workspace a path names (with the caller's standing in it), plus whatever
+/// the route adds, resolved in one round trip.
+#[derive(Debug)]
+pub struct WorkspaceLookup<'c> {
+    batch: Batch,
+    caller: CallerLookup,
+    access: Slot,
+    credential: &'c Credential,
+}
+
+/// What a [`WorkspaceLookup`] found.
+#[derive(Debug)]
+pub struct WorkspaceLookupResult {
+    /// The confirmed caller.
+    pub caller: Caller,
+    /// The workspace with the caller's standing; see [`super::Standing::in_workspace`].
+    pub access: Option<WorkspaceAccess>,
+    /// The rows of the statements the route pushed.
+    pub results: BatchResults,
+}
+
+impl<'c> WorkspaceLookup<'c> {
+    /// Starts the batch with the caller's and the workspace's lookups.
+    pub fn new<P: Platform>(app: &App<'_, P>, credential: &'c Credential, workspace: &WorkspaceRef) -> Self {
+        let mut batch = Batch::new();
+        let caller = CallerLookup::push(&mut batch, app, credential);
+        let access = batch.push(workspaces::select_access(workspace, &credential.actor()));
+        Self { batch, caller, access, credential }
+    }
+
+    /// Adds a statement of the route's own to the same round trip.
+    pub fn push(&mut self, statement: Statement) -> Slot {
+        self.batch.push(statement)
+    }
+
+    /// Runs the batch; fails only on who the caller is (401/403), not on the workspace.
+    pub async fn run<P: Platform>(self, app: &App<'_, P>) -> Result<WorkspaceLookupResult, ApiError> {
+        let results = self.batch.run(app.platform.db()).await?;
+        let caller = self.caller.read(app, self.credential, &results)?;
+        let access = workspaces::access_from(results.first(self.access))?;
+        Ok(WorkspaceLookupResult { caller, access, results })
+    }
+}

@@ -1,0 +1,14 @@
+//! Who is calling and what they may do: the bearer credential (a WorkOS access token or an API
+//! key), the caller it resolves to, and the caller's standing in a workspace.
+
+mod caller;
+mod credential;
+mod lookup;
+mod permission;
+mod standing;
+
+pub use caller::Caller;
+pub use credential::{Credential, PresentedApiKey};
+pub use lookup::{CallerLookup, WorkspaceLookup, WorkspaceLookupResult};
+pub use permission::Permission;
+pub use standing::Standing;

@@ -1,0 +1,120 @@
+use super::{Caller, Permission};
+use crate::domain::{Role, Scopes};
+use crate::http::ApiError;
+use crate::store::api_keys::ApiKeyRecord;
+use crate::store::workspaces::{WorkspaceAccess, WorkspaceRecord};
+
+/// What the caller is in one workspace: a role, and for an API key its scopes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// A user's membership role; `Admin` for an API key, which never acts as owner.
+    pub role: Role,
+    /// An API key's scopes; `None` for a user.
+    pub scopes: Option<Scopes>,
+}
+
+/// 404 for a workspace the caller may not see, whether or not it exists.
+pub fn org_not_found() -> ApiError {
+    ApiError::not_found("org_not_found", "no such workspace")
+}
+
+impl Standing {
+    /// The workspace and the caller's standing in it, or 404 `org_not_found` when the caller
+    /// is not a member (a key: not one of its keys), so existence does not leak.
+    pub fn in_workspace<'a>(
+        caller: &Caller,
+        access: Option<&'a WorkspaceAccess>,
+    ) -> Result<(&'a WorkspaceRecord, Standing), ApiError> {
+        let access = access.ok_or_else(org_not_found)?;
+        let standing = match caller {
+            Caller::User(_) => access.member_role.map(|role| Standing { role, scopes: None }),
+            Caller::ApiKey(key) => (access.key_active && key.workspace_id == access.workspace.id)
+                .then(|| Standing::of_api_key(key)),
+        };
+        standing.map(|standing| (&access.workspace, standing)).ok_or_else(org_not_found)
+    }
+
+    /// An API key's standing in its own workspace.
+    pub fn of_api_key(key: &ApiKeyRecord) -> Self {
+        Standing { role: Role::Admin, scopes: Some(key.scopes.clone()) }
+    }
+
+    /// 403 unless the standing allows `permission`: `insufficient_role`, or for an API key
+    /// `insufficient_scope`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role < permission.min_role() {
+            return Err(self.insufficient_role(permission.describe(), permission.min_role()));
+        }
+        match (&self.scopes, permission.scope()) {
+            (Some(scopes), Some(scope)) if !scopes.contains(scope) => Err(ApiError::insufficient_scope(scope.as_str())),
+            (Some(_), None) => Err(self.insufficient_role(permission.describe(), permission.min_role())),
+            _ => Ok(()),
+        }
+    }
+
+    /// 403 unless the caller is an owner: what touching owners (adding, promoting, changing,
+    /// removing one) needs.
+    pub fn require_owner_for(&self, what: &str) -> Result<(), ApiError> {
+        if self.role < Role::Owner {
+            return Err(self.insufficient_role(what, Role::Owner));
+        }
+        Ok(())
+    }
+
+    fn insufficient_role(&self, what: &str, needed: Role) -> ApiError {
+        let message = if self.scopes.is_some() {
+            format!("{what} needs the {} role; an API key acts as an admin at most", needed.as_str())
+        } else {
+            format!("{what} needs the {} role", needed.as_str())
+        };
+        ApiError::forbidden("insufficient_role", &message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Scope;
+
+    fn user(role: Role) -> Standing {
+        Standing { role, scopes: None }
+    }
+
+    fn key(scopes: &[Scope]) -> Standing {
+        Standing { role: Role::Admin, scopes: Some(Scopes::new(scopes.iter().copied()).unwrap()) }
+    }
+
+    #[test]
+    fn roles_and_scopes_gate_permissions() {
+        let cases = [
+            (user(Role::Member), Permission::Read, None),
+            (user(Role::Member), Permission::ManageWorkspace, Some("insufficient_role")),
+            (user(Role::Admin), Permission::ManageMembers, None),
+            (user(Role::Admin), Permission::DeleteWorkspace, Some("insufficient_role")),
+            (user(Role::Owner), Permission::DeleteWorkspace, None),
+            (user(Role::Member), Permission::Leave, None),
+            (key(&[Scope::Read]), Permission::Read, None),
+            (key(&[Scope::Read]), Permission::ManageWorkspace, Some("insufficient_scope")),
+            (key(&[Scope::Read, Scope::Write]), Permission::ManageMembers, None),
+            (key(&[Scope::Read, Scope::Write]), Permission::ManageApiKeys, Some("insufficient_scope")),
+            (key(&[Scope::Keys]), Permission::ManageApiKeys, None),
+            (key(&[Scope::Keys]), Permission::Read, Some("insufficient_scope")),
+            (key(&[Scope::Read, Scope::Write, Scope::Keys]), Permission::DeleteWorkspace, Some("insufficient_role")),
+            (key(&[Scope::Read, Scope::Write, Scope::Keys]), Permission::Leave, Some("insufficient_role")),
+        ];
+        for (standing, permission, expected) in cases {
+            let got = standing.require(permission).err().map(|e| e.code);
+            assert_eq!(got, expected, "{standing:?} {permission:?}");
+        }
+    }
+
+    #[test]
+    fn an_insufficient_scope_names_the_scope_in_the_challenge() {
+        let error = key(&[Scope::Read]).require(Permission::ManageApiKeys).unwrap_err();
+        assert_eq!(error.status, 403);
+        assert_eq!(
+            error.headers,
+            vec![("www-authenticate", "Bearer error=\"insufficient_scope\", scope=\"keys\"".to_owned())]
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! `/v1/orgs/{org}/api-keys[/{key_id}]`: list (never secrets), create (the secret is shown once),
+//! revoke.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::verdict::{missing_after_write, refusal, Verdict};
+use super::views::ApiKeyView;
+use super::{input, App};
+use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup};
+use crate::domain::{mint_api_key, Name, Scope, Scopes, WorkspaceRef, API_KEY_MAC_PURPOSE};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::pagination::{Page, PageParams};
+use crate::platform::Platform;
+use crate::store::api_keys::{self, ApiKeyRecord, NewApiKey};
+use crate::store::audit_events::Change;
+use crate::store::rank;
+use crate::store::workspaces::WorkspaceAccess;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    scopes: Option<Vec<Scope>>,
+}
+
+struct NewKeyInput {
+    name: Name,
+    scopes: Scopes,
+}
+
+impl TryFrom<CreateBody> for NewKeyInput {
+    type Error = ApiError;
+    fn try_from(body: CreateBody) -> Result<Self, ApiError> {
+        let scopes = match body.scopes {
+            None => Scopes::default_for_new_key(),
+            Some(scopes) => {
+                Scopes::new(scopes).map_err(|error| ApiError::unprocessable("scopes_invalid", error.0))?
+            }
+        };
+        Ok(Self { name: input::name(&body.name)?, scopes })
+    }
+}
+
+/// `GET /v1/orgs/{org}/api-keys`: oldest first, revoked keys included; one round trip.
+pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let params = PageParams::from_request(request, &app.config.peppers);
+    let (position, rows) = PageParams::query_hint(&params);
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let page = lookup.push(api_keys::page(&workspace_ref, position, rows));
+    let found = lookup.run(app).await?;
+    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+    standing.require(Permission::Read)?;
+    let params = params?;
+    let scope = format!("api_keys:{}", workspace.id);
+    params.position_in(&scope)?;
+    let rows = found.results.rows(page).iter().map(ApiKeyRecord::from_row).collect::<Result<Vec<_>, _>>()?;
+    let pepper = app.config.peppers.current();
+    Ok(ApiResponse::json(
+        200,
+        &Page::from_rows(rows, params.limit, &scope, pepper, ApiKeyRecord::position, |key| ApiKeyView::from(key)),
+    ))
+}
+
+/// `POST /v1/orgs/{org}/api-keys` `{name, scopes?}`: `201 {api_key, secret}`. An API key can
+/// only create keys with scopes it has itself. Two round trips.
+pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let input = request.json::<CreateBody>().and_then(NewKeyInput::try_from);
+    let found = WorkspaceLookup::new(app, &credential, &WorkspaceRef::parse(org)).run(app).await?;
+    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+    standing.require(Permission::ManageApiKeys)?;
+    let input = input?;
+    if let Some(own) = &standing.scopes {
+        // A key must not mint a key stronger than itself.
+        if let Some(missing) = input.scopes.iter().find(|scope| !own.contains(*scope)) {
+            return Err(ApiError::insufficient_scope(missing.as_str()));
+        }
+    }
+
+    let minted = mint_api_key();
+    let pepper = app.config.peppers.current();
+    let secret_hmac = pepper.mac_base64(API_KEY_MAC_PURPOSE, minted.credential.as_bytes());
+    let user_id = match &found.caller {
+        Caller::User(user) => Some(user.id.as_str()),
+        Caller::ApiKey(_) => None,
+    };
+    let new = NewApiKey {
+        id: &minted.id,
+        name: input.name.as_str(),
+        prefix: &minted.prefix,
+        scopes: &input.scopes,
+        secret_hmac: &secret_hmac,
+        pepper_kid: pepper.kid(),
+        created_by: user_id,
+    };
+    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
+    let min_rank = rank(Permission::ManageApiKeys.min_role());
+    let (made, after) = api_keys::create(app.platform.db(), &change, min_rank, &new).await?;
+    if made {
+        let key = after.key.ok_or_else(|| missing_after_write("created API key"))?;
+        return Ok(ApiResponse::json(201, &json!({ "api_key": ApiKeyView::from(&key), "secret": minted.credential })));
+    }
+    refusal(decide_manage(&found.caller, after.access.as_ref()).map(|()| Verdict::Write))
+}
+
+fn decide_manage(caller: &Caller, access: Option<&WorkspaceAccess>) -> Result<(), ApiError> {
+    Standing::in_workspace(caller, access)?.1.require(Permission::ManageApiKeys)
+}
+
+/// `DELETE /v1/orgs/{org}/api-keys/{key_id}`: revokes (idempotently: a revoked key answers 204
+/// again, without a second audit event). Two round trips (one if already revoked).
+pub async fn revoke<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    org: &str,
+    key_id: &str,
+) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let key = lookup.push(api_keys::select_in_workspace(&workspace_ref, key_id));
+    let found = lookup.run(app).await?;
+    let key = found.results.first(key).map(ApiKeyRecord::from_row).transpose()?;
+    if let Verdict::Answer(answer) = decide_revoke(&found.caller, found.access.as_ref(), key.as_ref())? {
+        return Ok(answer);
+    }
+    let workspace_id = &found.access.as_ref().expect("decided on a visible workspace").workspace.id;
+    let change = Change::new(workspace_id, &found.caller.actor(), app.platform.now());
+    let min_rank = rank(Permission::ManageApiKeys.min_role());
+    let (made, after) = api_keys::revoke(app.platform.db(), &change, min_rank, key_id).await?;
+    if made {
+        return Ok(ApiResponse::empty(204));
+    }
+    refusal(decide_revoke(&found.caller, after.access.as_ref(), after.key.as_ref()))
+}
+
+fn decide_revoke(caller: &Caller, access: Option<&WorkspaceAccess>, key: Option<&ApiKeyRecord>) -> Result<Verdict, ApiError> {
+    decide_manage(caller, access)?;
+    let key = key.ok_or_else(|| ApiError::not_found("api_key_not_found", "no such API key in this workspace"))?;
+    if key.revoked_at.is_some() {
+        return Ok(Verdict::Answer(ApiResponse::empty(204)));
+    }
+    Ok(Verdict::Write)
+}

@@ -1,0 +1,262 @@
+//! `/v1/orgs/{org}/members[/{user_id}]`: list, add users who have signed in before, read, change
+//! roles, remove (or leave). Owners manage owners; the last owner and a personal workspace's
+//! owner stay owners — rules checked here for precise errors and again inside each write.
+
+use serde::Deserialize;
+
+use super::verdict::{missing_after_write, refusal, Verdict};
+use super::views::MemberView;
+use super::App;
+use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup};
+use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::pagination::{Page, PageParams};
+use crate::platform::Platform;
+use crate::store::audit_events::Change;
+use crate::store::memberships::{self, Candidate, MemberRecord, MemberState, NewMembership, TargetMember};
+use crate::store::rank;
+use crate::store::workspaces::WorkspaceAccess;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddBody {
+    user_id: Option<String>,
+    email: Option<String>,
+    role: Role,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    role: Role,
+}
+
+/// Who to add: exactly one of a user id and an email.
+enum Invitee {
+    UserId(String),
+    Email(String),
+}
+
+struct AddInput {
+    invitee: Invitee,
+    role: Role,
+}
+
+impl TryFrom<AddBody> for AddInput {
+    type Error = ApiError;
+    fn try_from(body: AddBody) -> Result<Self, ApiError> {
+        let invitee = match (body.user_id, body.email) {
+            (Some(user_id), None) => Invitee::UserId(user_id),
+            (None, Some(email)) => Invitee::Email(email.trim().to_owned()),
+            _ => return Err(ApiError::bad_request("invalid_body", "send exactly one of user_id and email")),
+        };
+        Ok(Self { invitee, role: body.role })
+    }
+}
+
+fn member_not_found() -> ApiError {
+    ApiError::not_found("member_not_found", "this user is not a member of the workspace")
+}
+
+fn member_answer(status: u16, member: &MemberRecord) -> ApiResponse {
+    ApiResponse::json(status, &MemberView::from(member))
+}
+
+/// `GET /v1/orgs/{org}/members`: in the order they joined, one round trip.
+pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let params = PageParams::from_request(request, &app.config.peppers);
+    let (position, rows) = PageParams::query_hint(&params);
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let page = lookup.push(memberships::page(&workspace_ref, position, rows));
+    let found = lookup.run(app).await?;
+    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+    standing.require(Permission::Read)?;
+    let params = params?;
+    let scope = format!("members:{}", workspace.id);
+    params.position_in(&scope)?;
+    let rows = found.results.rows(page).iter().map(MemberRecord::from_row).collect::<Result<Vec<_>, _>>()?;
+    let pepper = app.config.peppers.current();
+    Ok(ApiResponse::json(
+        200,
+        &Page::from_rows(rows, params.limit, &scope, pepper, MemberRecord::position, |member| MemberView::from(member)),
+    ))
+}
+
+/// `GET /v1/orgs/{org}/members/{user_id}`: one round trip.
+pub async fn get<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    org: &str,
+    user_id: &str,
+) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
+    let found = lookup.run(app).await?;
+    Standing::in_workspace(&found.caller, found.access.as_ref())?.1.require(Permission::Read)?;
+    let target = memberships::target_from(found.results.first(target))?.ok_or_else(member_not_found)?;
+    Ok(member_answer(200, &target.member))
+}
+
+/// `POST /v1/orgs/{org}/members`: adds a user who has signed in before. Two round trips.
+pub async fn add<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let input = request.json::<AddBody>().and_then(AddInput::try_from);
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let (user_id, email) = match input.as_ref().map(|input| &input.invitee) {
+        Ok(Invitee::UserId(user_id)) => (Some(user_id.as_str()), None),
+        Ok(Invitee::Email(email)) => (None, Some(email.as_str())),
+        Err(_) => (None, None),
+    };
+    let candidates = lookup.push(memberships::select_candidates(&workspace_ref, user_id, email));
+    let found = lookup.run(app).await?;
+    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+    standing.require(Permission::ManageMembers)?;
+    let input = input?;
+    let candidate = single_candidate(memberships::candidates_from(found.results.rows(candidates))?)?;
+    decide_add(&found.caller, found.access.as_ref(), input.role, candidate.existing_role)?;
+
+    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
+    let membership_id = new_id(IdKind::Membership);
+    let new = NewMembership { id: &membership_id, user_id: &candidate.user_id, role: input.role };
+    let min_rank = rank(Permission::ManageMembers.min_role());
+    let (made, after) = memberships::add(app.platform.db(), &change, min_rank, &new).await?;
+    if made {
+        let target = after.target.ok_or_else(|| missing_after_write("added membership"))?;
+        let mut answer = member_answer(201, &target.member);
+        answer.headers.push(("location".into(), format!("/v1/orgs/{}/members/{}", workspace.id, target.member.user_id)));
+        return Ok(answer);
+    }
+    let existing_role = after.target.as_ref().map(|target| target.member.role);
+    refusal(decide_add(&found.caller, after.access.as_ref(), input.role, existing_role).map(|()| Verdict::Write))
+}
+
+/// The one user the body names: 404 when nobody with that id or email has signed in, 409 when
+/// an email names several users.
+fn single_candidate(mut candidates: Vec<Candidate>) -> Result<Candidate, ApiError> {
+    match candidates.len() {
+        0 => Err(ApiError::not_found("user_not_found", "no user with this id or email has signed in yet")),
+        1 => Ok(candidates.remove(0)),
+        _ => Err(ApiError::conflict("user_ambiguous", "several users have this email; add the member by user_id")),
+    }
+}
+
+fn decide_add(
+    caller: &Caller,
+    access: Option<&WorkspaceAccess>,
+    role: Role,
+    existing_role: Option<Role>,
+) -> Result<(), ApiError> {
+    let (_, standing) = Standing::in_workspace(caller, access)?;
+    standing.require(Permission::ManageMembers)?;
+    if role == Role::Owner {
+        standing.require_owner_for("adding an owner")?;
+    }
+    if existing_role.is_some() {
+        return Err(ApiError::conflict("already_member", "this user is already a member"));
+    }
+    Ok(())
+}
+
+/// `PATCH /v1/orgs/{org}/members/{user_id}` `{role}`. Two round trips (one when the role already
+/// is that, or the change is refused).
+pub async fn update<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    org: &str,
+    user_id: &str,
+) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let input = request.json::<UpdateBody>();
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
+    let found = lookup.run(app).await?;
+    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+    standing.require(Permission::ManageMembers)?;
+    let role = input?.role;
+    let before = MemberState { access: found.access.clone(), target: memberships::target_from(found.results.first(target))? };
+    if let Verdict::Answer(answer) = decide_role(&found.caller, &before, role)? {
+        return Ok(answer);
+    }
+    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
+    let min_rank = rank(Permission::ManageMembers.min_role());
+    let (made, after) = memberships::change_role(app.platform.db(), &change, min_rank, user_id, role).await?;
+    if made {
+        let target = after.target.ok_or_else(|| missing_after_write("updated membership"))?;
+        return Ok(member_answer(200, &target.member));
+    }
+    refusal(decide_role(&found.caller, &after, role))
+}
+
+fn decide_role(caller: &Caller, state: &MemberState, role: Role) -> Result<Verdict, ApiError> {
+    let (workspace, standing) = Standing::in_workspace(caller, state.access.as_ref())?;
+    standing.require(Permission::ManageMembers)?;
+    let TargetMember { member, owner_count } = state.target.as_ref().ok_or_else(member_not_found)?;
+    if member.role == Role::Owner {
+        standing.require_owner_for("changing an owner's role")?;
+    }
+    if role == Role::Owner {
+        standing.require_owner_for("making someone an owner")?;
+    }
+    if member.role == role {
+        return Ok(Verdict::Answer(member_answer(200, member)));
+    }
+    if workspace.personal_owner_id.as_deref() == Some(member.user_id.as_str()) {
+        return Err(ApiError::conflict("personal_workspace", "the owner of a personal workspace stays its owner"));
+    }
+    if member.role == Role::Owner && *owner_count <= 1 {
+        return Err(last_owner());
+    }
+    Ok(Verdict::Write)
+}
+
+fn last_owner() -> ApiError {
+    ApiError::conflict("last_owner", "a workspace keeps at least one owner; make another member owner first")
+}
+
+/// `DELETE /v1/orgs/{org}/members/{user_id}`: removes a member, or the caller leaves. Two round
+/// trips.
+pub async fn remove<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    org: &str,
+    user_id: &str,
+) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
+    let found = lookup.run(app).await?;
+    let before = MemberState { access: found.access, target: memberships::target_from(found.results.first(target))? };
+    let permission = decide_remove(&found.caller, &before, user_id)?;
+    let workspace_id = &before.access.as_ref().expect("decided on a visible workspace").workspace.id;
+    let change = Change::new(workspace_id, &found.caller.actor(), app.platform.now());
+    let (made, after) = memberships::remove(app.platform.db(), &change, rank(permission.min_role()), user_id).await?;
+    if made {
+        return Ok(ApiResponse::empty(204));
+    }
+    refusal(decide_remove(&found.caller, &after, user_id).map(|_| Verdict::Write))
+}
+
+/// The permission the removal uses (leaving needs less than removing someone else).
+fn decide_remove(caller: &Caller, state: &MemberState, user_id: &str) -> Result<Permission, ApiError> {
+    let (workspace, standing) = Standing::in_workspace(caller, state.access.as_ref())?;
+    let permission = if caller.is_user(user_id) { Permission::Leave } else { Permission::ManageMembers };
+    standing.require(permission)?;
+    let TargetMember { member, owner_count } = state.target.as_ref().ok_or_else(member_not_found)?;
+    if member.role == Role::Owner {
+        standing.require_owner_for("removing an owner")?;
+    }
+    if workspace.personal_owner_id.as_deref() == Some(member.user_id.as_str()) {
+        return Err(ApiError::conflict("personal_workspace", "the owner of a personal workspace cannot leave it"));
+    }
+    if member.role == Role::Owner && *owner_count <= 1 {
+        return Err(last_owner());
+    }
+    Ok(permission)
+}

@@ -1,0 +1,156 @@
+//! The API's JSON representations of stored rows. Timestamps are RFC 3339 (UTC, milliseconds).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::domain::{rfc3339, Role, Scopes};
+use crate::store::api_keys::ApiKeyRecord;
+use crate::store::audit_events::EventRecord;
+use crate::store::memberships::MemberRecord;
+use crate::store::users::UserRecord;
+use crate::store::workspaces::{UserWorkspace, WorkspaceRecord};
+
+/// `{id, name, slug, personal, created_at, updated_at}`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkspaceView {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    /// A user's personal workspace (cannot be deleted).
+    pub personal: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&WorkspaceRecord> for WorkspaceView {
+    fn from(workspace: &WorkspaceRecord) -> Self {
+        Self {
+            id: workspace.id.clone(),
+            name: workspace.name.clone(),
+            slug: workspace.slug.clone(),
+            personal: workspace.personal_owner_id.is_some(),
+            created_at: rfc3339(workspace.created_at),
+            updated_at: rfc3339(workspace.updated_at),
+        }
+    }
+}
+
+/// `{id (membership id), user_id, email, role, created_at}`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemberView {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+impl From<&MemberRecord> for MemberView {
+    fn from(member: &MemberRecord) -> Self {
+        Self {
+            id: member.id.clone(),
+            user_id: member.user_id.clone(),
+            email: member.email.clone(),
+            role: member.role,
+            created_at: rfc3339(member.created_at),
+        }
+    }
+}
+
+/// `{id, prefix, name, scopes, created_at, last_used_at, revoked_at}`: never the secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub prefix: String,
+    pub name: String,
+    pub scopes: Scopes,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<&ApiKeyRecord> for ApiKeyView {
+    fn from(key: &ApiKeyRecord) -> Self {
+        Self {
+            id: key.id.clone(),
+            prefix: key.prefix.clone(),
+            name: key.name.clone(),
+            scopes: key.scopes.clone(),
+            created_at: rfc3339(key.created_at),
+            last_used_at: key.last_used_at.map(rfc3339),
+            revoked_at: key.revoked_at.map(rfc3339),
+        }
+    }
+}
+
+/// `{type, id}` of an event's actor or target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventParty {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+/// `{id, action, actor: {type, id}, target: {type, id}, detail, created_at}`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventView {
+    pub id: String,
+    pub action: String,
+    pub actor: EventParty,
+    pub target: EventParty,
+    pub detail: Value,
+    pub created_at: String,
+}
+
+impl From<&EventRecord> for EventView {
+    fn from(event: &EventRecord) -> Self {
+        Self {
+            id: event.id.clone(),
+            action: event.action.clone(),
+            actor: EventParty { kind: event.actor_type.clone(), id: event.actor_id.clone() },
+            target: EventParty { kind: event.target_type.clone(), id: event.target_id.clone() },
+            detail: event.detail.clone(),
+            created_at: rfc3339(event.created_at),
+        }
+    }
+}
+
+/// `{id, email, created_at, last_seen_at}`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+}
+
+impl From<&UserRecord> for UserView {
+    fn from(user: &UserRecord) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            created_at: rfc3339(user.created_at),
+            last_seen_at: rfc3339(user.last_seen_at),
+        }
+    }
+}
+
+/// One of the caller's memberships: `{id, role, created_at, workspace}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MembershipView {
+    pub id: String,
+    pub role: Role,
+    pub created_at: String,
+    pub workspace: WorkspaceView,
+}
+
+impl From<&UserWorkspace> for MembershipView {
+    fn from(row: &UserWorkspace) -> Self {
+        Self {
+            id: row.membership_id.clone(),
+            role: row.role,
+            created_at: rfc3339(row.joined_at),
+            workspace: WorkspaceView::from(&row.workspace),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! API keys: stored as peppered HMACs of their credential; looked up to authenticate a request,
+//! listed, created and revoked (revocation keeps the row, for the audit trail and the UI).
+
+use super::audit_events::{self, Change};
+use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked, sql_workspace_id};
+use super::workspaces::{access_from, keyset_after, select_access, WorkspaceAccess};
+use super::Batch;
+use crate::domain::{Scopes, WorkspaceRef};
+use crate::pagination::Position;
+use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
+
+/// An API key as the API shows it (never its secret).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyRecord {
+    /// `key_…`
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    /// `eak_` + 8 characters of the id.
+    pub prefix: String,
+    pub scopes: Scopes,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl ApiKeyRecord {
+    /// Reads the columns `id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at`.
+    pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
+        let scopes = row.text("scopes")?;
+        Ok(Self {
+            id: row.text("id")?,
+            workspace_id: row.text("workspace_id")?,
+            name: row.text("name")?,
+            prefix: row.text("prefix")?,
+            scopes: Scopes::from_stored(&scopes).ok_or_else(|| DatabaseError::new(format!("bad scopes {scopes}")))?,
+            created_at: row.int("created_at")?,
+            last_used_at: row.opt_int("last_used_at")?,
+            revoked_at: row.opt_int("revoked_at")?,
+        })
+    }
+
+    /// Where the row sits in the keys list.
+    pub fn position(&self) -> Position {
+        Position::After { created_at: self.created_at, id: self.id.clone() }
+    }
+}
+
+/// An API key with what authenticating with it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredApiKey {
+    /// The key.
+    pub key: ApiKeyRecord,
+    /// base64url HMAC of the credential, and the id of the pepper that made it.
+    pub secret_hmac: String,
+    pub pepper_kid: String,
+}
+
+/// Records a use of the key, at most once a minute, and only for the genuine credential: `?3`
+/// maps each configured pepper id to the presented credential's MAC under that pepper. (This
+/// only decides whether to write a timestamp; authentication itself compares in constant time.)
+const TOUCH: &str = "UPDATE api_keys SET last_used_at = ?2 \
+     WHERE id = ?1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000) \
+     AND secret_hmac = (SELECT value FROM json_each(?3) WHERE key = api_keys.pepper_kid)";
+
+/// See [`TOUCH`]; `macs_by_pepper` is a JSON object `{kid: mac}`.
+pub fn touch(key_id: &str, now: i64, macs_by_pepper: String) -> Statement {
+    Statement::new(TOUCH, vec![key_id.into(), now.into(), macs_by_pepper.into()])
+}
+
+const SELECT_FOR_AUTH: &str = "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at, \
+     secret_hmac, pepper_kid FROM api_keys WHERE id = ?1";
+
+/// The key with this id, with its HMAC (read with [`stored_from`]).
+pub fn select_for_auth(key_id: &str) -> Statement {
+    Statement::new(SELECT_FOR_AUTH, vec![key_id.into()])
+}
+
+/// Reads the row of [`select_for_auth`].
+pub fn stored_from(row: Option<&Row>) -> Result<Option<StoredApiKey>, DatabaseError> {
+    row.map(|row| {
+        Ok(StoredApiKey {
+            key: ApiKeyRecord::from_row(row)?,
+            secret_hmac: row.text("secret_hmac")?,
+            pepper_kid: row.text("pepper_kid")?,
+        })
+    })
+    .transpose()
+}
+
+const PAGE: &str = concat!(
+    "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ",
+    "WHERE workspace_id = ", sql_workspace_id!("?1", "?2"), " AND (created_at, id) > (?3, ?4) ",
+    "ORDER BY created_at, id LIMIT ?5"
+);
+
+/// Up to `rows` keys of a workspace (revoked ones included) oldest first, after `position`.
+pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) -> Statement {
+    let (created_at, id) = keyset_after(position);
+    Statement::new(
+        PAGE,
+        vec![workspace.id().into(), workspace.slug().into(), created_at.into(), id.into(), (rows as i64).into()],
+    )
+}
+
+const SELECT_IN_WORKSPACE: &str = concat!(
+    "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ",
+    "WHERE id = ?3 AND workspace_id = ", sql_workspace_id!("?1", "?2")
+);
+
+/// The key `key_id` if it belongs to the workspace.
+pub fn select_in_workspace(workspace: &WorkspaceRef, key_id: &str) -> Statement {
+    Statement::new(SELECT_IN_WORKSPACE, vec![workspace.id().into(), workspace.slug().into(), key_id.into()])
+}
+
+/// The state a key change leaves, to answer with or to explain a refusal from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyState {
+    /// The workspace and the actor's standing in it.
+    pub access: Option<WorkspaceAccess>,
+    /// The key concerned.
+    pub key: Option<ApiKeyRecord>,
+}
+
+async fn run_change<D: Database>(
+    db: &D,
+    change: &Change,
+    key_id: &str,
+    statements: Vec<Statement>,
+) -> Result<(bool, KeyState), DatabaseError> {
+    let workspace = WorkspaceRef::Id(change.workspace_id.clone());
+    let mut batch = Batch::new();
+    for statement in statements {
+        batch.push(statement);
+    }
+    let made = batch.push(change.made_statement());
+    let access = batch.push(select_access(&workspace, &change.actor));
+    let key = batch.push(select_in_workspace(&workspace, key_id));
+    let results = batch.run(db).await?;
+    Ok((
+        audit_events::was_made(results.first(made))?,
+        KeyState {
+            access: access_from(results.first(access))?,
+            key: results.first(key).map(ApiKeyRecord::from_row).transpose()?,
+        },
+    ))
+}
+
+// ------------------------------------------------------------------------------------ create
+
+/// A key to create; the credential itself is never stored.
+#[derive(Debug, Clone)]
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub scopes: &'a Scopes,
+    pub secret_hmac: &'a str,
+    pub pepper_kid: &'a str,
+    /// The user who creates it; `None` for a key made by another key.
+    pub created_by: Option<&'a str>,
+}
+
+const MARK_CREATE: &str = concat!(
+    sql_insert_event!(),
+    "SELECT ?4, ?1, ?2, ?3, 'api_key.created', 'api_key', ?6, ",
+    "json_object('name', ?7, 'prefix', ?8, 'scopes', json(?9)), ?5 ",
+    "WHERE ", sql_actor_rank!("?1", "?2", "?3"), " >= ?10"
+);
+
+const INSERT: &str = concat!(
+    "INSERT INTO api_keys (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, created_by, is_default, created_at) ",
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9 WHERE ", sql_marked!("?10")
+);
+
+/// One round trip: creates the key if the actor still may.
+pub async fn create<D: Database>(
+    db: &D,
+    change: &Change,
+    min_rank: i64,
+    new: &NewApiKey<'_>,
+) -> Result<(bool, KeyState), DatabaseError> {
+    let scopes = new.scopes.to_stored();
+    let statements = vec![
+        change.marker(
+            MARK_CREATE,
+            vec![new.id.into(), new.name.into(), new.prefix.into(), scopes.as_str().into(), min_rank.into()],
+        ),
+        Statement::new(
+            INSERT,
+            vec![
+                new.id.into(),
+                change.workspace_id.as_str().into(),
+                new.name.into(),
+                new.prefix.into(),
+                scopes.into(),
+                new.secret_hmac.into(),
+                new.pepper_kid.into(),
+                SqlValue::from(new.created_by),
+                change.now.into(),
+                change.event_id.as_str().into(),
+            ],
+        ),
+    ];
+    run_change(db, change, new.id, statements).await
+}
+
+// ------------------------------------------------------------------------------------ revoke
+
+const MARK_REVOKE: &str = concat!(
+    sql_insert_event!(),
+    "SELECT ?4, ?1, ?2, ?3, 'api_key.revoked', 'api_key', k.id, json_object('name', k.name, 'prefix', k.prefix), ?5 ",
+    "FROM api_keys k WHERE k.id = ?6 AND k.workspace_id = ?1 AND k.revoked_at IS NULL ",
+    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?7"
+);
+
+const REVOKE: &str = concat!("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND ", sql_marked!("?3"));
+
+/// One round trip: revokes the key if it is active and the actor still may.
+pub async fn revoke<D: Database>(
+    db: &D,
+    change: &Change,
+    min_rank: i64,
+    key_id: &str,
+) -> Result<(bool, KeyState), DatabaseError> {
+    let statements = vec![
+        change.marker(MARK_REVOKE, vec![key_id.into(), min_rank.into()]),
+        Statement::new(REVOKE, vec![key_id.into(), change.now.into(), change.event_id.as_str().into()]),
+    ];
+    run_change(db, change, key_id, statements).await
+}

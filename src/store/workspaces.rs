@@ -1,0 +1,331 @@
+//! Workspaces (the organisations): lookup with the caller's standing, the caller's list, and
+//! create / update / delete, each one atomic batch. The slug index (`workspaces_slug`, unique and
+//! case-insensitive) is the only arbiter of slug uniqueness: every slug test runs inside the
+//! batch that writes, never in an earlier round trip.
+
+use serde_json::json;
+
+use super::audit_events::{self, Change, NewEvent};
+use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked};
+use super::Batch;
+use crate::domain::{Actor, Role, WorkspaceRef};
+use crate::pagination::Position;
+use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
+
+/// A workspace as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceRecord {
+    /// `org_…`
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    /// Set on a user's personal workspace.
+    pub personal_owner_id: Option<String>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl WorkspaceRecord {
+    /// Reads the columns `id, name, slug, personal_owner_id, created_at, updated_at`.
+    pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
+        Ok(Self {
+            id: row.text("id")?,
+            name: row.text("name")?,
+            slug: row.text("slug")?,
+            personal_owner_id: row.opt_text("personal_owner_id")?,
+            created_at: row.int("created_at")?,
+            updated_at: row.int("updated_at")?,
+        })
+    }
+}
+
+/// A workspace with what the actor is in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceAccess {
+    /// The workspace.
+    pub workspace: WorkspaceRecord,
+    /// A user actor's role, if a member.
+    pub member_role: Option<Role>,
+    /// For an API key actor: whether it is an unrevoked key of this workspace.
+    pub key_active: bool,
+}
+
+const SELECT_ACCESS: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
+     (SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = ?3) AS member_role, \
+     EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ?4 AND k.workspace_id = w.id AND k.revoked_at IS NULL) AS key_active \
+     FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE";
+
+/// The workspace `workspace` names, with the actor's standing in it.
+pub fn select_access(workspace: &WorkspaceRef, actor: &Actor) -> Statement {
+    Statement::new(
+        SELECT_ACCESS,
+        vec![workspace.id().into(), workspace.slug().into(), actor.user_id().into(), actor.api_key_id().into()],
+    )
+}
+
+/// Reads the row of [`select_access`]; `None` when no workspace has that id or slug.
+pub fn access_from(row: Option<&Row>) -> Result<Option<WorkspaceAccess>, DatabaseError> {
+    let Some(row) = row else { return Ok(None) };
+    let member_role = match row.opt_text("member_role")? {
+        Some(role) => Some(Role::parse(&role).ok_or_else(|| DatabaseError::new(format!("unknown role {role}")))?),
+        None => None,
+    };
+    Ok(Some(WorkspaceAccess {
+        workspace: WorkspaceRecord::from_row(row)?,
+        member_role,
+        key_active: row.int("key_active")? == 1,
+    }))
+}
+
+const SELECT_SLUG_TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM workspaces o WHERE o.slug = ?3 COLLATE NOCASE \
+     AND o.id IS NOT (SELECT id FROM workspaces WHERE id = ?1 OR slug = ?2 COLLATE NOCASE)) AS taken";
+
+/// Whether a workspace other than the named one has `slug` (read with [`slug_taken_from`]).
+pub fn select_slug_taken(workspace: &WorkspaceRef, slug: &str) -> Statement {
+    Statement::new(SELECT_SLUG_TAKEN, vec![workspace.id().into(), workspace.slug().into(), slug.into()])
+}
+
+/// Reads the row of [`select_slug_taken`].
+pub fn slug_taken_from(row: Option<&Row>) -> Result<bool, DatabaseError> {
+    Ok(row.ok_or_else(|| DatabaseError::new("no slug row"))?.int("taken")? == 1)
+}
+
+/// A workspace in a user's list, with their membership.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserWorkspace {
+    /// The workspace.
+    pub workspace: WorkspaceRecord,
+    /// The membership: id, role, when it was made (the list's order).
+    pub membership_id: String,
+    pub role: Role,
+    pub joined_at: i64,
+}
+
+impl UserWorkspace {
+    /// Reads a row of [`list_for_user`].
+    pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
+        let role = row.text("role")?;
+        Ok(Self {
+            workspace: WorkspaceRecord::from_row(row)?,
+            membership_id: row.text("membership_id")?,
+            role: Role::parse(&role).ok_or_else(|| DatabaseError::new(format!("unknown role {role}")))?,
+            joined_at: row.int("joined_at")?,
+        })
+    }
+
+    /// Where the row sits in the list.
+    pub fn position(&self) -> Position {
+        Position::After { created_at: self.joined_at, id: self.membership_id.clone() }
+    }
+}
+
+/// The start of an ascending `(created_at, id)` list: before every row.
+pub fn keyset_start() -> (i64, String) {
+    (-1, String::new())
+}
+
+/// The `(created_at, id)` a page continues after.
+pub fn keyset_after(position: Option<&Position>) -> (i64, String) {
+    match position {
+        Some(Position::After { created_at, id }) => (*created_at, id.clone()),
+        _ => keyset_start(),
+    }
+}
+
+const LIST_FOR_USER: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
+     m.id AS membership_id, m.role, m.created_at AS joined_at \
+     FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+     WHERE m.user_id = ?1 AND (m.created_at, m.id) > (?2, ?3) \
+     ORDER BY m.created_at, m.id LIMIT ?4";
+
+/// Up to `rows` of a user's workspaces in the order they joined, after `position`.
+pub fn list_for_user(user_id: &str, position: Option<&Position>, rows: usize) -> Statement {
+    let (created_at, id) = keyset_after(position);
+    Statement::new(LIST_FOR_USER, vec![user_id.into(), created_at.into(), id.into(), (rows as i64).into()])
+}
+
+const LIST_FOR_API_KEY: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at \
+     FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id \
+     WHERE k.id = ?1 AND (w.created_at, w.id) > (?2, ?3) \
+     ORDER BY w.created_at, w.id LIMIT ?4";
+
+/// An API key's list of workspaces: its own, unless `position` is past it.
+pub fn list_for_api_key(key_id: &str, position: Option<&Position>, rows: usize) -> Statement {
+    let (created_at, id) = keyset_after(position);
+    Statement::new(LIST_FOR_API_KEY, vec![key_id.into(), created_at.into(), id.into(), (rows as i64).into()])
+}
+
+const SELECT_OF_API_KEY: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at \
+     FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.id = ?1";
+
+/// The workspace of an API key.
+pub fn select_of_api_key(key_id: &str) -> Statement {
+    Statement::new(SELECT_OF_API_KEY, vec![key_id.into()])
+}
+
+// ------------------------------------------------------------------------------------ create
+
+/// A workspace to create, with its first owner; ids minted by the caller.
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub id: String,
+    pub name: String,
+    /// Lowercase, valid (see [`crate::domain::Slug`]).
+    pub slug: String,
+    /// The creator, who becomes owner, and the membership's id.
+    pub owner: Actor,
+    pub membership_id: String,
+    /// Audit events: `workspace.created`, `membership.created`.
+    pub event_ids: [String; 2],
+    pub now: i64,
+}
+
+/// Inserts the workspace unless the slug is taken — tested in the same statement, so two
+/// concurrent creates of one slug cannot both pass. `ON CONFLICT DO NOTHING` covers the unique
+/// indexes as well, without depending on error text.
+const INSERT_WORKSPACE: &str = "INSERT INTO workspaces (id, name, slug, personal_owner_id, created_at, updated_at) \
+     SELECT ?1, ?2, ?3, NULL, ?4, ?4 \
+     WHERE NOT EXISTS (SELECT 1 FROM workspaces WHERE slug = ?3 COLLATE NOCASE) \
+     ON CONFLICT DO NOTHING";
+
+/// The owner membership, only if this batch's workspace insert won.
+const INSERT_OWNER: &str = "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) \
+     SELECT ?1, ?2, ?3, 'owner', ?4, ?4 WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)";
+
+const SELECT_BY_ID: &str = "SELECT id, name, slug, personal_owner_id, created_at, updated_at FROM workspaces WHERE id = ?1";
+
+/// One round trip: workspace, owner membership and their audit events, all or nothing. `None`
+/// when the slug is taken.
+pub async fn create<D: Database>(db: &D, new: &NewWorkspace) -> Result<Option<WorkspaceRecord>, DatabaseError> {
+    let owner_id = new.owner.user_id().ok_or_else(|| DatabaseError::new("a workspace owner is a user"))?;
+    let mut batch = Batch::new();
+    batch.push(Statement::new(
+        INSERT_WORKSPACE,
+        vec![(&new.id).into(), (&new.name).into(), (&new.slug).into(), new.now.into()],
+    ));
+    batch.push(Statement::new(
+        INSERT_OWNER,
+        vec![(&new.membership_id).into(), (&new.id).into(), owner_id.into(), new.now.into()],
+    ));
+    batch.push(audit_events::insert_if_workspace_exists(NewEvent {
+        id: &new.event_ids[0],
+        workspace_id: &new.id,
+        actor: &new.owner,
+        action: "workspace.created",
+        target_type: "workspace",
+        target_id: &new.id,
+        detail: json!({ "name": new.name, "slug": new.slug }),
+        now: new.now,
+    }));
+    batch.push(audit_events::insert_if_workspace_exists(NewEvent {
+        id: &new.event_ids[1],
+        workspace_id: &new.id,
+        actor: &new.owner,
+        action: "membership.created",
+        target_type: "membership",
+        target_id: &new.membership_id,
+        detail: json!({ "user_id": owner_id, "role": "owner" }),
+        now: new.now,
+    }));
+    let created = batch.push(Statement::new(SELECT_BY_ID, vec![(&new.id).into()]));
+    let results = batch.run(db).await?;
+    results.first(created).map(WorkspaceRecord::from_row).transpose()
+}
+
+// ------------------------------------------------------------------------------------ update
+
+/// What a change left behind, to answer with or to explain a refusal from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkspaceState {
+    /// The workspace and the actor's standing, after the batch.
+    pub access: Option<WorkspaceAccess>,
+    /// Whether another workspace holds the requested slug.
+    pub slug_taken: bool,
+}
+
+/// The marker: inserted only if the actor still has `?8` rank, something changes and the new
+/// slug is free — the slug test and the write are one atomic batch.
+const MARK_UPDATE: &str = concat!(
+    sql_insert_event!(),
+    "SELECT ?4, w.id, ?2, ?3, 'workspace.updated', 'workspace', w.id, ",
+    "json_object('from', json_object('name', w.name, 'slug', w.slug), ",
+    "'to', json_object('name', coalesce(?6, w.name), 'slug', coalesce(?7, w.slug))), ?5 ",
+    "FROM workspaces w WHERE w.id = ?1 ",
+    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?8 ",
+    "AND (coalesce(?6, w.name) IS NOT w.name OR coalesce(?7, w.slug) IS NOT w.slug) ",
+    "AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM workspaces o WHERE o.slug = ?7 COLLATE NOCASE AND o.id <> w.id))"
+);
+
+/// Fields not asked for keep their current value, even one written concurrently.
+const UPDATE: &str = concat!(
+    "UPDATE workspaces SET name = coalesce(?2, name), slug = coalesce(?3, slug), updated_at = ?4 ",
+    "WHERE id = ?1 AND ", sql_marked!("?5")
+);
+
+/// One round trip: renames and/or re-slugs the workspace if still allowed; whether it did, and
+/// the state after.
+pub async fn update<D: Database>(
+    db: &D,
+    change: &Change,
+    min_rank: i64,
+    name: Option<&str>,
+    slug: Option<&str>,
+) -> Result<(bool, WorkspaceState), DatabaseError> {
+    let workspace = WorkspaceRef::Id(change.workspace_id.clone());
+    let mut batch = Batch::new();
+    batch.push(change.marker(MARK_UPDATE, vec![name.into(), slug.into(), min_rank.into()]));
+    batch.push(Statement::new(
+        UPDATE,
+        vec![
+            change.workspace_id.as_str().into(),
+            name.into(),
+            slug.into(),
+            change.now.into(),
+            change.event_id.as_str().into(),
+        ],
+    ));
+    let made = batch.push(change.made_statement());
+    let access = batch.push(select_access(&workspace, &change.actor));
+    let taken = batch.push(select_slug_taken(&workspace, slug.unwrap_or("")));
+    let results = batch.run(db).await?;
+    Ok((
+        audit_events::was_made(results.first(made))?,
+        WorkspaceState { access: access_from(results.first(access))?, slug_taken: slug_taken_from(results.first(taken))? },
+    ))
+}
+
+// ------------------------------------------------------------------------------------ delete
+
+/// The marker: only an owner (rank `?6`) deletes, and never a personal workspace.
+const MARK_DELETE: &str = concat!(
+    sql_insert_event!(),
+    "SELECT ?4, w.id, ?2, ?3, 'workspace.deleted', 'workspace', w.id, ",
+    "json_object('name', w.name, 'slug', w.slug), ?5 ",
+    "FROM workspaces w WHERE w.id = ?1 AND w.personal_owner_id IS NULL ",
+    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?6"
+);
+
+// Children first: D1 enforces foreign keys, and explicit deletes do not depend on the cascade.
+const DELETE_API_KEYS: &str = concat!("DELETE FROM api_keys WHERE workspace_id = ?1 AND ", sql_marked!("?2"));
+const DELETE_MEMBERSHIPS: &str = concat!("DELETE FROM memberships WHERE workspace_id = ?1 AND ", sql_marked!("?2"));
+const DELETE_WORKSPACE: &str = concat!("DELETE FROM workspaces WHERE id = ?1 AND ", sql_marked!("?2"));
+
+/// One round trip: deletes the workspace with its memberships and API keys, keeping the audit
+/// trail; whether it did, and the actor's access after (to explain a refusal).
+pub async fn delete<D: Database>(
+    db: &D,
+    change: &Change,
+    min_rank: i64,
+) -> Result<(bool, Option<WorkspaceAccess>), DatabaseError> {
+    let ids = || vec![change.workspace_id.as_str().into(), change.event_id.as_str().into()];
+    let mut batch = Batch::new();
+    batch.push(change.marker(MARK_DELETE, vec![min_rank.into()]));
+    batch.push(Statement::new(DELETE_API_KEYS, ids()));
+    batch.push(Statement::new(DELETE_MEMBERSHIPS, ids()));
+    batch.push(Statement::new(DELETE_WORKSPACE, ids()));
+    let made = batch.push(change.made_statement());
+    let access = batch.push(select_access(&WorkspaceRef::Id(change.workspace_id.clone()), &change.actor));
+    let results = batch.run(db).await?;
+    Ok((audit_events::was_made(results.first(made))?, access_from(results.first(access))?))
+}
