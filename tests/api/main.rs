@@ -3,7 +3,12 @@
 
 mod helpers;
 
+mod api_keys;
+mod authorisation_matrix;
+mod events;
+mod members;
 mod orgs;
 mod routing;
 mod token_verification;
 mod web_callback;
+mod workspace_deletion;

@@ -1,0 +1,172 @@
+//! `/v1/orgs/{org}/api-keys` and authentication with API keys.
+
+use edge_auth::http::{ApiRequest, Method};
+use edge_auth::routes::{handle, App};
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[test]
+fn a_created_key_is_shown_once_and_authenticates_within_its_scopes() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let org = &ada.personal_slug;
+    let response = app.call(Method::Post, &format!("/v1/orgs/{org}/api-keys"), Some(&ada.token), Some(&json!({ "name": " CI " })));
+    assert_eq!(response.status, 201, "{}", body_text(&response));
+    let body = response.json_body();
+    let secret = body["secret"].as_str().unwrap();
+    let id = body["api_key"]["id"].as_str().unwrap();
+    assert_eq!(
+        body["api_key"],
+        json!({
+            "id": id, "prefix": &secret[..12], "name": "CI", "scopes": ["read"],
+            "created_at": "2026-11-22T00:00:00.000Z", "last_used_at": null, "revoked_at": null,
+        })
+    );
+    assert_eq!(app.get(&format!("/v1/orgs/{org}"), Some(secret)).status, 200);
+    let response = app.call(Method::Patch, &format!("/v1/orgs/{org}"), Some(secret), Some(&json!({ "name": "x" })));
+    assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_scope"));
+    // Stored only as an HMAC; listed without it.
+    let stored = app.platform.db.rows(&format!("SELECT * FROM api_keys WHERE id = '{id}'"));
+    assert!(!stored[0].to_string().contains(&secret[16..]));
+    let list = app.get(&format!("/v1/orgs/{org}/api-keys"), Some(&ada.token));
+    assert!(!body_text(&list).contains(&secret[16..]) && !body_text(&list).contains("hmac"));
+    let names: Vec<_> = list.json_body()["data"].as_array().unwrap().iter().map(|k| k["name"].clone()).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&json!("CI")) && names.contains(&json!("Default")));
+}
+
+#[test]
+fn a_revoked_key_is_refused_and_revoking_again_changes_nothing() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let path = format!("/v1/orgs/{}/api-keys/{}", ada.personal_slug, ada.default_key_id);
+    app.advance_seconds(3);
+    assert_eq!(app.call(Method::Delete, &path, Some(&ada.token), None).status, 204);
+    let response = app.get("/v1/me", Some(&ada.default_key));
+    assert_eq!((response.status, error_code(&response).as_str()), (401, "api_key_invalid"));
+    assert_eq!(response.header("www-authenticate"), Some("Bearer error=\"invalid_token\""));
+    let events = app.platform.db.count("audit_events");
+    assert_eq!(app.call(Method::Delete, &path, Some(&ada.token), None).status, 204);
+    assert_eq!(app.platform.db.count("audit_events"), events, "no second event");
+    let list = app.get(&format!("/v1/orgs/{}/api-keys", ada.personal_slug), Some(&ada.token)).json_body();
+    assert_eq!(list["data"][0]["revoked_at"], "2026-11-22T00:00:03.000Z");
+    let event = app.platform.db.rows("SELECT action, target_id FROM audit_events ORDER BY seq DESC LIMIT 1");
+    assert_eq!(event[0], json!(["api_key.revoked", ada.default_key_id]));
+}
+
+#[test]
+fn unknown_keys_and_keys_of_other_workspaces_are_not_found() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let bob = app.sign_in("user_bob", "bob@example.com");
+    for key_id in ["key_doesnotexist", bob.default_key_id.as_str()] {
+        let response = app.call(Method::Delete, &format!("/v1/orgs/{}/api-keys/{key_id}", ada.personal_slug), Some(&ada.token), None);
+        assert_eq!((response.status, error_code(&response).as_str()), (404, "api_key_not_found"), "{key_id}");
+    }
+    assert_eq!(app.get("/v1/me", Some(&bob.default_key)).status, 200, "bob's key untouched");
+}
+
+#[test]
+fn a_key_acts_only_in_its_own_workspace() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let bob = app.sign_in("user_bob", "bob@example.com");
+    app.add_member(&bob.token, &bob.personal_slug, "user_ada", "owner");
+    // Ada owns bob's workspace too, but her key belongs to her own.
+    let response = app.get(&format!("/v1/orgs/{}", bob.personal_slug), Some(&ada.default_key));
+    assert_eq!((response.status, error_code(&response).as_str()), (404, "org_not_found"));
+    let response = app.call(Method::Post, "/v1/orgs", Some(&ada.default_key), Some(&json!({ "name": "A", "slug": "by-key" })));
+    assert_eq!((response.status, error_code(&response).as_str()), (403, "api_key_not_allowed"));
+}
+
+#[test]
+fn a_key_never_acts_as_owner_nor_mints_a_stronger_key() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let org = app.create_org(&ada.token, "Acme", "acme");
+    let (all, _) = app.create_key(&ada.token, "acme", &["read", "write", "keys"]);
+    let response = app.call(Method::Delete, "/v1/orgs/acme", Some(&all), None);
+    assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_role"));
+    let (keys_only, _) = app.create_key(&ada.token, "acme", &["keys"]);
+    let response = app.call(Method::Post, "/v1/orgs/acme/api-keys", Some(&keys_only), Some(&json!({ "name": "more", "scopes": ["keys", "write"] })));
+    assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_scope"));
+    assert_eq!(response.header("www-authenticate"), Some("Bearer error=\"insufficient_scope\", scope=\"write\""));
+    let (minted, minted_id) = app.create_key(&keys_only, "acme", &["keys"]);
+    assert_eq!(app.platform.db.scalar(&format!("SELECT created_by FROM api_keys WHERE id = '{minted_id}'")), json!(null));
+    assert_eq!(app.get("/v1/me", Some(&minted)).json_body()["workspace"]["id"], org["id"]);
+}
+
+#[test]
+fn scopes_are_validated() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let path = format!("/v1/orgs/{}/api-keys", ada.personal_slug);
+    let before = app.snapshot();
+    let cases = [
+        (json!({ "name": "k", "scopes": [] }), 422, "scopes_invalid"),
+        (json!({ "name": "k", "scopes": ["admin"] }), 400, "invalid_body"),
+        (json!({ "name": "k", "scopes": "read" }), 400, "invalid_body"),
+        (json!({ "name": "", "scopes": ["read"] }), 422, "name_invalid"),
+        (json!({ "scopes": ["read"] }), 400, "invalid_body"),
+    ];
+    for (body, status, code) in cases {
+        let response = app.call(Method::Post, &path, Some(&ada.token), Some(&body));
+        assert_eq!((response.status, error_code(&response).as_str()), (status, code), "{body}");
+    }
+    assert_eq!(app.snapshot(), before);
+    let response = app.call(Method::Post, &path, Some(&ada.token), Some(&json!({ "name": "k", "scopes": ["write", "read", "write"] })));
+    assert_eq!(response.json_body()["api_key"]["scopes"], json!(["read", "write"]));
+}
+
+#[test]
+fn a_forged_or_malformed_credential_is_refused_and_records_no_use() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let real = &ada.default_key;
+    let forged = format!("{}{}", &real[..real.len() - 4], if real.ends_with("AAAA") { "BBBB" } else { "AAAA" });
+    for credential in [forged.as_str(), &real[..real.len() - 1], "eak_short", "eak_"] {
+        let response = app.get("/v1/me", Some(credential));
+        assert_eq!((response.status, error_code(&response).as_str()), (401, "api_key_invalid"), "{credential}");
+    }
+    assert_eq!(app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{}'", ada.default_key_id)), json!(null));
+}
+
+#[test]
+fn use_is_recorded_at_most_once_a_minute() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let last_used = || app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{}'", ada.default_key_id));
+    app.get("/v1/me", Some(&ada.default_key));
+    assert_eq!(last_used(), json!(START_MS));
+    app.advance_seconds(59);
+    app.get("/v1/me", Some(&ada.default_key));
+    assert_eq!(last_used(), json!(START_MS));
+    app.advance_seconds(1);
+    app.get("/v1/orgs", Some(&ada.default_key));
+    assert_eq!(last_used(), json!(START_MS + 60_000));
+}
+
+#[test]
+fn keys_keep_working_after_a_pepper_rotation() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let rotated = config_with(&[("API_KEY_PEPPER", "t2:rotated-pepper-0123456789abcdef,t1:test-pepper-0123456789abcdef")]);
+    let send = |request: ApiRequest| futures::executor::block_on(handle(&App::new(&app.platform, &rotated, &app.verifier), &request));
+    let me = send(api_request(Method::Get, "/v1/me", Some(&ada.default_key), None));
+    assert_eq!(me.status, 200, "{}", body_text(&me));
+    assert_eq!(me.json_body()["api_key"]["last_used_at"], "2026-11-22T00:00:00.000Z", "use recorded under the old pepper");
+    let created = send(api_request(
+        Method::Post,
+        &format!("/v1/orgs/{}/api-keys", ada.personal_slug),
+        Some(&ada.token),
+        Some(&json!({ "name": "new" })),
+    ));
+    let id = created.json_body()["api_key"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.platform.db.scalar(&format!("SELECT pepper_kid FROM api_keys WHERE id = '{id}'")), json!("t2"));
+    // A cursor made before the rotation is still accepted.
+    let page = app.get(&format!("/v1/orgs/{}/api-keys?limit=1", ada.personal_slug), Some(&ada.token)).json_body();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let next = send(api_request(Method::Get, &format!("/v1/orgs/{}/api-keys?limit=1&cursor={cursor}", ada.personal_slug), Some(&ada.token), None));
+    assert_eq!(next.status, 200, "{}", body_text(&next));
+}
