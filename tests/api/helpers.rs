@@ -464,10 +464,20 @@ impl TestApp {
         self.send(api_request(method, path, bearer, body))
     }
 
-    /// [`TestApp::call`] as a future, to interleave requests with `futures::join!`.
-    pub async fn call_async(&self, method: Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> ApiResponse {
-        let app = App::new(&self.platform, &self.config, &self.verifier);
-        handle(&app, &api_request(method, path, bearer, body)).await
+    /// [`TestApp::call`] as a future, to interleave requests with `futures::join!`. The request
+    /// is built now, so the future borrows nothing but the app.
+    pub fn call_async(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&Value>,
+    ) -> impl std::future::Future<Output = ApiResponse> + '_ {
+        let request = api_request(method, path, bearer, body);
+        async move {
+            let app = App::new(&self.platform, &self.config, &self.verifier);
+            handle(&app, &request).await
+        }
     }
 
     /// Provisions a user through the callback, as a browser's first sign-in does.

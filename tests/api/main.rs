@@ -5,9 +5,11 @@ mod helpers;
 
 mod api_keys;
 mod authorisation_matrix;
+mod concurrency;
 mod events;
 mod members;
 mod orgs;
+mod pagination;
 mod routing;
 mod token_verification;
 mod web_callback;
