@@ -65,6 +65,9 @@ pub(crate) struct MontgomeryModulus {
     n: Vec<u32>,
     /// `n` with its limbs reversed.
     n_reversed: Padded,
+    /// `n[0]` and `n[1]`, which every column reads: kept out of the `Vec`, whose indexing is
+    /// a function call at opt-level "z".
+    n_low: [u32; 2],
     /// `-n^-1 mod 2^28`.
     n_neg_inv: u32,
     /// `R^2 mod n`, which takes a number into Montgomery form with one multiplication.
@@ -80,8 +83,10 @@ impl MontgomeryModulus {
         assert!(n[0] & 1 == 1, "Montgomery arithmetic needs an odd modulus");
         let n_reversed = reversed(&Padded::from_limbs(&n), n.len());
         let n_neg_inv = neg_inverse_mod_limb(n[0]);
+        let n_low = [n[0], n[1]];
         let mut modulus = Self {
             n_reversed,
+            n_low,
             n_neg_inv,
             r_squared: Padded::zero(),
             n,
@@ -219,32 +224,38 @@ impl MontgomeryModulus {
     ) -> u64 {
         let len = self.limb_count();
         let carry = if k < len {
-            let carry = self.close_low_column(k, ab, mn, carry, m);
+            let (m_k, carry) = self.close_low_column(ab, mn, carry);
+            m.0[PAD + k] = m_k;
             // m[k] was zero when the next column's sum was taken.
-            next_mn += u64::from(m.0[PAD + k]) * u64::from(self.n[1]);
+            next_mn += u64::from(m_k) * u64::from(self.n_low[1]);
             carry
         } else {
-            close_high_column(ab, mn, carry, &mut out.0[PAD + k - len])
+            let (limb, carry) = close_high_column(ab, mn, carry);
+            out.0[PAD + k - len] = limb;
+            carry
         };
         if k + 1 < len {
-            self.close_low_column(k + 1, next_ab, next_mn, carry, m)
+            let (m_k, carry) = self.close_low_column(next_ab, next_mn, carry);
+            m.0[PAD + k + 1] = m_k;
+            carry
         } else {
-            let carry = close_high_column(next_ab, next_mn, carry, &mut out.0[PAD + k + 1 - len]);
+            let (limb, carry) = close_high_column(next_ab, next_mn, carry);
+            out.0[PAD + k + 1 - len] = limb;
             // The result is below 2n < R, so nothing is left over after the top limb.
             debug_assert!(k + 2 < 2 * len || carry == 0);
             carry
         }
     }
 
-    /// Picks `m[k]` so that column `k` vanishes modulo 2^28, and returns the carry into `k + 1`.
+    /// Picks `m[k]` so that a low column vanishes modulo 2^28; returns it and the carry into
+    /// the next column.
     #[inline(always)]
-    fn close_low_column(&self, k: usize, ab: u64, mn: u64, carry: u64, m: &mut Padded) -> u64 {
-        let low = (ab.wrapping_add(mn).wrapping_add(carry) as u32) & LIMB_MASK;
-        let m_k = low.wrapping_mul(self.n_neg_inv) & LIMB_MASK;
-        m.0[PAD + k] = m_k;
-        let mn = mn + u64::from(m_k) * u64::from(self.n[0]);
-        let (_, carry) = split_column(ab, mn, carry);
-        carry
+    fn close_low_column(&self, ab: u64, mn: u64, carry: u64) -> (u32, u64) {
+        let total = column_total(ab, mn, carry);
+        let m_k = (total as u32).wrapping_mul(self.n_neg_inv) & LIMB_MASK;
+        let total = total + u128::from(u64::from(m_k) * u64::from(self.n_low[0]));
+        debug_assert_eq!(total as u32 & LIMB_MASK, 0);
+        (m_k, (total >> LIMB_BITS) as u64)
     }
 
     /// `R^2 mod n`, computed as `2^(28L)·R` by a left-to-right square-and-double over the bits
@@ -297,21 +308,18 @@ fn widened(first: usize, end: usize) -> (usize, usize) {
     (PAD + end - 4 * quads, quads)
 }
 
-/// Splits the column total `ab + mn + carry` (which may exceed 2^64) into its low limb and the
-/// carry into the next column.
+/// The column total `ab + mn + carry`, which can pass 2^64 when `L > 128`. (u128 addition is
+/// cheap on wasm; only u128 multiplication is not.)
 #[inline(always)]
-fn split_column(ab: u64, mn: u64, carry: u64) -> (u32, u64) {
-    let mask = u64::from(LIMB_MASK);
-    let low = (ab & mask) + (mn & mask) + (carry & mask);
-    let high = (ab >> LIMB_BITS) + (mn >> LIMB_BITS) + (carry >> LIMB_BITS) + (low >> LIMB_BITS);
-    ((low & mask) as u32, high)
+fn column_total(ab: u64, mn: u64, carry: u64) -> u128 {
+    u128::from(ab) + u128::from(mn) + u128::from(carry)
 }
 
+/// The low limb of a high column `k >= L`, which is limb `k - L` of the result, and the carry.
 #[inline(always)]
-fn close_high_column(ab: u64, mn: u64, carry: u64, out: &mut u32) -> u64 {
-    let (low, carry) = split_column(ab, mn, carry);
-    *out = low;
-    carry
+fn close_high_column(ab: u64, mn: u64, carry: u64) -> (u32, u64) {
+    let total = column_total(ab, mn, carry);
+    (total as u32 & LIMB_MASK, (total >> LIMB_BITS) as u64)
 }
 
 /// `-x^-1 mod 2^28` for odd `x`, by Newton's iteration: each step doubles the correct low bits,
