@@ -5,11 +5,13 @@ mod helpers;
 
 mod api_keys;
 mod authorisation_matrix;
+mod bad_input;
 mod concurrency;
 mod events;
 mod members;
 mod orgs;
 mod pagination;
+mod round_trips;
 mod routing;
 mod token_verification;
 mod web_callback;
