@@ -9,6 +9,7 @@ mod bad_input;
 mod concurrency;
 mod events;
 mod members;
+mod openapi;
 mod orgs;
 mod pagination;
 mod round_trips;
