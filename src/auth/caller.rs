@@ -1,5 +1,5 @@
 use super::credential::api_key_invalid;
-use super::{Credential, PresentedApiKey};
+use super::PresentedApiKey;
 use crate::crypto::pepper::PepperRing;
 use crate::domain::Actor;
 use crate::http::ApiError;
@@ -61,12 +61,5 @@ impl Caller {
                 "API keys act only inside their own workspace; use a user's access token",
             )),
         }
-    }
-}
-
-impl Credential {
-    /// Whether the credential is an API key (for the caller lookups).
-    pub fn is_api_key(&self) -> bool {
-        matches!(self, Credential::ApiKey(_))
     }
 }

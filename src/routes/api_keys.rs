@@ -124,11 +124,11 @@ pub async fn revoke<P: Platform>(
     let key = lookup.push(api_keys::select_in_workspace(&workspace_ref, key_id));
     let found = lookup.run(app).await?;
     let key = found.results.first(key).map(ApiKeyRecord::from_row).transpose()?;
+    let (workspace, _) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
     if let Verdict::Answer(answer) = decide_revoke(&found.caller, found.access.as_ref(), key.as_ref())? {
         return Ok(answer);
     }
-    let workspace_id = &found.access.as_ref().expect("decided on a visible workspace").workspace.id;
-    let change = Change::new(workspace_id, &found.caller.actor(), app.platform.now());
+    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
     let min_rank = rank(Permission::ManageApiKeys.min_role());
     let (made, after) = api_keys::revoke(app.platform.db(), &change, min_rank, key_id).await?;
     if made {

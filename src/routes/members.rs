@@ -15,7 +15,7 @@ use crate::platform::Platform;
 use crate::store::audit_events::Change;
 use crate::store::memberships::{self, Candidate, MemberRecord, MemberState, NewMembership, TargetMember};
 use crate::store::rank;
-use crate::store::workspaces::WorkspaceAccess;
+use crate::store::workspaces::{WorkspaceAccess, WorkspaceRecord};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -233,9 +233,8 @@ pub async fn remove<P: Platform>(
     let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
     let found = lookup.run(app).await?;
     let before = MemberState { access: found.access, target: memberships::target_from(found.results.first(target))? };
-    let permission = decide_remove(&found.caller, &before, user_id)?;
-    let workspace_id = &before.access.as_ref().expect("decided on a visible workspace").workspace.id;
-    let change = Change::new(workspace_id, &found.caller.actor(), app.platform.now());
+    let (workspace, permission) = decide_remove(&found.caller, &before, user_id)?;
+    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
     let (made, after) = memberships::remove(app.platform.db(), &change, rank(permission.min_role()), user_id).await?;
     if made {
         return Ok(ApiResponse::empty(204));
@@ -243,8 +242,13 @@ pub async fn remove<P: Platform>(
     refusal(decide_remove(&found.caller, &after, user_id).map(|_| Verdict::Write))
 }
 
-/// The permission the removal uses (leaving needs less than removing someone else).
-fn decide_remove(caller: &Caller, state: &MemberState, user_id: &str) -> Result<Permission, ApiError> {
+/// The workspace, and the permission the removal uses (leaving needs less than removing someone
+/// else).
+fn decide_remove<'a>(
+    caller: &Caller,
+    state: &'a MemberState,
+    user_id: &str,
+) -> Result<(&'a WorkspaceRecord, Permission), ApiError> {
     let (workspace, standing) = Standing::in_workspace(caller, state.access.as_ref())?;
     let permission = if caller.is_user(user_id) { Permission::Leave } else { Permission::ManageMembers };
     standing.require(permission)?;
@@ -258,5 +262,5 @@ fn decide_remove(caller: &Caller, state: &MemberState, user_id: &str) -> Result<
     if member.role == Role::Owner && *owner_count <= 1 {
         return Err(last_owner());
     }
-    Ok(permission)
+    Ok((workspace, permission))
 }

@@ -153,12 +153,12 @@ pub async fn update<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
         access: found.access,
     };
     // Who may, before what they sent: a non-member learns nothing from a validation error.
-    Standing::in_workspace(&found.caller, before.access.as_ref())?.1.require(Permission::ManageWorkspace)?;
+    let (workspace, standing) = Standing::in_workspace(&found.caller, before.access.as_ref())?;
+    standing.require(Permission::ManageWorkspace)?;
     let input = input?;
-    let workspace = match decide_update(&found.caller, &before, &input)? {
-        Verdict::Answer(answer) => return Ok(answer),
-        Verdict::Write => &before.access.as_ref().expect("decided on a visible workspace").workspace,
-    };
+    if let Verdict::Answer(answer) = decide_update(&found.caller, &before, &input)? {
+        return Ok(answer);
+    }
     let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
     let (made, after) = workspaces::update(
         app.platform.db(),

@@ -121,7 +121,7 @@ impl UserWorkspace {
 }
 
 /// The start of an ascending `(created_at, id)` list: before every row.
-pub fn keyset_start() -> (i64, String) {
+fn keyset_start() -> (i64, String) {
     (-1, String::new())
 }
 

@@ -34,12 +34,15 @@ fn raw(method: Method, path: &str, bearer: &str, content_type: Option<&str>, bod
     request
 }
 
+/// What is sent, with which content type, and the status and code it must get.
+type BadBody<'a> = (&'a str, Option<&'a str>, Vec<u8>, u16, &'a str);
+
 #[test]
 fn malformed_bodies_are_refused_and_write_nothing() {
     let (app, token, _) = fixture();
     let nested = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let oversized = json!({ "name": "x".repeat(17 * 1024), "slug": "big" }).to_string();
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    let cases: Vec<BadBody> = vec![
         ("malformed JSON", Some("application/json"), b"{\"name\": ".to_vec(), 400, "invalid_body"),
         ("trailing garbage", Some("application/json"), b"{\"role\":\"admin\"} x".to_vec(), 400, "invalid_body"),
         ("empty body", Some("application/json"), Vec::new(), 400, "invalid_body"),

@@ -23,7 +23,7 @@ fn a_created_workspace_is_owned_by_its_creator() {
             "created_at": "2026-11-22T00:00:00.000Z", "updated_at": "2026-11-22T00:00:00.000Z",
         })
     );
-    let member = app.get(&format!("/v1/orgs/acme/members/user_ada"), Some(&ada.token)).json_body();
+    let member = app.get("/v1/orgs/acme/members/user_ada", Some(&ada.token)).json_body();
     assert_eq!(member["role"], "owner");
     let actions = app.platform.db.scalar(&format!(
         "SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events WHERE workspace_id = '{id}' ORDER BY seq)"
