@@ -20,9 +20,9 @@ use super::limbs::{self, LIMB_BITS, LIMB_MASK};
 pub(crate) const MAX_LIMBS: usize = limbs_for_modulus_bits(4096);
 
 /// Zero limbs kept on each side of the number in a [`Padded`]: widening a column range to whole
-/// groups of four reaches three limbs below it, and reading column k + 1 next to column k one
-/// more.
-const PAD: usize = 4;
+/// groups of four reaches three limbs below it, and the columns of a block read up to three
+/// more on either side.
+const PAD: usize = 8;
 
 /// Limbs needed for a modulus of `bits` bits with two spare bits, so that `4n < R`.
 pub(crate) const fn limbs_for_modulus_bits(bits: usize) -> usize {
@@ -31,9 +31,10 @@ pub(crate) const fn limbs_for_modulus_bits(bits: usize) -> usize {
 
 /// A number of up to [`MAX_LIMBS`] limbs stored at `PAD..PAD + L`, with zeros all around.
 ///
-/// The zeros let every column sum be widened to a whole number of 4-limb groups, by starting
-/// it up to three limbs early: each extra product has a padding zero on one side, so it adds
-/// nothing, and the kernel never needs a scalar tail loop for the leftover limbs.
+/// The zeros let the four columns of a block share one range, widened to a whole number of
+/// 4-limb groups: each product a column does not own has a padding zero on one side (or a
+/// reduction digit not chosen yet, still zero), so it adds nothing, and the kernel needs no
+/// scalar tail loop.
 #[derive(Clone)]
 pub(crate) struct Padded([u32; PAD + MAX_LIMBS + PAD]);
 
@@ -65,9 +66,9 @@ pub(crate) struct MontgomeryModulus {
     n: Vec<u32>,
     /// `n` with its limbs reversed.
     n_reversed: Padded,
-    /// `n[0]` and `n[1]`, which every column reads: kept out of the `Vec`, whose indexing is
+    /// `n[0..4]`, which every block of columns reads: kept out of the `Vec`, whose indexing is
     /// a function call at opt-level "z".
-    n_low: [u32; 2],
+    n_low: [u32; 4],
     /// `-n^-1 mod 2^28`.
     n_neg_inv: u32,
     /// `R^2 mod n`, which takes a number into Montgomery form with one multiplication.
@@ -83,7 +84,7 @@ impl MontgomeryModulus {
         assert!(n[0] & 1 == 1, "Montgomery arithmetic needs an odd modulus");
         let n_reversed = reversed(&Padded::from_limbs(&n), n.len());
         let n_neg_inv = neg_inverse_mod_limb(n[0]);
-        let n_low = [n[0], n[1]];
+        let n_low = [n[0], n[1], n[2], n[3]];
         let mut modulus = Self {
             n_reversed,
             n_low,
@@ -129,9 +130,10 @@ impl MontgomeryModulus {
     // them, and use no iterator adapters: the release profile optimises for size, and at that
     // level neither is inlined, which would put function calls inside the hot loops.
     //
-    // Columns go in pairs (k, k + 1) for k = 0, 2, .., 2L - 2, so the kernel can share loads
-    // between them (see `dot_product`). Column 2L - 1 does not exist in the product; its sums
-    // read only padding, are zero, and closing it stores the last carry as the top limb.
+    // Columns go in blocks of four, k..k + 4 for k = 0, 4, 8, .., so the kernel can share loads
+    // between them (see `dot_product`). Columns 2L - 1 and beyond do not exist in the product;
+    // their sums read only padding and are zero, and closing them stores the last carry as the
+    // top limb and zeros into the padding.
 
     /// `out = a·b·R^-1 mod n`, below `2n` for `a, b < 2n`.
     #[inline(always)]
@@ -142,27 +144,26 @@ impl MontgomeryModulus {
         let mut carry = 0;
         let mut k = 0;
         while k < 2 * len {
-            // j runs over both columns' ranges; the extra terms read padding, or m[k] and
-            // m[k + 1], which are still zero because they are chosen after the sums.
-            let (at, quads) = widened(k.saturating_sub(len - 1), (k + 2).min(len));
-            let reversed_at = at + len - (k + 2);
-            let product = Window {
+            // j runs over all four columns' ranges; each column's extra terms read padding, or
+            // m[k..k + 4], which are still zero because they are chosen after the sums.
+            let (at, quads) = widened(k.saturating_sub(len - 1), (k + 4).min(len));
+            let reversed_at = at + len - (k + 4);
+            let ab = D::columns(&Window {
                 x: &a.0,
                 x_at: at,
                 y: &b_reversed.0,
                 y_at: reversed_at,
                 quads,
-            };
-            let reduction = Window {
+            });
+            let mn = D::columns(&Window {
                 x: &m.0,
                 x_at: at,
                 y: &self.n_reversed.0,
                 y_at: reversed_at,
                 quads,
-            };
-            let ((ab, next_ab), (mn, next_mn)) = D::column_pairs(&product, &reduction);
-            carry = self.close_column_pair(k, (ab, mn), (next_ab, next_mn), carry, &mut m, out);
-            k += 2;
+            });
+            carry = self.close_block(k, ab, mn, carry, &mut m, out);
+            k += 4;
         }
     }
 
@@ -173,7 +174,7 @@ impl MontgomeryModulus {
 
     /// [`Self::square`] with a chosen dot-product kernel.
     ///
-    /// Column `k` of `a²` is `2·Σ a[j]·a[k-j]` over `j < k - j`, plus `a[k/2]²` for even `k`,
+    /// Column `c` of `a²` is `2·Σ a[j]·a[c-j]` over `j < c - j`, plus `a[c/2]²` for even `c`,
     /// which computes each cross product once instead of twice.
     #[inline(always)]
     pub(crate) fn square_with<D: DotProduct>(&self, a: &Padded, out: &mut Padded) {
@@ -183,67 +184,105 @@ impl MontgomeryModulus {
         let mut carry = 0;
         let mut k = 0;
         while k < 2 * len {
-            // Both columns summed over j <= k/2: that is exactly the cross products of column
-            // k + 1, and those of column k plus its middle term a[k/2]² once.
-            let (at, quads) = widened(k.saturating_sub(len - 1), k / 2 + 1);
-            let product = Window {
+            // All four columns are summed over j <= h + 1, with h = k/2. Column k + 3 owns
+            // exactly those terms; the others also get terms beyond their middle, which are
+            // known single products and are taken off again below.
+            let h = k / 2;
+            let (at, quads) = widened(k.saturating_sub(len - 1), h + 2);
+            let reversed_at = at + len - (k + 4);
+            let sums = D::columns(&Window {
                 x: &a.0,
                 x_at: at,
                 y: &a_reversed.0,
-                y_at: at + len - (k + 2),
+                y_at: reversed_at,
                 quads,
-            };
-            let (at, quads) = widened(k.saturating_sub(len - 1), (k + 2).min(len));
-            let reduction = Window {
+            });
+            // a[h - 1] is front padding when k = 0. (No closure or `array::map` in this code:
+            // at opt-level "z" they become calls.)
+            let below = u64::from(a.0[PAD + h - 1]);
+            let middle = u64::from(a.0[PAD + h]);
+            let above = u64::from(a.0[PAD + h + 1]);
+            let ab = [
+                // Extra: a[h]·a[h] once and a[h+1]·a[h-1] (a cross term, counted twice).
+                2 * sums[0] - middle * middle - 2 * above * below,
+                // Extra: a[h+1]·a[h], a cross term.
+                2 * sums[1] - 2 * middle * above,
+                // Extra: a[h+1]·a[h+1], the middle term, once.
+                2 * sums[2] - above * above,
+                2 * sums[3],
+            ];
+
+            let (at, quads) = widened(k.saturating_sub(len - 1), (k + 4).min(len));
+            let reversed_at = at + len - (k + 4);
+            let mn = D::columns(&Window {
                 x: &m.0,
                 x_at: at,
                 y: &self.n_reversed.0,
-                y_at: at + len - (k + 2),
+                y_at: reversed_at,
                 quads,
-            };
-            let ((half, next_half), (mn, next_mn)) = D::column_pairs(&product, &reduction);
-            let middle = u64::from(a.0[PAD + k / 2]);
-            let (ab, next_ab) = (2 * half - middle * middle, 2 * next_half);
-            carry = self.close_column_pair(k, (ab, mn), (next_ab, next_mn), carry, &mut m, out);
-            k += 2;
+            });
+            carry = self.close_block(k, ab, mn, carry, &mut m, out);
+            k += 4;
         }
     }
 
-    /// Finishes columns `k` and `k + 1` from their product and reduction sums: in the low half
-    /// by choosing `m[k]` so the column vanishes modulo 2^28, in the high half by storing a
-    /// limb of the result. Returns the carry into column `k + 2`.
+    /// Finishes columns `k..k + 4` from their product and reduction sums, in order: a low
+    /// column (`< L`) gets its reduction digit `m` chosen so it vanishes modulo 2^28, a high one
+    /// gives a limb of the result. Returns the carry into column `k + 4`.
     #[inline(always)]
-    fn close_column_pair(
+    fn close_block(
         &self,
         k: usize,
-        (ab, mn): (u64, u64),
-        (next_ab, mut next_mn): (u64, u64),
+        ab: [u64; 4],
+        mut mn: [u64; 4],
         carry: u64,
         m: &mut Padded,
         out: &mut Padded,
     ) -> u64 {
+        let n = [
+            u64::from(self.n_low[0]),
+            u64::from(self.n_low[1]),
+            u64::from(self.n_low[2]),
+            u64::from(self.n_low[3]),
+        ];
+        // Each digit m[c] chosen here was zero when the later columns' sums were taken, so its
+        // products m[c]·n[1..] are added to them now.
+        let (m0, carry) = self.close_column(k, ab[0], mn[0], carry, m, out);
+        mn[1] += m0 * n[1];
+        mn[2] += m0 * n[2];
+        mn[3] += m0 * n[3];
+        let (m1, carry) = self.close_column(k + 1, ab[1], mn[1], carry, m, out);
+        mn[2] += m1 * n[1];
+        mn[3] += m1 * n[2];
+        let (m2, carry) = self.close_column(k + 2, ab[2], mn[2], carry, m, out);
+        mn[3] += m2 * n[1];
+        let (_, carry) = self.close_column(k + 3, ab[3], mn[3], carry, m, out);
+        // The result is below 2n < R, so nothing is left over after the top limb.
+        debug_assert!(k + 4 < 2 * self.limb_count() || carry == 0);
+        carry
+    }
+
+    /// Finishes column `c`; returns its reduction digit (zero for a high column, which has
+    /// none) and the carry into column `c + 1`.
+    #[inline(always)]
+    fn close_column(
+        &self,
+        c: usize,
+        ab: u64,
+        mn: u64,
+        carry: u64,
+        m: &mut Padded,
+        out: &mut Padded,
+    ) -> (u64, u64) {
         let len = self.limb_count();
-        let carry = if k < len {
-            let (m_k, carry) = self.close_low_column(ab, mn, carry);
-            m.0[PAD + k] = m_k;
-            // m[k] was zero when the next column's sum was taken.
-            next_mn += u64::from(m_k) * u64::from(self.n_low[1]);
-            carry
+        if c < len {
+            let (m_c, carry) = self.close_low_column(ab, mn, carry);
+            m.0[PAD + c] = m_c;
+            (u64::from(m_c), carry)
         } else {
             let (limb, carry) = close_high_column(ab, mn, carry);
-            out.0[PAD + k - len] = limb;
-            carry
-        };
-        if k + 1 < len {
-            let (m_k, carry) = self.close_low_column(next_ab, next_mn, carry);
-            m.0[PAD + k + 1] = m_k;
-            carry
-        } else {
-            let (limb, carry) = close_high_column(next_ab, next_mn, carry);
-            out.0[PAD + k + 1 - len] = limb;
-            // The result is below 2n < R, so nothing is left over after the top limb.
-            debug_assert!(k + 2 < 2 * len || carry == 0);
-            carry
+            out.0[PAD + c - len] = limb;
+            (0, carry)
         }
     }
 
@@ -251,11 +290,13 @@ impl MontgomeryModulus {
     /// the next column.
     #[inline(always)]
     fn close_low_column(&self, ab: u64, mn: u64, carry: u64) -> (u32, u64) {
-        let total = column_total(ab, mn, carry);
+        let (total, overflow) = column_total(ab, mn, carry);
         let m_k = (total as u32).wrapping_mul(self.n_neg_inv) & LIMB_MASK;
-        let total = total + u128::from(u64::from(m_k) * u64::from(self.n_low[0]));
+        let (total, overflow_again) =
+            total.overflowing_add(u64::from(m_k) * u64::from(self.n_low[0]));
         debug_assert_eq!(total as u32 & LIMB_MASK, 0);
-        (m_k, (total >> LIMB_BITS) as u64)
+        let overflow = overflow + u64::from(overflow_again);
+        (m_k, (total >> LIMB_BITS) + (overflow << (64 - LIMB_BITS)))
     }
 
     /// `R^2 mod n`, computed as `2^(28L)·R` by a left-to-right square-and-double over the bits
@@ -308,18 +349,24 @@ fn widened(first: usize, end: usize) -> (usize, usize) {
     (PAD + end - 4 * quads, quads)
 }
 
-/// The column total `ab + mn + carry`, which can pass 2^64 when `L > 128`. (u128 addition is
-/// cheap on wasm; only u128 multiplication is not.)
+/// The column total `ab + mn + carry` as its low 64 bits and the bit above them: with up to
+/// 147 limbs a total can pass 2^64 (2·147 products below 2^56), though each part cannot.
+/// (u128 arithmetic costs about twice as much on wasm.)
 #[inline(always)]
-fn column_total(ab: u64, mn: u64, carry: u64) -> u128 {
-    u128::from(ab) + u128::from(mn) + u128::from(carry)
+fn column_total(ab: u64, mn: u64, carry: u64) -> (u64, u64) {
+    // ab < 147·2^56 and carry < 2^37, so only the second addition can overflow.
+    let (total, overflow) = (ab + carry).overflowing_add(mn);
+    (total, u64::from(overflow))
 }
 
 /// The low limb of a high column `k >= L`, which is limb `k - L` of the result, and the carry.
 #[inline(always)]
 fn close_high_column(ab: u64, mn: u64, carry: u64) -> (u32, u64) {
-    let total = column_total(ab, mn, carry);
-    (total as u32 & LIMB_MASK, (total >> LIMB_BITS) as u64)
+    let (total, overflow) = column_total(ab, mn, carry);
+    (
+        total as u32 & LIMB_MASK,
+        (total >> LIMB_BITS) + (overflow << (64 - LIMB_BITS)),
+    )
 }
 
 /// `-x^-1 mod 2^28` for odd `x`, by Newton's iteration: each step doubles the correct low bits,
