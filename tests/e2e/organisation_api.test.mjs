@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startStack } from "./stack.mjs";
+
+let stack;
+before(async () => (stack = await startStack()));
+after(() => stack?.stop());
+
+const api = (...args) => stack.worker.request(...args);
+
+async function signIn(email) {
+  const { access_token, user_id } = await stack.standIn.token({ email });
+  const callback = await api("POST", "/v1/auth/web/callback", { bearer: access_token });
+  assert.ok(callback.status === 201 || callback.status === 200, callback.text);
+  return { token: access_token, userId: user_id, callback: callback.json };
+}
+
+test("a team's life: create, invite, page, API keys, audit trail, delete", async () => {
+  const ada = await signIn("ada@team.example");
+  const bob = await signIn("bob@team.example");
+
+  // The default API key from the first sign-in authenticates against its own workspace.
+  const defaultKey = ada.callback.default_api_key.secret;
+  const meByKey = await api("GET", "/v1/me", { bearer: defaultKey });
+  assert.equal(meByKey.status, 200, meByKey.text);
+  const personal = await api("GET", `/v1/orgs/${ada.callback.workspace.id}`, { bearer: defaultKey });
+  assert.equal(personal.status, 200);
+
+  const created = await api("POST", "/v1/orgs", { bearer: ada.token, body: { name: "Acme", slug: "acme-e2e" } });
+  assert.equal(created.status, 201, created.text);
+  const org = created.json.id ?? created.json.workspace?.id;
+  assert.match(org, /^org_/);
+  assert.equal((await api("GET", "/v1/orgs/acme-e2e", { bearer: ada.token })).status, 200, "slug resolves");
+  assert.equal((await api("GET", "/v1/orgs/acme-e2e", { bearer: bob.token })).status, 404, "non-members see nothing");
+
+  const added = await api("POST", `/v1/orgs/${org}/members`, { bearer: ada.token, body: { email: "bob@team.example", role: "member" } });
+  assert.equal(added.status, 201, added.text);
+  for (let i = 0; i < 3; i++) {
+    const extra = await signIn(`extra-${i}@team.example`);
+    const response = await api("POST", `/v1/orgs/${org}/members`, { bearer: ada.token, body: { user_id: extra.userId, role: "member" } });
+    assert.equal(response.status, 201, response.text);
+  }
+  // Page through the 5 members two at a time.
+  const seen = [];
+  let cursor = null;
+  do {
+    const page = await api("GET", `/v1/orgs/${org}/members?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { bearer: bob.token });
+    assert.equal(page.status, 200, page.text);
+    assert.ok(page.json.data.length <= 2);
+    seen.push(...page.json.data.map((m) => m.user_id));
+    cursor = page.json.has_more ? page.json.next_cursor : null;
+  } while (cursor);
+  assert.equal(seen.length, 5);
+  assert.equal(new Set(seen).size, 5);
+  const tampered = await api("GET", `/v1/orgs/${org}/members?cursor=AAAA${"x".repeat(10)}`, { bearer: bob.token });
+  assert.equal(tampered.status, 400);
+  assert.equal(tampered.json.error.code, "cursor_invalid");
+
+  // Members read but cannot manage.
+  assert.equal((await api("PATCH", `/v1/orgs/${org}`, { bearer: bob.token, body: { name: "Bob's" } })).status, 403);
+
+  // An API key works within its workspace and stops working once revoked.
+  const key = await api("POST", `/v1/orgs/${org}/api-keys`, { bearer: ada.token, body: { name: "ci", scopes: ["read"] } });
+  assert.equal(key.status, 201, key.text);
+  assert.equal((await api("GET", `/v1/orgs/${org}/members`, { bearer: key.json.secret })).status, 200);
+  assert.equal((await api("GET", `/v1/orgs/${ada.callback.workspace.id}`, { bearer: key.json.secret })).status, 404, "only its own workspace");
+  const revoked = await api("DELETE", `/v1/orgs/${org}/api-keys/${key.json.api_key.id}`, { bearer: ada.token });
+  assert.equal(revoked.status, 204);
+  const refused = await api("GET", `/v1/orgs/${org}/members`, { bearer: key.json.secret });
+  assert.equal(refused.status, 401);
+
+  // The last owner cannot leave.
+  const leave = await api("DELETE", `/v1/orgs/${org}/members/${ada.userId}`, { bearer: ada.token });
+  assert.equal(leave.status, 409);
+  assert.equal(leave.json.error.code, "last_owner");
+
+  // The audit trail, newest first.
+  const events = await api("GET", `/v1/orgs/${org}/events?limit=100`, { bearer: ada.token });
+  assert.equal(events.status, 200, events.text);
+  const actions = events.json.data.map((e) => e.action);
+  assert.equal(actions[0], "api_key.revoked");
+  assert.ok(actions.includes("workspace.created") && actions.includes("membership.created") && actions.includes("api_key.created"));
+
+  // Deleting removes memberships and keys atomically; the personal workspace cannot be deleted.
+  assert.equal((await api("DELETE", `/v1/orgs/${ada.callback.workspace.id}`, { bearer: ada.token })).status, 409);
+  assert.equal((await api("DELETE", `/v1/orgs/${org}`, { bearer: ada.token })).status, 204);
+  const [left] = stack.worker.sql(
+    `SELECT (SELECT count(*) FROM memberships WHERE workspace_id = '${org}') AS memberships, (SELECT count(*) FROM api_keys WHERE workspace_id = '${org}') AS keys`,
+  );
+  assert.deepEqual(left, { memberships: 0, keys: 0 });
+});
+
+test("concurrent creates of one slug: one 201, the rest 409 slug_taken", async () => {
+  const users = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => signIn(`racer-${i}@team.example`)));
+  const answers = await Promise.all(users.map((u) => api("POST", "/v1/orgs", { bearer: u.token, body: { name: "Race", slug: "race-e2e" } })));
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [201, 409, 409, 409, 409, 409], answers.map((a) => a.text).join("\n"));
+  for (const answer of answers.filter((a) => a.status === 409)) assert.equal(answer.json.error.code, "slug_taken");
+  const [{ count }] = stack.worker.sql("SELECT count(*) AS count FROM workspaces WHERE slug = 'race-e2e'");
+  assert.equal(count, 1);
+});
+
+test("bad input is a 4xx JSON error and writes nothing", async () => {
+  const ada = await signIn("bad-input@team.example");
+  const before = stack.worker.sql("SELECT count(*) AS n FROM workspaces")[0].n;
+  for (const body of ["{not json", JSON.stringify({ name: "X", slug: "ok-slug", extra: 1 }), JSON.stringify({ name: 5, slug: "ok-slug" }), JSON.stringify({ name: "X", slug: "Bad Slug!" })]) {
+    const response = await api("POST", "/v1/orgs", { bearer: ada.token, body });
+    assert.ok(response.status >= 400 && response.status < 500, `${body} → ${response.status}`);
+    assert.ok(response.json?.error?.code, response.text);
+  }
+  assert.equal(stack.worker.sql("SELECT count(*) AS n FROM workspaces")[0].n, before);
+});
