@@ -2,10 +2,11 @@
 //! valid and broken in many ways, over keys of 2048 to 4096 bits; for every one our answer must
 //! equal `rsa`'s.
 //!
-//! Key generation in a debug build takes 15–60 s per key, so the private keys are fixed (made
-//! once with OpenSSL, and the 2050- and 4095-bit ones with `rsa`, to cover moduli that are not a
-//! whole number of bytes); the messages, corruptions and signature values are random per run.
-//! The seed is printed; `RSA_DIFFERENTIAL_SEED=<n>` replays a run.
+//! Most private keys are fixed (made once with OpenSSL, and the 2050- and 4095-bit ones with
+//! `rsa`, to cover moduli that are not a whole number of bytes), because key generation is slow
+//! without the `[profile.dev.package]` optimisation of `rsa` and `num-bigint-dig`; one 2048- and
+//! one 3072-bit key are generated per run. Messages, corruptions and signature values are random
+//! per run. The seed is printed; `RSA_DIFFERENTIAL_SEED=<n>` replays a run.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -319,15 +320,21 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
 
 /// Where a key for one unit of work comes from.
 enum Job {
-    /// A fixed private key: fresh random messages are signed with it.
+    /// A private key: fresh random messages are signed with it.
     Private {
         label: &'static str,
         bits: usize,
         messages: usize,
-        pem: &'static str,
+        key: KeySource,
     },
     /// The e = 65537 key of a Wycheproof file, with the file's valid signatures.
     Wycheproof { file: &'static str },
+}
+
+/// A fixed key, or one generated from the run's seed.
+enum KeySource {
+    Pem(&'static str),
+    Generated,
 }
 
 fn random_message(rng: &mut StdRng) -> Vec<u8> {
@@ -351,12 +358,15 @@ fn run_private_key(
     label: &'static str,
     bits: usize,
     messages: usize,
-    pem: &str,
+    source: &KeySource,
     rng: &mut StdRng,
     totals: &mut Totals,
     failures: &Mutex<Vec<String>>,
 ) {
-    let key = RsaPrivateKey::from_pkcs8_pem(pem).expect("test key parses");
+    let key = match source {
+        KeySource::Pem(pem) => RsaPrivateKey::from_pkcs8_pem(pem).expect("test key parses"),
+        KeySource::Generated => RsaPrivateKey::new(rng, bits).expect("key generation"),
+    };
     assert_eq!(key.n().bits(), bits, "{label}");
     let verifiers = Verifiers::new(key.to_public_key(), label.to_string());
     let mut previous: Option<Vec<u8>> = None;
@@ -468,68 +478,32 @@ fn run_wycheproof_key(
 }
 
 fn jobs() -> Vec<Job> {
-    // Largest first, so the two threads finish together.
+    use KeySource::{Generated, Pem};
+    let private = |label, bits, messages, key| Job::Private {
+        label,
+        bits,
+        messages,
+        key,
+    };
+    // Largest first, so the threads finish together.
     vec![
-        Job::Private {
-            label: "4096-bit key",
-            bits: 4096,
-            messages: 6,
-            pem: KEY_4096,
-        },
-        Job::Private {
-            label: "4095-bit key",
-            bits: 4095,
-            messages: 4,
-            pem: KEY_4095,
-        },
+        private("4096-bit key", 4096, 14, Pem(KEY_4096)),
+        private("4095-bit key", 4095, 10, Pem(KEY_4095)),
         Job::Wycheproof {
             file: "rsa_signature_4096_sha256_test.json",
         },
-        Job::Private {
-            label: "3072-bit key A",
-            bits: 3072,
-            messages: 10,
-            pem: KEY_3072_A,
-        },
-        Job::Private {
-            label: "3072-bit key B",
-            bits: 3072,
-            messages: 10,
-            pem: KEY_3072_B,
-        },
-        Job::Private {
-            label: "3000-bit key",
-            bits: 3000,
-            messages: 8,
-            pem: KEY_3000,
-        },
+        private("3072-bit key A", 3072, 24, Pem(KEY_3072_A)),
+        private("3072-bit key B", 3072, 24, Pem(KEY_3072_B)),
+        private("3072-bit key generated for this run", 3072, 16, Generated),
+        private("3000-bit key", 3000, 20, Pem(KEY_3000)),
         Job::Wycheproof {
             file: "rsa_signature_3072_sha256_test.json",
         },
-        Job::Private {
-            label: "2048-bit key A",
-            bits: 2048,
-            messages: 24,
-            pem: KEY_2048_A,
-        },
-        Job::Private {
-            label: "2048-bit key B",
-            bits: 2048,
-            messages: 24,
-            pem: KEY_2048_B,
-        },
-        Job::Private {
-            label: "2048-bit key C",
-            bits: 2048,
-            messages: 24,
-            pem: KEY_2048_C,
-        },
-        Job::Private {
-            label: "2050-bit key",
-            bits: 2050,
-            messages: 16,
-            pem: KEY_2050,
-        },
+        private("2048-bit key A", 2048, 60, Pem(KEY_2048_A)),
+        private("2048-bit key B", 2048, 60, Pem(KEY_2048_B)),
+        private("2048-bit key C", 2048, 60, Pem(KEY_2048_C)),
+        private("2048-bit key generated for this run", 2048, 40, Generated),
+        private("2050-bit key", 2050, 40, Pem(KEY_2050)),
         Job::Wycheproof {
             file: "rsa_signature_2048_sha256_test.json",
         },
@@ -569,13 +543,13 @@ fn every_answer_matches_the_rsa_crate() {
                         label,
                         bits,
                         messages,
-                        pem,
+                        key,
                     } => {
                         run_private_key(
                             label,
                             *bits,
                             *messages,
-                            pem,
+                            key,
                             &mut rng,
                             &mut totals,
                             &failures,
