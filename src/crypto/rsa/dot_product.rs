@@ -43,7 +43,12 @@ pub(crate) trait DotProduct {
     fn columns(window: &Window) -> ColumnSums;
 }
 
-/// Plain Rust, compiled and tested on every target.
+/// Plain Rust, compiled and tested on every target (with SIMD128 only the tests use it, as the
+/// reference for the SIMD kernel).
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
 pub(crate) struct Portable;
 
 impl DotProduct for Portable {

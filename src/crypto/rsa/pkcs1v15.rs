@@ -27,7 +27,7 @@ const MIN_PADDING_LEN: usize = 8;
 /// where the first difference lies.
 pub(crate) fn is_sha256_encoding(encoded: &[u8], digest: &[u8; 32]) -> bool {
     let len = encoded.len();
-    if len > MAX_ENCODED_LEN || len < 3 + MIN_PADDING_LEN + DIGEST_INFO_LEN {
+    if !(3 + MIN_PADDING_LEN + DIGEST_INFO_LEN..=MAX_ENCODED_LEN).contains(&len) {
         return false;
     }
     let mut expected = [0xffu8; MAX_ENCODED_LEN];

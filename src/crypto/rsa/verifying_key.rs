@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn a_modulus_of_4097_bits_is_too_large() {
         let mut n = vec![0x01];
-        n.extend(std::iter::repeat(0xff).take(512));
+        n.extend(std::iter::repeat_n(0xff, 512));
         assert_eq!(
             RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(),
             RsaKeyError::ModulusTooLarge { bits: 4097 }
