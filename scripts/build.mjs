@@ -27,3 +27,13 @@ run(workerBuild, args, {
     WASM_OPT_BIN: WASM_OPT,
   },
 });
+
+// worker-build keeps the wasm name section (function names for stack traces, ~45 KB gzip). The
+// panic hook's messages do not need it, so release builds drop it and run -Oz once more;
+// KEEP_WASM_NAMES=1 keeps it for debugging.
+if (profile === "--release" && process.env.KEEP_WASM_NAMES !== "1") {
+  const wasm = join(ROOT, "build", "index_bg.wasm");
+  const features = ["mutable-globals", "sign-ext", "nontrapping-float-to-int", "bulk-memory", "multivalue",
+    "reference-types", "exception-handling", "simd"].map((f) => `--enable-${f}`);
+  run(WASM_OPT, [wasm, ...features, "-Oz", "--strip-debug", "--strip-producers", "-o", wasm]);
+}

@@ -84,6 +84,16 @@ impl ApiRequest {
         }
     }
 
+    /// The path and query of an absolute URL as a Worker receives it
+    /// (`https://host/v1/orgs?limit=5#x` → `/v1/orgs`, `limit=5`). Parsing only what we need
+    /// keeps a general URL parser out of the wasm bundle.
+    pub fn split_url(url: &str) -> (&str, &str) {
+        let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
+        let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+        let without_fragment = path_and_query.split('#').next().unwrap_or("/");
+        without_fragment.split_once('?').unwrap_or((without_fragment, ""))
+    }
+
     /// Adds a header (builder style, for tests and the shell).
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_ascii_lowercase(), value.to_owned()));
@@ -173,6 +183,14 @@ mod tests {
         assert_eq!(request.query_param("cursor").unwrap().as_deref(), Some("a-b"));
         assert_eq!(request.query_param("limit").unwrap().as_deref(), Some("5"));
         assert_eq!(request.query_param("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn urls_split_into_path_and_query() {
+        assert_eq!(ApiRequest::split_url("https://h.example/v1/orgs?limit=5#x"), ("/v1/orgs", "limit=5"));
+        assert_eq!(ApiRequest::split_url("http://127.0.0.1:8787/v1/health"), ("/v1/health", ""));
+        assert_eq!(ApiRequest::split_url("https://h.example"), ("/", ""));
+        assert_eq!(ApiRequest::split_url("https://h.example?x=1"), ("/", ""));
     }
 
     #[test]

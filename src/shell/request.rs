@@ -6,7 +6,9 @@ use crate::http::{ApiError, ApiRequest, ApiResponse, Method};
 /// A Workers request as the core's [`ApiRequest`]. Bodies over the cap are refused from their
 /// `Content-Length` before being read, and again by length after.
 pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, ApiError> {
-    let url = request.url().map_err(|_| ApiError::bad_request("invalid_url", "the URL cannot be parsed"))?;
+    let url = request.inner().url();
+    let (path, query) = ApiRequest::split_url(&url);
+    let (path, query) = (path.to_owned(), query.to_owned());
     let headers: Vec<(String, String)> = request
         .headers()
         .entries()
@@ -29,8 +31,8 @@ pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, Api
     }
     Ok(ApiRequest {
         method,
-        path: url.path().to_owned(),
-        query: url.query().unwrap_or("").to_owned(),
+        path,
+        query,
         headers,
         body,
     })
