@@ -43,6 +43,8 @@ pub struct Config {
     pub jwks_refetch_cooldown_seconds: i64,
     /// Timeout of calls to WorkOS, milliseconds.
     pub workos_timeout_ms: u64,
+    /// `<base>/sso/jwks/<client id>`, computed once: the verifier compares it on every request.
+    jwks_url: String,
 }
 
 /// Why the configuration cannot be used; surfaced as a 500 with the variable's name, and logged.
@@ -121,6 +123,7 @@ impl Config {
         }
 
         Ok(Self {
+            jwks_url: format!("{workos_api_base}/sso/jwks/{workos_client_id}"),
             environment,
             workos_client_id,
             workos_api_base,
@@ -137,8 +140,8 @@ impl Config {
     }
 
     /// The JWKS URL of this client.
-    pub fn jwks_url(&self) -> String {
-        format!("{}/sso/jwks/{}", self.workos_api_base, self.workos_client_id)
+    pub fn jwks_url(&self) -> &str {
+        &self.jwks_url
     }
 }
 

@@ -87,7 +87,7 @@ impl JwksCache {
         let now = platform.now();
         let ttl = ttl_ms(config);
 
-        if let Some(cached) = self.memory_set(&url).filter(|c| now - c.fetched_at < ttl) {
+        if let Some(cached) = self.memory_set(url).filter(|c| now - c.fetched_at < ttl) {
             self.last_source.replace(Some(JwksSource::Memory));
             return match cached.set.lookup(kid) {
                 KeyLookup::Found(key) => Ok(key),
@@ -96,7 +96,7 @@ impl JwksCache {
             };
         }
 
-        if let Some(cached) = self.load_from_key_value(platform, &url).await {
+        if let Some(cached) = self.load_from_key_value(platform, url).await {
             if now - cached.fetched_at < ttl {
                 self.last_source.replace(Some(JwksSource::KeyValue));
                 return match cached.set.lookup(kid) {
@@ -108,7 +108,7 @@ impl JwksCache {
         }
 
         // Nothing fresh anywhere: refresh, falling back to a stale set if WorkOS is down.
-        let stale = self.memory_set(&url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
+        let stale = self.memory_set(url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
         match self.fetch_if_allowed(platform, config).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             Fetch::CoolingDown | Fetch::Failed => match stale {
@@ -172,11 +172,11 @@ impl JwksCache {
         let cooldown = config.jwks_refetch_cooldown_seconds * 1000;
         let recent = |at: UnixMillis| now - at < cooldown;
         if let Some((attempt_url, at)) = self.last_attempt.borrow().as_ref() {
-            if *attempt_url == url && recent(*at) {
+            if attempt_url == url && recent(*at) {
                 return false;
             }
         }
-        match platform.kv().get(&attempt_key(&url)).await {
+        match platform.kv().get(&attempt_key(url)).await {
             Ok(Some(text)) => !text.parse::<UnixMillis>().is_ok_and(recent),
             Ok(None) => true,
             Err(error) => {
@@ -193,14 +193,14 @@ impl JwksCache {
         if !self.attempt_allowed(platform, config).await {
             return Fetch::CoolingDown;
         }
-        self.last_attempt.replace(Some((url.clone(), now)));
+        self.last_attempt.replace(Some((url.to_owned(), now)));
         let cooldown_ttl = (config.jwks_refetch_cooldown_seconds as u64).max(KV_MIN_TTL_SECONDS);
-        if let Err(error) = platform.kv().put(&attempt_key(&url), &now.to_string(), cooldown_ttl).await {
+        if let Err(error) = platform.kv().put(&attempt_key(url), &now.to_string(), cooldown_ttl).await {
             log_error(&format!("jwks: KV write failed: {}", error.0));
         }
 
         let request = HttpGet {
-            url: &url,
+            url,
             headers: vec![("accept", "application/json".to_owned())],
             timeout_ms: config.workos_timeout_ms,
             max_body_bytes: MAX_JWKS_BYTES,
@@ -216,7 +216,7 @@ impl JwksCache {
                 return Fetch::Failed;
             }
         };
-        let previous = self.memory_set(&url);
+        let previous = self.memory_set(url);
         let set = match JwkSet::parse(&body, previous.as_ref().map(|p| p.set.as_ref())) {
             Ok(set) => set,
             Err(error) => {
@@ -224,12 +224,12 @@ impl JwksCache {
                 return Fetch::Failed;
             }
         };
-        let cached = CachedSet { url: url.clone(), set: Rc::new(set), fetched_at: now };
+        let cached = CachedSet { url: url.to_owned(), set: Rc::new(set), fetched_at: now };
         self.memory.replace(Some(cached.clone()));
         self.last_source.replace(Some(JwksSource::Network));
         let stored = StoredJwks { fetched_at: now, jwks: String::from_utf8_lossy(&body).into_owned() };
         let stored = serde_json::to_string(&stored).expect("serialisable");
-        if let Err(error) = platform.kv().put(&set_key(&url), &stored, (MAX_STALE_MS / 1000) as u64).await {
+        if let Err(error) = platform.kv().put(&set_key(url), &stored, (MAX_STALE_MS / 1000) as u64).await {
             log_error(&format!("jwks: KV write failed: {}", error.0));
         }
         Fetch::Fetched(cached)
