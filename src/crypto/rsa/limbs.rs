@@ -2,8 +2,8 @@
 //!
 //! 28 bits rather than 32 leave headroom: a product of two limbs is below 2^56, so a
 //! multiplication column can add up 256 of them in a `u64` before carrying (see `montgomery`).
-//! The helpers here are the cheap linear-time operations around the multiplications: conversion
-//! to and from big-endian bytes, comparison, subtraction and modular doubling.
+//! The helpers here are the linear-time operations around the multiplications: conversion to and
+//! from big-endian bytes, comparison, subtraction, and multiplication by 2^28 modulo `n`.
 
 use core::cmp::Ordering;
 
@@ -86,19 +86,52 @@ pub(crate) fn reduce_once(a: &mut [u32], n: &[u32]) {
     }
 }
 
-/// `a = 2a mod n` for `a < n`.
-pub(crate) fn double_mod(a: &mut [u32], n: &[u32]) {
-    let mut carry = 0;
-    for limb in a.iter_mut() {
-        let doubled = (*limb << 1) | carry;
-        carry = doubled >> LIMB_BITS;
-        *limb = doubled & LIMB_MASK;
+/// `x = x·2^28 mod n` for `x < n`, where `n` has `bits` significant bits (at least 64): one step
+/// of long division.
+pub(crate) fn shift_limb_mod(x: &mut [u32], n: &[u32], bits: usize) {
+    let len = x.len();
+    assert!(n.len() == len && bits >= 64);
+
+    // The quotient q = ⌊y/n⌋ < 2^28 of y = x·2^28 is estimated from the top bits. With
+    // t = bits - 32, n's top n_top = ⌊n/2^t⌋ has 32 bits and y's top y_top = ⌊y/2^t⌋ < 2^60 (as
+    // y < n·2^28). Then q_est = ⌊y_top/(n_top + 1)⌋ <= y/n < (y_top + 1)/n_top < q_est + 2,
+    // because the two bounds differ by (y_top + n_top + 1)/(n_top·(n_top + 1)) < 1; so
+    // q_est <= q <= q_est + 1.
+    let t = bits - 32;
+    let n_top = bits_from(n, t) & 0xffff_ffff;
+    // Bits t.. of y are bits t - 28.. of x.
+    let estimate = bits_from(x, t - LIMB_BITS as usize) / (n_top + 1);
+
+    // x = y - q_est·n in place: limb i of y is limb i - 1 of x. The carry is signed.
+    let mut carry: i64 = 0;
+    let mut below = 0;
+    for i in 0..len {
+        let limb = x[i];
+        let v = i64::from(below) - (estimate * u64::from(n[i])) as i64 + carry;
+        x[i] = v as u32 & LIMB_MASK;
+        carry = v >> LIMB_BITS;
+        below = limb;
     }
-    // 2a < 2n, so one subtraction is enough; a carry out of the top limb means 2a exceeds the
-    // limb width and therefore also n.
-    if carry != 0 || compare(a, n) != Ordering::Less {
-        sub_assign(a, n);
+    let top = i64::from(below) + carry;
+
+    // Now 0 <= y - q_est·n < 2n: at most one subtraction of n remains, needed when the value is
+    // at least n, which includes one that reaches into limb L (2n can pass 2^(28L) when n
+    // uses every bit of its limbs; the subtraction's borrow then clears that limb).
+    debug_assert!(top == 0 || top == 1);
+    if top != 0 || compare(x, n) != Ordering::Less {
+        sub_assign(x, n);
     }
+}
+
+/// Bits `t..t + 64` of the number in `limbs` (zero beyond its end).
+fn bits_from(limbs: &[u32], t: usize) -> u64 {
+    let (first, shift) = (t / LIMB_BITS as usize, t % LIMB_BITS as usize);
+    let mut window: u128 = 0;
+    for i in (0..4).rev() {
+        let limb = limbs.get(first + i).copied().unwrap_or(0);
+        window = (window << LIMB_BITS) | u128::from(limb);
+    }
+    (window >> shift) as u64
 }
 
 #[cfg(test)]
@@ -166,16 +199,30 @@ mod tests {
     }
 
     #[test]
-    fn doubling_wraps_around_the_modulus() {
-        let n = [7, 0];
-        let mut a = [5, 0];
-        double_mod(&mut a, &n);
-        assert_eq!(a, [3, 0]);
-        let n = [1, 1 << 27];
-        let mut a = [0, 1 << 27];
-        double_mod(&mut a, &n);
-        assert_eq!(compare(&a, &n), Ordering::Less);
-        // 2 * 2^55 - (2^55 + 1) = 2^55 - 1
-        assert_eq!(a, [LIMB_MASK, (1 << 27) - 1]);
+    fn shifting_by_a_limb_reduces_modulo_n() {
+        // 3-limb moduli of 80 to 84 bits, checked against u128 arithmetic.
+        let mut state = 0x1234_5678_9abc_def0_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for bits in [80usize, 83, 84] {
+            for _ in 0..200 {
+                let n_value = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits)
+                    | (1 << (bits - 1))
+                    | 1;
+                let x_value = (u128::from(next()) << 64 | u128::from(next())) % n_value;
+                let to_limbs = |value: u128| -> Vec<u32> {
+                    (0..3)
+                        .map(|i| (value >> (28 * i)) as u32 & LIMB_MASK)
+                        .collect()
+                };
+                let (n, mut x) = (to_limbs(n_value), to_limbs(x_value));
+                shift_limb_mod(&mut x, &n, bits);
+                assert_eq!(x, to_limbs((x_value << 28) % n_value), "{bits} bits");
+            }
+        }
     }
 }

@@ -167,12 +167,7 @@ impl MontgomeryModulus {
         }
     }
 
-    /// `out = a²·R^-1 mod n`, below `2n` for `a < 2n`.
-    pub(crate) fn square(&self, a: &Padded, out: &mut Padded) {
-        self.square_with::<Fastest>(a, out);
-    }
-
-    /// [`Self::square`] with a chosen dot-product kernel.
+    /// `out = a²·R^-1 mod n`, below `2n` for `a < 2n`, with a chosen dot-product kernel.
     ///
     /// Column `c` of `a²` is `2·Σ a[j]·a[c-j]` over `j < c - j`, plus `a[c/2]²` for even `c`,
     /// which computes each cross product once instead of twice.
@@ -299,32 +294,17 @@ impl MontgomeryModulus {
         (m_k, (total >> LIMB_BITS) + (overflow << (64 - LIMB_BITS)))
     }
 
-    /// `R^2 mod n`, computed as `2^(28L)·R` by a left-to-right square-and-double over the bits
-    /// of `28L`: squaring `2^e·R` in Montgomery form gives `2^(2e)·R`, and a modular doubling
-    /// gives `2^(e+1)·R`. A doubling costs about `L` limb operations against `1.5·L²` for a
-    /// squaring, so the leading bits of the exponent are reached by doubling alone.
+    /// `R^2 mod n = 2^(56L) mod n`, by long division one limb at a time: start from the power
+    /// of 2^28 just below `n` and multiply by 2^28 modulo `n` until the exponent is `56L`. Each
+    /// step costs about one limb-by-number multiplication, so this is cheaper than reaching `R^2`
+    /// through Montgomery squarings.
     fn compute_r_squared(&self, bits: usize) -> Padded {
-        const LEADING_EXPONENT_BITS: u32 = 6;
         let len = self.limb_count();
-        let exponent = LIMB_BITS as usize * len;
-        let exponent_bits = usize::BITS - exponent.leading_zeros();
-        let squarings = exponent_bits.saturating_sub(LEADING_EXPONENT_BITS);
-        let leading = exponent >> squarings;
-
-        // 2^(bits-1) < n, so doubling from there stays reduced; 28L - (bits - 1) doublings reach R.
+        let start = (bits - 1) / LIMB_BITS as usize;
         let mut x = Padded::zero();
-        x.0[PAD + (bits - 1) / LIMB_BITS as usize] = 1 << ((bits - 1) % LIMB_BITS as usize);
-        for _ in 0..exponent - (bits - 1) + leading {
-            limbs::double_mod(x.limbs_mut(len), &self.n);
-        }
-        let mut squared = Padded::zero();
-        for bit in (0..squarings).rev() {
-            self.square(&x, &mut squared);
-            limbs::reduce_once(squared.limbs_mut(len), &self.n);
-            core::mem::swap(&mut x, &mut squared);
-            if (exponent >> bit) & 1 == 1 {
-                limbs::double_mod(x.limbs_mut(len), &self.n);
-            }
+        x.0[PAD + start] = 1;
+        for _ in start..2 * len {
+            limbs::shift_limb_mod(x.limbs_mut(len), &self.n, bits);
         }
         x
     }
