@@ -7,13 +7,14 @@ use crate::platform::Platform;
 use crate::routes::App;
 use crate::store::api_keys::StoredApiKey;
 use crate::token::Identity;
+use std::rc::Rc;
 
 /// A request's bearer credential, checked as far as it can be without the database: an access
 /// token is verified (signature and claims), an API key only parsed.
 #[derive(Debug, Clone)]
 pub enum Credential {
     /// A verified WorkOS access token.
-    AccessToken(Identity),
+    AccessToken(Rc<Identity>),
     /// Something shaped like one of our API keys.
     ApiKey(PresentedApiKey),
 }

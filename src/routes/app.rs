@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use crate::config::Config;
 use crate::http::{bearer_token, ApiError, ApiRequest};
 use crate::platform::Platform;
@@ -20,7 +22,7 @@ impl<'a, P: Platform> App<'a, P> {
     }
 
     /// The identity of a request's WorkOS access token (`Authorization: Bearer <jwt>`).
-    pub async fn authenticate_token(&self, request: &ApiRequest) -> Result<Identity, ApiError> {
+    pub async fn authenticate_token(&self, request: &ApiRequest) -> Result<Rc<Identity>, ApiError> {
         let token = bearer_token(request)?;
         verify_access_token(self.verifier, self.platform, self.config, token)
             .await

@@ -36,7 +36,7 @@ pub async fn verify_access_token<P: Platform>(
     platform: &P,
     config: &Config,
     token: &str,
-) -> Result<Identity, TokenError> {
+) -> Result<Rc<Identity>, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::Malformed("too large"));
     }
@@ -44,18 +44,18 @@ pub async fn verify_access_token<P: Platform>(
     let now = now_ms.div_euclid(1000);
     let leeway = config.jwt_leeway_seconds;
 
-    let digest = VerifiedTokenCache::digest(token);
-    let hit = state.verified.borrow().get(&digest, now, leeway).cloned();
+    let hit = state.verified.borrow().get(token, now, leeway).cloned();
     if let Some(hit) = hit {
         if state.jwks.still_publishes(config, now_ms, hit.kid.as_deref(), &hit.key) {
             return Ok(hit.identity);
         }
-        state.verified.borrow_mut().remove(&digest);
+        state.verified.borrow_mut().remove(token);
     }
 
     let (identity, kid, key) = verify_signature_and_claims(state, platform, config, token, now).await?;
+    let identity = Rc::new(identity);
     state.verified.borrow_mut().insert(
-        digest,
+        token,
         CachedVerification { identity: identity.clone(), kid, key },
         now,
         leeway,
