@@ -65,3 +65,61 @@ impl VerifiedTokenCache {
         self.entries.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verification(key: &Rc<RsaVerifyingKey>, expires_at: i64) -> CachedVerification {
+        let identity = Identity {
+            user_id: "user_1".into(),
+            session_id: None,
+            token_id: None,
+            org_id: None,
+            role: None,
+            email: None,
+            expires_at,
+        };
+        CachedVerification { identity: Rc::new(identity), kid: None, key: key.clone() }
+    }
+
+    fn key() -> Rc<RsaVerifyingKey> {
+        // Any 2048-bit odd modulus will do: the cache never uses the key, only holds it.
+        let mut modulus = vec![0xff; 256];
+        modulus[255] = 0xf1;
+        Rc::new(RsaVerifyingKey::from_be_bytes(&modulus, &[1, 0, 1]).unwrap())
+    }
+
+    #[test]
+    fn the_cache_never_grows_past_its_capacity() {
+        let key = key();
+        let mut cache = VerifiedTokenCache::default();
+        for i in 0..CAPACITY + 100 {
+            cache.insert(&format!("token-{i}"), verification(&key, 1_000), 0, 30);
+        }
+        assert!(cache.len() <= CAPACITY);
+        assert!(cache.get(&format!("token-{}", CAPACITY + 99), 0, 30).is_some(), "the newest entry is kept");
+    }
+
+    #[test]
+    fn expired_entries_are_not_served_and_are_evicted_first() {
+        let key = key();
+        let mut cache = VerifiedTokenCache::default();
+        cache.insert("old", verification(&key, 100), 0, 30);
+        assert!(cache.get("old", 130, 30).is_some());
+        assert!(cache.get("old", 131, 30).is_none());
+        for i in 0..CAPACITY {
+            cache.insert(&format!("live-{i}"), verification(&key, 10_000), 200, 30);
+        }
+        assert!(cache.get("live-0", 200, 30).is_some(), "the expired entry was evicted, not a live one");
+    }
+
+    #[test]
+    fn a_hit_needs_the_whole_token() {
+        let key = key();
+        let mut cache = VerifiedTokenCache::default();
+        cache.insert("header.payload.signature", verification(&key, 1_000), 0, 30);
+        assert!(cache.get("header.payload.signaturX", 0, 30).is_none());
+        assert!(cache.get("header.payload.signature", 0, 30).is_some());
+    }
+}
