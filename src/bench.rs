@@ -19,6 +19,7 @@ const MAX_REPETITIONS: u32 = 100_000;
 /// `POST /v1/__bench/{fresh,cached,setup}?n=N` with the token as bearer.
 /// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
 /// - `cached`: verification through the cache (a token this isolate has verified before);
+/// - `rsa`: the RSA primitive alone on the token's signing input, with the key given as `key_n`, `key_e`;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
     let mode = request.path.strip_prefix("/v1/__bench/")?;
@@ -44,6 +45,19 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
         "cached" => {
             for _ in 0..repetitions {
                 verify_access_token(app.verifier, app.platform, app.config, token).await?;
+            }
+        }
+        "rsa" => {
+            // The RSA primitive alone (SHA-256 of the signing input + s^e mod n), to split the
+            // cost of `fresh` between our arithmetic and the JWT handling around it.
+            let (signing_input, signature) = token.rsplit_once('.').unwrap_or((token, ""));
+            let signature = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+            let (n, e) = request_key(request)?;
+            let key = RsaVerifyingKey::from_be_bytes(&n, &e).map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
+            for _ in 0..repetitions {
+                if !key.verify_sha256(signing_input.as_bytes(), &signature) {
+                    return Err(ApiError::bad_request("invalid_signature", "the token does not verify with this key"));
+                }
             }
         }
         "setup" => {
