@@ -21,10 +21,7 @@ use rsa::{BigUint, Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const WYCHEPROOF_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/wycheproof/"
-);
+const WYCHEPROOF_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wycheproof/");
 
 /// DER `DigestInfo` prefix for SHA-256 (with the NULL parameters).
 const SHA256_PREFIX: [u8; 19] = [

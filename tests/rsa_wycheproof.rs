@@ -2,9 +2,9 @@
 //! `RsaVerifyingKey`: every `valid` case must verify, every `invalid` one must be rejected, and
 //! every `acceptable` one must get the decision recorded in [`ACCEPTABLE`].
 //!
-//! The vectors live in the shared folder next to the repository (`../shared`, present in every
-//! checkout CI makes); a missing file fails the test rather than skipping it, so the suite cannot
-//! silently stop running.
+//! The vectors are copied, unchanged, from `../shared/testdata/wycheproof/` into
+//! `tests/wycheproof/` so that a clean checkout alone can run them; a missing file fails the test
+//! rather than skipping it, so the suite cannot silently stop running.
 
 use std::collections::BTreeMap;
 
@@ -12,10 +12,7 @@ use edge_auth::crypto::rsa::{RsaKeyError, RsaVerifyingKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const WYCHEPROOF_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/wycheproof/"
-);
+const WYCHEPROOF_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wycheproof/");
 
 /// `valid` cases we reject on purpose, as (file, tcId, reason).
 const DEVIATIONS: &[(&str, u64, &str)] = &[
@@ -92,7 +89,7 @@ fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
     let path = format!("{WYCHEPROOF_DIR}{file}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
         panic!(
-            "cannot read {path}: {error}; the Wycheproof vectors must be checked out in ../shared"
+            "cannot read {path}: {error}; the Wycheproof vectors must be in tests/wycheproof"
         )
     });
     let json: Value = serde_json::from_str(&text).expect("Wycheproof file is JSON");
