@@ -9,11 +9,13 @@ const stage = (name) => console.log(`\n==> ${name}`);
 stage("native tests (cargo test)");
 run("cargo", ["test"]);
 
-stage("wasm shell tests (wasm-bindgen-test under Node)");
-run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--test", "wasm_shell"], {
-  env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`,
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: join(CARGO_BIN, "wasm-bindgen-test-runner") },
-});
+stage("wasm tests (wasm-bindgen-test under Node): the shell's adapters, the RSA kernels with SIMD128");
+const wasmTestEnv = {
+  ...process.env,
+  PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`,
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: join(CARGO_BIN, "wasm-bindgen-test-runner"),
+};
+run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell"], { env: wasmTestEnv });
 
 stage("build: release worker and the WorkOS stand-in");
 run("node", ["scripts/build.mjs"]);
