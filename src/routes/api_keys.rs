@@ -6,11 +6,11 @@ use serde_json::json;
 
 use super::verdict::{missing_after_write, refusal, Verdict};
 use super::views::ApiKeyView;
+use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::{input, App};
 use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup};
 use crate::domain::{mint_api_key, Name, Scope, Scopes, WorkspaceRef, API_KEY_MAC_PURPOSE};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
-use crate::pagination::{Page, PageParams};
 use crate::platform::Platform;
 use crate::store::api_keys::{self, ApiKeyRecord, NewApiKey};
 use crate::store::audit_events::Change;
@@ -44,24 +44,14 @@ impl TryFrom<CreateBody> for NewKeyInput {
 
 /// `GET /v1/orgs/{org}/api-keys`: oldest first, revoked keys included; one round trip.
 pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
-    let credential = Credential::from_request(app, request).await?;
-    let params = PageParams::from_request(request, &app.config.peppers);
-    let (position, rows) = PageParams::query_hint(&params);
-    let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-    let page = lookup.push(api_keys::page(&workspace_ref, position, rows));
-    let found = lookup.run(app).await?;
-    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
-    standing.require(Permission::Read)?;
-    let params = params?;
-    let scope = format!("api_keys:{}", workspace.id);
-    params.position_in(&scope)?;
-    let rows = found.results.rows(page).iter().map(ApiKeyRecord::from_row).collect::<Result<Vec<_>, _>>()?;
-    let pepper = app.config.peppers.current();
-    Ok(ApiResponse::json(
-        200,
-        &Page::from_rows(rows, params.limit, &scope, pepper, ApiKeyRecord::position, |key| ApiKeyView::from(key)),
-    ))
+    let keys = WorkspaceList {
+        name: "api_keys",
+        page: api_keys::page,
+        from_row: ApiKeyRecord::from_row,
+        position: ApiKeyRecord::position,
+        view: |key| ApiKeyView::from(key),
+    };
+    list_in_workspace(app, request, org, keys).await
 }
 
 /// `POST /v1/orgs/{org}/api-keys` `{name, scopes?}`: `201 {api_key, secret}`. An API key can

@@ -6,11 +6,11 @@ use serde::Deserialize;
 
 use super::verdict::{missing_after_write, refusal, Verdict};
 use super::views::MemberView;
+use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::App;
 use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup};
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
-use crate::pagination::{Page, PageParams};
 use crate::platform::Platform;
 use crate::store::audit_events::Change;
 use crate::store::memberships::{self, Candidate, MemberRecord, MemberState, NewMembership, TargetMember};
@@ -64,24 +64,14 @@ fn member_answer(status: u16, member: &MemberRecord) -> ApiResponse {
 
 /// `GET /v1/orgs/{org}/members`: in the order they joined, one round trip.
 pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
-    let credential = Credential::from_request(app, request).await?;
-    let params = PageParams::from_request(request, &app.config.peppers);
-    let (position, rows) = PageParams::query_hint(&params);
-    let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-    let page = lookup.push(memberships::page(&workspace_ref, position, rows));
-    let found = lookup.run(app).await?;
-    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
-    standing.require(Permission::Read)?;
-    let params = params?;
-    let scope = format!("members:{}", workspace.id);
-    params.position_in(&scope)?;
-    let rows = found.results.rows(page).iter().map(MemberRecord::from_row).collect::<Result<Vec<_>, _>>()?;
-    let pepper = app.config.peppers.current();
-    Ok(ApiResponse::json(
-        200,
-        &Page::from_rows(rows, params.limit, &scope, pepper, MemberRecord::position, |member| MemberView::from(member)),
-    ))
+    let members = WorkspaceList {
+        name: "members",
+        page: memberships::page,
+        from_row: MemberRecord::from_row,
+        position: MemberRecord::position,
+        view: |member| MemberView::from(member),
+    };
+    list_in_workspace(app, request, org, members).await
 }
 
 /// `GET /v1/orgs/{org}/members/{user_id}`: one round trip.

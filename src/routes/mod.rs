@@ -14,6 +14,7 @@ mod session;
 mod verdict;
 mod views;
 mod web_callback;
+mod workspace_list;
 
 pub use app::App;
 pub use openapi::OPENAPI_JSON;
