@@ -1,10 +1,9 @@
 //! API keys: stored as peppered HMACs of their credential; looked up to authenticate a request,
 //! listed, created and revoked (revocation keeps the row, for the audit trail and the UI).
 
-use super::audit_events::{self, Change};
+use super::audit_events::Change;
 use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked, sql_workspace_id};
-use super::workspaces::{access_from, keyset_after, select_access, WorkspaceAccess};
-use super::Batch;
+use super::workspaces::{keyset_after, WorkspaceAccess};
 use crate::domain::{Scopes, WorkspaceRef};
 use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
@@ -129,22 +128,10 @@ async fn run_change<D: Database>(
     key_id: &str,
     statements: Vec<Statement>,
 ) -> Result<(bool, KeyState), DatabaseError> {
-    let workspace = WorkspaceRef::Id(change.workspace_id.clone());
-    let mut batch = Batch::new();
-    for statement in statements {
-        batch.push(statement);
-    }
-    let made = batch.push(change.made_statement());
-    let access = batch.push(select_access(&workspace, &change.actor));
-    let key = batch.push(select_in_workspace(&workspace, key_id));
-    let results = batch.run(db).await?;
-    Ok((
-        audit_events::was_made(results.first(made))?,
-        KeyState {
-            access: access_from(results.first(access))?,
-            key: results.first(key).map(ApiKeyRecord::from_row).transpose()?,
-        },
-    ))
+    let key = select_in_workspace(&WorkspaceRef::Id(change.workspace_id.clone()), key_id);
+    let (made, access, key) =
+        change.run(db, statements, key, |row| row.map(ApiKeyRecord::from_row).transpose()).await?;
+    Ok((made, KeyState { access, key }))
 }
 
 // ------------------------------------------------------------------------------------ create

@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use super::sql_fragments::{sql_insert_event, sql_workspace_id};
 use crate::domain::{new_id, Actor, IdKind, WorkspaceRef};
-use crate::platform::{DatabaseError, Row, RowExt, SqlValue, Statement};
+use super::workspaces::{access_from, select_access, WorkspaceAccess};
+use super::Batch;
+use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
 
 /// One change to a workspace: where, by whom, when, and the id of the event that records it.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +47,28 @@ impl Change {
     /// A statement answering whether the change was made (`made`, read with [`was_made`]).
     pub fn made_statement(&self) -> Statement {
         Statement::new(SELECT_MADE, vec![self.event_id.as_str().into()])
+    }
+
+    /// Runs the change's statements in one atomic batch, followed by the reads that tell whether
+    /// it was made, the actor's standing afterwards, and the state of `target` (parsed by
+    /// `target_from`): what to answer with, or to explain a refusal from.
+    pub async fn run<D: Database, T>(
+        &self,
+        db: &D,
+        statements: Vec<Statement>,
+        target: Statement,
+        target_from: impl FnOnce(Option<&Row>) -> Result<T, DatabaseError>,
+    ) -> Result<(bool, Option<WorkspaceAccess>, T), DatabaseError> {
+        let workspace = WorkspaceRef::Id(self.workspace_id.clone());
+        let mut batch = Batch::new();
+        for statement in statements {
+            batch.push(statement);
+        }
+        let made = batch.push(self.made_statement());
+        let access = batch.push(select_access(&workspace, &self.actor));
+        let target = batch.push(target);
+        let results = batch.run(db).await?;
+        Ok((was_made(results.first(made))?, access_from(results.first(access))?, target_from(results.first(target))?))
     }
 }
 

@@ -3,10 +3,9 @@
 //! owner stays, a personal workspace keeps its owner) are tested inside the marker statement of
 //! each change, so two concurrent demotions of the last two owners cannot both pass.
 
-use super::audit_events::{self, Change};
+use super::audit_events::Change;
 use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked, sql_workspace_id};
-use super::workspaces::{access_from, keyset_after, select_access, WorkspaceAccess};
-use super::Batch;
+use super::workspaces::{keyset_after, WorkspaceAccess};
 use crate::domain::{Role, WorkspaceRef};
 use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
@@ -139,19 +138,9 @@ async fn run_change<D: Database>(
     user_id: &str,
     statements: Vec<Statement>,
 ) -> Result<(bool, MemberState), DatabaseError> {
-    let workspace = WorkspaceRef::Id(change.workspace_id.clone());
-    let mut batch = Batch::new();
-    for statement in statements {
-        batch.push(statement);
-    }
-    let made = batch.push(change.made_statement());
-    let access = batch.push(select_access(&workspace, &change.actor));
-    let target = batch.push(select_target(&workspace, user_id));
-    let results = batch.run(db).await?;
-    Ok((
-        audit_events::was_made(results.first(made))?,
-        MemberState { access: access_from(results.first(access))?, target: target_from(results.first(target))? },
-    ))
+    let target = select_target(&WorkspaceRef::Id(change.workspace_id.clone()), user_id);
+    let (made, access, target) = change.run(db, statements, target, target_from).await?;
+    Ok((made, MemberState { access, target }))
 }
 
 // --------------------------------------------------------------------------------------- add
