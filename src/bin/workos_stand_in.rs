@@ -3,8 +3,8 @@
 //! It plays the two WorkOS endpoints the worker calls (the AuthKit JWKS and
 //! the user lookup) and adds `/__dev/` endpoints to mint tokens, manage
 //! users, rotate the signing key, simulate outages and count upstream calls.
-//! Native only, and deliberately independent of the `edge_auth` library so
-//! it keeps building while the library is mid-change.
+//! Native only. It shares only small helpers with the worker (timestamps), never
+//! the verification code it exists to test.
 //!
 //! Usage: `workos-stand-in [--port N] [--client-id ID] [--api-key KEY] [--issuer-base URL]`
 //! Prints exactly one line to stdout once ready,

@@ -37,5 +37,8 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(951_782_400_123), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(1_795_333_440_000), "2026-11-22T07:44:00.000Z");
+        // The example in WorkOS's docs, and the last millisecond of a year.
+        assert_eq!(rfc3339(1_624_648_053_155), "2021-06-25T19:07:33.155Z");
+        assert_eq!(rfc3339(1_704_067_199_999), "2023-12-31T23:59:59.999Z");
     }
 }

@@ -39,38 +39,6 @@ pub fn now_unix_millis() -> i64 {
         .unwrap_or(0)
 }
 
-/// RFC 3339 in UTC with milliseconds, the format WorkOS uses for
-/// `created_at`/`updated_at` (e.g. `2021-06-25T19:07:33.155Z`).
-/// Hand-rolled because the crate has no date library and we only need UTC.
-pub fn rfc3339_millis(unix_millis: i64) -> String {
-    let secs = unix_millis.div_euclid(1000);
-    let millis = unix_millis.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let secs_of_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        secs_of_day / 3600,
-        (secs_of_day / 60) % 60,
-        secs_of_day % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,21 +52,5 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
         assert_ne!(prefixed("user"), prefixed("user"));
-    }
-
-    #[test]
-    fn formats_rfc3339() {
-        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
-        // 2021-06-25T19:07:33.155Z, the example in WorkOS's docs.
-        assert_eq!(
-            rfc3339_millis(1_624_648_053_155),
-            "2021-06-25T19:07:33.155Z"
-        );
-        // Leap day and end of year.
-        assert_eq!(rfc3339_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(
-            rfc3339_millis(1_704_067_199_999),
-            "2023-12-31T23:59:59.999Z"
-        );
     }
 }

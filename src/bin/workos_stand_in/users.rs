@@ -47,7 +47,7 @@ impl UserStore {
     /// Creates the user, or changes its email (bumping `updated_at` only when
     /// the email actually changed, like a real profile update).
     pub fn upsert(&mut self, id: &str, email: &str) -> User {
-        let now = ids::rfc3339_millis(ids::now_unix_millis());
+        let now = edge_auth::domain::rfc3339(ids::now_unix_millis());
         let user = self.by_id.entry(id.to_string()).or_insert_with(|| User {
             object: "user",
             id: id.to_string(),
