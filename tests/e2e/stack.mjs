@@ -108,8 +108,11 @@ export async function startWorker(standIn, vars = {}) {
 /** Both, stopped together. */
 export async function startStack(vars = {}) {
   const standIn = await startStandIn();
+  // Children run in their own process groups: stop them even if this test process dies early.
+  process.on("exit", () => standIn.stop());
   try {
     const worker = await startWorker(standIn, vars);
+    process.on("exit", () => worker.stop());
     return { standIn, worker, stop: () => (worker.stop(), standIn.stop()) };
   } catch (error) {
     standIn.stop();
