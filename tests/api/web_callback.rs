@@ -137,7 +137,7 @@ fn a_taken_slug_gets_a_suffix() {
     let response = app.callback(&app.sign_in_token("user_2", "ada@other.example")).json_body();
     let slug = response["workspace"]["slug"].as_str().unwrap();
     assert!(slug.starts_with("ada-") && slug.len() == "ada-".len() + 6, "{slug}");
-    assert_eq!(app.platform.db.scalar(&format!("SELECT slug FROM workspaces WHERE personal_owner_id = 'user_2'")), json!(slug));
+    assert_eq!(app.platform.db.scalar("SELECT slug FROM workspaces WHERE personal_owner_id = 'user_2'"), json!(slug));
 }
 
 #[test]
