@@ -26,20 +26,21 @@ enum Audience {
     Many(Vec<String>),
 }
 
-/// What a token's claims must satisfy.
+/// What a token's claims must satisfy; borrowed from the configuration, so checking a token
+/// allocates nothing but the identity.
 #[derive(Debug, Clone)]
-pub struct ClaimPolicy {
-    issuers: Vec<String>,
-    audience: Option<String>,
+pub struct ClaimPolicy<'a> {
+    issuers: &'a [String],
+    audience: Option<&'a str>,
     leeway_seconds: i64,
 }
 
-impl ClaimPolicy {
+impl<'a> ClaimPolicy<'a> {
     /// The policy of a configuration.
-    pub fn from_config(config: &Config) -> Self {
+    pub fn from_config(config: &'a Config) -> Self {
         Self {
-            issuers: config.workos_issuers.clone(),
-            audience: config.workos_audience.clone(),
+            issuers: &config.workos_issuers,
+            audience: config.workos_audience.as_deref(),
             leeway_seconds: config.jwt_leeway_seconds,
         }
     }
@@ -61,7 +62,7 @@ impl ClaimPolicy {
         if !self.issuers.iter().any(|trusted| trusted == issuer.trim_end_matches('/')) {
             return Err(TokenError::IssuerInvalid);
         }
-        if let Some(expected) = &self.audience {
+        if let Some(expected) = self.audience {
             let matches = match &custom.aud {
                 Some(Audience::One(aud)) => aud == expected,
                 Some(Audience::Many(auds)) => auds.iter().any(|aud| aud == expected),

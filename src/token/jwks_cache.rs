@@ -30,9 +30,10 @@ pub enum JwksSource {
     Network,
 }
 
+/// Cheap to clone (two reference counts): every verification takes one out of memory.
 #[derive(Debug, Clone)]
 struct CachedSet {
-    url: String,
+    url: Rc<str>,
     set: Rc<JwkSet>,
     fetched_at: UnixMillis,
 }
@@ -72,7 +73,7 @@ impl JwksCache {
     pub fn still_publishes(&self, config: &Config, now: UnixMillis, kid: Option<&str>, key: &Rc<RsaVerifyingKey>) -> bool {
         let memory = self.memory.borrow();
         let Some(cached) = memory.as_ref() else { return false };
-        let fresh = cached.url == config.jwks_url() && now - cached.fetched_at < ttl_ms(config);
+        let fresh = &*cached.url == config.jwks_url() && now - cached.fetched_at < ttl_ms(config);
         fresh && matches!(cached.set.lookup(kid), KeyLookup::Found(found) if Rc::ptr_eq(&found, key))
     }
 
@@ -141,7 +142,7 @@ impl JwksCache {
     }
 
     fn memory_set(&self, url: &str) -> Option<CachedSet> {
-        self.memory.borrow().as_ref().filter(|c| c.url == url).cloned()
+        self.memory.borrow().as_ref().filter(|c| &*c.url == url).cloned()
     }
 
     /// Reads the KV copy, adopting it into memory when it is newer than ours.
@@ -160,7 +161,7 @@ impl JwksCache {
         }
         let previous = ours.as_ref().map(|o| o.set.as_ref());
         let set = JwkSet::parse(stored.jwks.as_bytes(), previous).ok()?;
-        let cached = CachedSet { url: url.to_owned(), set: Rc::new(set), fetched_at: stored.fetched_at };
+        let cached = CachedSet { url: url.into(), set: Rc::new(set), fetched_at: stored.fetched_at };
         self.memory.replace(Some(cached.clone()));
         Some(cached)
     }
@@ -224,7 +225,7 @@ impl JwksCache {
                 return Fetch::Failed;
             }
         };
-        let cached = CachedSet { url: url.to_owned(), set: Rc::new(set), fetched_at: now };
+        let cached = CachedSet { url: url.into(), set: Rc::new(set), fetched_at: now };
         self.memory.replace(Some(cached.clone()));
         self.last_source.replace(Some(JwksSource::Network));
         let stored = StoredJwks { fetched_at: now, jwks: String::from_utf8_lossy(&body).into_owned() };
