@@ -8,7 +8,7 @@ use super::verdict::{missing_after_write, refusal, Verdict};
 use super::views::MemberView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::App;
-use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup};
+use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup, WorkspaceLookupResult};
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
@@ -58,6 +58,21 @@ fn member_not_found() -> ApiError {
     ApiError::not_found("member_not_found", "this user is not a member of the workspace")
 }
 
+/// One round trip: the caller, the workspace and the member `user_id` in it.
+async fn look_up_member<P: Platform>(
+    app: &App<'_, P>,
+    credential: &Credential,
+    org: &str,
+    user_id: &str,
+) -> Result<(WorkspaceLookupResult, Option<TargetMember>), ApiError> {
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, credential, &workspace_ref);
+    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
+    let found = lookup.run(app).await?;
+    let target = memberships::target_from(found.results.first(target))?;
+    Ok((found, target))
+}
+
 fn member_answer(status: u16, member: &MemberRecord) -> ApiResponse {
     ApiResponse::json(status, &MemberView::from(member))
 }
@@ -82,12 +97,9 @@ pub async fn get<P: Platform>(
     user_id: &str,
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
-    let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
-    let found = lookup.run(app).await?;
+    let (found, target) = look_up_member(app, &credential, org, user_id).await?;
     Standing::in_workspace(&found.caller, found.access.as_ref())?.1.require(Permission::Read)?;
-    let target = memberships::target_from(found.results.first(target))?.ok_or_else(member_not_found)?;
+    let target = target.ok_or_else(member_not_found)?;
     Ok(member_answer(200, &target.member))
 }
 
@@ -162,14 +174,11 @@ pub async fn update<P: Platform>(
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<UpdateBody>();
-    let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
-    let found = lookup.run(app).await?;
+    let (found, target) = look_up_member(app, &credential, org, user_id).await?;
     let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
     standing.require(Permission::ManageMembers)?;
     let role = input?.role;
-    let before = MemberState { access: found.access.clone(), target: memberships::target_from(found.results.first(target))? };
+    let before = MemberState { access: found.access.clone(), target };
     if let Verdict::Answer(answer) = decide_role(&found.caller, &before, role)? {
         return Ok(answer);
     }
@@ -218,11 +227,8 @@ pub async fn remove<P: Platform>(
     user_id: &str,
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
-    let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-    let target = lookup.push(memberships::select_target(&workspace_ref, user_id));
-    let found = lookup.run(app).await?;
-    let before = MemberState { access: found.access, target: memberships::target_from(found.results.first(target))? };
+    let (found, target) = look_up_member(app, &credential, org, user_id).await?;
+    let before = MemberState { access: found.access, target };
     let (workspace, permission) = decide_remove(&found.caller, &before, user_id)?;
     let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
     let (made, after) = memberships::remove(app.platform.db(), &change, rank(permission.min_role()), user_id).await?;
