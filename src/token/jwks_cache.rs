@@ -88,24 +88,18 @@ impl JwksCache {
         let now = platform.now();
         let ttl = ttl_ms(config);
 
-        if let Some(cached) = self.memory_set(url).filter(|c| now - c.fetched_at < ttl) {
-            self.last_source.replace(Some(JwksSource::Memory));
+        let is_fresh = |c: &CachedSet| now - c.fetched_at < ttl;
+        let fresh = match self.memory_set(url).filter(is_fresh) {
+            Some(cached) => Some((cached, JwksSource::Memory)),
+            None => self.load_from_key_value(platform, url).await.filter(is_fresh).map(|c| (c, JwksSource::KeyValue)),
+        };
+        if let Some((cached, source)) = fresh {
+            self.last_source.replace(Some(source));
             return match cached.set.lookup(kid) {
                 KeyLookup::Found(key) => Ok(key),
                 KeyLookup::Unusable => Err(TokenError::KeyUnusable),
                 KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, kid).await,
             };
-        }
-
-        if let Some(cached) = self.load_from_key_value(platform, url).await {
-            if now - cached.fetched_at < ttl {
-                self.last_source.replace(Some(JwksSource::KeyValue));
-                return match cached.set.lookup(kid) {
-                    KeyLookup::Found(key) => Ok(key),
-                    KeyLookup::Unusable => Err(TokenError::KeyUnusable),
-                    KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, kid).await,
-                };
-            }
         }
 
         // Nothing fresh anywhere: refresh, falling back to a stale set if WorkOS is down.
