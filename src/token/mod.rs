@@ -9,6 +9,7 @@ mod jwk_set;
 mod jwks_cache;
 mod rs256;
 mod verified_cache;
+mod unverified_token;
 mod verifier;
 
 pub use bearer::{bearer_token, MAX_TOKEN_BYTES};
@@ -18,5 +19,6 @@ pub use identity::Identity;
 pub use jwk_set::{JwkSet, JwkSetError};
 pub use jwks_cache::{JwksCache, JwksSource};
 pub use rs256::Rs256;
+pub use unverified_token::UnverifiedToken;
 pub use verified_cache::VerifiedTokenCache;
 pub use verifier::{verify_access_token, verify_signature_and_claims, TokenVerifierState};

@@ -5,8 +5,8 @@ use jwt_compact::{Algorithm, AlgorithmSignature};
 use crate::crypto::rsa::RsaVerifyingKey;
 
 /// RS256 for jwt-compact on top of our own public-key-only verifier: jwt-compact keeps the token
-/// parsing and validator plumbing, the RSA arithmetic is ours (much faster in wasm than the
-/// `rsa` crate). It cannot sign: the worker never needs to.
+/// parsing, the claims and the `Algorithm` interface; the RSA arithmetic is ours (much faster in
+/// wasm than the `rsa` crate). It cannot sign: the worker never needs to.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Rs256;
 
