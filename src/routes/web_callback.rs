@@ -8,8 +8,7 @@ use crate::domain::{
 use crate::http::{log_error, ApiError, ApiRequest, ApiResponse};
 use crate::platform::{random_bytes, Platform};
 use crate::store::web_sign_in::{
-    provision_personal_workspace, replay_or_touch_returning_user, stored_answer, NewPersonalWorkspace,
-    Provisioned, StoredAnswer, StoredBody,
+    sign_in, stored_answer, NewPersonalWorkspace, SignInOutcome, StoredAnswer, StoredBody,
 };
 use crate::token::Identity;
 use crate::workos::canonical_email;
@@ -20,9 +19,10 @@ const DEFAULT_KEY_SCOPES: &[&str] = &["read", "write"];
 
 /// `POST /v1/auth/web/callback`: a browser that signed in with AuthKit enters the product.
 ///
-/// The first sign-in provisions the personal workspace, owner membership and default API key in
-/// one atomic batch; later ones record the sign-in. The answer is stored under the token's
-/// idempotency key (`jti`, else `sid`) so that a replay gets it byte for byte.
+/// One D1 round trip whatever the kind of sign-in: the first provisions the personal workspace,
+/// owner membership and default API key, later ones record the sign-in, replays read; all in one
+/// atomic batch (see [`sign_in`]). The answer is stored under the token's idempotency key (`jti`,
+/// else `sid`) so that a replay gets it byte for byte.
 pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let identity = app.authenticate_token(request).await?;
     let key = identity.callback_idempotency_key().ok_or_else(|| {
@@ -43,30 +43,21 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
         }
     };
 
-    if let Some(answer) = replay_or_touch_returning_user(db, &key, &identity.user_id, email.as_str(), now, expires_at).await? {
-        return respond_with_stored(app, &key, answer);
-    }
-
     let (new, [preferred, fallback]) = first_sign_in(app, &identity, email.as_str(), &key, now, expires_at);
-    match provision_personal_workspace(db, &new).await? {
-        Provisioned::Created { fallback_slug } => {
+    match sign_in(db, &new).await? {
+        SignInOutcome::Created { fallback_slug } => {
             Ok(ApiResponse::raw_json(201, if fallback_slug { fallback } else { preferred }))
         }
-        Provisioned::Replay(stored) => respond_with_stored(app, &key, stored),
-        Provisioned::ProvisionedElsewhere => {
-            // Another tab's sign-in provisioned this user a moment ago: we are a returning user.
-            match replay_or_touch_returning_user(db, &key, &identity.user_id, email.as_str(), now, expires_at).await? {
-                Some(answer) => respond_with_stored(app, &key, answer),
-                None => {
-                    log_error("web callback: user provisioned elsewhere but not found");
-                    Err(ApiError::internal())
-                }
-            }
+        SignInOutcome::Stored(answer) => respond_with_stored(app, &key, answer),
+        SignInOutcome::KeyHeldElsewhere => {
+            log_error("web callback: the idempotency key holds another user's answer");
+            Err(ApiError::internal())
         }
     }
 }
 
-/// Mints everything a first sign-in creates and its 201 answers, one per slug the batch may pick
+/// Mints everything a first sign-in creates and its 201 answers (every sign-in does: the batch
+/// decides whether it is the first), one per slug the batch may pick
 /// (the preferred slug, or the fallback when the preferred one is taken), plaintext and sealed.
 fn first_sign_in<P: Platform>(
     app: &App<'_, P>,

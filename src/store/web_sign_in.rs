@@ -1,5 +1,5 @@
-//! The storage of `POST /v1/auth/web/callback`: replays, returning sign-ins and the one-batch
-//! provisioning of a first sign-in. Every decision that concurrency could race is taken by a
+//! The storage of `POST /v1/auth/web/callback`: replays, returning sign-ins and the provisioning
+//! of a first sign-in, all in one batch. Every decision that concurrency could race is taken by a
 //! unique index inside one atomic batch, never by reading first.
 
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
@@ -50,29 +50,6 @@ const RECORD_RETURNING_ANSWER: &str = concat!(
     "WHERE callback_replays.expires_at <= ?4"
 );
 
-/// One round trip: the stored answer for this idempotency key, recording a returning user's
-/// sign-in first if it is not a replay. `None` means the user has never signed in.
-pub async fn replay_or_touch_returning_user<D: Database>(
-    db: &D,
-    key: &str,
-    user_id: &str,
-    email: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<Option<StoredAnswer>, DatabaseError> {
-    let results = db
-        .batch(vec![
-            Statement::new(TOUCH_USER, vec![user_id.into(), email.into(), now.into(), key.into()]),
-            Statement::new(
-                RECORD_RETURNING_ANSWER,
-                vec![key.into(), user_id.into(), expires_at.into(), now.into()],
-            ),
-            Statement::new(SELECT_ANSWER, vec![key.into(), user_id.into(), now.into()]),
-        ])
-        .await?;
-    results.last().and_then(|rows| rows.first()).map(answer_from_row).transpose()
-}
-
 /// One round trip, no writes: the stored answer, if any (used when WorkOS is unreachable, so a
 /// replay still gets its answer).
 pub async fn stored_answer<D: Database>(
@@ -95,7 +72,7 @@ fn answer_from_row(row: &Row) -> Result<StoredAnswer, DatabaseError> {
     Ok(StoredAnswer { status, body })
 }
 
-/// Everything a first sign-in creates, minted by the caller before the batch.
+/// Everything a sign-in may create (the first one does), minted by the caller before the batch.
 #[derive(Debug, Clone)]
 pub struct NewPersonalWorkspace {
     /// WorkOS user id.
@@ -127,15 +104,17 @@ pub struct NewPersonalWorkspace {
     pub now: i64,
 }
 
-/// What the provisioning batch found once it had run.
+/// What the sign-in batch found once it had run.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Provisioned {
-    /// This request created the workspace; `fallback_slug` tells which of its answers stands.
+pub enum SignInOutcome {
+    /// A first sign-in: this request created the workspace; `fallback_slug` tells which of its
+    /// answers stands.
     Created { fallback_slug: bool },
-    /// A concurrent request with the same idempotency key won; this is its answer.
-    Replay(StoredAnswer),
-    /// A concurrent sign-in with another key provisioned the user: answer as a returning user.
-    ProvisionedElsewhere,
+    /// The answer stored under the idempotency key: a returning sign-in's, just recorded, or
+    /// a replay's (of this request or of a concurrent one with the same key).
+    Stored(StoredAnswer),
+    /// Neither: the key is held by another user's unexpired answer.
+    KeyHeldElsewhere,
 }
 
 const INSERT_USER: &str = "INSERT INTO users (id, email, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3) \
@@ -164,12 +143,20 @@ const INSERT_SEALED_ANSWER: &str = "INSERT INTO callback_replays (idempotency_ke
 
 const SELECT_PERSONAL_WORKSPACE: &str = "SELECT id, slug FROM workspaces WHERE personal_owner_id = ?1";
 
-/// One atomic batch: user, personal workspace, owner membership, default API key, audit events
-/// and the sealed answer — all or nothing.
-pub async fn provision_personal_workspace<D: Database>(
+/// A web sign-in in one round trip, one atomic batch whichever kind it turns out to be:
+/// - a replay (an unexpired answer is stored under the key) changes nothing and reads the answer;
+/// - a returning user is touched and the answer built and stored by SQLite from the rows;
+/// - a first sign-in creates the user, personal workspace, owner membership, default API key,
+///   audit events and the sealed answer, all or nothing.
+///
+/// Each step is guarded by the rows the earlier ones left, so the kinds exclude each other and
+/// concurrent batches (D1 runs them one at a time) find each other's work: a second tab of a first
+/// sign-in arrives as a returning user. The price is that every sign-in mints the first sign-in's
+/// rows and seals its answers, and returning ones then discard them unused.
+pub async fn sign_in<D: Database>(
     db: &D,
     new: &NewPersonalWorkspace,
-) -> Result<Provisioned, DatabaseError> {
+) -> Result<SignInOutcome, DatabaseError> {
     let event = |id: &String, action: &str, target_type: &str, target_id: &String, detail: String| {
         Statement::new(
             INSERT_EVENT,
@@ -187,6 +174,14 @@ pub async fn provision_personal_workspace<D: Database>(
     };
     let detail = |value: serde_json::Value| value.to_string();
     let statements = vec![
+        Statement::new(
+            TOUCH_USER,
+            vec![(&new.user_id).into(), (&new.email).into(), new.now.into(), (&new.idempotency_key).into()],
+        ),
+        Statement::new(
+            RECORD_RETURNING_ANSWER,
+            vec![(&new.idempotency_key).into(), (&new.user_id).into(), new.expires_at.into(), new.now.into()],
+        ),
         Statement::new(INSERT_USER, vec![(&new.user_id).into(), (&new.email).into(), new.now.into()]),
         Statement::new(
             INSERT_PERSONAL_WORKSPACE,
@@ -242,12 +237,12 @@ pub async fn provision_personal_workspace<D: Database>(
     let results = db.batch(statements).await?;
     if let Some(row) = results[results.len() - 2].first() {
         if row.text("id")? == new.workspace_id {
-            return Ok(Provisioned::Created { fallback_slug: row.text("slug")? != new.slug });
+            return Ok(SignInOutcome::Created { fallback_slug: row.text("slug")? != new.slug });
         }
     }
     match results[results.len() - 1].first() {
-        Some(row) => Ok(Provisioned::Replay(answer_from_row(row)?)),
-        None => Ok(Provisioned::ProvisionedElsewhere),
+        Some(row) => Ok(SignInOutcome::Stored(answer_from_row(row)?)),
+        None => Ok(SignInOutcome::KeyHeldElsewhere),
     }
 }
 

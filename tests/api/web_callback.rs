@@ -40,11 +40,11 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
 }
 
 #[test]
-fn a_first_sign_in_is_two_round_trips_and_one_batch_writes() {
+fn a_first_sign_in_is_one_round_trip() {
     let app = spawn_app();
     let token = app.sign_in_token("user_ada", "ada@example.com");
     assert_eq!(app.callback(&token).status, 201);
-    assert_eq!(app.platform.db.round_trips.get(), 2);
+    assert_eq!(app.platform.db.round_trips.get(), 1, "one batch reads, decides and provisions");
 }
 
 #[test]
