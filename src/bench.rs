@@ -11,15 +11,16 @@ use crate::crypto::rsa::RsaVerifyingKey;
 use crate::http::{bearer_token, ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::routes::App;
-use crate::token::{verify_access_token, verify_signature_and_claims};
+use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy, UnverifiedToken};
 
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
 const MAX_REPETITIONS: u32 = 100_000;
 
-/// `POST /v1/__bench/{fresh,cached,setup}?n=N` with the token as bearer.
+/// `POST /v1/__bench/{fresh,cached,rsa,parse,claims,setup}?n=N` with the token as bearer.
 /// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
 /// - `cached`: verification through the cache (a token this isolate has verified before);
 /// - `rsa`: the RSA primitive alone on the token's signing input, with the key given as `key_n`, `key_e`;
+/// - `parse`: the token's structure and header alone; `claims`: its claims and their policy alone;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
     let mode = request.path.strip_prefix("/v1/__bench/")?;
@@ -58,6 +59,18 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
                 if !key.verify_sha256(signing_input.as_bytes(), &signature) {
                     return Err(ApiError::bad_request("invalid_signature", "the token does not verify with this key"));
                 }
+            }
+        }
+        "parse" => {
+            for _ in 0..repetitions {
+                std::hint::black_box(UnverifiedToken::parse(token)?);
+            }
+        }
+        "claims" => {
+            let unverified = UnverifiedToken::parse(token)?;
+            let policy = ClaimPolicy::from_config(app.config);
+            for _ in 0..repetitions {
+                std::hint::black_box(policy.check(&unverified.claims_unverified()?, now)?);
             }
         }
         "setup" => {

@@ -5,6 +5,8 @@ pub mod d1;
 mod fetch;
 mod kv;
 pub mod request;
+#[cfg(feature = "bench-routes")]
+mod webcrypto_bench;
 
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
@@ -90,6 +92,10 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let platform = platform(&env)?;
     let verifier = VERIFIER.with(|v| *v);
     let app = App::new(&platform, &config, verifier);
+    #[cfg(feature = "bench-routes")]
+    if api_request.path == webcrypto_bench::PATH {
+        return request::into_worker_response(webcrypto_bench::handle(&api_request).await);
+    }
     #[cfg(feature = "bench-routes")]
     if let Some(response) = crate::bench::handle(&app, &api_request).await {
         return request::into_worker_response(response);

@@ -1,0 +1,85 @@
+//! A reference point for `npm run bench`, in benchmark builds only: the same RS256 verification
+//! through the runtime's WebCrypto (BoringSSL, native code). Timed in the same run as our own
+//! verifier, it turns figures from a noisy machine into a ratio that does not depend on how busy
+//! the machine was.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use serde_json::json;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::http::{bearer_token, ApiError, ApiRequest, ApiResponse};
+
+/// Route of the reference: `POST /v1/__bench/webcrypto?n=N&key_n=…&key_e=…` with the token as
+/// bearer; verifies the token's signature `n` times with `crypto.subtle.verify`.
+pub const PATH: &str = "/v1/__bench/webcrypto";
+
+const MAX_REPETITIONS: u32 = 100_000;
+
+pub async fn handle(request: &ApiRequest) -> ApiResponse {
+    run(request).await.unwrap_or_else(ApiError::into_response)
+}
+
+async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let repetitions: u32 = request
+        .query_param("n")?
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n <= MAX_REPETITIONS)
+        .ok_or_else(|| ApiError::bad_request("invalid_query", "n must be 0..=100000"))?;
+    let token = bearer_token(request)?;
+    let (signing_input, signature) = token.rsplit_once('.').unwrap_or((token, ""));
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| ApiError::bad_request("invalid_token", "signature is not base64url"))?;
+    let key_n = request.query_param("key_n")?.unwrap_or_default();
+    let key_e = request.query_param("key_e")?.unwrap_or_default();
+
+    let failed = |_| ApiError::bad_request("webcrypto_failed", "WebCrypto refused the key or the call");
+    let subtle = Reflect::get(&js_sys::global(), &"crypto".into())
+        .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
+        .map_err(failed)?;
+    let algorithm = object(&[("name", "RSASSA-PKCS1-v1_5".into()), ("hash", "SHA-256".into())]).map_err(failed)?;
+    let jwk = object(&[
+        ("kty", "RSA".into()),
+        ("n", key_n.as_str().into()),
+        ("e", key_e.as_str().into()),
+        ("alg", "RS256".into()),
+    ])
+    .map_err(failed)?;
+    let usages = Array::of1(&"verify".into());
+    let import_key = method(&subtle, "importKey").map_err(failed)?;
+    let key = call(&import_key, &subtle, &["jwk".into(), jwk.into(), algorithm.clone().into(), false.into(), usages.into()])
+        .await
+        .map_err(failed)?;
+
+    let verify = method(&subtle, "verify").map_err(failed)?;
+    let signature = Uint8Array::from(signature.as_slice());
+    let data = Uint8Array::from(signing_input.as_bytes());
+    for _ in 0..repetitions {
+        let valid = call(&verify, &subtle, &[algorithm.clone().into(), key.clone(), signature.clone().into(), data.clone().into()])
+            .await
+            .map_err(failed)?;
+        if valid != JsValue::TRUE {
+            return Err(ApiError::bad_request("invalid_signature", "the token does not verify with this key"));
+        }
+    }
+    Ok(ApiResponse::json(200, &json!({ "mode": "webcrypto", "n": repetitions })))
+}
+
+fn object(fields: &[(&str, JsValue)]) -> Result<Object, JsValue> {
+    let object = Object::new();
+    for (name, value) in fields {
+        Reflect::set(&object, &(*name).into(), value)?;
+    }
+    Ok(object)
+}
+
+fn method(target: &JsValue, name: &str) -> Result<Function, JsValue> {
+    Reflect::get(target, &name.into())?.dyn_into::<Function>()
+}
+
+async fn call(function: &Function, this: &JsValue, arguments: &[JsValue]) -> Result<JsValue, JsValue> {
+    let promise: Promise = function.apply(this, &arguments.iter().collect::<Array>())?.dyn_into()?;
+    JsFuture::from(promise).await
+}
