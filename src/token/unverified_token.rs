@@ -90,21 +90,18 @@ fn check_compact_encoding(token: &str) -> Result<(), TokenError> {
 }
 
 fn check_base64url_part(part: &str) -> Result<(), TokenError> {
-    if part.is_empty() {
+    let bytes = part.as_bytes();
+    let Some(&last) = bytes.last() else {
         return Err(TokenError::Malformed("a token part is empty"));
+    };
+    // One table lookup per byte and no branch, so the whole token is checked in a tight loop
+    // (this runs on every fresh token, before anything else).
+    let outside_alphabet = bytes.iter().fold(0u8, |seen, &byte| seen | BASE64URL_VALUES[usize::from(byte)]) & NOT_BASE64URL;
+    if outside_alphabet != 0 {
+        return Err(TokenError::Malformed("not base64url"));
     }
-    let mut last = 0u8;
-    for byte in part.bytes() {
-        last = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return Err(TokenError::Malformed("not base64url")),
-        };
-    }
-    let canonical = match part.len() % 4 {
+    let last = BASE64URL_VALUES[usize::from(last)];
+    let canonical = match bytes.len() % 4 {
         0 => true,
         2 => last & 0x0f == 0,
         3 => last & 0x03 == 0,
@@ -116,6 +113,28 @@ fn check_base64url_part(part: &str) -> Result<(), TokenError> {
         Err(TokenError::Malformed("not canonical base64url"))
     }
 }
+
+/// Marks a byte outside the base64url alphabet in [`BASE64URL_VALUES`].
+const NOT_BASE64URL: u8 = 0x80;
+
+/// The 6-bit value of each base64url character; [`NOT_BASE64URL`] for every other byte.
+const BASE64URL_VALUES: [u8; 256] = {
+    let mut values = [NOT_BASE64URL; 256];
+    let mut i = 0;
+    while i < 26 {
+        values[b'A' as usize + i] = i as u8;
+        values[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut digit = 0;
+    while digit < 10 {
+        values[b'0' as usize + digit] = 52 + digit as u8;
+        digit += 1;
+    }
+    values[b'-' as usize] = 62;
+    values[b'_' as usize] = 63;
+    values
+};
 
 fn parse_error(error: ParseError) -> TokenError {
     match error {
@@ -136,6 +155,21 @@ mod tests {
         // "QQ" and "QR" both decode to "A" in lenient decoders; only "QQ" is canonical.
         assert!(check_compact_encoding("QQ.QQ.QQ").is_ok());
         assert!(check_compact_encoding("QR.QQ.QQ").is_err());
+    }
+
+    #[test]
+    fn every_byte_outside_the_alphabet_is_refused_wherever_it_stands() {
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for byte in 0..=255u8 {
+            let inside = alphabet.as_bytes().contains(&byte);
+            for at in 0..4 {
+                let mut part = *b"QUFB";
+                part[at] = byte;
+                let Ok(part) = std::str::from_utf8(&part) else { continue };
+                let token = format!("QUFB.{part}.QUFB");
+                assert_eq!(check_compact_encoding(&token).is_ok(), inside, "{token:?}");
+            }
+        }
     }
 
     #[test]
