@@ -56,9 +56,9 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     }
 }
 
-/// Mints everything a first sign-in creates and its 201 answers (every sign-in does: the batch
-/// decides whether it is the first), one per slug the batch may pick
+/// Mints everything a first sign-in creates and its 201 answers, one per slug the batch may pick
 /// (the preferred slug, or the fallback when the preferred one is taken), plaintext and sealed.
+/// Every sign-in calls this: only the batch can tell whether it is the first.
 fn first_sign_in<P: Platform>(
     app: &App<'_, P>,
     identity: &Identity,
