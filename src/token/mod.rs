@@ -8,8 +8,8 @@ mod identity;
 mod jwk_set;
 mod jwks_cache;
 mod rs256;
-mod verified_cache;
 mod unverified_token;
+mod verified_cache;
 mod verifier;
 
 pub use bearer::{bearer_token, MAX_TOKEN_BYTES};

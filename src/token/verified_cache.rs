@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::fmt;
 use std::rc::Rc;
 
 use siphasher::sip128::SipHasher24;
@@ -21,7 +22,6 @@ const CAPACITY: usize = 2048;
 /// also leaves no bearer token in isolate memory. Entries hold the key that verified them: the
 /// caller accepts a hit only while a fresh key set still publishes that very key, so a removed
 /// key stops verifying at the next refresh. Failures are never cached.
-#[derive(Debug)]
 pub struct VerifiedTokenCache {
     hasher: SipHasher24,
     entries: HashMap<TokenDigest, CachedVerification>,
@@ -40,6 +40,13 @@ pub struct CachedVerification {
     pub kid: Option<String>,
     /// The key that verified it.
     pub key: Rc<RsaVerifyingKey>,
+}
+
+/// Written by hand so that no log line can ever show the hash key.
+impl fmt::Debug for VerifiedTokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedTokenCache").field("entries", &self.entries.len()).finish_non_exhaustive()
+    }
 }
 
 impl Default for VerifiedTokenCache {
@@ -143,6 +150,14 @@ mod tests {
         let (one, other) = (VerifiedTokenCache::default(), VerifiedTokenCache::default());
         assert_eq!(one.digest("a.b.c"), one.digest("a.b.c"));
         assert_ne!(one.digest("a.b.c"), other.digest("a.b.c"), "the hash key is drawn per cache");
+    }
+
+    #[test]
+    fn debug_output_shows_no_hash_key() {
+        let cache = VerifiedTokenCache::default();
+        let (k0, k1) = cache.hasher.keys();
+        let shown = format!("{cache:?}");
+        assert!(!shown.contains(&k0.to_string()) && !shown.contains(&k1.to_string()), "{shown}");
     }
 
     #[test]
