@@ -54,7 +54,7 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
       const jwks = await (await fetch(`${standIn.url}/sso/jwks/client_e2e`)).json();
       const { n, e } = jwks.keys[0];
       const keyQuery = `&key_n=${n}&key_e=${e}`;
-      // Each mode: [path prefix, base repetitions, extra repetitions]. The modes are measured
+      // Each mode: [route, base repetitions, extra repetitions, query]. The modes are measured
       // interleaved, round by round, so that a slow spell of this noisy machine hits them all
       // alike and the ratios between them (taken per round) stay meaningful.
       const modes = {
@@ -93,7 +93,7 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
       report("1d. claims: deserialise + policy (alone)", `${med("claims").toFixed(1)} µs`, cmd);
       report("1e. reference: WebCrypto crypto.subtle.verify, same run", withBest("webcrypto"), cmd);
       report("1f. fresh token / WebCrypto (per round)", `${ratio.toFixed(2)}×`, cmd);
-      report("1g. = figure 1 where WebCrypto takes 23 µs (toolchain.md's quiet machine)", `${(ratio * 23).toFixed(1)} µs`, cmd);
+      report("1g. 1f × WebCrypto's 23 µs on an idle machine (an estimate, not a measurement)", `${(ratio * 23).toFixed(1)} µs`, cmd);
       report("2. verification of a token seen before (workerd)", `${med("cached").toFixed(2)} µs`, cmd);
       report("3. JWK → verifying key set-up (workerd)", `${med("setup").toFixed(1)} µs`, cmd);
     }
