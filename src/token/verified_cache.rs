@@ -18,7 +18,7 @@ const CAPACITY: usize = 2048;
 /// A keyed hash rather than SHA-256: under a secret key SipHash is a pseudorandom function, so
 /// nobody who lacks the key can aim a forged token at a cached digest (a chance of 2^-128 per
 /// try), and it costs a fraction of SHA-256 in wasm (a hit cost 10.2 µs in workerd with a SHA-256
-/// key, 1.1–1.4 µs with this one: `npm run bench`, figure 2). Keeping digests rather than tokens
+/// key, 1.1–1.5 µs with this one: `npm run bench`, figure 2). Keeping digests rather than tokens
 /// also leaves no bearer token in isolate memory. Entries hold the key that verified them: the
 /// caller accepts a hit only while a fresh key set still publishes that very key, so a removed
 /// key stops verifying at the next refresh. Failures are never cached.
