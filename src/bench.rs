@@ -28,11 +28,7 @@ pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Opti
 }
 
 async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) -> Result<ApiResponse, ApiError> {
-    let repetitions: u32 = request
-        .query_param("n")?
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n <= MAX_REPETITIONS)
-        .ok_or_else(|| ApiError::bad_request("invalid_query", "n must be 0..=100000"))?;
+    let repetitions = repetitions(request)?;
     let token = bearer_token(request)?;
     let now = app.platform.now() / 1000;
     // Warm the key cache (and the verified-token cache) once, outside the measured repetitions.
@@ -51,8 +47,7 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
         "rsa" => {
             // The RSA primitive alone (SHA-256 of the signing input + s^e mod n), to split the
             // cost of `fresh` between our arithmetic and the JWT handling around it.
-            let (signing_input, signature) = token.rsplit_once('.').unwrap_or((token, ""));
-            let signature = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+            let (signing_input, signature) = signing_input_and_signature(token)?;
             let (n, e) = request_key(request)?;
             let key = RsaVerifyingKey::from_be_bytes(&n, &e).map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
             for _ in 0..repetitions {
@@ -83,6 +78,24 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
         _ => return Err(ApiError::not_found("route_not_found", "no such bench")),
     }
     Ok(ApiResponse::json(200, &json!({ "mode": mode, "n": repetitions, "user_id": identity.user_id })))
+}
+
+/// The `n` query parameter: how many times to repeat the work, at most [`MAX_REPETITIONS`].
+pub(crate) fn repetitions(request: &ApiRequest) -> Result<u32, ApiError> {
+    request
+        .query_param("n")?
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n <= MAX_REPETITIONS)
+        .ok_or_else(|| ApiError::bad_request("invalid_query", "n must be 0..=100000"))
+}
+
+/// A token's signing input (`header.payload`) and its decoded signature.
+pub(crate) fn signing_input_and_signature(token: &str) -> Result<(&str, Vec<u8>), ApiError> {
+    let (signing_input, signature) = token.rsplit_once('.').unwrap_or((token, ""));
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .map_err(|_| ApiError::bad_request("invalid_token", "signature is not base64url"))?;
+    Ok((signing_input, signature))
 }
 
 /// The `n` and `e` query parameters (base64url) of the key to set up.

@@ -3,35 +3,26 @@
 //! verifier, it turns figures from a noisy machine into a ratio that does not depend on how busy
 //! the machine was.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::bench::{repetitions, signing_input_and_signature};
 use crate::http::{bearer_token, ApiError, ApiRequest, ApiResponse};
 
 /// Route of the reference: `POST /v1/__bench/webcrypto?n=N&key_n=…&key_e=…` with the token as
 /// bearer; verifies the token's signature `n` times with `crypto.subtle.verify`.
 pub const PATH: &str = "/v1/__bench/webcrypto";
 
-const MAX_REPETITIONS: u32 = 100_000;
-
 pub async fn handle(request: &ApiRequest) -> ApiResponse {
     run(request).await.unwrap_or_else(ApiError::into_response)
 }
 
 async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    let repetitions: u32 = request
-        .query_param("n")?
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n <= MAX_REPETITIONS)
-        .ok_or_else(|| ApiError::bad_request("invalid_query", "n must be 0..=100000"))?;
+    let repetitions = repetitions(request)?;
     let token = bearer_token(request)?;
-    let (signing_input, signature) = token.rsplit_once('.').unwrap_or((token, ""));
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| ApiError::bad_request("invalid_token", "signature is not base64url"))?;
+    let (signing_input, signature) = signing_input_and_signature(token)?;
     let key_n = request.query_param("key_n")?.unwrap_or_default();
     let key_e = request.query_param("key_e")?.unwrap_or_default();
 
