@@ -46,7 +46,8 @@ impl<'a> ClaimPolicy<'a> {
     }
 
     /// Checks the claims of a token whose signature has been verified, at `now` (Unix seconds).
-    pub fn check(&self, claims: &Claims<WorkosClaims>, now: i64) -> Result<Identity, TokenError> {
+    /// Takes them by value so the identity keeps their strings instead of copying them.
+    pub fn check(&self, claims: Claims<WorkosClaims>, now: i64) -> Result<Identity, TokenError> {
         let expires_at = claims.expiration.ok_or(TokenError::ClaimMissing("exp"))?.timestamp();
         if now > expires_at + self.leeway_seconds {
             return Err(TokenError::Expired);
@@ -57,7 +58,7 @@ impl<'a> ClaimPolicy<'a> {
         if in_future(not_before) || in_future(issued_at) {
             return Err(TokenError::NotYetValid);
         }
-        let custom = &claims.custom;
+        let custom = claims.custom;
         let issuer = custom.iss.as_deref().ok_or(TokenError::IssuerInvalid)?;
         if !self.issuers.iter().any(|trusted| trusted == issuer.trim_end_matches('/')) {
             return Err(TokenError::IssuerInvalid);
@@ -72,19 +73,29 @@ impl<'a> ClaimPolicy<'a> {
                 return Err(TokenError::AudienceInvalid);
             }
         }
-        let user_id = non_blank(&custom.sub).ok_or(TokenError::ClaimMissing("sub"))?;
+        let user_id = non_blank(custom.sub).ok_or(TokenError::ClaimMissing("sub"))?;
         Ok(Identity {
             user_id,
-            session_id: non_blank(&custom.sid),
-            token_id: non_blank(&custom.jti),
-            org_id: non_blank(&custom.org_id),
-            role: non_blank(&custom.role),
-            email: non_blank(&custom.email),
+            session_id: non_blank(custom.sid),
+            token_id: non_blank(custom.jti),
+            org_id: non_blank(custom.org_id),
+            role: non_blank(custom.role),
+            email: non_blank(custom.email),
             expires_at,
         })
     }
 }
 
-fn non_blank(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+/// The value without surrounding whitespace, or `None` when nothing is left; a value that needs
+/// no trimming (the usual case) is kept as it is, without a copy.
+fn non_blank(value: Option<String>) -> Option<String> {
+    let value = value?;
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        None
+    } else if trimmed.len() == value.len() {
+        Some(value)
+    } else {
+        Some(trimmed.to_owned())
+    }
 }

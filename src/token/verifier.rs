@@ -66,7 +66,7 @@ pub async fn verify_signature_and_claims<P: Platform>(
     let unverified = UnverifiedToken::parse(token)?;
     let key = state.jwks.key_for(platform, config, unverified.key_id()).await?;
     let claims = unverified.verify(&key)?;
-    let identity = ClaimPolicy::from_config(config).check(&claims, now)?;
+    let identity = ClaimPolicy::from_config(config).check(claims, now)?;
     let kid = unverified.key_id().map(str::to_owned);
     Ok((identity, kid, key))
 }
