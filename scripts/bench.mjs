@@ -90,8 +90,8 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
       report("1. RS256 verification, fresh token, key cached (workerd)", withBest("fresh"), cmd);
       report("1a. of which the RSA primitive (SHA-256 + s^e mod n)", withBest("rsa"), cmd);
       report("1b. of which the JWT handling around it (1 − 1a, per round)", `${overhead.toFixed(1)} µs`, cmd);
-      report("1a'. SHA-256 of the signing input (alone)", `${med("sha256").toFixed(1)} µs`, cmd);
-      report("1c. parsing: compact encoding, base64, header (alone)", `${med("parse").toFixed(1)} µs`, cmd);
+      report("1a′. of 1a, SHA-256 of the signing input (alone)", `${med("sha256").toFixed(1)} µs`, cmd);
+      report("1c. parsing: structure, base64url, header (alone)", `${med("parse").toFixed(1)} µs`, cmd);
       report("1d. claims: deserialise + policy (alone)", `${med("claims").toFixed(1)} µs`, cmd);
       report("1e. reference: WebCrypto crypto.subtle.verify, same run", withBest("webcrypto"), cmd);
       report("1f. fresh token / WebCrypto (per round)", `${ratio.toFixed(2)}×`, cmd);

@@ -16,10 +16,11 @@ use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
 const MAX_REPETITIONS: u32 = 100_000;
 
-/// `POST /v1/__bench/{fresh,cached,rsa,parse,claims,setup}?n=N` with the token as bearer.
+/// `POST /v1/__bench/{fresh,cached,rsa,sha256,parse,claims,setup}?n=N` with the token as bearer.
 /// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
 /// - `cached`: verification through the cache (a token this isolate has verified before);
 /// - `rsa`: the RSA primitive alone on the token's signing input, with the key given as `key_n`, `key_e`;
+/// - `sha256`: SHA-256 of the token's signing input alone (the hashing part of `rsa`);
 /// - `parse`: the token's structure and header alone; `claims`: its claims and their policy alone;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
