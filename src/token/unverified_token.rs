@@ -57,14 +57,16 @@ impl<'t> UnverifiedToken<'t> {
         if !Rs256.verify_signature(&signature, key, self.signing_input.as_bytes()) {
             return Err(TokenError::SignatureInvalid);
         }
-        self.untrusted
-            .deserialize_claims_unchecked::<WorkosClaims>()
-            .map_err(|_| TokenError::Malformed("claims"))
+        self.deserialize_claims()
     }
 
     /// The claims without the signature check, for the benchmark's breakdown only.
     #[cfg(feature = "bench-routes")]
     pub fn claims_unverified(&self) -> Result<Claims<WorkosClaims>, TokenError> {
+        self.deserialize_claims()
+    }
+
+    fn deserialize_claims(&self) -> Result<Claims<WorkosClaims>, TokenError> {
         self.untrusted
             .deserialize_claims_unchecked::<WorkosClaims>()
             .map_err(|_| TokenError::Malformed("claims"))
