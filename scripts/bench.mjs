@@ -12,6 +12,9 @@ const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { ty
 const only = values.only ? new Set(values.only.split(",")) : null;
 const wanted = (name) => !only || only.has(name);
 const ROUNDS = Number(values.rounds);
+/** WebCrypto's RS256 verification in workerd, per token, where the issue's targets were measured
+ * (../shared/docs/toolchain.md, "RS256 verify, WebCrypto crypto.subtle.verify in workerd"). */
+const REFERENCE_WEBCRYPTO_MICROS = 23;
 const rows = [];
 const report = (figure, value, command) => rows.push({ figure, value, command });
 
@@ -67,6 +70,8 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
         setup: ["setup", 10, 500, keyQuery],
         // The reference: the runtime's own RS256 (WebCrypto, native BoringSSL), same token and key.
         webcrypto: ["webcrypto", 10, 1000, keyQuery],
+        // The reference loop's own cost: the same calls and awaits on an already-resolved promise.
+        webcryptoLoop: ["webcrypto", 10, 1000, `${keyQuery}&await_only=1`],
       };
       /** Cost of one repetition of a mode in one round: (t(base + extra) - t(base)) / extra. */
       const once = async ([mode, base, extra, query]) => {
@@ -86,6 +91,9 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
       const withBest = (name) => `${med(name).toFixed(1)} µs (fastest round ${Math.min(...perRound[name]).toFixed(1)})`;
       const overhead = median(perRound.fresh.map((fresh, i) => fresh - perRound.rsa[i]));
       const ratio = median(perRound.fresh.map((fresh, i) => fresh / perRound.webcrypto[i]));
+      // Against WebCrypto's verification alone, its loop's cost taken off: a smaller reference,
+      // so a ratio that errs against our verifier.
+      const netRatio = median(perRound.fresh.map((fresh, i) => fresh / (perRound.webcrypto[i] - perRound.webcryptoLoop[i])));
       const cmd = "npm run bench -- --only verify";
       report("1. RS256 verification, fresh token, key cached (workerd)", withBest("fresh"), cmd);
       report("1a. of which the RSA primitive (SHA-256 + s^e mod n)", withBest("rsa"), cmd);
@@ -94,7 +102,18 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
       report("1c. parsing: structure, base64url, header (alone)", `${med("parse").toFixed(1)} µs`, cmd);
       report("1d. claims: deserialise + policy (alone)", `${med("claims").toFixed(1)} µs`, cmd);
       report("1e. reference: WebCrypto crypto.subtle.verify, same run", withBest("webcrypto"), cmd);
+      report("1e′. of 1e, the loop awaiting each promise (alone)", `${med("webcryptoLoop").toFixed(1)} µs`, cmd);
       report("1f. fresh token / WebCrypto (per round)", `${ratio.toFixed(2)}×`, cmd);
+      report("1f′. fresh token / WebCrypto without its loop (1e − 1e′, per round)", `${netRatio.toFixed(2)}×`, cmd);
+      // The issue set figure 1's target (≤ 60 µs) from ../shared/docs/toolchain.md, measured on a
+      // host where WebCrypto's RS256 took 23 µs in workerd. This host's speed varies by 2× with
+      // its neighbours' load, so the absolute figure above moves with it; 1f′ does not, and
+      // scaled by that 23 µs it reads figure 1 at the speed of the host the target was set on.
+      report(
+        `1g. figure 1 at the target's host speed (1f′ × ${REFERENCE_WEBCRYPTO_MICROS} µs); target ≤ 60 µs`,
+        `${(netRatio * REFERENCE_WEBCRYPTO_MICROS).toFixed(1)} µs`,
+        cmd,
+      );
       report("2. verification of a token seen before (workerd)", `${med("cached").toFixed(2)} µs`, cmd);
       report("3. JWK → verifying key set-up (workerd)", `${med("setup").toFixed(1)} µs`, cmd);
     }
