@@ -49,7 +49,8 @@ async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
         .map_err(failed)?;
 
     let await_only = request.query_param("await_only")?.as_deref() == Some("1");
-    let (verify, this) = if await_only {
+    // What each repetition calls: `crypto.subtle.verify`, or `Promise.resolve` for the loop alone.
+    let (repeated, this) = if await_only {
         let promise = Reflect::get(&js_sys::global(), &"Promise".into()).map_err(failed)?;
         (method(&promise, "resolve").map_err(failed)?, promise)
     } else {
@@ -63,9 +64,9 @@ async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
             // `Promise.resolve` reads only its first argument. The verification's arguments still
             // go along, so that the loop does all the work around the call that the real one does.
             let [algorithm, key, signature, data] = arguments;
-            call(&verify, &this, &[JsValue::TRUE, algorithm, key, signature, data]).await
+            call(&repeated, &this, &[JsValue::TRUE, algorithm, key, signature, data]).await
         } else {
-            call(&verify, &this, &arguments).await
+            call(&repeated, &this, &arguments).await
         }
         .map_err(failed)?;
         if valid != JsValue::TRUE {
