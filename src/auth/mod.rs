@@ -3,12 +3,14 @@
 
 mod caller;
 mod credential;
+mod grant;
 mod lookup;
 mod permission;
 mod standing;
 
 pub use caller::Caller;
 pub use credential::{Credential, PresentedApiKey};
+pub use grant::Grant;
 pub use lookup::{CallerLookup, WorkspaceLookup, WorkspaceLookupResult};
 pub use permission::Permission;
 pub use standing::Standing;

@@ -1,4 +1,4 @@
-use super::{Caller, Permission};
+use super::{Caller, Grant, Permission};
 use crate::domain::{Role, Scopes};
 use crate::http::ApiError;
 use crate::store::api_keys::ApiKeyRecord;
@@ -52,13 +52,34 @@ impl Standing {
         }
     }
 
-    /// 403 unless the caller is an owner: what touching owners (adding, promoting, changing,
-    /// removing one) needs.
+    /// 403 unless the caller is an owner: what touching an existing owner (changing their role,
+    /// removing them) needs.
     pub fn require_owner_for(&self, what: &str) -> Result<(), ApiError> {
         if self.role < Role::Owner {
             return Err(self.insufficient_role(what, Role::Owner));
         }
         Ok(())
+    }
+
+    /// 403 unless the caller may hand out `grant`: a user grants roles up to their own, an API
+    /// key only what its own scopes cover and never `owner` (see [`Grant::as_scopes`]). The
+    /// route's [`Permission`] is checked separately, before.
+    pub fn require_grant(&self, grant: Grant) -> Result<(), ApiError> {
+        let Some(own) = &self.scopes else {
+            let needed = grant.least_role();
+            if self.role < needed {
+                return Err(self.insufficient_role(&grant.describe(), needed));
+            }
+            return Ok(());
+        };
+        let Some(needed) = grant.as_scopes() else {
+            let message = format!("{} needs the owner role; an API key can never grant it", grant.describe());
+            return Err(ApiError::forbidden("insufficient_role", &message));
+        };
+        match needed.into_iter().find(|scope| !own.contains(*scope)) {
+            Some(missing) => Err(ApiError::insufficient_scope(missing.as_str())),
+            None => Ok(()),
+        }
     }
 
     fn insufficient_role(&self, what: &str, needed: Role) -> ApiError {

@@ -8,7 +8,7 @@ use super::verdict::{missing_after_write, refusal, Verdict};
 use super::views::ApiKeyView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::{input, App};
-use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup};
+use crate::auth::{Caller, Credential, Grant, Permission, Standing, WorkspaceLookup};
 use crate::domain::{mint_api_key, Name, Scope, Scopes, WorkspaceRef, API_KEY_MAC_PURPOSE};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
@@ -55,7 +55,7 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
 }
 
 /// `POST /v1/orgs/{org}/api-keys` `{name, scopes?}`: `201 {api_key, secret}`. An API key can
-/// only create keys with scopes it has itself. Two round trips.
+/// only create keys with scopes it has itself ([`Grant`]). Two round trips.
 pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<CreateBody>().and_then(NewKeyInput::try_from);
@@ -63,12 +63,7 @@ pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
     let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
     standing.require(Permission::ManageApiKeys)?;
     let input = input?;
-    if let Some(own) = &standing.scopes {
-        // A key must not mint a key stronger than itself.
-        if let Some(missing) = input.scopes.iter().find(|scope| !own.contains(*scope)) {
-            return Err(ApiError::insufficient_scope(missing.as_str()));
-        }
-    }
+    standing.require_grant(Grant::ApiKey(&input.scopes))?;
 
     let minted = mint_api_key();
     let pepper = app.config.peppers.current();

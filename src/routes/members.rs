@@ -8,7 +8,7 @@ use super::verdict::{missing_after_write, refusal, Verdict};
 use super::views::MemberView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::App;
-use crate::auth::{Caller, Credential, Permission, Standing, WorkspaceLookup, WorkspaceLookupResult};
+use crate::auth::{Caller, Credential, Grant, Permission, Standing, WorkspaceLookup, WorkspaceLookupResult};
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
@@ -155,9 +155,7 @@ fn decide_add(
 ) -> Result<(), ApiError> {
     let (_, standing) = Standing::in_workspace(caller, access)?;
     standing.require(Permission::ManageMembers)?;
-    if role == Role::Owner {
-        standing.require_owner_for("adding an owner")?;
-    }
+    standing.require_grant(Grant::Role(role))?;
     if existing_role.is_some() {
         return Err(ApiError::conflict("already_member", "this user is already a member"));
     }
@@ -199,9 +197,7 @@ fn decide_role(caller: &Caller, state: &MemberState, role: Role) -> Result<Verdi
     if member.role == Role::Owner {
         standing.require_owner_for("changing an owner's role")?;
     }
-    if role == Role::Owner {
-        standing.require_owner_for("making someone an owner")?;
-    }
+    standing.require_grant(Grant::Role(role))?;
     if member.role == role {
         return Ok(Verdict::Answer(member_answer(200, member)));
     }

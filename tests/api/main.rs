@@ -8,6 +8,7 @@ mod authorisation_matrix;
 mod bad_input;
 mod concurrency;
 mod events;
+mod grants;
 mod members;
 mod openapi;
 mod orgs;

@@ -227,7 +227,9 @@ fn an_api_key_manages_members_as_an_admin() {
     assert_eq!(member["role"], "member");
     let actor = app.platform.db.rows("SELECT actor_type, actor_id FROM audit_events ORDER BY seq DESC LIMIT 1");
     assert_eq!(actor[0], json!(["api_key", key_id]));
-    assert_eq!(patch_role(&app, &key, "acme", "user_dee", "admin"), (200, String::new()));
+    assert_eq!(patch_role(&app, &key, "acme", "user_dee", "admin"), (403, "insufficient_scope".into()), "admin needs keys too");
+    let (full_key, _) = app.create_key(&owner.token, "acme", &["read", "write", "keys"]);
+    assert_eq!(patch_role(&app, &full_key, "acme", "user_dee", "admin"), (200, String::new()));
     assert_eq!(patch_role(&app, &key, "acme", "user_dee", "owner"), (403, "insufficient_role".into()));
     assert_eq!(remove(&app, &key, "acme", "user_ada"), (403, "insufficient_role".into()));
     assert_eq!(remove(&app, &key, "acme", "user_dee"), (204, String::new()));
