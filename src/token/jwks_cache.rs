@@ -45,15 +45,25 @@ struct StoredJwks {
     jwks: String,
 }
 
+/// The last fetch attempt by any isolate, shared through KV: when, and whether it succeeded. An
+/// attempt still in flight counts as a success, so that a failure is only ever reported once
+/// seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Attempt {
+    at: UnixMillis,
+    ok: bool,
+}
+
 /// The three-tier JWKS cache of one isolate: memory, then KV, then the network.
 ///
-/// A `kid` missing from a fresh set triggers at most one network fetch per cooldown. The time of
-/// the last fetch attempt is shared through KV, so random `kid`s sent to many isolates cannot
-/// make them hammer WorkOS.
+/// A `kid` missing from a fresh set triggers at most one network fetch per cooldown. The last
+/// fetch attempt (when, and whether it worked) is shared through KV, so random `kid`s sent to
+/// many isolates cannot make them hammer WorkOS. During the cooldown an unknown `kid` is looked
+/// up in the KV copy first, where another isolate may just have stored a rotated set.
 #[derive(Debug, Default)]
 pub struct JwksCache {
     memory: RefCell<Option<CachedSet>>,
-    last_attempt: RefCell<Option<(String, UnixMillis)>>,
+    last_attempt: RefCell<Option<(String, Attempt)>>,
     last_source: RefCell<Option<JwksSource>>,
 }
 
@@ -106,7 +116,7 @@ impl JwksCache {
         let stale = self.memory_set(url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
         match self.fetch_if_allowed(platform, config).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
-            Fetch::CoolingDown | Fetch::Failed => match stale {
+            Fetch::CoolingDown { .. } | Fetch::Failed => match stale {
                 Some(stale) => match stale.set.lookup(kid) {
                     KeyLookup::Found(key) => Ok(key),
                     KeyLookup::Unusable => Err(TokenError::KeyUnusable),
@@ -129,7 +139,18 @@ impl JwksCache {
         }
         match self.fetch_if_allowed(platform, config).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
-            Fetch::CoolingDown => Err(TokenError::KeyUnknown),
+            // Another isolate may have fetched a newer set (a key rotation) within the cooldown:
+            // its copy in KV is the answer, not a refusal.
+            Fetch::CoolingDown { last_ok } => {
+                let newer = self.load_from_key_value(platform, config.jwks_url()).await;
+                match newer.map(|cached| cached.set.lookup(kid)) {
+                    Some(KeyLookup::Found(key)) => Ok(key),
+                    Some(KeyLookup::Unusable) => Err(TokenError::KeyUnusable),
+                    // The last attempt failed: the kid may be one WorkOS just published.
+                    _ if !last_ok => Err(TokenError::JwksUnavailable),
+                    _ => Err(TokenError::KeyUnknown),
+                }
+            }
             // The kid may be a key WorkOS just published that we could not fetch: retryable.
             Fetch::Failed => Err(TokenError::JwksUnavailable),
         }
@@ -160,39 +181,55 @@ impl JwksCache {
         Some(cached)
     }
 
-    /// Whether the cooldown since the last fetch attempt (by any isolate) has passed.
-    async fn attempt_allowed<P: Platform>(&self, platform: &P, config: &Config) -> bool {
+    /// The last fetch attempt (by any isolate) if it is within the cooldown: no fetch now.
+    async fn attempt_cooling_down<P: Platform>(&self, platform: &P, config: &Config) -> Option<Attempt> {
         let url = config.jwks_url();
         let now = platform.now();
         let cooldown = config.jwks_refetch_cooldown_seconds * 1000;
-        let recent = |at: UnixMillis| now - at < cooldown;
-        if let Some((attempt_url, at)) = self.last_attempt.borrow().as_ref() {
-            if attempt_url == url && recent(*at) {
-                return false;
+        let recent = |attempt: &Attempt| now - attempt.at < cooldown;
+        if let Some((attempt_url, attempt)) = self.last_attempt.borrow().as_ref() {
+            if attempt_url == url && recent(attempt) {
+                return Some(*attempt);
             }
         }
         match platform.kv().get(&attempt_key(url)).await {
-            Ok(Some(text)) => !text.parse::<UnixMillis>().is_ok_and(recent),
-            Ok(None) => true,
+            Ok(text) => text.and_then(|text| serde_json::from_str::<Attempt>(&text).ok()).filter(recent),
             Err(error) => {
                 log_error(&format!("jwks: KV read failed: {}", error.0));
-                true
+                None
             }
         }
     }
 
-    /// Fetches the JWKS unless an attempt is cooling down; stores a good answer in memory and KV.
-    async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config) -> Fetch {
+    /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it.
+    async fn record_attempt<P: Platform>(&self, platform: &P, config: &Config, attempt: Attempt) {
         let url = config.jwks_url();
-        let now = platform.now();
-        if !self.attempt_allowed(platform, config).await {
-            return Fetch::CoolingDown;
-        }
-        self.last_attempt.replace(Some((url.to_owned(), now)));
+        self.last_attempt.replace(Some((url.to_owned(), attempt)));
         let cooldown_ttl = (config.jwks_refetch_cooldown_seconds as u64).max(KV_MIN_TTL_SECONDS);
-        if let Err(error) = platform.kv().put(&attempt_key(url), &now.to_string(), cooldown_ttl).await {
+        let record = serde_json::to_string(&attempt).expect("serialisable");
+        if let Err(error) = platform.kv().put(&attempt_key(url), &record, cooldown_ttl).await {
             log_error(&format!("jwks: KV write failed: {}", error.0));
         }
+    }
+
+    /// Fetches the JWKS unless an attempt is cooling down; stores a good answer in memory and KV,
+    /// and records a failure for the other isolates.
+    async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config) -> Fetch {
+        let now = platform.now();
+        if let Some(attempt) = self.attempt_cooling_down(platform, config).await {
+            return Fetch::CoolingDown { last_ok: attempt.ok };
+        }
+        self.record_attempt(platform, config, Attempt { at: now, ok: true }).await;
+        let fetch = self.fetch(platform, config, now).await;
+        if matches!(fetch, Fetch::Failed) {
+            self.record_attempt(platform, config, Attempt { at: now, ok: false }).await;
+        }
+        fetch
+    }
+
+    /// One fetch of the JWKS from WorkOS.
+    async fn fetch<P: Platform>(&self, platform: &P, config: &Config, now: UnixMillis) -> Fetch {
+        let url = config.jwks_url();
 
         let request = HttpGet {
             url,
@@ -233,8 +270,9 @@ impl JwksCache {
 
 /// The outcome of a fetch attempt.
 enum Fetch {
-    /// Another attempt happened within the cooldown; none was made.
-    CoolingDown,
+    /// Another attempt happened within the cooldown; none was made. `last_ok`: whether that one
+    /// succeeded (or is still in flight).
+    CoolingDown { last_ok: bool },
     /// WorkOS did not give a usable document.
     Failed,
     /// A fresh set, now in memory and KV.
@@ -258,5 +296,5 @@ fn set_key(url: &str) -> String {
 }
 
 fn attempt_key(url: &str) -> String {
-    format!("jwks-attempt:v1:{url}")
+    format!("jwks-attempt:v2:{url}")
 }

@@ -438,3 +438,57 @@ fn non_bearer_schemes_and_missing_credentials_are_not_authenticated() {
     );
     assert_eq!((response.status, error_code(&response).as_str()), (401, "not_authenticated"));
 }
+
+/// A second isolate over the same platform (D1, KV, WorkOS) with caches of its own.
+fn on_isolate(app: &TestApp, isolate: &edge_auth::token::TokenVerifierState, token: &str) -> (u16, String) {
+    let app2 = edge_auth::routes::App::new(&app.platform, &app.config, isolate);
+    let request = edge_auth::http::ApiRequest::new(edge_auth::http::Method::Get, "/v1/auth/session")
+        .with_header("authorization", &format!("Bearer {token}"));
+    let response = futures::executor::block_on(edge_auth::routes::handle(&app2, &request));
+    (response.status, error_code(&response))
+}
+
+#[test]
+fn after_a_rotation_other_isolates_take_the_new_set_from_kv_during_the_cooldown() {
+    let app = spawn_app();
+    let (isolate_a, isolate_b) = (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
+    let kid_1 = app.token(json!({ "sub": "u" }));
+    assert_eq!(on_isolate(&app, &isolate_a, &kid_1).0, 200);
+    assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200, "both isolates hold kid-1, fresh");
+    app.advance_seconds(31);
+    *app.platform.workos.jwks.borrow_mut() = json!({ "keys": [jwk("kid-1", test_key(0)), jwk("kid-2", test_key(1))] });
+    let kid_2 = sign(&json!({ "alg": "RS256", "kid": "kid-2" }), &claims(&app), test_key(1));
+    assert_eq!(on_isolate(&app, &isolate_a, &kid_2).0, 200, "A refetches and stores the set in KV");
+    let fetches = app.platform.workos.jwks_requests.get();
+    // Someone keeps the cooldown busy with random kids on A, every 25 s.
+    for round in 0..4 {
+        let random = sign(&json!({ "alg": "RS256", "kid": format!("random-{round}") }), &claims(&app), test_key(0));
+        assert_eq!(on_isolate(&app, &isolate_a, &random).1, "token_key_unknown");
+        let kid_2 = sign(&json!({ "alg": "RS256", "kid": "kid-2" }), &claims(&app), test_key(1));
+        assert_eq!(on_isolate(&app, &isolate_b, &kid_2), (200, String::new()), "round {round}: B reads A's copy from KV");
+        app.advance_seconds(25);
+    }
+    assert!(app.platform.workos.jwks_requests.get() <= fetches + 2, "the cooldown still holds");
+}
+
+#[test]
+fn an_unknown_kid_while_the_last_fetch_failed_is_a_503_not_a_401() {
+    let app = spawn_app();
+    let (isolate_a, isolate_b) = (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
+    let kid_1 = app.token(json!({ "sub": "u" }));
+    assert_eq!(on_isolate(&app, &isolate_a, &kid_1).0, 200);
+    assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200);
+    app.advance_seconds(31);
+    app.platform.workos.outage.set(Outage::Unavailable);
+    let kid_2 = sign(&json!({ "alg": "RS256", "kid": "kid-2" }), &claims(&app), test_key(1));
+    assert_eq!(on_isolate(&app, &isolate_a, &kid_2), (503, "jwks_unavailable".into()), "A's fetch failed");
+    // Within the cooldown neither isolate fetches again, and both say why they cannot tell.
+    assert_eq!(on_isolate(&app, &isolate_a, &kid_2), (503, "jwks_unavailable".into()));
+    assert_eq!(on_isolate(&app, &isolate_b, &kid_2), (503, "jwks_unavailable".into()), "B read A's failure from KV");
+    assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200, "known keys keep working");
+    // Once WorkOS is back and the cooldown over, a truly unknown kid is the caller's fault again.
+    app.platform.workos.outage.set(Outage::None);
+    app.advance_seconds(31);
+    assert_eq!(on_isolate(&app, &isolate_b, &kid_2), (401, "token_key_unknown".into()));
+    assert_eq!(on_isolate(&app, &isolate_a, &kid_2), (401, "token_key_unknown".into()));
+}
