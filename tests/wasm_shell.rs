@@ -50,3 +50,26 @@ async fn an_api_response_becomes_a_worker_response() {
     assert_eq!(worker_response.headers().get("www-authenticate").unwrap().as_deref(), Some("Bearer"));
     assert_eq!(worker_response.text().await.unwrap(), "{\"ok\":true}");
 }
+
+/// A request built in JavaScript whose body is an endless stream of 1 KB chunks, sent without
+/// `Content-Length`; `globalThis.__pulled` counts the chunks the runtime was asked for.
+fn endless_chunked_request() -> Request {
+    let make = js_sys::Function::new_no_args(
+        "globalThis.__pulled = 0;
+         const body = new ReadableStream({ pull(c) { globalThis.__pulled++; c.enqueue(new Uint8Array(1024)); } });
+         return new Request('https://edge.example.com/v1/orgs', { method: 'POST', body, duplex: 'half' });",
+    );
+    let request: worker::web_sys::Request = wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
+    Request::from(request)
+}
+
+#[wasm_bindgen_test]
+async fn a_chunked_body_without_length_is_refused_at_the_cap_not_read_whole() {
+    let request = endless_chunked_request();
+    assert_eq!(request.headers().get("content-length").unwrap(), None);
+    let error = from_worker_request(request).await.unwrap_err();
+    assert_eq!((error.status, error.code), (413, "payload_too_large"));
+    let pulled = js_sys::Reflect::get(&js_sys::global(), &"__pulled".into()).unwrap().as_f64().unwrap();
+    // The stream may read ahead a little (its high-water mark); an endless body is never read whole.
+    assert!(pulled <= 24.0, "{pulled} chunks pulled for a 16 KB cap");
+}

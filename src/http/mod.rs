@@ -1,11 +1,14 @@
-//! HTTP on plain values: the request and response the core routes, JSON errors, CORS.
+//! HTTP on plain values: the request and response the core routes, JSON errors, CORS, and the
+//! capped body reader.
 
+mod body;
 mod cors;
 mod error;
 pub mod request;
 mod response;
 
 pub use crate::token::bearer_token;
+pub use body::read_capped;
 pub use cors::Cors;
 pub use error::ApiError;
 pub use request::{ApiRequest, Method};

@@ -1,10 +1,11 @@
 use worker::{Headers, Request, Response};
 
 use crate::http::request::MAX_JSON_BODY_BYTES;
-use crate::http::{ApiError, ApiRequest, ApiResponse, Method};
+use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 
-/// A Workers request as the core's [`ApiRequest`]. Bodies over the cap are refused from their
-/// `Content-Length` before being read, and again by length after.
+/// A Workers request as the core's [`ApiRequest`]. A body whose `Content-Length` is over the cap
+/// is refused before being read; any other is read as a stream and refused as soon as it grows
+/// past the cap, whatever its headers say.
 pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, ApiError> {
     let url = request.inner().url();
     let (path, query) = ApiRequest::split_url(&url);
@@ -24,11 +25,12 @@ pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, Api
     let method = Method::parse(request.inner().method().as_str());
     let body = match method {
         Method::Get | Method::Head | Method::Options => Vec::new(),
-        _ => request.bytes().await.unwrap_or_default(),
+        // `stream` fails only when there is no body at all.
+        _ => match request.stream() {
+            Ok(chunks) => read_capped(chunks, MAX_JSON_BODY_BYTES).await?,
+            Err(_) => Vec::new(),
+        },
     };
-    if body.len() > MAX_JSON_BODY_BYTES {
-        return Err(ApiError::payload_too_large());
-    }
     Ok(ApiRequest {
         method,
         path,

@@ -41,3 +41,25 @@ test("an oversized body is refused with 413 before anything happens", async () =
   assert.equal(response.status, 413);
   assert.equal(response.json.error.code, "payload_too_large");
 });
+
+test("a chunked body without Content-Length is refused with 413 at the cap, not read to its end", async () => {
+  let sent = 0;
+  const chunk = new Uint8Array(4096).fill(0x20);
+  // An endless body: only the worker stopping reading ends the request.
+  const body = new ReadableStream({
+    pull(controller) {
+      sent += chunk.length;
+      if (sent > 64 * 1024 * 1024) controller.close();
+      else controller.enqueue(chunk);
+    },
+  });
+  const response = await fetch(`${stack.worker.base}/v1/orgs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    duplex: "half",
+  });
+  assert.equal(response.status, 413);
+  assert.equal((await response.json()).error.code, "payload_too_large");
+  assert.ok(sent < 64 * 1024 * 1024, `the whole body was sent (${sent} bytes)`);
+});
