@@ -24,12 +24,13 @@ async fn a_worker_request_becomes_an_api_request() {
     let mut init = RequestInit::new();
     init.with_method(WorkerMethod::Post).with_headers(headers).with_body(Some("{\"a\":1}".into()));
     let request = Request::new_with_init("https://edge.example.com/v1/orgs?limit=5", &init).unwrap();
-    let api = from_worker_request(request).await.unwrap();
+    let api = from_worker_request(request, "req_test".into()).await.unwrap();
     assert_eq!(api.method, Method::Post);
     assert_eq!(api.path, "/v1/orgs");
     assert_eq!(api.query, "limit=5");
     assert_eq!(api.header("authorization"), Some("Bearer abc"));
     assert_eq!(api.body, b"{\"a\":1}");
+    assert_eq!(&*api.request_id, "req_test");
 }
 
 #[wasm_bindgen_test]
@@ -37,7 +38,7 @@ async fn an_oversized_body_is_refused_by_the_shell() {
     let mut init = RequestInit::new();
     init.with_method(WorkerMethod::Post).with_body(Some("x".repeat(20_000).into()));
     let request = Request::new_with_init("https://edge.example.com/v1/orgs", &init).unwrap();
-    let error = from_worker_request(request).await.unwrap_err();
+    let error = from_worker_request(request, "req_test".into()).await.unwrap_err();
     assert_eq!(error.status, 413);
 }
 
@@ -67,7 +68,7 @@ fn endless_chunked_request() -> Request {
 async fn a_chunked_body_without_length_is_refused_at_the_cap_not_read_whole() {
     let request = endless_chunked_request();
     assert_eq!(request.headers().get("content-length").unwrap(), None);
-    let error = from_worker_request(request).await.unwrap_err();
+    let error = from_worker_request(request, "req_test".into()).await.unwrap_err();
     assert_eq!((error.status, error.code), (413, "payload_too_large"));
     let pulled = js_sys::Reflect::get(&js_sys::global(), &"__pulled".into()).unwrap().as_f64().unwrap();
     // The stream may read ahead a little (its high-water mark); an endless body is never read whole.

@@ -11,6 +11,8 @@ pub enum IdKind {
     ApiKey,
     /// An audit event: `evt_…`.
     Event,
+    /// A request without a `cf-ray` to name it: `req_…`.
+    Request,
 }
 
 impl IdKind {
@@ -21,6 +23,7 @@ impl IdKind {
             IdKind::Membership => "mem_",
             IdKind::ApiKey => "key_",
             IdKind::Event => "evt_",
+            IdKind::Request => "req_",
         }
     }
 }

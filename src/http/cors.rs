@@ -52,7 +52,7 @@ impl Cors {
             response.headers.push(("access-control-allow-origin".into(), origin.to_owned()));
             response.headers.push((
                 "access-control-expose-headers".into(),
-                "www-authenticate, retry-after".into(),
+                "www-authenticate, retry-after, x-request-id".into(),
             ));
         }
         response.headers.push(("vary".into(), "Origin".into()));

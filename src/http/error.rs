@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::ApiResponse;
+use crate::platform::DatabaseErrorKind;
 
 /// A client-visible failure: a status, a stable machine-readable code and a human message.
 /// Internal causes are logged where they happen and never put in the message.
@@ -99,7 +100,13 @@ impl ApiError {
 impl From<crate::platform::DatabaseError> for ApiError {
     fn from(error: crate::platform::DatabaseError) -> Self {
         crate::http::log_error(&error.to_string());
-        // Storage failing is retryable from the client's point of view.
-        ApiError::unavailable("storage_unavailable", "storage is temporarily unavailable")
+        match error.kind {
+            // D1 down, overloaded or timing out: retryable from the client's point of view.
+            DatabaseErrorKind::Unavailable => {
+                ApiError::unavailable("storage_unavailable", "storage is temporarily unavailable")
+            }
+            // Our statement or our data: a retry would fail the same way.
+            DatabaseErrorKind::Internal => ApiError::internal(),
+        }
     }
 }

@@ -1,6 +1,8 @@
 use serde::de::DeserializeOwned;
 
-use super::ApiError;
+use std::rc::Rc;
+
+use super::{request_id, ApiError};
 
 /// Largest JSON body the API accepts; every request body we define is far smaller.
 pub const MAX_JSON_BODY_BYTES: usize = 16 * 1024;
@@ -69,6 +71,8 @@ pub struct ApiRequest {
     pub headers: Vec<(String, String)>,
     /// The body; the shell refuses bodies over [`MAX_JSON_BODY_BYTES`] before reading them whole.
     pub body: Vec<u8>,
+    /// Names the request in its answer and in every error it logs ([`request_id`]).
+    pub request_id: Rc<str>,
 }
 
 impl ApiRequest {
@@ -81,6 +85,7 @@ impl ApiRequest {
             query: query.to_owned(),
             headers: Vec::new(),
             body: Vec::new(),
+            request_id: request_id(None),
         }
     }
 

@@ -103,18 +103,68 @@ impl RowExt for Row {
 pub struct DatabaseError {
     /// What the database said.
     pub message: String,
+    /// Whether retrying can help.
+    pub kind: DatabaseErrorKind,
 }
 
+/// Whose failure it is, which decides the answer: 503 with `Retry-After`, or 500.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseErrorKind {
+    /// D1 unreachable, overloaded, reset or timing out: the client should retry.
+    Unavailable,
+    /// Ours and permanent (a row we cannot decode, SQL or a constraint we did not expect):
+    /// retrying cannot help.
+    Internal,
+}
+
+/// Words of D1's (and SQLite's) messages for failures that pass: the network, overload,
+/// resets, timeouts, a busy database. Anything else the database says is a statement of ours
+/// it refused, which no retry fixes.
+const TRANSIENT_MARKERS: &[&str] = &[
+    "network connection lost",
+    "overloaded",
+    "too many requests",
+    "queued for too long",
+    "was reset",
+    "caused object to be reset",
+    "reset because",
+    "timeout",
+    "timed out",
+    "transient",
+    "client disconnected",
+    "unavailable",
+    "database is locked",
+    "sqlite_busy",
+];
+
 impl DatabaseError {
-    /// A failure with its message.
+    /// A failure of ours (decoding, an impossible result): permanent.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self { message: message.into(), kind: DatabaseErrorKind::Internal }
+    }
+
+    /// A failure the database driver reported, classified by its message: D1's errors are
+    /// strings (`D1_ERROR: Network connection lost.`, `D1 DB is overloaded. …`,
+    /// `UNIQUE constraint failed: …`), so the text is all there is to go on.
+    pub fn from_driver(message: impl Into<String>) -> Self {
+        let message = message.into();
+        let lower = message.to_ascii_lowercase();
+        let kind = if TRANSIENT_MARKERS.iter().any(|marker| lower.contains(marker)) {
+            DatabaseErrorKind::Unavailable
+        } else {
+            DatabaseErrorKind::Internal
+        };
+        Self { message, kind }
     }
 }
 
 impl std::fmt::Display for DatabaseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "database: {}", self.message)
+        let kind = match self.kind {
+            DatabaseErrorKind::Unavailable => "unavailable",
+            DatabaseErrorKind::Internal => "internal",
+        };
+        write!(f, "database ({kind}): {}", self.message)
     }
 }
 
@@ -129,5 +179,38 @@ pub trait Database {
     async fn query(&self, statement: Statement) -> Result<Vec<Row>, DatabaseError> {
         let mut results = self.batch(vec![statement]).await?;
         Ok(results.pop().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_are_told_from_our_own_errors_by_what_d1_says() {
+        let unavailable = [
+            "D1_ERROR: Network connection lost.",
+            "D1 DB is overloaded. Too many requests queued.",
+            "D1 DB is overloaded. Requests queued for too long.",
+            "D1 DB storage operation exceeded timeout which caused object to be reset.",
+            "Internal error in D1 DB storage caused object to be reset.",
+            "D1 DB reset because its code was updated.",
+            "Cannot resolve D1 DB due to transient issue on remote node.",
+            "D1_ERROR: database is locked: SQLITE_BUSY",
+        ];
+        for message in unavailable {
+            assert_eq!(DatabaseError::from_driver(message).kind, DatabaseErrorKind::Unavailable, "{message}");
+        }
+        let internal = [
+            "D1_ERROR: UNIQUE constraint failed: workspaces.slug: SQLITE_CONSTRAINT",
+            "D1_ERROR: no such column: emial: SQLITE_ERROR",
+            "near \"SELEC\": syntax error",
+            "D1_TYPE_ERROR: Type 'object' not supported for value",
+            "FOREIGN KEY constraint failed",
+        ];
+        for message in internal {
+            assert_eq!(DatabaseError::from_driver(message).kind, DatabaseErrorKind::Internal, "{message}");
+        }
+        assert_eq!(DatabaseError::new("column id is NULL").kind, DatabaseErrorKind::Internal);
     }
 }

@@ -6,7 +6,7 @@ mod database;
 mod http_client;
 mod key_value;
 
-pub use database::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
+pub use database::{Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
 pub use http_client::{FetchError, HttpClient, HttpGet, HttpReply};
 pub use key_value::{KeyValueError, KeyValueStore};
 

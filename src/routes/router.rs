@@ -1,5 +1,5 @@
 use super::{api_keys, events, health, me, members, openapi, orgs, session, web_callback, App};
-use crate::http::{ApiError, ApiRequest, ApiResponse, Cors, Method};
+use crate::http::{with_request_id, ApiError, ApiRequest, ApiResponse, Cors, Method, REQUEST_ID_HEADER};
 use crate::platform::Platform;
 
 /// A routed path, with its parameters (path segments as received; ids and slugs never need
@@ -99,8 +99,15 @@ impl Route {
     }
 }
 
-/// Answers one request: CORS, routing, 404/405, and errors as JSON.
+/// Answers one request: CORS, routing, 404/405, errors as JSON, and the request id on every
+/// answer and every error it logs.
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiResponse {
+    let mut response = with_request_id(request.request_id.clone(), answer(app, request)).await;
+    response.headers.push((REQUEST_ID_HEADER.into(), request.request_id.to_string()));
+    response
+}
+
+async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiResponse {
     let cors = Cors::new(app.config.allowed_origins.clone());
     if let Some(preflight) = cors.preflight(request) {
         return preflight;

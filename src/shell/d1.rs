@@ -50,11 +50,11 @@ impl Database for D1Adapter {
             .database
             .batch(prepared)
             .await
-            .map_err(|e| DatabaseError::new(e.to_string()))?;
+            .map_err(|e| DatabaseError::from_driver(e.to_string()))?;
         results
             .iter()
             .map(|result| match result.error() {
-                Some(error) => Err(DatabaseError::new(error)),
+                Some(error) => Err(DatabaseError::from_driver(error)),
                 None => result.results::<Row>().map_err(|e| DatabaseError::new(e.to_string())),
             })
             .collect()

@@ -15,7 +15,7 @@ pub use fetch::FetchAdapter;
 pub use kv::KvAdapter;
 
 use crate::config::Config;
-use crate::http::{log_error, ApiError};
+use crate::http::{log_error, request_id, with_request_id, ApiError, REQUEST_ID_HEADER};
 use crate::platform::{Platform, UnixMillis};
 use crate::routes::{handle, App};
 use crate::token::TokenVerifierState;
@@ -77,17 +77,23 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let id = request_id(request.headers().get("cf-ray").ok().flatten().as_deref());
+    // Answers refused before the core routes them carry the id too.
+    let refuse = |error: ApiError| {
+        let mut response = error.into_response();
+        response.headers.push((REQUEST_ID_HEADER.into(), id.to_string()));
+        request::into_worker_response(response)
+    };
     let config = match Config::from_lookup(|name| env_text(&env, name)) {
         Ok(config) => config,
         Err(error) => {
-            log_error(&error.to_string());
-            let error = ApiError::new(500, "configuration_invalid", &format!("the worker is misconfigured: {} {}", error.variable, error.problem));
-            return request::into_worker_response(error.into_response());
+            with_request_id(id.clone(), async { log_error(&error.to_string()) }).await;
+            return refuse(ApiError::new(500, "configuration_invalid", &format!("the worker is misconfigured: {} {}", error.variable, error.problem)));
         }
     };
-    let api_request = match request::from_worker_request(request).await {
+    let api_request = match request::from_worker_request(request, id.clone()).await {
         Ok(api_request) => api_request,
-        Err(error) => return request::into_worker_response(error.into_response()),
+        Err(error) => return refuse(error),
     };
     let platform = platform(&env)?;
     let verifier = VERIFIER.with(|v| *v);
@@ -110,15 +116,19 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let result = async {
-        let platform = platform(&env).map_err(|e| e.to_string())?;
-        crate::store::web_sign_in::purge_expired_answers(platform.db(), platform.now())
-            .await
-            .map_err(|e| e.to_string())
-    }
-    .await;
-    match result {
-        Ok(purged) => worker::console_log!("purged {purged} expired callback answers"),
-        Err(error) => log_error(&format!("scheduled purge failed: {error}")),
-    }
+    // A scheduled run has no request; its logs are named by an id of their own.
+    with_request_id(request_id(None), async {
+        let result = async {
+            let platform = platform(&env).map_err(|e| e.to_string())?;
+            crate::store::web_sign_in::purge_expired_answers(platform.db(), platform.now())
+                .await
+                .map_err(|e| e.to_string())
+        }
+        .await;
+        match result {
+            Ok(purged) => worker::console_log!("purged {purged} expired callback answers"),
+            Err(error) => log_error(&format!("scheduled purge failed: {error}")),
+        }
+    })
+    .await
 }

@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use worker::{Headers, Request, Response};
 
 use crate::http::request::MAX_JSON_BODY_BYTES;
@@ -6,7 +8,7 @@ use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 /// A Workers request as the core's [`ApiRequest`]. A body whose `Content-Length` is over the cap
 /// is refused before being read; any other is read as a stream and refused as soon as it grows
 /// past the cap, whatever its headers say.
-pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, ApiError> {
+pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> Result<ApiRequest, ApiError> {
     let url = request.inner().url();
     let (path, query) = ApiRequest::split_url(&url);
     let (path, query) = (path.to_owned(), query.to_owned());
@@ -37,6 +39,7 @@ pub async fn from_worker_request(mut request: Request) -> Result<ApiRequest, Api
         query,
         headers,
         body,
+        request_id,
     })
 }
 

@@ -32,6 +32,8 @@ pub const START_MS: i64 = 1_795_305_600_000;
 pub struct SqliteDatabase {
     pub connection: rusqlite::Connection,
     pub round_trips: Cell<usize>,
+    /// Makes the next batch fail with this driver message (D1's outages cannot run here).
+    pub fail_next: RefCell<Option<String>>,
 }
 
 impl SqliteDatabase {
@@ -48,7 +50,7 @@ impl SqliteDatabase {
         for migration in migrations {
             connection.execute_batch(&std::fs::read_to_string(&migration).unwrap()).unwrap();
         }
-        Self { connection, round_trips: Cell::new(0) }
+        Self { connection, round_trips: Cell::new(0), fail_next: RefCell::new(None) }
     }
 
     pub fn count(&self, table: &str) -> i64 {
@@ -138,7 +140,10 @@ impl Database for SqliteDatabase {
         // that join several requests interleave them the same way.
         yield_now().await;
         self.round_trips.set(self.round_trips.get() + 1);
-        self.run(&statements).map_err(|e| DatabaseError::new(e.to_string()))
+        if let Some(message) = self.fail_next.borrow_mut().take() {
+            return Err(DatabaseError::from_driver(message));
+        }
+        self.run(&statements).map_err(|e| DatabaseError::from_driver(e.to_string()))
     }
 }
 

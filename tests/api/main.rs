@@ -15,6 +15,7 @@ mod orgs;
 mod pagination;
 mod round_trips;
 mod routing;
+mod storage_errors;
 mod token_verification;
 mod web_callback;
 mod workspace_deletion;

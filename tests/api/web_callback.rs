@@ -205,7 +205,7 @@ fn a_replay_is_answered_while_workos_is_down() {
 fn a_failure_in_the_middle_of_provisioning_leaves_no_rows() {
     let app = spawn_app();
     app.platform.db.connection
-        .execute_batch("CREATE TRIGGER fail_keys BEFORE INSERT ON api_keys BEGIN SELECT RAISE(ABORT, 'forced'); END;")
+        .execute_batch("CREATE TRIGGER fail_keys BEFORE INSERT ON api_keys BEGIN SELECT RAISE(ABORT, 'D1 DB is overloaded. Too many requests queued.'); END;")
         .unwrap();
     let token = app.sign_in_token("user_ada", "ada@example.com");
     let response = app.callback(&token);

@@ -70,7 +70,7 @@ fn a_failure_in_the_middle_of_a_delete_leaves_everything_in_place() {
     app.create_key(&ada.token, "acme", &["read"]);
     let before = app.snapshot();
     app.platform.db.connection
-        .execute_batch("CREATE TRIGGER fail_membership_delete BEFORE DELETE ON memberships BEGIN SELECT RAISE(ABORT, 'forced'); END;")
+        .execute_batch("CREATE TRIGGER fail_membership_delete BEFORE DELETE ON memberships BEGIN SELECT RAISE(ABORT, 'D1 DB is overloaded. Too many requests queued.'); END;")
         .unwrap();
     let response = app.call(Method::Delete, "/v1/orgs/acme", Some(&ada.token), None);
     assert_eq!((response.status, error_code(&response).as_str()), (503, "storage_unavailable"));

@@ -63,3 +63,12 @@ test("a chunked body without Content-Length is refused with 413 at the cap, not 
   assert.equal((await response.json()).error.code, "payload_too_large");
   assert.ok(sent < 64 * 1024 * 1024, `the whole body was sent (${sent} bytes)`);
 });
+
+test("every answer carries an x-request-id, refusals before routing included", async () => {
+  const ok = await stack.worker.request("GET", "/v1/health");
+  const missing = await stack.worker.request("GET", "/v1/nope");
+  const tooLarge = await stack.worker.request("POST", "/v1/orgs", { body: "x".repeat(20_000) });
+  const ids = [ok, missing, tooLarge].map((response) => response.headers.get("x-request-id"));
+  for (const id of ids) assert.match(id ?? "", /^[A-Za-z0-9-_]{1,64}$/);
+  assert.equal(new Set(ids).size, 3);
+});
