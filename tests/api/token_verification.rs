@@ -492,3 +492,44 @@ fn an_unknown_kid_while_the_last_fetch_failed_is_a_503_not_a_401() {
     assert_eq!(on_isolate(&app, &isolate_b, &kid_2), (401, "token_key_unknown".into()));
     assert_eq!(on_isolate(&app, &isolate_a, &kid_2), (401, "token_key_unknown".into()));
 }
+
+// ------------------------------------------------------------------ weak keys (ROCA)
+
+/// The primes of the ROCA detector; their product is RSALib's M (in part, which is enough: the
+/// fingerprint is taken modulo these).
+const ROCA_PRIMES: [u32; 38] = [
+    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101,
+    103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+];
+
+/// A prime of `bits` bits of RSALib's form k·M + (65537^a mod M).
+fn roca_prime(bits: usize) -> rsa::BigUint {
+    use rsa::BigUint;
+    let m = ROCA_PRIMES.iter().fold(BigUint::from(1u32), |m, p| m * BigUint::from(*p));
+    let k_bits = bits - m.bits();
+    loop {
+        let mut a = [0u8; 2];
+        let mut k = vec![0u8; k_bits / 8 + 1];
+        getrandom::getrandom(&mut a).unwrap();
+        getrandom::getrandom(&mut k).unwrap();
+        // k of exactly k_bits bits, so that p has `bits` bits or one fewer.
+        let k = (BigUint::from_bytes_be(&k) >> (k.len() * 8 - k_bits)) | (BigUint::from(1u32) << (k_bits - 1));
+        let residue = BigUint::from(65537u32).modpow(&BigUint::from(u16::from_be_bytes(a)), &m);
+        let p = k * &m + residue;
+        if p.bits() == bits && num_bigint_dig::prime::probably_prime(&p, 20) {
+            return p;
+        }
+    }
+}
+
+#[test]
+fn a_key_with_the_roca_fingerprint_is_unusable_and_the_rest_of_the_set_keeps_working() {
+    let app = spawn_app();
+    let weak = rsa::RsaPrivateKey::from_p_q(roca_prime(1024), roca_prime(1024), rsa::BigUint::from(65537u32)).unwrap();
+    assert!(rsa::traits::PublicKeyParts::n(&weak).bits() >= 2047, "a modulus of RS256 size");
+    *app.platform.workos.jwks.borrow_mut() = json!({ "keys": [jwk("kid-1", test_key(0)), jwk("kid-roca", &weak)] });
+    let forged_by_factoring = sign(&json!({ "alg": "RS256", "kid": "kid-roca" }), &claims(&app), &weak);
+    assert_refused(&app, &forged_by_factoring, "token_key_unusable");
+    assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u" })))).status, 200, "a normal key still verifies");
+    assert_eq!(app.platform.workos.jwks_requests.get(), 1, "an unusable kid triggers no refetch");
+}

@@ -20,6 +20,8 @@ pub enum RsaKeyError {
     ModulusEven,
     /// The public exponent is not 65537, the only one this verifier implements.
     UnsupportedExponent,
+    /// The modulus has the ROCA fingerprint (CVE-2017-15361): its factors can be found.
+    RocaFingerprint,
 }
 
 impl fmt::Display for RsaKeyError {
@@ -33,6 +35,7 @@ impl fmt::Display for RsaKeyError {
             }
             Self::ModulusEven => f.write_str("rsa modulus is even"),
             Self::UnsupportedExponent => f.write_str("rsa public exponent is not 65537"),
+            Self::RocaFingerprint => f.write_str("rsa modulus has the ROCA fingerprint (CVE-2017-15361)"),
         }
     }
 }

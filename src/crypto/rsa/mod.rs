@@ -9,6 +9,7 @@ mod key_error;
 mod limbs;
 mod montgomery;
 mod pkcs1v15;
+mod roca;
 mod verifying_key;
 
 pub use key_error::RsaKeyError;

@@ -5,6 +5,7 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 
 use super::key_error::RsaKeyError;
+use super::roca::has_roca_fingerprint;
 use super::limbs;
 use super::montgomery::{limbs_for_modulus_bits, MontgomeryModulus, MAX_LIMBS};
 use super::pkcs1v15;
@@ -47,6 +48,9 @@ impl RsaVerifyingKey {
         }
         if strip_leading_zeros(exponent) != [0x01, 0x00, 0x01] {
             return Err(RsaKeyError::UnsupportedExponent);
+        }
+        if has_roca_fingerprint(modulus) {
+            return Err(RsaKeyError::RocaFingerprint);
         }
 
         let mut n = vec![0u32; limbs_for_modulus_bits(bits)];
