@@ -43,6 +43,8 @@ pub struct Config {
     pub jwks_refetch_cooldown_seconds: i64,
     /// Timeout of calls to WorkOS, milliseconds.
     pub workos_timeout_ms: u64,
+    /// How long a user's email from WorkOS is reused before asking again, seconds (0: never).
+    pub workos_user_cache_seconds: i64,
     /// `<base>/sso/jwks/<client id>`, computed once: the verifier compares it on every request.
     jwks_url: String,
 }
@@ -136,6 +138,7 @@ impl Config {
             jwks_cache_ttl_seconds: seconds(&get, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
             jwks_refetch_cooldown_seconds: seconds(&get, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
             workos_timeout_ms: seconds(&get, "WORKOS_TIMEOUT_MS", 5_000, 100..=30_000)? as u64,
+            workos_user_cache_seconds: seconds(&get, "WORKOS_USER_CACHE_SECONDS", 300, 0..=3_600)?,
         })
     }
 

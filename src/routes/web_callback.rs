@@ -11,7 +11,7 @@ use crate::store::web_sign_in::{
     sign_in, stored_answer, NewPersonalWorkspace, SignInOutcome, StoredAnswer, StoredBody,
 };
 use crate::token::Identity;
-use crate::workos::canonical_email;
+use crate::workos::{canonical_email, UserEmail};
 
 /// The default API key's name and scopes.
 const DEFAULT_KEY_NAME: &str = "Default";
@@ -32,7 +32,7 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     let now = app.platform.now();
     let expires_at = identity.expires_at.saturating_add(app.config.jwt_leeway_seconds).saturating_mul(1000);
 
-    let email = match canonical_email(app.platform, app.config, &identity).await {
+    let email = match canonical_email(app.platform, app.config, &app.verifier.user_emails, &identity).await {
         Ok(email) => email,
         // WorkOS down (or no email) does not stop a replay from getting its stored answer.
         Err(error) => {
@@ -43,7 +43,7 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
         }
     };
 
-    let (new, [preferred, fallback]) = first_sign_in(app, &identity, email.as_str(), &key, now, expires_at);
+    let (new, [preferred, fallback]) = first_sign_in(app, &identity, &email, &key, now, expires_at);
     match sign_in(db, &new).await? {
         SignInOutcome::Created { fallback_slug } => {
             Ok(ApiResponse::raw_json(201, if fallback_slug { fallback } else { preferred }))
@@ -62,11 +62,12 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
 fn first_sign_in<P: Platform>(
     app: &App<'_, P>,
     identity: &Identity,
-    email: &str,
+    user_email: &UserEmail,
     key: &str,
     now: i64,
     expires_at: i64,
 ) -> (NewPersonalWorkspace, [Vec<u8>; 2]) {
+    let email = user_email.email.as_str();
     let local_part = email.split_once('@').map_or(email, |(local, _)| local);
     let slug = personal_slug_base(local_part);
     let fallback_slug = format!("{slug}-{}", random_suffix());
@@ -102,6 +103,7 @@ fn first_sign_in<P: Platform>(
     let new = NewPersonalWorkspace {
         user_id: identity.user_id.clone(),
         email: email.to_owned(),
+        email_verified: user_email.verified,
         workspace_id,
         workspace_name,
         slug,

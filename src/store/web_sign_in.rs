@@ -27,7 +27,7 @@ const SELECT_ANSWER: &str = "SELECT status, body, sealed_body, seal_kid FROM cal
      WHERE idempotency_key = ?1 AND user_id = ?2 AND expires_at > ?3";
 
 /// Touches a returning user unless this is a replay; then the stored answer is the rows' answer.
-const TOUCH_USER: &str = "UPDATE users SET email = ?2, last_seen_at = ?3 WHERE id = ?1 \
+const TOUCH_USER: &str = "UPDATE users SET email = ?2, email_verified = ?5, last_seen_at = ?3 WHERE id = ?1 \
      AND NOT EXISTS (SELECT 1 FROM callback_replays WHERE idempotency_key = ?4 AND expires_at > ?3)";
 
 /// Records a returning sign-in's answer, built by SQLite from the rows it just updated so that
@@ -77,8 +77,9 @@ fn answer_from_row(row: &Row) -> Result<StoredAnswer, DatabaseError> {
 pub struct NewPersonalWorkspace {
     /// WorkOS user id.
     pub user_id: String,
-    /// Canonical email.
+    /// Canonical email, and whether it is verified.
     pub email: String,
+    pub email_verified: bool,
     /// Workspace id, name, preferred slug and the fallback when it is taken.
     pub workspace_id: String,
     pub workspace_name: String,
@@ -117,13 +118,13 @@ pub enum SignInOutcome {
     KeyHeldElsewhere,
 }
 
-const INSERT_USER: &str = "INSERT INTO users (id, email, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3) \
+const INSERT_USER: &str = "INSERT INTO users (id, email, email_verified, created_at, last_seen_at) VALUES (?1, ?2, ?4, ?3, ?3) \
      ON CONFLICT (id) DO NOTHING";
 
 /// The personal workspace, at most one per user (unique `personal_owner_id`). The slug is
 /// chosen inside the batch, where no other write can interleave.
 const INSERT_PERSONAL_WORKSPACE: &str = "INSERT INTO workspaces (id, name, slug, personal_owner_id, created_at, updated_at) \
-     SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM workspaces WHERE slug = ?3) THEN ?4 ELSE ?3 END, ?5, ?6, ?6 \
+     SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM workspaces WHERE slug = ?3 COLLATE NOCASE) THEN ?4 ELSE ?3 END, ?5, ?6, ?6 \
      WHERE true ON CONFLICT (personal_owner_id) DO NOTHING";
 
 /// The following rows exist only if this request's workspace insert won.
@@ -176,13 +177,22 @@ pub async fn sign_in<D: Database>(
     let statements = vec![
         Statement::new(
             TOUCH_USER,
-            vec![(&new.user_id).into(), (&new.email).into(), new.now.into(), (&new.idempotency_key).into()],
+            vec![
+                (&new.user_id).into(),
+                (&new.email).into(),
+                new.now.into(),
+                (&new.idempotency_key).into(),
+                i64::from(new.email_verified).into(),
+            ],
         ),
         Statement::new(
             RECORD_RETURNING_ANSWER,
             vec![(&new.idempotency_key).into(), (&new.user_id).into(), new.expires_at.into(), new.now.into()],
         ),
-        Statement::new(INSERT_USER, vec![(&new.user_id).into(), (&new.email).into(), new.now.into()]),
+        Statement::new(
+            INSERT_USER,
+            vec![(&new.user_id).into(), (&new.email).into(), new.now.into(), i64::from(new.email_verified).into()],
+        ),
         Statement::new(
             INSERT_PERSONAL_WORKSPACE,
             vec![

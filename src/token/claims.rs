@@ -16,6 +16,7 @@ pub struct WorkosClaims {
     org_id: Option<String>,
     role: Option<String>,
     email: Option<String>,
+    email_verified: Option<bool>,
     aud: Option<Audience>,
 }
 
@@ -81,6 +82,7 @@ impl<'a> ClaimPolicy<'a> {
             org_id: non_blank(custom.org_id),
             role: non_blank(custom.role),
             email: non_blank(custom.email),
+            email_verified: custom.email_verified == Some(true),
             expires_at,
         })
     }

@@ -15,6 +15,9 @@ pub struct Identity {
     pub role: Option<String>,
     /// Email from the token (AuthKit JWT template), when present.
     pub email: Option<String>,
+    /// Whether the token vouches for that email (`email_verified: true`, also from a JWT
+    /// template); without the claim an email from the token counts as unverified.
+    pub email_verified: bool,
     /// Expiry, seconds since the Unix epoch.
     pub expires_at: i64,
 }

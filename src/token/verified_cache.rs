@@ -109,6 +109,7 @@ mod tests {
             org_id: None,
             role: None,
             email: None,
+            email_verified: false,
             expires_at,
         };
         CachedVerification { identity: Rc::new(identity), kid: None, key: key.clone() }

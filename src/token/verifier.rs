@@ -8,14 +8,18 @@ use super::{Identity, JwksCache, TokenError, MAX_TOKEN_BYTES};
 use crate::config::Config;
 use crate::crypto::rsa::RsaVerifyingKey;
 use crate::platform::Platform;
+use crate::workos::UserEmailCache;
 
-/// What one isolate keeps between requests to verify tokens: the JWKS and the verifications.
+/// What one isolate keeps between requests about who is calling: the JWKS, the verifications,
+/// and what WorkOS said of their users.
 #[derive(Debug, Default)]
 pub struct TokenVerifierState {
     /// The key sets.
     pub jwks: JwksCache,
     /// Tokens verified before.
     pub verified: RefCell<VerifiedTokenCache>,
+    /// Users' canonical emails, for a few minutes.
+    pub user_emails: UserEmailCache,
 }
 
 /// Verifies a WorkOS access token: structure, RS256 with a key of the configured JWKS chosen by

@@ -215,6 +215,8 @@ pub enum Outage {
 pub struct FakeWorkos {
     pub jwks: RefCell<Value>,
     pub users: RefCell<HashMap<String, String>>,
+    /// Users whose email WorkOS has not verified (everyone else's is).
+    pub unverified: RefCell<std::collections::HashSet<String>>,
     pub outage: Cell<Outage>,
     pub jwks_requests: Cell<usize>,
     pub user_requests: Cell<usize>,
@@ -227,6 +229,7 @@ impl Default for FakeWorkos {
         Self {
             jwks: RefCell::new(json!({ "keys": [jwk("kid-1", test_key(0))] })),
             users: RefCell::default(),
+            unverified: RefCell::default(),
             outage: Cell::new(Outage::None),
             jwks_requests: Cell::new(0),
             user_requests: Cell::new(0),
@@ -267,7 +270,12 @@ impl HttpClient for FakeWorkos {
             return Ok(match self.users.borrow().get(user_id) {
                 Some(email) => HttpReply {
                     status: 200,
-                    body: json!({ "object": "user", "id": user_id, "email": email }).to_string().into_bytes(),
+                    body: json!({
+                        "object": "user", "id": user_id, "email": email,
+                        "email_verified": !self.unverified.borrow().contains(user_id),
+                    })
+                    .to_string()
+                    .into_bytes(),
                 },
                 None => HttpReply { status: 404, body: b"{}".to_vec() },
             });

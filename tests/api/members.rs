@@ -238,3 +238,35 @@ fn an_api_key_manages_members_as_an_admin() {
     assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_scope"));
     assert_eq!(response.header("www-authenticate"), Some("Bearer error=\"insufficient_scope\", scope=\"write\""));
 }
+
+#[test]
+fn adding_by_email_finds_verified_emails_only() {
+    let app = spawn_app_with(&[("WORKOS_USER_CACHE_SECONDS", "0")]);
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    app.platform.workos.unverified.borrow_mut().insert("user_eve".into());
+    app.sign_in("user_eve", "eve@example.com");
+    app.create_org(&ada.token, "Acme", "acme");
+    let add = |body: Value| app.call(Method::Post, "/v1/orgs/acme/members", Some(&ada.token), Some(&body));
+    let before = app.snapshot();
+    let response = add(json!({ "email": "eve@example.com", "role": "member" }));
+    assert_eq!((response.status, error_code(&response).as_str()), (404, "user_not_found"), "an unverified email finds nobody");
+    assert_eq!(app.snapshot(), before);
+    // Once WorkOS has verified it, her next sign-in records that, and the email finds her.
+    app.platform.workos.unverified.borrow_mut().clear();
+    app.sign_in("user_eve", "eve@example.com");
+    assert_eq!(add(json!({ "email": "EVE@example.com", "role": "member" })).status, 201);
+}
+
+#[test]
+fn an_unverified_email_cannot_shadow_a_verified_one() {
+    let app = spawn_app_with(&[("WORKOS_USER_CACHE_SECONDS", "0")]);
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    app.sign_in("user_eve", "eve@example.com");
+    // Someone else signs up with Eve's address where WorkOS does not require verification.
+    app.platform.workos.unverified.borrow_mut().insert("user_mallory".into());
+    app.sign_in("user_mallory", "eve@example.com");
+    app.create_org(&ada.token, "Acme", "acme");
+    let response = app.call(Method::Post, "/v1/orgs/acme/members", Some(&ada.token), Some(&json!({ "email": "eve@example.com", "role": "admin" })));
+    assert_eq!(response.status, 201, "{}", body_text(&response));
+    assert_eq!(response.json_body()["user_id"], "user_eve");
+}

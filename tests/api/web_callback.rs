@@ -94,6 +94,9 @@ fn a_returning_sign_in_replays_identically_too() {
 fn an_email_change_at_workos_reaches_the_user_record() {
     let app = spawn_app();
     app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    let soon = app.callback(&app.sign_in_token("user_ada", "ada@newmail.example"));
+    assert_eq!(soon.json_body()["user"]["email"], "ada@example.com", "WorkOS's answer is reused for a few minutes");
+    app.advance_seconds(301);
     let response = app.callback(&app.sign_in_token("user_ada", "ada@newmail.example"));
     assert_eq!(response.json_body()["user"]["email"], "ada@newmail.example");
     assert_eq!(app.platform.db.scalar("SELECT email FROM users"), json!("ada@newmail.example"));
@@ -240,4 +243,71 @@ fn an_invalid_token_writes_nothing() {
     let response = app.callback("not-a-token");
     assert_eq!(response.status, 401);
     assert_eq!(app.platform.db.count("users"), 0);
+}
+
+// ------------------------------------------------------------------ WorkOS calls and verified emails
+
+#[test]
+fn replays_and_repeated_sign_ins_within_minutes_make_no_workos_call() {
+    let app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    assert_eq!(app.callback(&token).status, 201);
+    assert_eq!(app.platform.workos.user_requests.get(), 1);
+    for _ in 0..5 {
+        assert_eq!(app.callback(&token).status, 201, "a replay");
+        assert_eq!(app.callback(&app.sign_in_token("user_ada", "ada@example.com")).status, 200, "another tab");
+    }
+    assert_eq!(app.platform.workos.user_requests.get(), 1, "isolate memory");
+    // Another isolate reads what this one stored in KV.
+    let isolate = edge_auth::token::TokenVerifierState::default();
+    let other = edge_auth::routes::App::new(&app.platform, &app.config, &isolate);
+    let request = edge_auth::http::ApiRequest::new(edge_auth::http::Method::Post, "/v1/auth/web/callback")
+        .with_header("authorization", &format!("Bearer {}", app.sign_in_token("user_ada", "ada@example.com")));
+    let round_trips = app.round_trips();
+    assert_eq!(futures::executor::block_on(edge_auth::routes::handle(&other, &request)).status, 200);
+    assert_eq!(app.platform.workos.user_requests.get(), 1, "KV");
+    assert_eq!(app.round_trips() - round_trips, 1, "still one D1 round trip");
+    app.advance_seconds(301);
+    assert_eq!(app.callback(&app.sign_in_token("user_ada", "ada@example.com")).status, 200);
+    assert_eq!(app.platform.workos.user_requests.get(), 2, "asked again once the cache expired");
+}
+
+#[test]
+fn without_the_cache_every_callback_asks_workos() {
+    let app = spawn_app_with(&[("WORKOS_USER_CACHE_SECONDS", "0")]);
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    for _ in 0..3 {
+        app.callback(&token);
+    }
+    assert_eq!(app.platform.workos.user_requests.get(), 3);
+}
+
+#[test]
+fn whether_workos_verified_the_email_is_recorded_at_each_sign_in() {
+    let app = spawn_app_with(&[("WORKOS_USER_CACHE_SECONDS", "0")]);
+    app.platform.workos.unverified.borrow_mut().insert("user_ada".into());
+    app.sign_in("user_ada", "ada@example.com");
+    assert_eq!(app.platform.db.scalar("SELECT email_verified FROM users"), json!(0));
+    app.platform.workos.unverified.borrow_mut().clear();
+    app.sign_in("user_ada", "ada@example.com");
+    assert_eq!(app.platform.db.scalar("SELECT email_verified FROM users"), json!(1));
+}
+
+#[test]
+fn an_email_from_the_token_counts_as_verified_only_with_email_verified_true() {
+    let app = spawn_app_with(&[("WORKOS_API_KEY", "")]);
+    let cases = [
+        ("user_a", json!({ "email": "a@example.com" }), 0),
+        ("user_b", json!({ "email": "b@example.com", "email_verified": false }), 0),
+        ("user_c", json!({ "email": "c@example.com", "email_verified": true }), 1),
+    ];
+    for (user, claims, verified) in cases {
+        let mut claims = claims;
+        claims["sub"] = json!(user);
+        claims["jti"] = json!(random_jti());
+        assert_eq!(app.callback(&app.token(claims)).status, 201, "{user}");
+        let stored = app.platform.db.scalar(&format!("SELECT email_verified FROM users WHERE id = '{user}'"));
+        assert_eq!(stored, json!(verified), "{user}");
+    }
+    assert_eq!(app.platform.workos.user_requests.get(), 0);
 }

@@ -215,13 +215,19 @@ fn mint_token(state: &State, req: TokenRequest) -> Reply {
 struct UserRequest {
     id: Option<String>,
     email: String,
+    /// Whether WorkOS has verified the email; unchanged when absent (new users: verified).
+    email_verified: Option<bool>,
 }
 
 fn put_user(state: &State, req: UserRequest) -> Reply {
     let mut users = lock(&state.users);
     // Without an id, an already-registered email means "that user".
     let id = req.id.unwrap_or_else(|| users.id_for_email(&req.email));
-    reply(200, json!(users.upsert(&id, &req.email)))
+    let mut user = users.upsert(&id, &req.email);
+    if let Some(verified) = req.email_verified {
+        user = users.set_email_verified(&id, verified);
+    }
+    reply(200, json!(user))
 }
 
 #[derive(Deserialize)]
@@ -423,6 +429,13 @@ mod tests {
             r#"{"id":"user_01FIXED","email":"b@example.com"}"#,
         );
         assert_eq!(changed.body["email"], "b@example.com");
+        let unverified = post(
+            &state,
+            "/__dev/users",
+            r#"{"id":"user_01FIXED","email":"b@example.com","email_verified":false}"#,
+        );
+        assert_eq!(unverified.body["email_verified"], false);
+        assert_eq!(get_user(&state, "user_01FIXED", AUTH).body["email_verified"], false);
         assert_eq!(
             get_user(&state, "user_01FIXED", AUTH).body["email"],
             "b@example.com"

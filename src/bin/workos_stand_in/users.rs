@@ -66,6 +66,13 @@ impl UserStore {
         user.clone()
     }
 
+    /// Marks the user's email verified or not (the user must exist).
+    pub fn set_email_verified(&mut self, id: &str, verified: bool) -> User {
+        let user = self.by_id.get_mut(id).expect("upserted first");
+        user.email_verified = verified;
+        user.clone()
+    }
+
     /// The id a sign-in with `email` should get: the existing user's, or a
     /// fresh one. Does not register anything.
     pub fn id_for_email(&self, email: &str) -> String {

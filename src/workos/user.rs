@@ -1,7 +1,8 @@
-//! The WorkOS user management API, for the canonical email of a user.
+//! A user's canonical email, from WorkOS or from the token.
 
 use serde::Deserialize;
 
+use super::UserEmailCache;
 use crate::config::Config;
 use crate::domain::Email;
 use crate::http::{log_error, ApiError};
@@ -14,28 +15,54 @@ const MAX_USER_BYTES: usize = 32 * 1024;
 #[derive(Deserialize)]
 struct WorkosUser {
     email: String,
+    /// WorkOS says whether the user proved they own the address; absent counts as not.
+    #[serde(default)]
+    email_verified: bool,
+}
+
+/// A user's email and whether its owner proved it: only verified emails may be used to find a
+/// user (adding a member by email), since anyone can sign up with an address they do not own
+/// where the environment does not require verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEmail {
+    /// The address.
+    pub email: Email,
+    /// Whether WorkOS (or the token, with `email_verified: true`) vouches for it.
+    pub verified: bool,
 }
 
 /// The user's canonical email: from WorkOS when an API key is configured (so an email change
-/// at WorkOS reaches us on the next sign-in), otherwise from the token's `email` claim.
+/// at WorkOS reaches us within the cache's lifetime), otherwise from the token's `email` claim.
 pub async fn canonical_email<P: Platform>(
     platform: &P,
     config: &Config,
+    cache: &UserEmailCache,
     identity: &Identity,
-) -> Result<Email, ApiError> {
+) -> Result<UserEmail, ApiError> {
     let Some(api_key) = &config.workos_api_key else {
-        return identity.email.as_deref().and_then(Email::parse).ok_or_else(|| {
+        let email = identity.email.as_deref().and_then(Email::parse).ok_or_else(|| {
             ApiError::unprocessable(
                 "email_unavailable",
                 "the token has no email claim and no WORKOS_API_KEY is configured to look it up",
             )
-        });
+        })?;
+        return Ok(UserEmail { email, verified: identity.email_verified });
     };
     // WorkOS user ids are `user_` + alphanumerics; refuse anything that could alter the URL.
     if !identity.user_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(ApiError::unprocessable("email_unavailable", "the token's subject is not a WorkOS user id"));
     }
-    let url = format!("{}/user_management/users/{}", config.workos_api_base, identity.user_id);
+    if let Some(cached) = cache.get(platform, config, &identity.user_id).await {
+        return Ok(cached);
+    }
+    let user = fetch_user(platform, config, api_key, &identity.user_id).await?;
+    cache.put(platform, config, &identity.user_id, &user).await;
+    Ok(user)
+}
+
+/// `GET /user_management/users/{id}`.
+async fn fetch_user<P: Platform>(platform: &P, config: &Config, api_key: &str, user_id: &str) -> Result<UserEmail, ApiError> {
+    let url = format!("{}/user_management/users/{user_id}", config.workos_api_base);
     let request = HttpGet {
         url: &url,
         headers: vec![
@@ -64,6 +91,7 @@ pub async fn canonical_email<P: Platform>(
         log_error("workos user lookup: unexpected body");
         unavailable()
     })?;
-    Email::parse(&user.email)
-        .ok_or_else(|| ApiError::unprocessable("email_unavailable", "WorkOS has no usable email for this user"))
+    let email = Email::parse(&user.email)
+        .ok_or_else(|| ApiError::unprocessable("email_unavailable", "WorkOS has no usable email for this user"))?;
+    Ok(UserEmail { email, verified: user.email_verified })
 }
