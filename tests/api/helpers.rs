@@ -2,7 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use edge_auth::config::Config;
@@ -97,6 +97,9 @@ impl SqliteDatabase {
     }
 
     fn run(&self, statements: &[Statement]) -> Result<Vec<Vec<Row>>, rusqlite::Error> {
+        for statement in statements {
+            check_query_plan_once(&self.connection, statement.sql);
+        }
         let transaction = self.connection.unchecked_transaction()?;
         let mut results = Vec::new();
         for statement in statements {
@@ -145,6 +148,49 @@ impl Database for SqliteDatabase {
         }
         self.run(&statements).map_err(|e| DatabaseError::from_driver(e.to_string()))
     }
+}
+
+// ---------------------------------------------------------------- query plans
+
+/// Every statement the worker runs, checked once each: its query plan may not scan a whole
+/// table, since every table grows with users (users, workspaces, memberships, api_keys,
+/// audit_events, callback_replays, and any table added later). A scan fails the test that ran
+/// the statement, with the plan.
+fn check_query_plan_once(connection: &rusqlite::Connection, sql: &'static str) {
+    static CHECKED: OnceLock<Mutex<HashMap<&'static str, Result<(), String>>>> = OnceLock::new();
+    let checked = CHECKED.get_or_init(Default::default);
+    let verdict = checked.lock().unwrap().get(sql).cloned();
+    let verdict = verdict.unwrap_or_else(|| {
+        let verdict = full_scans(connection, sql);
+        checked.lock().unwrap().insert(sql, verdict.clone());
+        verdict
+    });
+    if let Err(plan) = verdict {
+        panic!("a statement scans a whole table:\n{sql}\n{plan}");
+    }
+}
+
+/// `Err(plan)` when SQLite's plan for `sql` scans a table or a whole index.
+pub fn full_scans(connection: &rusqlite::Connection, sql: &str) -> Result<(), String> {
+    let mut explain = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let nulls = vec![rusqlite::types::Value::Null; explain.parameter_count()];
+    let details: Vec<String> = explain
+        .query_map(rusqlite::params_from_iter(nulls), |row| row.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // Not tables: a constant row, a subquery's result, a table-valued function over a parameter
+    // (`json_each(?)`, the pepper ring).
+    let is_scan = |detail: &String| {
+        detail.starts_with("SCAN ")
+            && detail != "SCAN CONSTANT ROW"
+            && !detail.starts_with("SCAN (subquery")
+            && !detail.contains("VIRTUAL TABLE")
+    };
+    if details.iter().any(is_scan) {
+        return Err(details.join("\n"));
+    }
+    Ok(())
 }
 
 /// Returns Pending once, so that a joined future gets its turn.

@@ -13,6 +13,7 @@ mod members;
 mod openapi;
 mod orgs;
 mod pagination;
+mod query_plans;
 mod round_trips;
 mod routing;
 mod storage_errors;
