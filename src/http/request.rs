@@ -152,6 +152,17 @@ impl ApiRequest {
     }
 }
 
+/// For an optional body field that may be left out but not sent as `null`
+/// (`#[serde(default, deserialize_with = "not_null")]`): `null` is then a 400 `invalid_body` like
+/// any other wrong type, as the OpenAPI document says, rather than meaning "left out".
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Decodes `%XX` escapes and `+` as space; `None` when the result is not UTF-8 or an escape is bad.
 pub fn percent_decode(input: &str) -> Option<String> {
     let bytes = input.as_bytes();

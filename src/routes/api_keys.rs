@@ -10,6 +10,7 @@ use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::{input, App};
 use crate::auth::{Caller, Credential, Grant, Permission, Standing, WorkspaceLookup};
 use crate::domain::{mint_api_key, Name, Scope, Scopes, WorkspaceRef, API_KEY_MAC_PURPOSE};
+use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::store::api_keys::{self, ApiKeyRecord, NewApiKey};
@@ -21,6 +22,7 @@ use crate::store::workspaces::WorkspaceAccess;
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     name: String,
+    #[serde(default, deserialize_with = "not_null")]
     scopes: Option<Vec<Scope>>,
 }
 

@@ -10,6 +10,7 @@ use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::App;
 use crate::auth::{Caller, Credential, Grant, Permission, Standing, WorkspaceLookup, WorkspaceLookupResult};
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
+use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::store::audit_events::Change;
@@ -20,7 +21,9 @@ use crate::store::workspaces::{WorkspaceAccess, WorkspaceRecord};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AddBody {
+    #[serde(default, deserialize_with = "not_null")]
     user_id: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     email: Option<String>,
     role: Role,
 }

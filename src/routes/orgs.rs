@@ -7,6 +7,7 @@ use super::views::WorkspaceView;
 use super::{input, App};
 use crate::auth::{Caller, CallerLookup, Credential, Permission, Standing, WorkspaceLookup};
 use crate::domain::{new_id, IdKind, Name, Slug, WorkspaceRef};
+use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::pagination::{Page, PageParams, Position};
 use crate::platform::Platform;
@@ -24,7 +25,9 @@ struct CreateBody {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
+    #[serde(default, deserialize_with = "not_null")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     slug: Option<String>,
 }
 

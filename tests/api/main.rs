@@ -14,6 +14,7 @@ mod openapi;
 mod orgs;
 mod pagination;
 mod query_plans;
+mod request_bodies;
 mod round_trips;
 mod routing;
 mod storage_errors;

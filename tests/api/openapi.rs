@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn document() -> Value {
+pub fn document() -> Value {
     let response = spawn_app().get("/v1/openapi.json", None);
     assert_eq!(response.status, 200);
     assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
@@ -171,7 +171,7 @@ fn conforms(doc: &Value, method: Method, path: &str, response: &ApiResponse) {
     }
 }
 
-// ---------------------------------------------------------------- a little JSON Schema
+// ---------------------------------------------------------------- JSON Schema
 
 fn pointer<'a>(doc: &'a Value, reference: &str) -> &'a Value {
     doc.pointer(reference.trim_start_matches('#')).unwrap_or(&Value::Null)
@@ -200,88 +200,29 @@ fn collect_refs(value: &Value, refs: &mut Vec<String>) {
     }
 }
 
-fn type_matches(name: &str, value: &Value) -> bool {
-    match name {
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        "string" => value.is_string(),
-        "boolean" => value.is_boolean(),
-        "integer" => value.is_i64() || value.is_u64(),
-        "number" => value.is_number(),
-        "null" => value.is_null(),
-        other => panic!("unknown type {other}"),
+/// Validates `value` against `schema` (a `$ref` into the document, or an inline schema) with a
+/// maintained JSON Schema 2020-12 validator; the document's components are its `$defs` context.
+pub fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    let validator = validator(doc, schema);
+    let errors: Vec<String> = validator.iter_errors(value).map(|error| format!("{at}{}: {error}", error.instance_path())).collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
     }
 }
 
-/// The subset of JSON Schema the document uses: $ref, type, const, enum, properties, required,
-/// additionalProperties: false, items, min/maxItems, min/maxLength, oneOf, allOf. (`pattern` and
-/// `format` are not checked.)
-fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
-    let schema = resolve(doc, schema);
-    match &schema["type"] {
-        Value::String(name) if !type_matches(name, value) => return Err(format!("{at}: not {name}: {value}")),
-        Value::Array(names) if !names.iter().any(|n| type_matches(n.as_str().unwrap(), value)) => {
-            return Err(format!("{at}: not any of {names:?}: {value}"))
-        }
-        _ => {}
-    }
-    if let Some(constant) = schema.get("const") {
-        if constant != value {
-            return Err(format!("{at}: not {constant}"));
-        }
-    }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.contains(value) {
-            return Err(format!("{at}: {value} not in {allowed:?}"));
-        }
-    }
-    if let (Some(properties), Some(object)) = (schema["properties"].as_object(), value.as_object()) {
-        for (name, property) in properties {
-            if let Some(v) = object.get(name) {
-                validate(doc, property, v, &format!("{at}.{name}"))?;
-            }
-        }
-        if schema["additionalProperties"] == json!(false) {
-            if let Some(extra) = object.keys().find(|k| !properties.contains_key(*k)) {
-                return Err(format!("{at}: undocumented field {extra}"));
-            }
-        }
-    }
-    if let (Some(required), Some(object)) = (schema["required"].as_array(), value.as_object()) {
-        if let Some(missing) = required.iter().find(|r| !object.contains_key(r.as_str().unwrap())) {
-            return Err(format!("{at}: missing {missing}"));
-        }
-    }
-    if let Some(items) = value.as_array() {
-        if schema["minItems"].as_u64().is_some_and(|min| (items.len() as u64) < min)
-            || schema["maxItems"].as_u64().is_some_and(|max| items.len() as u64 > max)
-        {
-            return Err(format!("{at}: {} items", items.len()));
-        }
-        if let Some(item_schema) = schema.get("items") {
-            for (i, item) in items.iter().enumerate() {
-                validate(doc, item_schema, item, &format!("{at}[{i}]"))?;
-            }
-        }
-    }
-    if let Some(text) = value.as_str() {
-        let chars = text.chars().count() as u64;
-        if schema["minLength"].as_u64().is_some_and(|min| chars < min) || schema["maxLength"].as_u64().is_some_and(|max| chars > max) {
-            return Err(format!("{at}: length {chars}"));
-        }
-    }
-    if let Some(options) = schema["oneOf"].as_array() {
-        let matching = options.iter().filter(|option| validate(doc, option, value, at).is_ok()).count();
-        if matching != 1 {
-            return Err(format!("{at}: matches {matching} of oneOf: {value}"));
-        }
-    }
-    if let Some(all) = schema["allOf"].as_array() {
-        for option in all {
-            validate(doc, option, value, at)?;
-        }
-    }
-    Ok(())
+/// A validator for `schema` with the document's components in reach of its `$ref`s.
+pub fn validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"],
+        "allOf": [schema],
+    });
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .unwrap_or_else(|error| panic!("the schema {schema} does not compile: {error}"))
 }
 
 // ---------------------------------------------------------------- error codes in the source
@@ -337,7 +278,7 @@ fn the_schema_checker_refuses_what_it_should() {
     let doc = document();
     let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
     let workspace = json!({
-        "id": "org_x", "name": "A", "slug": "abc", "personal": false,
+        "id": "org_0123456789abcdefghjkmnpqrs", "name": "A", "slug": "abc", "personal": false,
         "created_at": "2026-11-22T00:00:00.000Z", "updated_at": "2026-11-22T00:00:00.000Z",
     });
     assert_eq!(validate(&doc, &schema("Workspace"), &workspace, "$"), Ok(()));
@@ -354,4 +295,5 @@ fn the_schema_checker_refuses_what_it_should() {
     assert!(validate(&doc, &schema("WorkspacePage"), &page, "$").is_err());
     assert!(validate(&doc, &schema("Me"), &json!({ "type": "robot" }), "$").is_err());
     assert!(validate(&doc, &schema("Error"), &json!({ "error": { "code": "made_up", "message": "" } }), "$").is_err());
+    assert!(validate(&doc, &schema("Workspace"), &json!({ "id": "x" }), "$").unwrap_err().contains("slug"));
 }
