@@ -1,12 +1,12 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { ROOT, run } from "./toolchain.mjs";
-import { startStack } from "../tests/e2e/stack.mjs";
+import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -194,6 +194,69 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
     }
   } finally {
     stack.stop();
+  }
+}
+
+// ---------------------------------------------------------------- WorkOS user cache
+// Two workers beside one stand-in, the same build: one with the user cache (the default, 300 s),
+// one without (0). Rounds alternate between them; each round times replays and returning sign-ins
+// of one user and first sign-ins of new ones, and counts the WorkOS user-API calls they made.
+if (wanted("users")) {
+  if (!wanted("verify") && !wanted("latency") && !wanted("trips")) {
+    run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
+    run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  }
+  const standIn = await startStandIn();
+  const workers = {};
+  try {
+    workers.cached = await startWorker(standIn, { WORKOS_USER_CACHE_SECONDS: "300" });
+    workers.uncached = await startWorker(standIn, { WORKOS_USER_CACHE_SECONDS: "0" });
+    const PER_ROUND = 20;
+    const samples = {};
+    for (const name of ["cached", "uncached"]) samples[name] = { first: [], replay: [], returning: [], calls: 0, callbacks: 0 };
+    const tokens = [];
+    for (let i = 0; i < PER_ROUND; i++) tokens.push((await standIn.token({ email: "cache@example.com", ttl_seconds: 3600 })).access_token);
+    for (const name of ["cached", "uncached"]) await workers[name].request("POST", "/v1/auth/web/callback", { bearer: tokens[0] });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const name of round % 2 ? ["uncached", "cached"] : ["cached", "uncached"]) {
+        const worker = workers[name];
+        const before = (await standIn.stats()).user_requests;
+        const time = async (bearer) => {
+          const started = process.hrtime.bigint();
+          const response = await worker.request("POST", "/v1/auth/web/callback", { bearer });
+          if (response.status >= 400) throw new Error(`callback: ${response.status} ${response.text}`);
+          return Number(process.hrtime.bigint() - started) / 1e6;
+        };
+        const replays = [];
+        for (let i = 0; i < PER_ROUND; i++) replays.push(await time(tokens[0]));
+        const fresh = [];
+        for (let i = 0; i < PER_ROUND; i++) fresh.push((await standIn.token({ email: "cache@example.com", ttl_seconds: 3600 })).access_token);
+        const returning = [];
+        for (const token of fresh) returning.push(await time(token));
+        // First sign-ins: each a cache miss, which costs a KV read and a KV write.
+        const newcomers = [];
+        for (let i = 0; i < PER_ROUND; i++) newcomers.push((await standIn.token({ email: `new-${name}-${round}-${i}@example.com`, ttl_seconds: 3600 })).access_token);
+        const first = [];
+        for (const token of newcomers) first.push(await time(token));
+        samples[name].first.push(median(first));
+        samples[name].replay.push(median(replays));
+        samples[name].returning.push(median(returning));
+        samples[name].calls += (await standIn.stats()).user_requests - before;
+        samples[name].callbacks += 3 * PER_ROUND;
+      }
+    }
+    const cmd = "npm run bench -- --only users";
+    for (const kind of ["first", "replay", "returning"]) {
+      const ratios = samples.cached[kind].map((c, i) => c / samples.uncached[kind][i]);
+      report(`user cache: ${kind} p50, with / without`, `${median(samples.cached[kind]).toFixed(2)} ms / ${median(samples.uncached[kind]).toFixed(2)} ms (${median(ratios).toFixed(2)}× per round)`, cmd);
+    }
+    for (const name of ["cached", "uncached"]) {
+      report(`user cache: WorkOS user calls per 100 callbacks, ${name === "cached" ? "with" : "without"}`, (100 * samples[name].calls / samples[name].callbacks).toFixed(1), cmd);
+    }
+  } finally {
+    workers.cached?.stop();
+    workers.uncached?.stop();
+    standIn.stop();
   }
 }
 

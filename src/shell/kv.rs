@@ -1,17 +1,30 @@
-use worker::KvStore;
+use worker::{Context, KvStore};
 
+use crate::http::{current_request_id, log_error, request_id, with_request_id};
 use crate::platform::{KeyValueError, KeyValueStore};
 
 /// Workers KV as the core's [`KeyValueStore`].
 pub struct KvAdapter {
     store: KvStore,
+    /// The fetch event's context, whose `waitUntil` keeps later writes alive past the answer.
+    context: Option<Context>,
 }
 
 impl KvAdapter {
-    /// Wraps the `AUTH_KV` binding.
-    pub fn new(store: KvStore) -> Self {
-        Self { store }
+    /// Wraps the `AUTH_KV` binding, with the fetch event's context when there is one.
+    pub fn new(store: KvStore, context: Option<Context>) -> Self {
+        Self { store, context }
     }
+}
+
+async fn put(store: &KvStore, key: &str, value: &str, ttl_seconds: u64) -> Result<(), KeyValueError> {
+    store
+        .put(key, value)
+        .map_err(|e| KeyValueError(e.to_string()))?
+        .expiration_ttl(ttl_seconds.max(60))
+        .execute()
+        .await
+        .map_err(|e| KeyValueError(e.to_string()))
 }
 
 impl KeyValueStore for KvAdapter {
@@ -20,12 +33,20 @@ impl KeyValueStore for KvAdapter {
     }
 
     async fn put(&self, key: &str, value: &str, ttl_seconds: u64) -> Result<(), KeyValueError> {
-        self.store
-            .put(key, value)
-            .map_err(|e| KeyValueError(e.to_string()))?
-            .expiration_ttl(ttl_seconds.max(60))
-            .execute()
-            .await
-            .map_err(|e| KeyValueError(e.to_string()))
+        put(&self.store, key, value, ttl_seconds).await
+    }
+
+    fn put_later(&self, key: &str, value: &str, ttl_seconds: u64) {
+        let (store, key, value) = (self.store.clone(), key.to_owned(), value.to_owned());
+        let id = current_request_id().unwrap_or_else(|| request_id(None));
+        let write = with_request_id(id, async move {
+            if let Err(error) = put(&store, &key, &value, ttl_seconds).await {
+                log_error(&format!("KV write of {key} failed: {}", error.0));
+            }
+        });
+        match &self.context {
+            Some(context) => context.wait_until(write),
+            None => wasm_bindgen_futures::spawn_local(write),
+        }
     }
 }

@@ -57,10 +57,10 @@ impl Platform for WorkerPlatform {
     }
 }
 
-fn platform(env: &Env) -> worker::Result<WorkerPlatform> {
+fn platform(env: &Env, context: Option<Context>) -> worker::Result<WorkerPlatform> {
     Ok(WorkerPlatform {
         db: D1Adapter::new(env.d1(D1_BINDING)?),
-        kv: KvAdapter::new(env.kv(KV_BINDING)?),
+        kv: KvAdapter::new(env.kv(KV_BINDING)?, context),
         http: FetchAdapter,
     })
 }
@@ -76,7 +76,7 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<Response> {
     let id = request_id(request.headers().get("cf-ray").ok().flatten().as_deref());
     // Answers refused before the core routes them carry the id too.
     let refuse = |error: ApiError| {
@@ -95,7 +95,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         Ok(api_request) => api_request,
         Err(error) => return refuse(error),
     };
-    let platform = platform(&env)?;
+    let platform = platform(&env, Some(context))?;
     let verifier = VERIFIER.with(|v| *v);
     let app = App::new(&platform, &config, verifier);
     #[cfg(feature = "bench-routes")]
@@ -119,7 +119,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     // A scheduled run has no request; its logs are named by an id of their own.
     with_request_id(request_id(None), async {
         let result = async {
-            let platform = platform(&env).map_err(|e| e.to_string())?;
+            let platform = platform(&env, None).map_err(|e| e.to_string())?;
             crate::store::web_sign_in::purge_expired_answers(platform.db(), platform.now())
                 .await
                 .map_err(|e| e.to_string())

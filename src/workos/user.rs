@@ -56,7 +56,7 @@ pub async fn canonical_email<P: Platform>(
         return Ok(cached);
     }
     let user = fetch_user(platform, config, api_key, &identity.user_id).await?;
-    cache.put(platform, config, &identity.user_id, &user).await;
+    cache.put(platform, config, &identity.user_id, &user);
     Ok(user)
 }
 

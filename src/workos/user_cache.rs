@@ -60,8 +60,8 @@ impl UserEmailCache {
         Some(user)
     }
 
-    /// Keeps what WorkOS just said of a user, here and in KV.
-    pub async fn put<P: Platform>(&self, platform: &P, config: &Config, user_id: &str, user: &UserEmail) {
+    /// Keeps what WorkOS just said of a user, here and, once the answer has gone out, in KV.
+    pub fn put<P: Platform>(&self, platform: &P, config: &Config, user_id: &str, user: &UserEmail) {
         if config.workos_user_cache_seconds == 0 {
             return;
         }
@@ -70,9 +70,7 @@ impl UserEmailCache {
         let stored = StoredUser { email: user.email.as_str().to_owned(), email_verified: user.verified, fetched_at: now };
         let stored = serde_json::to_string(&stored).expect("serialisable");
         let ttl = (config.workos_user_cache_seconds as u64).max(KV_MIN_TTL_SECONDS);
-        if let Err(error) = platform.kv().put(&key(user_id), &stored, ttl).await {
-            log_error(&format!("workos user cache: KV write failed: {}", error.0));
-        }
+        platform.kv().put_later(&key(user_id), &stored, ttl);
     }
 
     fn remember(&self, user_id: &str, user: &UserEmail, fetched_at: UnixMillis) {

@@ -225,6 +225,10 @@ impl KeyValueStore for MemoryKv {
         self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
         Ok(())
     }
+    /// At once: a test's next request comes after the answer, as `waitUntil`'s writes do.
+    fn put_later(&self, key: &str, value: &str, _ttl_seconds: u64) {
+        self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
+    }
 }
 
 // ---------------------------------------------------------------- fake WorkOS
