@@ -110,3 +110,28 @@ test("bad input is a 4xx JSON error and writes nothing", async () => {
   }
   assert.equal(stack.worker.sql("SELECT count(*) AS n FROM workspaces")[0].n, before);
 });
+
+test("the default key adds members but makes no admin; an unverified email finds nobody", async () => {
+  const ada = await signIn("ada@grants.example");
+  const eve = await signIn("eve@grants.example");
+  const org = ada.callback.workspace.id;
+  const defaultKey = ada.callback.default_api_key.secret;
+  const admin = await api("POST", `/v1/orgs/${org}/members`, { bearer: defaultKey, body: { user_id: eve.userId, role: "admin" } });
+  assert.equal(admin.status, 403, admin.text);
+  assert.equal(admin.json.error.code, "insufficient_scope");
+  assert.equal(admin.headers.get("www-authenticate"), 'Bearer error="insufficient_scope", scope="keys"');
+
+  // WorkOS has not verified mallory's address: her sign-in records that, and adding by email
+  // does not find her (by id, it still does).
+  const { access_token, user_id } = await stack.standIn.token({ email: "mallory@grants.example" });
+  await fetch(`${stack.standIn.url}/__dev/users`, {
+    method: "POST",
+    body: JSON.stringify({ id: user_id, email: "mallory@grants.example", email_verified: false }),
+  });
+  assert.equal((await api("POST", "/v1/auth/web/callback", { bearer: access_token })).status, 201);
+  const byEmail = await api("POST", `/v1/orgs/${org}/members`, { bearer: defaultKey, body: { email: "mallory@grants.example", role: "member" } });
+  assert.equal(byEmail.status, 404, byEmail.text);
+  assert.equal(byEmail.json.error.code, "user_not_found");
+  const byId = await api("POST", `/v1/orgs/${org}/members`, { bearer: defaultKey, body: { user_id, role: "member" } });
+  assert.equal(byId.status, 201, byId.text);
+});
