@@ -1,0 +1,32 @@
+// `npm run fuzz`: schemathesis against /v1/openapi.json of the release worker under `wrangler dev`
+// with the WorkOS stand-in, as a signed-in user. Installs schemathesis into `.venv-fuzz` (PyPI)
+// on first use. Extra arguments go to `schemathesis run` (e.g. `-- --max-examples 200`).
+// A fuzzer, not a test: `npm test` does not run it.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { ROOT, run } from "./toolchain.mjs";
+import { startStack } from "../tests/e2e/stack.mjs";
+
+const venv = join(ROOT, ".venv-fuzz");
+const schemathesis = join(venv, "bin", "schemathesis");
+if (!existsSync(schemathesis)) {
+  run("python3", ["-m", "venv", venv]);
+  run(join(venv, "bin", "pip"), ["install", "--quiet", "schemathesis"]);
+}
+run("node", ["scripts/build.mjs"]);
+run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+
+const stack = await startStack();
+let status = 1;
+try {
+  const { access_token } = await stack.standIn.token({ email: "fuzz@example.com", ttl_seconds: 3600 });
+  const callback = await stack.worker.request("POST", "/v1/auth/web/callback", { bearer: access_token });
+  if (callback.status !== 201) throw new Error(`sign-in failed: ${callback.status} ${callback.text}`);
+  const base = stack.worker.base;
+  const args = ["run", `${base}/v1/openapi.json`, "--url", base, "-H", `Authorization: Bearer ${access_token}`, "--checks", "all", ...process.argv.slice(2)];
+  status = spawnSync(schemathesis, args, { stdio: "inherit" }).status ?? 1;
+} finally {
+  stack.stop();
+}
+process.exit(status);
