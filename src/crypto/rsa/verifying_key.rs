@@ -5,10 +5,10 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 
 use super::key_error::RsaKeyError;
-use super::roca::has_roca_fingerprint;
 use super::limbs;
 use super::montgomery::{limbs_for_modulus_bits, MontgomeryModulus, MAX_LIMBS};
 use super::pkcs1v15;
+use super::roca::has_roca_fingerprint;
 
 const MIN_MODULUS_BITS: usize = 2048;
 const MAX_MODULUS_BITS: usize = 4096;
