@@ -54,9 +54,6 @@ export async function startWorker(standIn, vars = {}) {
   run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const port = await freePort();
-  // Concurrent test files each run a wrangler: give each its own devtools port too.
-  const inspectorPort = await freePort();
   const allVars = {
     WORKOS_CLIENT_ID: CLIENT_ID,
     WORKOS_API_BASE: standIn.url,
@@ -65,11 +62,24 @@ export async function startWorker(standIn, vars = {}) {
     ...vars,
   };
   const varArgs = Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
-  const { child } = await startService(
-    wrangler,
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
-    { ready: /Ready on http/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" }, timeoutMs: 180_000 },
-  );
+  // A port found free can be taken before wrangler binds it (concurrent test files each start a
+  // wrangler, and workerd binds ports of its own): then start again on other ports.
+  let child, port;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    // Concurrent test files each run a wrangler: give each its own devtools port too.
+    const inspectorPort = await freePort();
+    try {
+      ({ child } = await startService(
+        wrangler,
+        ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
+        { ready: /Ready on http/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" }, timeoutMs: 180_000 },
+      ));
+      break;
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(String(error.message))) throw error;
+    }
+  }
   const base = `http://127.0.0.1:${port}`;
   return {
     base,
