@@ -12,6 +12,12 @@ function ensureWasmTarget() {
   }
 }
 
+function ensureLintComponents() {
+  // `npm test` checks formatting and lints; rustup's default profile has both, a minimal one not.
+  const missing = ["rustfmt", "clippy"].filter((tool) => !output("cargo", [tool === "rustfmt" ? "fmt" : "clippy", "--version"]));
+  if (missing.length) run("rustup", ["component", "add", ...missing]);
+}
+
 function ensureCargoTool(binary, crate, version) {
   const current = output(join(CARGO_BIN, binary), ["--version"]);
   if (current && current.includes(version)) return;
@@ -28,6 +34,7 @@ function ensureNpmPackages() {
 }
 
 ensureWasmTarget();
+ensureLintComponents();
 ensureCargoTool("worker-build", "worker-build", lockedVersion("worker"));
 ensureCargoTool("wasm-bindgen", "wasm-bindgen-cli", lockedVersion("wasm-bindgen"));
 ensureNpmPackages();

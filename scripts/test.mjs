@@ -6,6 +6,11 @@ import { CARGO_BIN, ROOT, run } from "./toolchain.mjs";
 
 const stage = (name) => console.log(`\n==> ${name}`);
 
+stage("style and lints (cargo fmt --check, cargo clippy -D warnings, native and wasm)");
+run("cargo", ["fmt", "--check"]);
+run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]);
+run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell", "--features", "bench-routes", "--", "-D", "warnings"]);
+
 stage("native tests (cargo test)");
 run("cargo", ["test"]);
 

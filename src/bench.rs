@@ -50,7 +50,8 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
             // cost of `fresh` between our arithmetic and the JWT handling around it.
             let (signing_input, signature) = signing_input_and_signature(token)?;
             let (n, e) = request_key(request)?;
-            let key = RsaVerifyingKey::from_be_bytes(&n, &e).map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
+            let key = RsaVerifyingKey::from_be_bytes(&n, &e)
+                .map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
             for _ in 0..repetitions {
                 if !key.verify_sha256(signing_input.as_bytes(), &signature) {
                     return Err(ApiError::bad_request("invalid_signature", "the token does not verify with this key"));
@@ -60,7 +61,9 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
         "sha256" => {
             let (signing_input, _) = signing_input_and_signature(token)?;
             for _ in 0..repetitions {
-                std::hint::black_box(<sha2::Sha256 as sha2::Digest>::digest(std::hint::black_box(signing_input.as_bytes())));
+                std::hint::black_box(<sha2::Sha256 as sha2::Digest>::digest(std::hint::black_box(
+                    signing_input.as_bytes(),
+                )));
             }
         }
         "parse" => {

@@ -78,14 +78,10 @@ impl Config {
             Some("preview") => Environment::Preview,
             Some("production") => Environment::Production,
             Some(other) => {
-                return Err(problem(
-                    "ENVIRONMENT",
-                    format!("{other:?} is not development, preview or production"),
-                ))
+                return Err(problem("ENVIRONMENT", format!("{other:?} is not development, preview or production")))
             }
         };
-        let workos_client_id =
-            get("WORKOS_CLIENT_ID").ok_or_else(|| problem("WORKOS_CLIENT_ID", "is required"))?;
+        let workos_client_id = get("WORKOS_CLIENT_ID").ok_or_else(|| problem("WORKOS_CLIENT_ID", "is required"))?;
         let workos_api_base = get("WORKOS_API_BASE")
             .unwrap_or_else(|| "https://api.workos.com".to_owned())
             .trim_end_matches('/')
@@ -101,10 +97,7 @@ impl Config {
         }
         let workos_issuers = match get("WORKOS_ISSUERS") {
             Some(list) => split_list(&list),
-            None => vec![
-                workos_api_base.clone(),
-                format!("{workos_api_base}/user_management/{workos_client_id}"),
-            ],
+            None => vec![workos_api_base.clone(), format!("{workos_api_base}/user_management/{workos_client_id}")],
         };
         if workos_issuers.is_empty() {
             return Err(problem("WORKOS_ISSUERS", "lists no issuer"));
@@ -117,9 +110,15 @@ impl Config {
         let workos_api_key = get("WORKOS_API_KEY");
         if environment == Environment::Production {
             if peppers_text.contains(INSECURE_DEV_MARKER) {
-                return Err(problem("API_KEY_PEPPER", "the development default is refused in production; set a secret"));
+                return Err(problem(
+                    "API_KEY_PEPPER",
+                    "the development default is refused in production; set a secret",
+                ));
             }
-            if workos_api_key.as_deref().is_some_and(|k| k.contains(INSECURE_DEV_MARKER) || k.starts_with("sk_test_local")) {
+            if workos_api_key
+                .as_deref()
+                .is_some_and(|k| k.contains(INSECURE_DEV_MARKER) || k.starts_with("sk_test_local"))
+            {
                 return Err(problem("WORKOS_API_KEY", "the development default is refused in production"));
             }
         }
@@ -180,15 +179,12 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
-    const BASE: &[(&str, &str)] = &[
-        ("WORKOS_CLIENT_ID", "client_123"),
-        ("API_KEY_PEPPER", "p1:0123456789abcdef0123456789abcdef"),
-    ];
+    const BASE: &[(&str, &str)] =
+        &[("WORKOS_CLIENT_ID", "client_123"), ("API_KEY_PEPPER", "p1:0123456789abcdef0123456789abcdef")];
 
     #[test]
     fn issuers_default_to_both_workos_forms() {

@@ -24,10 +24,8 @@ use sha2::{Digest, Sha256};
 const WYCHEPROOF_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wycheproof/");
 
 /// DER `DigestInfo` prefix for SHA-256 (with the NULL parameters).
-const SHA256_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
+const SHA256_PREFIX: [u8; 19] =
+    [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
 
 /// One signature check, asked of both verifiers.
 struct Case {
@@ -51,18 +49,11 @@ struct Totals {
 
 impl Verifiers {
     fn new(reference: RsaPublicKey, label: String) -> Self {
-        let ours = RsaVerifyingKey::from_be_bytes(
-            &reference.n().to_bytes_be(),
-            &reference.e().to_bytes_be(),
-        )
-        .unwrap_or_else(|error| panic!("{label}: key refused: {error:?}"));
+        let ours = RsaVerifyingKey::from_be_bytes(&reference.n().to_bytes_be(), &reference.e().to_bytes_be())
+            .unwrap_or_else(|error| panic!("{label}: key refused: {error:?}"));
         assert_eq!(ours.modulus_bits(), reference.n().bits(), "{label}");
         assert_eq!(ours.signature_len(), reference.size(), "{label}");
-        Self {
-            ours,
-            reference,
-            label,
-        }
+        Self { ours, reference, label }
     }
 
     fn k(&self) -> usize {
@@ -72,14 +63,9 @@ impl Verifiers {
     /// Runs `case` through both and records a failure when they disagree.
     fn check(&self, case: &Case, totals: &mut Totals, failures: &Mutex<Vec<String>>) -> bool {
         let digest = Sha256::digest(&case.message);
-        let expected = self
-            .reference
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &case.signature)
-            .is_ok();
+        let expected = self.reference.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &case.signature).is_ok();
         let ours = self.ours.verify_sha256(&case.message, &case.signature);
-        let ours_digest = self
-            .ours
-            .verify_sha256_digest(&digest.into(), &case.signature);
+        let ours_digest = self.ours.verify_sha256_digest(&digest.into(), &case.signature);
         totals.cases += 1;
         totals.accepted += usize::from(expected);
         if ours != expected || ours_digest != expected {
@@ -105,11 +91,7 @@ impl Verifiers {
             let bytes = value.to_bytes_be();
             (bytes.len() <= k).then(|| [vec![0; k - bytes.len()], bytes].concat())
         };
-        let case = |what, signature: Vec<u8>| Case {
-            what,
-            message: message.to_vec(),
-            signature,
-        };
+        let case = |what, signature: Vec<u8>| Case { what, message: message.to_vec(), signature };
         let mut cases = vec![
             case("one byte short (first dropped)", good[1..].to_vec()),
             case("one byte short (last dropped)", good[..k - 1].to_vec()),
@@ -134,11 +116,7 @@ impl Verifiers {
             let mut random = vec![0u8; k];
             rng.fill_bytes(&mut random);
             let value = BigUint::from_bytes_be(&random);
-            let what = if &value >= n {
-                "random at or above n"
-            } else {
-                "random below n"
-            };
+            let what = if &value >= n { "random at or above n" } else { "random below n" };
             cases.push(case(what, random.clone()));
             // A random value of at least n, when there is room above n in k bytes.
             if &top - n > BigUint::from(1u32) {
@@ -152,13 +130,7 @@ impl Verifiers {
     }
 
     /// Single- and multi-bit corruptions of a good signature, anywhere in it.
-    fn corrupted_cases(
-        &self,
-        rng: &mut StdRng,
-        message: &[u8],
-        good: &[u8],
-        flips: usize,
-    ) -> Vec<Case> {
+    fn corrupted_cases(&self, rng: &mut StdRng, message: &[u8], good: &[u8], flips: usize) -> Vec<Case> {
         let k = self.k();
         let mut cases = Vec::new();
         for round in 0..flips {
@@ -189,11 +161,7 @@ impl Verifiers {
                 }
             };
             if signature != good {
-                cases.push(Case {
-                    what,
-                    message: message.to_vec(),
-                    signature,
-                });
+                cases.push(Case { what, message: message.to_vec(), signature });
             }
         }
         cases
@@ -228,58 +196,33 @@ fn block(k: usize, t: &[u8]) -> Option<Vec<u8>> {
 fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
     let digest = Sha256::digest(message);
     let k = key.size();
-    let missing_null: Vec<u8> = [
-        &[0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09][..],
-        &SHA256_PREFIX[6..15],
-        &[0x04, 0x20],
-    ]
-    .concat();
+    let missing_null: Vec<u8> =
+        [&[0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09][..], &SHA256_PREFIX[6..15], &[0x04, 0x20]].concat();
     let long_form_length: Vec<u8> = [&[0x30, 0x81, 0x31][..], &SHA256_PREFIX[2..]].concat();
     let sha512_prefix: [u8; 19] = [
-        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03,
-        0x05, 0x00, 0x04, 0x40,
+        0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04,
+        0x40,
     ];
-    let sha1_prefix: [u8; 15] = [
-        0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-    ];
+    let sha1_prefix: [u8; 15] =
+        [0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14];
     let mut wrong_oid = SHA256_PREFIX;
     wrong_oid[14] = 0x04; // SHA-224's OID arc with SHA-256's lengths
     let unprefixed: Vec<(&'static str, Vec<u8>)> = vec![
-        (
-            "DigestInfo without NULL parameters",
-            [&missing_null[..], &digest].concat(),
-        ),
-        (
-            "DigestInfo with a long-form length",
-            [&long_form_length[..], &digest].concat(),
-        ),
+        ("DigestInfo without NULL parameters", [&missing_null[..], &digest].concat()),
+        ("DigestInfo with a long-form length", [&long_form_length[..], &digest].concat()),
         ("digest without DigestInfo", digest.to_vec()),
-        (
-            "SHA-512 DigestInfo around the SHA-256 digest twice",
-            [&sha512_prefix[..], &digest, &digest].concat(),
-        ),
-        (
-            "SHA-1 DigestInfo with the first 20 digest bytes",
-            [&sha1_prefix[..], &digest[..20]].concat(),
-        ),
+        ("SHA-512 DigestInfo around the SHA-256 digest twice", [&sha512_prefix[..], &digest, &digest].concat()),
+        ("SHA-1 DigestInfo with the first 20 digest bytes", [&sha1_prefix[..], &digest[..20]].concat()),
         ("wrong hash OID", [&wrong_oid[..], &digest].concat()),
-        (
-            "trailing byte after the digest",
-            [&SHA256_PREFIX[..], &digest, &[0]].concat(),
-        ),
-        (
-            "digest one byte short",
-            [&SHA256_PREFIX[..], &digest[..31]].concat(),
-        ),
+        ("trailing byte after the digest", [&SHA256_PREFIX[..], &digest, &[0]].concat()),
+        ("digest one byte short", [&SHA256_PREFIX[..], &digest[..31]].concat()),
     ];
     let mut cases: Vec<Case> = unprefixed
         .into_iter()
         .map(|(what, t)| Case {
             what,
             message: message.to_vec(),
-            signature: key
-                .sign(Pkcs1v15Sign::new_unprefixed(), &t)
-                .expect("fits the modulus"),
+            signature: key.sign(Pkcs1v15Sign::new_unprefixed(), &t).expect("fits the modulus"),
         })
         .collect();
 
@@ -305,11 +248,7 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
     raw_blocks.push(("correct block via the raw private operation", good));
     for (what, block) in raw_blocks {
         if let Some(signature) = raw_private(key, &block) {
-            cases.push(Case {
-                what,
-                message: message.to_vec(),
-                signature,
-            });
+            cases.push(Case { what, message: message.to_vec(), signature });
         }
     }
     cases
@@ -318,12 +257,7 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
 /// Where a key for one unit of work comes from.
 enum Job {
     /// A private key: fresh random messages are signed with it.
-    Private {
-        label: &'static str,
-        bits: usize,
-        messages: usize,
-        key: KeySource,
-    },
+    Private { label: &'static str, bits: usize, messages: usize, key: KeySource },
     /// The e = 65537 key of a Wycheproof file, with the file's valid signatures.
     Wycheproof { file: &'static str },
 }
@@ -369,15 +303,9 @@ fn run_private_key(
     let mut previous: Option<Vec<u8>> = None;
     for round in 0..messages {
         let message = random_message(rng);
-        let good = key
-            .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&message))
-            .expect("signs");
+        let good = key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&message)).expect("signs");
         let mut cases = vec![
-            Case {
-                what: "valid signature",
-                message: message.clone(),
-                signature: good.clone(),
-            },
+            Case { what: "valid signature", message: message.clone(), signature: good.clone() },
             Case {
                 what: "signature of a changed message",
                 message: other_message(rng, &message),
@@ -385,11 +313,7 @@ fn run_private_key(
             },
         ];
         if let Some(previous) = previous.replace(good.clone()) {
-            cases.push(Case {
-                what: "signature of another message",
-                message: message.clone(),
-                signature: previous,
-            });
+            cases.push(Case { what: "signature of another message", message: message.clone(), signature: previous });
         }
         cases.extend(verifiers.corrupted_cases(rng, &message, &good, 6));
         if round % 4 == 0 {
@@ -400,10 +324,7 @@ fn run_private_key(
         }
         for case in &cases {
             let accepted = verifiers.check(case, totals, failures);
-            let should_accept = matches!(
-                case.what,
-                "valid signature" | "correct block via the raw private operation"
-            );
+            let should_accept = matches!(case.what, "valid signature" | "correct block via the raw private operation");
             if accepted != should_accept {
                 failures.lock().unwrap().push(format!(
                     "{label}: {}: rsa itself says {accepted}; the test's expectations are wrong",
@@ -415,25 +336,16 @@ fn run_private_key(
 }
 
 fn hex_decode(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn run_wycheproof_key(
-    file: &'static str,
-    rng: &mut StdRng,
-    totals: &mut Totals,
-    failures: &Mutex<Vec<String>>,
-) {
+fn run_wycheproof_key(file: &'static str, rng: &mut StdRng, totals: &mut Totals, failures: &Mutex<Vec<String>>) {
     let path = format!("{WYCHEPROOF_DIR}{file}");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read {path}: {error}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {path}: {error}"));
     let json: Value = serde_json::from_str(&text).expect("JSON");
     let group = json["testGroups"]
         .as_array()
@@ -444,20 +356,12 @@ fn run_wycheproof_key(
     let n = BigUint::from_bytes_be(&hex_decode(group["publicKey"]["modulus"].as_str().unwrap()));
     let reference = RsaPublicKey::new(n, BigUint::from(65537u32)).expect("rsa accepts the key");
     let verifiers = Verifiers::new(reference, format!("Wycheproof {file}"));
-    let valid = group["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|test| test["result"] == "valid");
+    let valid = group["tests"].as_array().unwrap().iter().filter(|test| test["result"] == "valid");
     for (index, test) in valid.enumerate() {
         let message = hex_decode(test["msg"].as_str().unwrap());
         let good = hex_decode(test["sig"].as_str().unwrap());
         let mut cases = vec![
-            Case {
-                what: "valid signature",
-                message: message.clone(),
-                signature: good.clone(),
-            },
+            Case { what: "valid signature", message: message.clone(), signature: good.clone() },
             Case {
                 what: "signature of a changed message",
                 message: other_message(rng, &message),
@@ -476,34 +380,23 @@ fn run_wycheproof_key(
 
 fn jobs() -> Vec<Job> {
     use KeySource::{Generated, Pem};
-    let private = |label, bits, messages, key| Job::Private {
-        label,
-        bits,
-        messages,
-        key,
-    };
+    let private = |label, bits, messages, key| Job::Private { label, bits, messages, key };
     // Largest first, so the threads finish together.
     vec![
         private("4096-bit key", 4096, 14, Pem(KEY_4096)),
         private("4095-bit key", 4095, 10, Pem(KEY_4095)),
-        Job::Wycheproof {
-            file: "rsa_signature_4096_sha256_test.json",
-        },
+        Job::Wycheproof { file: "rsa_signature_4096_sha256_test.json" },
         private("3072-bit key A", 3072, 24, Pem(KEY_3072_A)),
         private("3072-bit key B", 3072, 24, Pem(KEY_3072_B)),
         private("3072-bit key generated for this run", 3072, 16, Generated),
         private("3000-bit key", 3000, 20, Pem(KEY_3000)),
-        Job::Wycheproof {
-            file: "rsa_signature_3072_sha256_test.json",
-        },
+        Job::Wycheproof { file: "rsa_signature_3072_sha256_test.json" },
         private("2048-bit key A", 2048, 60, Pem(KEY_2048_A)),
         private("2048-bit key B", 2048, 60, Pem(KEY_2048_B)),
         private("2048-bit key C", 2048, 60, Pem(KEY_2048_C)),
         private("2048-bit key generated for this run", 2048, 40, Generated),
         private("2050-bit key", 2050, 40, Pem(KEY_2050)),
-        Job::Wycheproof {
-            file: "rsa_signature_2048_sha256_test.json",
-        },
+        Job::Wycheproof { file: "rsa_signature_2048_sha256_test.json" },
     ]
 }
 
@@ -511,10 +404,7 @@ fn jobs() -> Vec<Job> {
 fn every_answer_matches_the_rsa_crate() {
     let seed = match std::env::var("RSA_DIFFERENTIAL_SEED") {
         Ok(text) => text.parse().expect("RSA_DIFFERENTIAL_SEED is a u64"),
-        Err(_) => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64,
+        Err(_) => SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64,
     };
     println!("seed {seed} (replay with RSA_DIFFERENTIAL_SEED={seed})");
 
@@ -522,35 +412,18 @@ fn every_answer_matches_the_rsa_crate() {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     let summary = Mutex::new(Vec::new());
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(4);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(index) else { break };
-                let mut rng = StdRng::seed_from_u64(
-                    seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                );
+                let mut rng = StdRng::seed_from_u64(seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 let mut totals = Totals::default();
                 let started = Instant::now();
                 let label = match job {
-                    Job::Private {
-                        label,
-                        bits,
-                        messages,
-                        key,
-                    } => {
-                        run_private_key(
-                            label,
-                            *bits,
-                            *messages,
-                            key,
-                            &mut rng,
-                            &mut totals,
-                            &failures,
-                        );
+                    Job::Private { label, bits, messages, key } => {
+                        run_private_key(label, *bits, *messages, key, &mut rng, &mut totals, &failures);
                         label.to_string()
                     }
                     Job::Wycheproof { file } => {
@@ -558,10 +431,7 @@ fn every_answer_matches_the_rsa_crate() {
                         format!("Wycheproof {file}")
                     }
                 };
-                summary
-                    .lock()
-                    .unwrap()
-                    .push((index, label, totals, started.elapsed()));
+                summary.lock().unwrap().push((index, label, totals, started.elapsed()));
             });
         }
     });
@@ -570,35 +440,19 @@ fn every_answer_matches_the_rsa_crate() {
     summary.sort_by_key(|(index, ..)| *index);
     let (mut cases, mut accepted) = (0, 0);
     for (_, label, totals, elapsed) in &summary {
-        println!(
-            "{label}: {} cases, {} valid, {:.1} s",
-            totals.cases,
-            totals.accepted,
-            elapsed.as_secs_f64()
-        );
+        println!("{label}: {} cases, {} valid, {:.1} s", totals.cases, totals.accepted, elapsed.as_secs_f64());
         cases += totals.cases;
         accepted += totals.accepted;
     }
-    println!(
-        "total: {cases} cases, {accepted} valid and {} invalid by both verifiers",
-        cases - accepted
-    );
+    println!("total: {cases} cases, {accepted} valid and {} invalid by both verifiers", cases - accepted);
     let failures = failures.into_inner().unwrap();
     assert!(
         failures.is_empty(),
         "{} disagreements (seed {seed}), first ones:\n{}",
         failures.len(),
-        failures
-            .iter()
-            .take(20)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
+        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
     );
-    assert!(
-        cases >= 2000 && accepted >= 100,
-        "too few cases ran: {cases}, {accepted} valid"
-    );
+    assert!(cases >= 2000 && accepted >= 100, "too few cases ran: {cases}, {accepted} valid");
 }
 
 // Test keys, generated for this test only; never use them for anything else.

@@ -40,38 +40,18 @@ const DEVIATIONS: &[(&str, u64, &str)] = &[
 /// against the one encoding with the explicit NULL (what every RS256 signer produces) and do
 /// not parse the block, so we reject it.
 const ACCEPTABLE: &[(&str, u64, bool, &str)] = &[
-    (
-        "rsa_signature_2048_sha256_test.json",
-        8,
-        false,
-        "MissingNull: only the DER form with NULL",
-    ),
-    (
-        "rsa_signature_3072_sha256_test.json",
-        8,
-        false,
-        "MissingNull: only the DER form with NULL",
-    ),
-    (
-        "rsa_signature_4096_sha256_test.json",
-        8,
-        false,
-        "MissingNull: only the DER form with NULL",
-    ),
+    ("rsa_signature_2048_sha256_test.json", 8, false, "MissingNull: only the DER form with NULL"),
+    ("rsa_signature_3072_sha256_test.json", 8, false, "MissingNull: only the DER form with NULL"),
+    ("rsa_signature_4096_sha256_test.json", 8, false, "MissingNull: only the DER form with NULL"),
 ];
 
 fn hex(text: &str) -> Vec<u8> {
     assert!(text.len().is_multiple_of(2), "odd-length hex {text:?}");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 fn field<'a>(value: &'a Value, name: &str) -> &'a str {
-    value[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("missing string field {name:?} in {value}"))
+    value[name].as_str().unwrap_or_else(|| panic!("missing string field {name:?} in {value}"))
 }
 
 #[derive(Default)]
@@ -88,9 +68,7 @@ struct Tally {
 fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
     let path = format!("{WYCHEPROOF_DIR}{file}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
-        panic!(
-            "cannot read {path}: {error}; the Wycheproof vectors must be in tests/wycheproof"
-        )
+        panic!("cannot read {path}: {error}; the Wycheproof vectors must be in tests/wycheproof")
     });
     let json: Value = serde_json::from_str(&text).expect("Wycheproof file is JSON");
     assert_eq!(json["algorithm"], "RSASSA-PKCS1-v1_5", "{file}");
@@ -109,9 +87,7 @@ fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
             // Every modulus in these files is odd and 2048 to 4096 bits, so the exponent is the
             // only acceptable reason.
             if *error != RsaKeyError::UnsupportedExponent || e.trim_start_matches('0') == "10001" {
-                failures.push(format!(
-                    "{file}: key with e = {e} refused for the wrong reason: {error:?}"
-                ));
+                failures.push(format!("{file}: key with e = {e} refused for the wrong reason: {error:?}"));
             }
         }
 
@@ -141,18 +117,13 @@ fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
                     if accepted {
                         tally.valid_accepted += 1;
                         if deviation.is_some() {
-                            failures.push(format!(
-                                "{file} tcId {id}: listed as a deviation but accepted"
-                            ));
+                            failures.push(format!("{file} tcId {id}: listed as a deviation but accepted"));
                         }
                     } else if let Some((_, _, reason)) = deviation {
                         println!("{file} tcId {id}: valid but rejected, documented: {reason}");
                         tally.deviations.push(id);
                     } else {
-                        failures.push(format!(
-                            "{file} tcId {id}: valid signature rejected ({:?})",
-                            test["comment"]
-                        ));
+                        failures.push(format!("{file} tcId {id}: valid signature rejected ({:?})", test["comment"]));
                     }
                 }
                 "invalid" => {
@@ -170,9 +141,14 @@ fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
                     tally.acceptable.insert(id, accepted);
                     match ACCEPTABLE.iter().find(|(f, i, _, _)| *f == file && *i == id) {
                         Some((_, _, expected, reason)) => {
-                            println!("{file} tcId {id}: acceptable, {} ({reason})", if accepted { "accepted" } else { "rejected" });
+                            println!(
+                                "{file} tcId {id}: acceptable, {} ({reason})",
+                                if accepted { "accepted" } else { "rejected" }
+                            );
                             if accepted != *expected {
-                                failures.push(format!("{file} tcId {id}: acceptable case decided {accepted}, recorded {expected}"));
+                                failures.push(format!(
+                                    "{file} tcId {id}: acceptable case decided {accepted}, recorded {expected}"
+                                ));
                             }
                         }
                         None => failures.push(format!(
@@ -186,11 +162,7 @@ fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
             }
         }
     }
-    assert_eq!(
-        Some(seen),
-        json["numberOfTests"].as_u64().map(|n| n as usize),
-        "{file}: test count"
-    );
+    assert_eq!(Some(seen), json["numberOfTests"].as_u64().map(|n| n as usize), "{file}: test count");
     println!(
         "{file}: {seen} tests; valid accepted {}/{} ({} documented deviations); invalid rejected {}/{}; \
          acceptable {:?} (tcId -> accepted); {} key(s) refused",
@@ -215,29 +187,15 @@ fn wycheproof_pkcs1v15_sha256_vectors_give_the_expected_answers() {
     ] {
         let tally = run_file(file, &mut failures);
         // Guards against a truncated or swapped file passing by having nothing in it.
-        assert!(
-            tally.valid_accepted >= 7,
-            "{file}: too few valid signatures accepted"
-        );
+        assert!(tally.valid_accepted >= 7, "{file}: too few valid signatures accepted");
         assert!(tally.invalid >= 200, "{file}: too few invalid cases");
         // A stale entry in either list would hide a change of behaviour.
         for (_, id, _) in DEVIATIONS.iter().filter(|(f, _, _)| *f == file) {
-            assert!(
-                tally.deviations.contains(id),
-                "{file} tcId {id}: listed deviation did not occur"
-            );
+            assert!(tally.deviations.contains(id), "{file} tcId {id}: listed deviation did not occur");
         }
         for (_, id, _, _) in ACCEPTABLE.iter().filter(|(f, _, _, _)| *f == file) {
-            assert!(
-                tally.acceptable.contains_key(id),
-                "{file} tcId {id}: not an acceptable case"
-            );
+            assert!(tally.acceptable.contains_key(id), "{file} tcId {id}: not an acceptable case");
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -60,7 +60,8 @@ fn endless_chunked_request() -> Request {
          const body = new ReadableStream({ pull(c) { globalThis.__pulled++; c.enqueue(new Uint8Array(1024)); } });
          return new Request('https://edge.example.com/v1/orgs', { method: 'POST', body, duplex: 'half' });",
     );
-    let request: worker::web_sys::Request = wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
+    let request: worker::web_sys::Request =
+        wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
     Request::from(request)
 }
 

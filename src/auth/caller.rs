@@ -30,7 +30,11 @@ impl Caller {
 
     /// An API key caller: the key must exist, be unrevoked and match the credential (401
     /// `api_key_invalid`, one answer for all three).
-    pub fn api_key(presented: &PresentedApiKey, stored: Option<StoredApiKey>, peppers: &PepperRing) -> Result<Self, ApiError> {
+    pub fn api_key(
+        presented: &PresentedApiKey,
+        stored: Option<StoredApiKey>,
+        peppers: &PepperRing,
+    ) -> Result<Self, ApiError> {
         match stored {
             Some(stored) if stored.key.revoked_at.is_none() && presented.matches(&stored, peppers) => {
                 Ok(Caller::ApiKey(stored.key))

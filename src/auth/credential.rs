@@ -72,7 +72,10 @@ impl PresentedApiKey {
             .all()
             .iter()
             .map(|pepper| {
-                (pepper.kid().to_owned(), Value::String(pepper.mac_base64(API_KEY_MAC_PURPOSE, self.credential.as_bytes())))
+                (
+                    pepper.kid().to_owned(),
+                    Value::String(pepper.mac_base64(API_KEY_MAC_PURPOSE, self.credential.as_bytes())),
+                )
             })
             .collect();
         Value::Object(macs).to_string()

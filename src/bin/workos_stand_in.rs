@@ -68,12 +68,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         if flag == "--help" || flag == "-h" {
             return Err(String::new());
         }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--port" => {
                 let v = value()?;
@@ -106,21 +101,15 @@ fn main() {
         eprintln!("workos-stand-in: {e}");
         std::process::exit(1);
     });
-    let issuer_base = args
-        .issuer_base
-        .unwrap_or_else(|| format!("http://127.0.0.1:{port}"))
-        .trim_end_matches('/')
-        .to_string();
+    let issuer_base =
+        args.issuer_base.unwrap_or_else(|| format!("http://127.0.0.1:{port}")).trim_end_matches('/').to_string();
     let config = routes::Config {
         client_id: args.client_id,
         api_key: args.api_key,
         issuer_base,
         timeout_delay: Duration::from_secs(30),
     };
-    let state = Arc::new(routes::State::new(
-        config,
-        Box::new(|| keys::SigningKey::generate(keys::KEY_BITS)),
-    ));
+    let state = Arc::new(routes::State::new(config, Box::new(|| keys::SigningKey::generate(keys::KEY_BITS))));
     eprintln!(
         "workos-stand-in: client id {}, issuer {}/user_management/{}, signing key {}",
         state.config.client_id,
@@ -131,10 +120,7 @@ fn main() {
 
     // The one stdout line, flushed: scripts block on it.
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(
-        stdout,
-        "workos-stand-in listening on http://127.0.0.1:{port}"
-    );
+    let _ = writeln!(stdout, "workos-stand-in listening on http://127.0.0.1:{port}");
     let _ = stdout.flush();
     drop(stdout);
 
@@ -160,13 +146,8 @@ mod test_support {
     /// distinct key material.
     pub fn test_key() -> SigningKey {
         static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
-        let private = KEY
-            .get_or_init(|| SigningKey::generate(crate::keys::KEY_BITS).private)
-            .clone();
-        SigningKey {
-            kid: crate::ids::prefixed("sso_oidc_key_pair"),
-            private,
-        }
+        let private = KEY.get_or_init(|| SigningKey::generate(crate::keys::KEY_BITS).private).clone();
+        SigningKey { kid: crate::ids::prefixed("sso_oidc_key_pair"), private }
     }
 
     pub fn test_state() -> State {
@@ -198,12 +179,9 @@ mod test_support {
                 .map_err(|e| e.to_string())
         };
         let key = RsaPublicKey::new(int("n")?, int("e")?).map_err(|e| e.to_string())?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|e| e.to_string())?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|e| e.to_string())?;
         let digest = Sha256::digest(signed.as_bytes());
-        key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature)
-            .map_err(|e| e.to_string())
+        key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &signature).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -241,16 +219,8 @@ mod cli_tests {
 
     #[test]
     fn flags() {
-        let args = parse(&[
-            "--port",
-            "0",
-            "--client-id=client_x",
-            "--api-key",
-            "k",
-            "--issuer-base",
-            "https://a/",
-        ])
-        .unwrap();
+        let args =
+            parse(&["--port", "0", "--client-id=client_x", "--api-key", "k", "--issuer-base", "https://a/"]).unwrap();
         assert_eq!(args.port, 0);
         assert_eq!(args.client_id, "client_x");
         assert_eq!(args.api_key, "k");

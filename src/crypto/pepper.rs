@@ -75,16 +75,14 @@ impl PepperRing {
     pub fn parse(text: &str) -> Result<Self, PepperRingError> {
         let mut peppers: Vec<Pepper> = Vec::new();
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let (kid, secret) = entry.split_once(':').ok_or_else(|| {
-                PepperRingError::Malformed("each entry must be written <kid>:<secret>".into())
-            })?;
+            let (kid, secret) = entry
+                .split_once(':')
+                .ok_or_else(|| PepperRingError::Malformed("each entry must be written <kid>:<secret>".into()))?;
             let kid_ok = !kid.is_empty()
                 && kid.len() <= 16
                 && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !kid_ok {
-                return Err(PepperRingError::Malformed(
-                    "a pepper id is 1-16 letters, digits, '-' or '_'".into(),
-                ));
+                return Err(PepperRingError::Malformed("a pepper id is 1-16 letters, digits, '-' or '_'".into()));
             }
             if secret.len() < MIN_SECRET_LEN {
                 return Err(PepperRingError::Malformed(format!(

@@ -39,9 +39,7 @@ pub fn open(pepper: &Pepper, context: &str, sealed: &str) -> Option<Vec<u8>> {
         return None;
     }
     let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-    cipher(pepper)
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
-        .ok()
+    cipher(pepper).decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() }).ok()
 }
 
 #[cfg(test)]

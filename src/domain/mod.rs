@@ -12,7 +12,9 @@ mod timestamp;
 mod workspace_ref;
 
 pub use actor::Actor;
-pub use api_key_credential::{credential_key_id, is_api_key_credential, mint_api_key, MintedApiKey, API_KEY_MAC_PURPOSE};
+pub use api_key_credential::{
+    credential_key_id, is_api_key_credential, mint_api_key, MintedApiKey, API_KEY_MAC_PURPOSE,
+};
 pub use email::Email;
 pub use ids::{looks_like_id, new_id, IdKind};
 pub use name::{Name, NameError};

@@ -87,7 +87,9 @@ mod tests {
         assert_eq!(Scopes::from_stored(r#"["keys","read"]"#), Some(scopes));
         assert!(Scopes::new([]).is_err());
         assert_eq!(Scopes::from_stored(r#"["admin"]"#), None);
-        assert_eq!(Scopes::new([Scope::Write, Scope::Read]).unwrap().iter().collect::<Vec<_>>(), [Scope::Read, Scope::Write]);
+        assert_eq!(
+            Scopes::new([Scope::Write, Scope::Read]).unwrap().iter().collect::<Vec<_>>(),
+            [Scope::Read, Scope::Write]
+        );
     }
-
 }

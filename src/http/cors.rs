@@ -20,17 +20,12 @@ impl Cors {
     /// The request's origin if it is allowed.
     fn allowed_origin<'r>(&self, request: &'r ApiRequest) -> Option<&'r str> {
         let origin = request.header("origin")?;
-        self.allowed_origins
-            .iter()
-            .any(|allowed| allowed == "*" || allowed == origin)
-            .then_some(origin)
+        self.allowed_origins.iter().any(|allowed| allowed == "*" || allowed == origin).then_some(origin)
     }
 
     /// Answers a preflight (`OPTIONS` with `Access-Control-Request-Method`), if this is one.
     pub fn preflight(&self, request: &ApiRequest) -> Option<ApiResponse> {
-        if request.method != super::Method::Options
-            || request.header("access-control-request-method").is_none()
-        {
+        if request.method != super::Method::Options || request.header("access-control-request-method").is_none() {
             return None;
         }
         let mut response = ApiResponse::empty(204);
@@ -50,10 +45,9 @@ impl Cors {
     pub fn decorate(&self, request: &ApiRequest, response: &mut ApiResponse) {
         if let Some(origin) = self.allowed_origin(request) {
             response.headers.push(("access-control-allow-origin".into(), origin.to_owned()));
-            response.headers.push((
-                "access-control-expose-headers".into(),
-                "www-authenticate, retry-after, x-request-id".into(),
-            ));
+            response
+                .headers
+                .push(("access-control-expose-headers".into(), "www-authenticate, retry-after, x-request-id".into()));
         }
         response.headers.push(("vary".into(), "Origin".into()));
     }

@@ -36,8 +36,7 @@ impl ApiError {
 
     /// 401 for a bad or missing bearer token; the challenge follows RFC 6750.
     pub fn invalid_token(code: &'static str, message: &str) -> Self {
-        Self::new(401, code, message)
-            .with_header("www-authenticate", "Bearer error=\"invalid_token\"")
+        Self::new(401, code, message).with_header("www-authenticate", "Bearer error=\"invalid_token\"")
     }
 
     /// 401 when no credentials were sent.
@@ -88,10 +87,8 @@ impl ApiError {
 
     /// The JSON response `{"error": {"code", "message"}}`.
     pub fn into_response(self) -> ApiResponse {
-        let mut response = ApiResponse::json(
-            self.status,
-            &json!({ "error": { "code": self.code, "message": self.message } }),
-        );
+        let mut response =
+            ApiResponse::json(self.status, &json!({ "error": { "code": self.code, "message": self.message } }));
         response.headers.extend(self.headers.into_iter().map(|(k, v)| (k.to_owned(), v)));
         response
     }

@@ -113,10 +113,7 @@ impl ApiRequest {
 
     /// The first value of a header, by lowercase name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
     /// A query parameter's value, percent-decoded; `Err` when it is not valid UTF-8.
@@ -140,15 +137,10 @@ impl ApiRequest {
         }
         let content_type = self.header("content-type").unwrap_or("");
         if !content_type.to_ascii_lowercase().starts_with("application/json") {
-            return Err(ApiError::new(
-                415,
-                "unsupported_media_type",
-                "send the body as application/json",
-            ));
+            return Err(ApiError::new(415, "unsupported_media_type", "send the body as application/json"));
         }
-        serde_json::from_slice(&self.body).map_err(|error| {
-            ApiError::bad_request("invalid_body", &format!("request body: {error}"))
-        })
+        serde_json::from_slice(&self.body)
+            .map_err(|error| ApiError::bad_request("invalid_body", &format!("request body: {error}")))
     }
 }
 

@@ -19,9 +19,8 @@ thread_local! {
 /// Cloudflare's own logs too), else a random `req_…`. A `cf-ray` of any other shape than
 /// Cloudflare's (hex, a dash, a colo code) is not used, so nobody can write into our logs.
 pub fn request_id(cf_ray: Option<&str>) -> Rc<str> {
-    let plausible = |ray: &&str| {
-        (1..=64).contains(&ray.len()) && ray.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
+    let plausible =
+        |ray: &&str| (1..=64).contains(&ray.len()) && ray.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     match cf_ray.filter(plausible) {
         Some(ray) => ray.into(),
         None => new_id(IdKind::Request).into(),

@@ -35,11 +35,7 @@ impl Cursor {
     /// `base64url(payload).base64url(HMAC(pepper, "cursor", payload))`.
     pub fn encode(&self, pepper: &Pepper) -> String {
         let payload = serde_json::to_vec(self).expect("a cursor serialises");
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(&payload),
-            pepper.mac_base64(CURSOR_MAC_PURPOSE, &payload)
-        )
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), pepper.mac_base64(CURSOR_MAC_PURPOSE, &payload))
     }
 
     /// The cursor, if `text` was made by [`Cursor::encode`] under any configured pepper (so
@@ -50,10 +46,7 @@ impl Cursor {
         }
         let (payload, mac) = text.split_once('.')?;
         let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
-        let genuine = peppers
-            .all()
-            .iter()
-            .any(|pepper| pepper.verify_mac_base64(CURSOR_MAC_PURPOSE, &payload, mac));
+        let genuine = peppers.all().iter().any(|pepper| pepper.verify_mac_base64(CURSOR_MAC_PURPOSE, &payload, mac));
         if !genuine {
             return None;
         }

@@ -28,9 +28,7 @@ impl<T> Page<T> {
         let has_more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = match rows.last() {
-            Some(last) if has_more => {
-                Some(Cursor { scope: scope.to_owned(), position: position(last) }.encode(pepper))
-            }
+            Some(last) if has_more => Some(Cursor { scope: scope.to_owned(), position: position(last) }.encode(pepper)),
             _ => None,
         };
         Self { data: rows.iter().map(view).collect(), has_more, next_cursor }

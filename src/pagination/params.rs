@@ -84,7 +84,9 @@ mod tests {
         assert_eq!(params("").unwrap().limit, 20);
         assert_eq!(params("limit=1").unwrap().limit, 1);
         assert_eq!(params("limit=100").unwrap().limit, 100);
-        for bad in ["limit=0", "limit=101", "limit=-1", "limit=abc", "limit=", "limit=1.5", "limit=99999999999999999999999"] {
+        for bad in
+            ["limit=0", "limit=101", "limit=-1", "limit=abc", "limit=", "limit=1.5", "limit=99999999999999999999999"]
+        {
             assert_eq!(params(bad).unwrap_err().code, "limit_invalid", "{bad}");
         }
     }

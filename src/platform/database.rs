@@ -70,8 +70,7 @@ pub trait RowExt {
 
 impl RowExt for Row {
     fn text(&self, column: &str) -> Result<String, DatabaseError> {
-        self.opt_text(column)?
-            .ok_or_else(|| DatabaseError::new(format!("column {column} is NULL")))
+        self.opt_text(column)?.ok_or_else(|| DatabaseError::new(format!("column {column} is NULL")))
     }
     fn opt_text(&self, column: &str) -> Result<Option<String>, DatabaseError> {
         match self.get(column) {
@@ -81,8 +80,7 @@ impl RowExt for Row {
         }
     }
     fn int(&self, column: &str) -> Result<i64, DatabaseError> {
-        self.opt_int(column)?
-            .ok_or_else(|| DatabaseError::new(format!("column {column} is NULL")))
+        self.opt_int(column)?.ok_or_else(|| DatabaseError::new(format!("column {column} is NULL")))
     }
     fn opt_int(&self, column: &str) -> Result<Option<i64>, DatabaseError> {
         match self.get(column) {

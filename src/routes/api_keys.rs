@@ -36,9 +36,7 @@ impl TryFrom<CreateBody> for NewKeyInput {
     fn try_from(body: CreateBody) -> Result<Self, ApiError> {
         let scopes = match body.scopes {
             None => Scopes::default_for_new_key(),
-            Some(scopes) => {
-                Scopes::new(scopes).map_err(|error| ApiError::unprocessable("scopes_invalid", error.0))?
-            }
+            Some(scopes) => Scopes::new(scopes).map_err(|error| ApiError::unprocessable("scopes_invalid", error.0))?,
         };
         Ok(Self { name: input::name(&body.name)?, scopes })
     }
@@ -124,7 +122,11 @@ pub async fn revoke<P: Platform>(
     refusal(decide_revoke(&found.caller, after.access.as_ref(), after.key.as_ref()))
 }
 
-fn decide_revoke(caller: &Caller, access: Option<&WorkspaceAccess>, key: Option<&ApiKeyRecord>) -> Result<Verdict, ApiError> {
+fn decide_revoke(
+    caller: &Caller,
+    access: Option<&WorkspaceAccess>,
+    key: Option<&ApiKeyRecord>,
+) -> Result<Verdict, ApiError> {
     decide_manage(caller, access)?;
     let key = key.ok_or_else(|| ApiError::not_found("api_key_not_found", "no such API key in this workspace"))?;
     if key.revoked_at.is_some() {

@@ -24,8 +24,6 @@ impl<'a, P: Platform> App<'a, P> {
     /// The identity of a request's WorkOS access token (`Authorization: Bearer <jwt>`).
     pub async fn authenticate_token(&self, request: &ApiRequest) -> Result<Rc<Identity>, ApiError> {
         let token = bearer_token(request)?;
-        verify_access_token(self.verifier, self.platform, self.config, token)
-            .await
-            .map_err(ApiError::from)
+        verify_access_token(self.verifier, self.platform, self.config, token).await.map_err(ApiError::from)
     }
 }

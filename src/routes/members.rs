@@ -133,7 +133,9 @@ pub async fn add<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str)
     if made {
         let target = after.target.ok_or_else(|| missing_after_write("added membership"))?;
         let mut answer = member_answer(201, &target.member);
-        answer.headers.push(("location".into(), format!("/v1/orgs/{}/members/{}", workspace.id, target.member.user_id)));
+        answer
+            .headers
+            .push(("location".into(), format!("/v1/orgs/{}/members/{}", workspace.id, target.member.user_id)));
         return Ok(answer);
     }
     let existing_role = after.target.as_ref().map(|target| target.member.role);

@@ -103,7 +103,12 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
             params.position_in(&scope)?;
             let rows = results.rows(page).iter().map(WorkspaceRecord::from_row).collect::<Result<Vec<_>, _>>()?;
             let position = |w: &WorkspaceRecord| Position::After { created_at: w.created_at, id: w.id.clone() };
-            ApiResponse::json(200, &Page::from_rows(rows, params.limit, &scope, pepper, position, |workspace| WorkspaceView::from(workspace)))
+            ApiResponse::json(
+                200,
+                &Page::from_rows(rows, params.limit, &scope, pepper, position, |workspace| {
+                    WorkspaceView::from(workspace)
+                }),
+            )
         }
     };
     Ok(answer)
@@ -151,10 +156,8 @@ pub async fn update<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
     let requested_slug = input.as_ref().ok().and_then(|input| input.slug.as_ref()).map_or("", Slug::as_str);
     let taken = lookup.push(workspaces::select_slug_taken(&workspace_ref, requested_slug));
     let found = lookup.run(app).await?;
-    let before = WorkspaceState {
-        slug_taken: workspaces::slug_taken_from(found.results.first(taken))?,
-        access: found.access,
-    };
+    let before =
+        WorkspaceState { slug_taken: workspaces::slug_taken_from(found.results.first(taken))?, access: found.access };
     // Who may, before what they sent: a non-member learns nothing from a validation error.
     let (workspace, standing) = Standing::in_workspace(&found.caller, before.access.as_ref())?;
     standing.require(Permission::ManageWorkspace)?;

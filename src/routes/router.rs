@@ -164,7 +164,8 @@ mod tests {
     #[test]
     fn every_table_entry_parses_to_its_own_template() {
         for (template, _) in ROUTES {
-            let concrete = template.replace("{org}", "acme").replace("{user_id}", "user_1").replace("{key_id}", "key_1");
+            let concrete =
+                template.replace("{org}", "acme").replace("{user_id}", "user_1").replace("{key_id}", "key_1");
             let route = Route::parse(&concrete).unwrap_or_else(|| panic!("{template} not routed"));
             assert_eq!(route.template(), *template);
         }

@@ -2,9 +2,7 @@ use serde_json::json;
 
 use super::App;
 use crate::crypto::sealing;
-use crate::domain::{
-    mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, API_KEY_MAC_PURPOSE,
-};
+use crate::domain::{mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, API_KEY_MAC_PURPOSE};
 use crate::http::{log_error, ApiError, ApiRequest, ApiResponse};
 use crate::platform::{random_bytes, Platform};
 use crate::store::web_sign_in::{
@@ -131,18 +129,21 @@ fn random_suffix() -> String {
     bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect()
 }
 
-fn respond_with_stored<P: Platform>(app: &App<'_, P>, key: &str, answer: StoredAnswer) -> Result<ApiResponse, ApiError> {
+fn respond_with_stored<P: Platform>(
+    app: &App<'_, P>,
+    key: &str,
+    answer: StoredAnswer,
+) -> Result<ApiResponse, ApiError> {
     let body = match answer.body {
         StoredBody::Plain(body) => body.into_bytes(),
-        StoredBody::Sealed { sealed, seal_kid } => app
-            .config
-            .peppers
-            .get(&seal_kid)
-            .and_then(|pepper| sealing::open(pepper, key, &sealed))
-            .ok_or_else(|| {
-                log_error("web callback: a stored answer could not be unsealed (pepper rotated?)");
-                ApiError::conflict("replay_unavailable", "this sign-in was already processed; sign in again")
-            })?,
+        StoredBody::Sealed { sealed, seal_kid } => {
+            app.config.peppers.get(&seal_kid).and_then(|pepper| sealing::open(pepper, key, &sealed)).ok_or_else(
+                || {
+                    log_error("web callback: a stored answer could not be unsealed (pepper rotated?)");
+                    ApiError::conflict("replay_unavailable", "this sign-in was already processed; sign in again")
+                },
+            )?
+        }
     };
     Ok(ApiResponse::raw_json(answer.status, body))
 }

@@ -38,19 +38,12 @@ impl Database for D1Adapter {
         let mut prepared = Vec::with_capacity(statements.len());
         for statement in &statements {
             let values: Vec<JsValue> = statement.params.iter().map(to_js_value).collect();
-            let bound = self
-                .database
-                .prepare(statement.sql)
-                .bind(&values)
-                .map_err(|e| DatabaseError::new(e.to_string()))?;
+            let bound =
+                self.database.prepare(statement.sql).bind(&values).map_err(|e| DatabaseError::new(e.to_string()))?;
             prepared.push(bound);
         }
         self.round_trips.set(self.round_trips.get() + 1);
-        let results = self
-            .database
-            .batch(prepared)
-            .await
-            .map_err(|e| DatabaseError::from_driver(e.to_string()))?;
+        let results = self.database.batch(prepared).await.map_err(|e| DatabaseError::from_driver(e.to_string()))?;
         results
             .iter()
             .map(|result| match result.error() {

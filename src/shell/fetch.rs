@@ -32,12 +32,8 @@ impl HttpClient for FetchAdapter {
                 return Err(FetchError::Timeout);
             }
         };
-        let declared = response
-            .headers()
-            .get("content-length")
-            .ok()
-            .flatten()
-            .and_then(|length| length.parse::<usize>().ok());
+        let declared =
+            response.headers().get("content-length").ok().flatten().and_then(|length| length.parse::<usize>().ok());
         if declared.is_some_and(|length| length > request.max_body_bytes) {
             return Err(FetchError::BodyTooLarge);
         }

@@ -88,7 +88,11 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
         Ok(config) => config,
         Err(error) => {
             with_request_id(id.clone(), async { log_error(&error.to_string()) }).await;
-            return refuse(ApiError::new(500, "configuration_invalid", &format!("the worker is misconfigured: {} {}", error.variable, error.problem)));
+            return refuse(ApiError::new(
+                500,
+                "configuration_invalid",
+                &format!("the worker is misconfigured: {} {}", error.variable, error.problem),
+            ));
         }
     };
     let api_request = match request::from_worker_request(request, id.clone()).await {

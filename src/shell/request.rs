@@ -12,15 +12,10 @@ pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> R
     let url = request.inner().url();
     let (path, query) = ApiRequest::split_url(&url);
     let (path, query) = (path.to_owned(), query.to_owned());
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .entries()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value))
-        .collect();
-    let declared_length = headers
-        .iter()
-        .find(|(name, _)| name == "content-length")
-        .and_then(|(_, value)| value.parse::<usize>().ok());
+    let headers: Vec<(String, String)> =
+        request.headers().entries().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
+    let declared_length =
+        headers.iter().find(|(name, _)| name == "content-length").and_then(|(_, value)| value.parse::<usize>().ok());
     if declared_length.is_some_and(|length| length > MAX_JSON_BODY_BYTES) {
         return Err(ApiError::payload_too_large());
     }
@@ -33,14 +28,7 @@ pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> R
             Err(_) => Vec::new(),
         },
     };
-    Ok(ApiRequest {
-        method,
-        path,
-        query,
-        headers,
-        body,
-        request_id,
-    })
+    Ok(ApiRequest { method, path, query, headers, body, request_id })
 }
 
 /// The core's [`ApiResponse`] as a Workers response.
@@ -49,10 +37,7 @@ pub fn into_worker_response(response: ApiResponse) -> worker::Result<Response> {
     for (name, value) in &response.headers {
         headers.append(name, value)?;
     }
-    let worker_response = if response.body.is_empty() {
-        Response::empty()?
-    } else {
-        Response::from_bytes(response.body)?
-    };
+    let worker_response =
+        if response.body.is_empty() { Response::empty()? } else { Response::from_bytes(response.body)? };
     Ok(worker_response.with_status(response.status).with_headers(headers))
 }

@@ -44,9 +44,10 @@ async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     .map_err(failed)?;
     let usages = Array::of1(&"verify".into());
     let import_key = method(&subtle, "importKey").map_err(failed)?;
-    let key = call(&import_key, &subtle, &["jwk".into(), jwk.into(), algorithm.clone().into(), false.into(), usages.into()])
-        .await
-        .map_err(failed)?;
+    let key =
+        call(&import_key, &subtle, &["jwk".into(), jwk.into(), algorithm.clone().into(), false.into(), usages.into()])
+            .await
+            .map_err(failed)?;
 
     let await_only = request.query_param("await_only")?.as_deref() == Some("1");
     // What each repetition calls: `crypto.subtle.verify`, or `Promise.resolve` for the loop alone.
@@ -59,7 +60,8 @@ async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let signature = Uint8Array::from(signature.as_slice());
     let data = Uint8Array::from(signing_input.as_bytes());
     for _ in 0..repetitions {
-        let arguments: [JsValue; 4] = [algorithm.clone().into(), key.clone(), signature.clone().into(), data.clone().into()];
+        let arguments: [JsValue; 4] =
+            [algorithm.clone().into(), key.clone(), signature.clone().into(), data.clone().into()];
         let valid = if await_only {
             // `Promise.resolve` reads only its first argument. The verification's arguments still
             // go along, so that the loop does all the work around the call that the real one does.

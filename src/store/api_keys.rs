@@ -90,7 +90,9 @@ pub fn stored_from(row: Option<&Row>) -> Result<Option<StoredApiKey>, DatabaseEr
 
 const PAGE: &str = concat!(
     "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ",
-    "WHERE workspace_id = ", sql_workspace_id!("?1", "?2"), " AND (created_at, id) > (?3, ?4) ",
+    "WHERE workspace_id = ",
+    sql_workspace_id!("?1", "?2"),
+    " AND (created_at, id) > (?3, ?4) ",
     "ORDER BY created_at, id LIMIT ?5"
 );
 
@@ -105,7 +107,8 @@ pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) 
 
 const SELECT_IN_WORKSPACE: &str = concat!(
     "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ",
-    "WHERE id = ?3 AND workspace_id = ", sql_workspace_id!("?1", "?2")
+    "WHERE id = ?3 AND workspace_id = ",
+    sql_workspace_id!("?1", "?2")
 );
 
 /// The key `key_id` if it belongs to the workspace.
@@ -153,7 +156,9 @@ const MARK_CREATE: &str = concat!(
     sql_insert_event!(),
     "SELECT ?4, ?1, ?2, ?3, 'api_key.created', 'api_key', ?6, ",
     "json_object('name', ?7, 'prefix', ?8, 'scopes', json(?9)), ?5 ",
-    "WHERE ", sql_actor_rank!("?1", "?2", "?3"), " >= ?10"
+    "WHERE ",
+    sql_actor_rank!("?1", "?2", "?3"),
+    " >= ?10"
 );
 
 const INSERT: &str = concat!(
@@ -195,7 +200,8 @@ pub async fn create<D: Database>(
 
 // ------------------------------------------------------------------------------------ revoke
 
-const MARK_REVOKE: &str = concat!(
+const MARK_REVOKE: &str =
+    concat!(
     sql_insert_event!(),
     "SELECT ?4, ?1, ?2, ?3, 'api_key.revoked', 'api_key', k.id, json_object('name', k.name, 'prefix', k.prefix), ?5 ",
     "FROM api_keys k WHERE k.id = ?6 AND k.workspace_id = ?1 AND k.revoked_at IS NULL ",

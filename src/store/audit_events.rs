@@ -4,9 +4,9 @@
 use serde_json::Value;
 
 use super::sql_fragments::{sql_insert_event, sql_workspace_id};
-use crate::domain::{new_id, Actor, IdKind, WorkspaceRef};
 use super::workspaces::{access_from, select_access, WorkspaceAccess};
 use super::Batch;
+use crate::domain::{new_id, Actor, IdKind, WorkspaceRef};
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
 
 /// One change to a workspace: where, by whom, when, and the id of the event that records it.
@@ -158,14 +158,13 @@ pub const SEQ_START: i64 = 1 << 53;
 
 const PAGE: &str = concat!(
     "SELECT seq, id, action, actor_type, actor_id, target_type, target_id, detail, created_at ",
-    "FROM audit_events WHERE workspace_id = ", sql_workspace_id!("?1", "?2"), " AND seq < ?3 ",
+    "FROM audit_events WHERE workspace_id = ",
+    sql_workspace_id!("?1", "?2"),
+    " AND seq < ?3 ",
     "ORDER BY seq DESC LIMIT ?4"
 );
 
 /// Up to `rows` events of a workspace, newest first, below `before_seq`.
 pub fn page(workspace: &WorkspaceRef, before_seq: i64, rows: usize) -> Statement {
-    Statement::new(
-        PAGE,
-        vec![workspace.id().into(), workspace.slug().into(), before_seq.into(), (rows as i64).into()],
-    )
+    Statement::new(PAGE, vec![workspace.id().into(), workspace.slug().into(), before_seq.into(), (rows as i64).into()])
 }

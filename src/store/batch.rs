@@ -33,7 +33,10 @@ impl Batch {
         let expected = self.statements.len();
         let results = db.batch(self.statements).await?;
         if results.len() != expected {
-            return Err(DatabaseError::new(format!("batch of {expected} statements returned {} results", results.len())));
+            return Err(DatabaseError::new(format!(
+                "batch of {expected} statements returned {} results",
+                results.len()
+            )));
         }
         Ok(BatchResults(results))
     }

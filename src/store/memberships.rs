@@ -53,7 +53,9 @@ pub struct TargetMember {
 const PAGE: &str = concat!(
     "SELECT m.id, m.user_id, u.email, m.role, m.created_at ",
     "FROM memberships m JOIN users u ON u.id = m.user_id ",
-    "WHERE m.workspace_id = ", sql_workspace_id!("?1", "?2"), " AND (m.created_at, m.id) > (?3, ?4) ",
+    "WHERE m.workspace_id = ",
+    sql_workspace_id!("?1", "?2"),
+    " AND (m.created_at, m.id) > (?3, ?4) ",
     "ORDER BY m.created_at, m.id LIMIT ?5"
 );
 
@@ -66,7 +68,8 @@ pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) 
     )
 }
 
-const SELECT_TARGET: &str = concat!(
+const SELECT_TARGET: &str =
+    concat!(
     "SELECT t.id, t.user_id, u.email, t.role, t.created_at, ",
     "(SELECT count(*) FROM memberships o WHERE o.workspace_id = t.workspace_id AND o.role = 'owner') AS owner_count ",
     "FROM memberships t JOIN users u ON u.id = t.user_id ",
@@ -95,7 +98,9 @@ pub struct Candidate {
 
 const SELECT_CANDIDATES: &str = concat!(
     "SELECT u.id AS user_id, u.email, m.role AS existing_role FROM users u ",
-    "LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ", sql_workspace_id!("?1", "?2"), " ",
+    "LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ",
+    sql_workspace_id!("?1", "?2"),
+    " ",
     "WHERE u.id = ?3 OR (u.email = ?4 COLLATE NOCASE AND u.email_verified = 1) ORDER BY u.id LIMIT 2"
 );
 
@@ -114,7 +119,9 @@ pub fn candidates_from(rows: &[Row]) -> Result<Vec<Candidate>, DatabaseError> {
     rows.iter()
         .map(|row| {
             let existing_role = match row.opt_text("existing_role")? {
-                Some(role) => Some(Role::parse(&role).ok_or_else(|| DatabaseError::new(format!("unknown role {role}")))?),
+                Some(role) => {
+                    Some(Role::parse(&role).ok_or_else(|| DatabaseError::new(format!("unknown role {role}")))?)
+                }
                 None => None,
             };
             Ok(Candidate { user_id: row.text("user_id")?, email: row.text("email")?, existing_role })
@@ -152,14 +159,19 @@ const MARK_ADD: &str = concat!(
     sql_insert_event!(),
     "SELECT ?4, ?1, ?2, ?3, 'membership.created', 'membership', ?8, json_object('user_id', u.id, 'role', ?7), ?5 ",
     "FROM users u WHERE u.id = ?6 ",
-    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?9 ",
-    "AND (?7 <> 'owner' OR ", sql_actor_rank!("?1", "?2", "?3"), " >= 3) ",
+    "AND ",
+    sql_actor_rank!("?1", "?2", "?3"),
+    " >= ?9 ",
+    "AND (?7 <> 'owner' OR ",
+    sql_actor_rank!("?1", "?2", "?3"),
+    " >= 3) ",
     "AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = ?1 AND m.user_id = u.id)"
 );
 
 const INSERT: &str = concat!(
     "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) ",
-    "SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE ", sql_marked!("?6")
+    "SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE ",
+    sql_marked!("?6")
 );
 
 /// A membership to add.
@@ -179,10 +191,7 @@ pub async fn add<D: Database>(
     new: &NewMembership<'_>,
 ) -> Result<(bool, MemberState), DatabaseError> {
     let statements = vec![
-        change.marker(
-            MARK_ADD,
-            vec![new.user_id.into(), new.role.as_str().into(), new.id.into(), min_rank.into()],
-        ),
+        change.marker(MARK_ADD, vec![new.user_id.into(), new.role.as_str().into(), new.id.into(), min_rank.into()]),
         Statement::new(
             INSERT,
             vec![
@@ -260,7 +269,8 @@ const MARK_REMOVE: &str = concat!(
     "AND (t.role <> 'owner' OR (SELECT count(*) FROM memberships o WHERE o.workspace_id = ?1 AND o.role = 'owner') > 1)"
 );
 
-const DELETE: &str = concat!("DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2 AND ", sql_marked!("?3"));
+const DELETE: &str =
+    concat!("DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2 AND ", sql_marked!("?3"));
 
 /// One round trip: removes `user_id` from the workspace if still allowed.
 pub async fn remove<D: Database>(

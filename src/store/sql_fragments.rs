@@ -21,11 +21,19 @@ macro_rules! sql_workspace_id {
 macro_rules! sql_actor_rank {
     ($workspace:literal, $actor_type:literal, $actor_id:literal) => {
         concat!(
-            "(CASE ", $actor_type,
+            "(CASE ",
+            $actor_type,
             " WHEN 'user' THEN (SELECT CASE r.role WHEN 'owner' THEN 3 WHEN 'admin' THEN 2 ELSE 1 END",
-            " FROM memberships r WHERE r.workspace_id = ", $workspace, " AND r.user_id = ", $actor_id, ")",
-            " WHEN 'api_key' THEN (SELECT 2 FROM api_keys r WHERE r.id = ", $actor_id,
-            " AND r.workspace_id = ", $workspace, " AND r.revoked_at IS NULL)",
+            " FROM memberships r WHERE r.workspace_id = ",
+            $workspace,
+            " AND r.user_id = ",
+            $actor_id,
+            ")",
+            " WHEN 'api_key' THEN (SELECT 2 FROM api_keys r WHERE r.id = ",
+            $actor_id,
+            " AND r.workspace_id = ",
+            $workspace,
+            " AND r.revoked_at IS NULL)",
             " END)"
         )
     };

@@ -5,8 +5,11 @@
 macro_rules! sql_rfc3339 {
     ($column:literal) => {
         concat!(
-            "(strftime('%Y-%m-%dT%H:%M:%S', ", $column, " / 1000, 'unixepoch') || '.' || printf('%03d', ",
-            $column, " % 1000) || 'Z')"
+            "(strftime('%Y-%m-%dT%H:%M:%S', ",
+            $column,
+            " / 1000, 'unixepoch') || '.' || printf('%03d', ",
+            $column,
+            " % 1000) || 'Z')"
         )
     };
 }

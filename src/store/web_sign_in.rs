@@ -118,7 +118,8 @@ pub enum SignInOutcome {
     KeyHeldElsewhere,
 }
 
-const INSERT_USER: &str = "INSERT INTO users (id, email, email_verified, created_at, last_seen_at) VALUES (?1, ?2, ?4, ?3, ?3) \
+const INSERT_USER: &str =
+    "INSERT INTO users (id, email, email_verified, created_at, last_seen_at) VALUES (?1, ?2, ?4, ?3, ?3) \
      ON CONFLICT (id) DO NOTHING";
 
 /// The personal workspace, at most one per user (unique `personal_owner_id`). The slug is
@@ -128,17 +129,20 @@ const INSERT_PERSONAL_WORKSPACE: &str = "INSERT INTO workspaces (id, name, slug,
      WHERE true ON CONFLICT (personal_owner_id) DO NOTHING";
 
 /// The following rows exist only if this request's workspace insert won.
-const INSERT_OWNER_MEMBERSHIP: &str = "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) \
+const INSERT_OWNER_MEMBERSHIP: &str =
+    "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) \
      SELECT ?1, ?2, ?3, 'owner', ?4, ?4 WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)";
 
-const INSERT_DEFAULT_API_KEY: &str = "INSERT INTO api_keys (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, \
+const INSERT_DEFAULT_API_KEY: &str =
+    "INSERT INTO api_keys (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, \
      created_by, is_default, created_at) \
      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9 WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)";
 
 const INSERT_EVENT: &str = "INSERT INTO audit_events (id, workspace_id, actor_type, actor_id, action, target_type, target_id, detail, created_at) \
      SELECT ?1, ?2, 'user', ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)";
 
-const INSERT_SEALED_ANSWER: &str = "INSERT INTO callback_replays (idempotency_key, user_id, status, sealed_body, seal_kid, expires_at) \
+const INSERT_SEALED_ANSWER: &str =
+    "INSERT INTO callback_replays (idempotency_key, user_id, status, sealed_body, seal_kid, expires_at) \
      SELECT ?1, ?2, 201, CASE WHEN w.slug = ?7 THEN ?3 ELSE ?8 END, ?4, ?5 FROM workspaces w WHERE w.id = ?6 \
      ON CONFLICT (idempotency_key) DO NOTHING";
 
@@ -154,10 +158,7 @@ const SELECT_PERSONAL_WORKSPACE: &str = "SELECT id, slug FROM workspaces WHERE p
 /// concurrent batches (D1 runs them one at a time) find each other's work: a second tab of a first
 /// sign-in arrives as a returning user. The price is that every sign-in mints the first sign-in's
 /// rows and seals its answers, and returning ones then discard them unused.
-pub async fn sign_in<D: Database>(
-    db: &D,
-    new: &NewPersonalWorkspace,
-) -> Result<SignInOutcome, DatabaseError> {
+pub async fn sign_in<D: Database>(db: &D, new: &NewPersonalWorkspace) -> Result<SignInOutcome, DatabaseError> {
     let event = |id: &String, action: &str, target_type: &str, target_id: &String, detail: String| {
         Statement::new(
             INSERT_EVENT,
@@ -222,12 +223,27 @@ pub async fn sign_in<D: Database>(
                 new.now.into(),
             ],
         ),
-        event(&new.event_ids[0], "workspace.created", "workspace", &new.workspace_id,
-            detail(serde_json::json!({ "personal": true }))),
-        event(&new.event_ids[1], "membership.created", "membership", &new.membership_id,
-            detail(serde_json::json!({ "user_id": new.user_id, "role": "owner" }))),
-        event(&new.event_ids[2], "api_key.created", "api_key", &new.api_key_id,
-            detail(serde_json::json!({ "name": new.api_key_name, "prefix": new.api_key_prefix }))),
+        event(
+            &new.event_ids[0],
+            "workspace.created",
+            "workspace",
+            &new.workspace_id,
+            detail(serde_json::json!({ "personal": true })),
+        ),
+        event(
+            &new.event_ids[1],
+            "membership.created",
+            "membership",
+            &new.membership_id,
+            detail(serde_json::json!({ "user_id": new.user_id, "role": "owner" })),
+        ),
+        event(
+            &new.event_ids[2],
+            "api_key.created",
+            "api_key",
+            &new.api_key_id,
+            detail(serde_json::json!({ "name": new.api_key_name, "prefix": new.api_key_prefix })),
+        ),
         Statement::new(
             INSERT_SEALED_ANSWER,
             vec![
@@ -255,7 +271,6 @@ pub async fn sign_in<D: Database>(
         None => Ok(SignInOutcome::KeyHeldElsewhere),
     }
 }
-
 
 /// Deletes answers whose token has expired (the scheduled handler); returns how many.
 pub async fn purge_expired_answers<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {

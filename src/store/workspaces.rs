@@ -193,7 +193,8 @@ const INSERT_WORKSPACE: &str = "INSERT INTO workspaces (id, name, slug, personal
 const INSERT_OWNER: &str = "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) \
      SELECT ?1, ?2, ?3, 'owner', ?4, ?4 WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = ?2)";
 
-const SELECT_BY_ID: &str = "SELECT id, name, slug, personal_owner_id, created_at, updated_at FROM workspaces WHERE id = ?1";
+const SELECT_BY_ID: &str =
+    "SELECT id, name, slug, personal_owner_id, created_at, updated_at FROM workspaces WHERE id = ?1";
 
 /// One round trip: workspace, owner membership and their audit events, all or nothing. `None`
 /// when the slug is taken.
@@ -252,7 +253,9 @@ const MARK_UPDATE: &str = concat!(
     "json_object('from', json_object('name', w.name, 'slug', w.slug), ",
     "'to', json_object('name', coalesce(?6, w.name), 'slug', coalesce(?7, w.slug))), ?5 ",
     "FROM workspaces w WHERE w.id = ?1 ",
-    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?8 ",
+    "AND ",
+    sql_actor_rank!("?1", "?2", "?3"),
+    " >= ?8 ",
     "AND (coalesce(?6, w.name) IS NOT w.name OR coalesce(?7, w.slug) IS NOT w.slug) ",
     "AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM workspaces o WHERE o.slug = ?7 COLLATE NOCASE AND o.id <> w.id))"
 );
@@ -260,7 +263,8 @@ const MARK_UPDATE: &str = concat!(
 /// Fields not asked for keep their current value, even one written concurrently.
 const UPDATE: &str = concat!(
     "UPDATE workspaces SET name = coalesce(?2, name), slug = coalesce(?3, slug), updated_at = ?4 ",
-    "WHERE id = ?1 AND ", sql_marked!("?5")
+    "WHERE id = ?1 AND ",
+    sql_marked!("?5")
 );
 
 /// One round trip: renames and/or re-slugs the workspace if still allowed; whether it did, and
@@ -291,7 +295,10 @@ pub async fn update<D: Database>(
     let results = batch.run(db).await?;
     Ok((
         audit_events::was_made(results.first(made))?,
-        WorkspaceState { access: access_from(results.first(access))?, slug_taken: slug_taken_from(results.first(taken))? },
+        WorkspaceState {
+            access: access_from(results.first(access))?,
+            slug_taken: slug_taken_from(results.first(taken))?,
+        },
     ))
 }
 
@@ -303,7 +310,9 @@ const MARK_DELETE: &str = concat!(
     "SELECT ?4, w.id, ?2, ?3, 'workspace.deleted', 'workspace', w.id, ",
     "json_object('name', w.name, 'slug', w.slug), ?5 ",
     "FROM workspaces w WHERE w.id = ?1 AND w.personal_owner_id IS NULL ",
-    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?6"
+    "AND ",
+    sql_actor_rank!("?1", "?2", "?3"),
+    " >= ?6"
 );
 
 // Children first: D1 enforces foreign keys, and explicit deletes do not depend on the cascade.

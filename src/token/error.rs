@@ -53,7 +53,9 @@ impl TokenError {
         match self {
             TokenError::Malformed(why) => format!("the token is malformed: {why}"),
             TokenError::AlgorithmNotAllowed => "only RS256 tokens are accepted".into(),
-            TokenError::UnsupportedHeader => "the token header requires extensions we do not support (crit, b64)".into(),
+            TokenError::UnsupportedHeader => {
+                "the token header requires extensions we do not support (crit, b64)".into()
+            }
             TokenError::KeyUnknown => "no key of the identity provider matches the token's kid".into(),
             TokenError::KeyUnusable => "the token's key is not usable for RS256 signatures".into(),
             TokenError::SignatureInvalid => "the token signature is invalid".into(),

@@ -99,9 +99,7 @@ impl JwkSet {
                 None if self.unusable.contains(kid) => KeyLookup::Unusable,
                 None => KeyLookup::Unknown,
             },
-            None if self.keys.len() == 1 => {
-                KeyLookup::Found(self.keys.values().next().expect("one key").key.clone())
-            }
+            None if self.keys.len() == 1 => KeyLookup::Found(self.keys.values().next().expect("one key").key.clone()),
             None => KeyLookup::Unknown,
         }
     }

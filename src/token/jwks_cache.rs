@@ -80,7 +80,13 @@ impl JwksCache {
 
     /// Whether `key` is still what a fresh in-memory key set publishes under `kid`. Used by the
     /// verified-token cache so that a cached verification never outlives its key's removal.
-    pub fn still_publishes(&self, config: &Config, now: UnixMillis, kid: Option<&str>, key: &Rc<RsaVerifyingKey>) -> bool {
+    pub fn still_publishes(
+        &self,
+        config: &Config,
+        now: UnixMillis,
+        kid: Option<&str>,
+        key: &Rc<RsaVerifyingKey>,
+    ) -> bool {
         let memory = self.memory.borrow();
         let Some(cached) = memory.as_ref() else { return false };
         let fresh = &*cached.url == config.jwks_url() && now - cached.fetched_at < ttl_ms(config);

@@ -52,8 +52,8 @@ impl<'t> UnverifiedToken<'t> {
     /// which buffers every claim) and then checks the signature; in this order a forged token
     /// costs no JSON parsing of its payload, and a genuine one costs the same.
     pub fn verify(&self, key: &RsaVerifyingKey) -> Result<Claims<WorkosClaims>, TokenError> {
-        let signature =
-            Rs256Signature::try_from_slice(self.untrusted.signature_bytes()).map_err(|_| TokenError::SignatureInvalid)?;
+        let signature = Rs256Signature::try_from_slice(self.untrusted.signature_bytes())
+            .map_err(|_| TokenError::SignatureInvalid)?;
         if !Rs256.verify_signature(&signature, key, self.signing_input.as_bytes()) {
             return Err(TokenError::SignatureInvalid);
         }
@@ -67,9 +67,7 @@ impl<'t> UnverifiedToken<'t> {
     }
 
     fn deserialize_claims(&self) -> Result<Claims<WorkosClaims>, TokenError> {
-        self.untrusted
-            .deserialize_claims_unchecked::<WorkosClaims>()
-            .map_err(|_| TokenError::Malformed("claims"))
+        self.untrusted.deserialize_claims_unchecked::<WorkosClaims>().map_err(|_| TokenError::Malformed("claims"))
     }
 }
 
@@ -162,7 +160,7 @@ mod tests {
             token_with("", "QUFB"),
             format!("{header}.QUFB"),
             format!("{header}.QUFB.QUFB.QUFB"),
-            format!(".QUFB.QUFB"),
+            ".QUFB.QUFB".to_owned(),
         ];
         for token in refused {
             assert!(!parses(&token), "{token} accepted");

@@ -130,7 +130,10 @@ mod tests {
             cache.insert(cache.digest(&format!("token-{i}")), verification(&key, 1_000), 0, 30);
         }
         assert!(cache.len() <= CAPACITY);
-        assert!(cache.get(cache.digest(&format!("token-{}", CAPACITY + 99)), 0, 30).is_some(), "the newest entry is kept");
+        assert!(
+            cache.get(cache.digest(&format!("token-{}", CAPACITY + 99)), 0, 30).is_some(),
+            "the newest entry is kept"
+        );
     }
 
     #[test]

@@ -61,14 +61,16 @@ pub async fn canonical_email<P: Platform>(
 }
 
 /// `GET /user_management/users/{id}`.
-async fn fetch_user<P: Platform>(platform: &P, config: &Config, api_key: &str, user_id: &str) -> Result<UserEmail, ApiError> {
+async fn fetch_user<P: Platform>(
+    platform: &P,
+    config: &Config,
+    api_key: &str,
+    user_id: &str,
+) -> Result<UserEmail, ApiError> {
     let url = format!("{}/user_management/users/{user_id}", config.workos_api_base);
     let request = HttpGet {
         url: &url,
-        headers: vec![
-            ("authorization", format!("Bearer {api_key}")),
-            ("accept", "application/json".to_owned()),
-        ],
+        headers: vec![("authorization", format!("Bearer {api_key}")), ("accept", "application/json".to_owned())],
         timeout_ms: config.workos_timeout_ms,
         max_body_bytes: MAX_USER_BYTES,
     };
@@ -79,9 +81,7 @@ async fn fetch_user<P: Platform>(platform: &P, config: &Config, api_key: &str, u
     })?;
     match reply.status {
         200 => {}
-        404 => {
-            return Err(ApiError::unprocessable("email_unavailable", "WorkOS does not know this user"))
-        }
+        404 => return Err(ApiError::unprocessable("email_unavailable", "WorkOS does not know this user")),
         status => {
             log_error(&format!("workos user lookup answered {status}"));
             return Err(unavailable());

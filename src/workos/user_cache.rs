@@ -67,7 +67,8 @@ impl UserEmailCache {
         }
         let now = platform.now();
         self.remember(user_id, user, now);
-        let stored = StoredUser { email: user.email.as_str().to_owned(), email_verified: user.verified, fetched_at: now };
+        let stored =
+            StoredUser { email: user.email.as_str().to_owned(), email_verified: user.verified, fetched_at: now };
         let stored = serde_json::to_string(&stored).expect("serialisable");
         let ttl = (config.workos_user_cache_seconds as u64).max(KV_MIN_TTL_SECONDS);
         platform.kv().put_later(&key(user_id), &stored, ttl);

@@ -11,7 +11,8 @@ fn a_created_key_is_shown_once_and_authenticates_within_its_scopes() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
     let org = &ada.personal_slug;
-    let response = app.call(Method::Post, &format!("/v1/orgs/{org}/api-keys"), Some(&ada.token), Some(&json!({ "name": " CI " })));
+    let response =
+        app.call(Method::Post, &format!("/v1/orgs/{org}/api-keys"), Some(&ada.token), Some(&json!({ "name": " CI " })));
     assert_eq!(response.status, 201, "{}", body_text(&response));
     let body = response.json_body();
     let secret = body["secret"].as_str().unwrap();
@@ -61,7 +62,12 @@ fn unknown_keys_and_keys_of_other_workspaces_are_not_found() {
     let ada = app.sign_in("user_ada", "ada@example.com");
     let bob = app.sign_in("user_bob", "bob@example.com");
     for key_id in ["key_doesnotexist", bob.default_key_id.as_str()] {
-        let response = app.call(Method::Delete, &format!("/v1/orgs/{}/api-keys/{key_id}", ada.personal_slug), Some(&ada.token), None);
+        let response = app.call(
+            Method::Delete,
+            &format!("/v1/orgs/{}/api-keys/{key_id}", ada.personal_slug),
+            Some(&ada.token),
+            None,
+        );
         assert_eq!((response.status, error_code(&response).as_str()), (404, "api_key_not_found"), "{key_id}");
     }
     assert_eq!(app.get("/v1/me", Some(&bob.default_key)).status, 200, "bob's key untouched");
@@ -76,7 +82,8 @@ fn a_key_acts_only_in_its_own_workspace() {
     // Ada owns bob's workspace too, but her key belongs to her own.
     let response = app.get(&format!("/v1/orgs/{}", bob.personal_slug), Some(&ada.default_key));
     assert_eq!((response.status, error_code(&response).as_str()), (404, "org_not_found"));
-    let response = app.call(Method::Post, "/v1/orgs", Some(&ada.default_key), Some(&json!({ "name": "A", "slug": "by-key" })));
+    let response =
+        app.call(Method::Post, "/v1/orgs", Some(&ada.default_key), Some(&json!({ "name": "A", "slug": "by-key" })));
     assert_eq!((response.status, error_code(&response).as_str()), (403, "api_key_not_allowed"));
 }
 
@@ -89,11 +96,19 @@ fn a_key_never_acts_as_owner_nor_mints_a_stronger_key() {
     let response = app.call(Method::Delete, "/v1/orgs/acme", Some(&all), None);
     assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_role"));
     let (keys_only, _) = app.create_key(&ada.token, "acme", &["keys"]);
-    let response = app.call(Method::Post, "/v1/orgs/acme/api-keys", Some(&keys_only), Some(&json!({ "name": "more", "scopes": ["keys", "write"] })));
+    let response = app.call(
+        Method::Post,
+        "/v1/orgs/acme/api-keys",
+        Some(&keys_only),
+        Some(&json!({ "name": "more", "scopes": ["keys", "write"] })),
+    );
     assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_scope"));
     assert_eq!(response.header("www-authenticate"), Some("Bearer error=\"insufficient_scope\", scope=\"write\""));
     let (minted, minted_id) = app.create_key(&keys_only, "acme", &["keys"]);
-    assert_eq!(app.platform.db.scalar(&format!("SELECT created_by FROM api_keys WHERE id = '{minted_id}'")), json!(null));
+    assert_eq!(
+        app.platform.db.scalar(&format!("SELECT created_by FROM api_keys WHERE id = '{minted_id}'")),
+        json!(null)
+    );
     assert_eq!(app.get("/v1/me", Some(&minted)).json_body()["workspace"]["id"], org["id"]);
 }
 
@@ -115,7 +130,12 @@ fn scopes_are_validated() {
         assert_eq!((response.status, error_code(&response).as_str()), (status, code), "{body}");
     }
     assert_eq!(app.snapshot(), before);
-    let response = app.call(Method::Post, &path, Some(&ada.token), Some(&json!({ "name": "k", "scopes": ["write", "read", "write"] })));
+    let response = app.call(
+        Method::Post,
+        &path,
+        Some(&ada.token),
+        Some(&json!({ "name": "k", "scopes": ["write", "read", "write"] })),
+    );
     assert_eq!(response.json_body()["api_key"]["scopes"], json!(["read", "write"]));
 }
 
@@ -129,14 +149,18 @@ fn a_forged_or_malformed_credential_is_refused_and_records_no_use() {
         let response = app.get("/v1/me", Some(credential));
         assert_eq!((response.status, error_code(&response).as_str()), (401, "api_key_invalid"), "{credential}");
     }
-    assert_eq!(app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{}'", ada.default_key_id)), json!(null));
+    assert_eq!(
+        app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{}'", ada.default_key_id)),
+        json!(null)
+    );
 }
 
 #[test]
 fn use_is_recorded_at_most_once_a_minute() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
-    let last_used = || app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{}'", ada.default_key_id));
+    let last_used =
+        || app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{}'", ada.default_key_id));
     app.get("/v1/me", Some(&ada.default_key));
     assert_eq!(last_used(), json!(START_MS));
     app.advance_seconds(59);
@@ -151,11 +175,18 @@ fn use_is_recorded_at_most_once_a_minute() {
 fn keys_keep_working_after_a_pepper_rotation() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
-    let rotated = config_with(&[("API_KEY_PEPPER", "t2:rotated-pepper-0123456789abcdef,t1:test-pepper-0123456789abcdef")]);
-    let send = |request: ApiRequest| futures::executor::block_on(handle(&App::new(&app.platform, &rotated, &app.verifier), &request));
+    let rotated =
+        config_with(&[("API_KEY_PEPPER", "t2:rotated-pepper-0123456789abcdef,t1:test-pepper-0123456789abcdef")]);
+    let send = |request: ApiRequest| {
+        futures::executor::block_on(handle(&App::new(&app.platform, &rotated, &app.verifier), &request))
+    };
     let me = send(api_request(Method::Get, "/v1/me", Some(&ada.default_key), None));
     assert_eq!(me.status, 200, "{}", body_text(&me));
-    assert_eq!(me.json_body()["api_key"]["last_used_at"], "2026-11-22T00:00:00.000Z", "use recorded under the old pepper");
+    assert_eq!(
+        me.json_body()["api_key"]["last_used_at"],
+        "2026-11-22T00:00:00.000Z",
+        "use recorded under the old pepper"
+    );
     let created = send(api_request(
         Method::Post,
         &format!("/v1/orgs/{}/api-keys", ada.personal_slug),
@@ -167,6 +198,11 @@ fn keys_keep_working_after_a_pepper_rotation() {
     // A cursor made before the rotation is still accepted.
     let page = app.get(&format!("/v1/orgs/{}/api-keys?limit=1", ada.personal_slug), Some(&ada.token)).json_body();
     let cursor = page["next_cursor"].as_str().unwrap();
-    let next = send(api_request(Method::Get, &format!("/v1/orgs/{}/api-keys?limit=1&cursor={cursor}", ada.personal_slug), Some(&ada.token), None));
+    let next = send(api_request(
+        Method::Get,
+        &format!("/v1/orgs/{}/api-keys?limit=1&cursor={cursor}", ada.personal_slug),
+        Some(&ada.token),
+        None,
+    ));
     assert_eq!(next.status, 200, "{}", body_text(&next));
 }

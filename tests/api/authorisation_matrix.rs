@@ -20,7 +20,8 @@ enum Who {
     Nobody,
 }
 
-const COLUMNS: [Who; 7] = [Who::Owner, Who::Admin, Who::Member, Who::NonMember, Who::ApiKey, Who::RevokedKey, Who::Nobody];
+const COLUMNS: [Who; 7] =
+    [Who::Owner, Who::Admin, Who::Member, Who::NonMember, Who::ApiKey, Who::RevokedKey, Who::Nobody];
 
 /// Workspace `matrix`: owner ada, admin bob, members cy and tim (the target of member routes);
 /// dee is a member of nothing but her own workspace; eve has signed in and is the one added.
@@ -92,7 +93,12 @@ fn rows() -> Vec<Row> {
         row(Method::Post, "/v1/auth/web/callback", None, [201, 201, 201, 201, 401, 401, 401]),
         row(Method::Get, "/v1/me", None, [200, 200, 200, 200, 200, 401, 401]),
         row(Method::Get, "/v1/orgs", None, [200, 200, 200, 200, 200, 401, 401]),
-        row(Method::Post, "/v1/orgs", Some(json!({ "name": "New", "slug": "new-org" })), [201, 201, 201, 201, 403, 401, 401]),
+        row(
+            Method::Post,
+            "/v1/orgs",
+            Some(json!({ "name": "New", "slug": "new-org" })),
+            [201, 201, 201, 201, 403, 401, 401],
+        ),
         row(Method::Get, "/v1/orgs/matrix", None, [200, 200, 200, 404, 200, 401, 401]),
         row(Method::Patch, "/v1/orgs/matrix", Some(json!({ "name": "Renamed" })), [200, 200, 403, 404, 200, 401, 401]),
         row(Method::Delete, "/v1/orgs/matrix", None, [204, 403, 403, 404, 403, 401, 401]),
@@ -114,7 +120,12 @@ fn rows() -> Vec<Row> {
         row(Method::Delete, "/v1/orgs/matrix/members/user_tim", None, [204, 204, 403, 404, 204, 401, 401]),
         row(Method::Get, "/v1/orgs/matrix/api-keys", None, [200, 200, 200, 404, 200, 401, 401]),
         // The API key has read and write, not keys.
-        row(Method::Post, "/v1/orgs/matrix/api-keys", Some(json!({ "name": "k" })), [201, 201, 403, 404, 403, 401, 401]),
+        row(
+            Method::Post,
+            "/v1/orgs/matrix/api-keys",
+            Some(json!({ "name": "k" })),
+            [201, 201, 403, 404, 403, 401, 401],
+        ),
         row(Method::Delete, "/v1/orgs/matrix/api-keys/{key}", None, [204, 204, 403, 404, 403, 401, 401]),
         row(Method::Get, "/v1/orgs/matrix/events", None, [200, 200, 200, 404, 200, 401, 401]),
     ]
@@ -160,7 +171,11 @@ fn a_non_member_cannot_tell_a_workspace_from_no_workspace() {
             (Method::Delete, format!("/v1/orgs/{org}/api-keys/{}", fixture.spare_key_id)),
         ] {
             let response = app.call(method, &path, token, None);
-            assert_eq!(response.json_body(), json!({ "error": { "code": "org_not_found", "message": "no such workspace" } }), "{method:?} {path}");
+            assert_eq!(
+                response.json_body(),
+                json!({ "error": { "code": "org_not_found", "message": "no such workspace" } }),
+                "{method:?} {path}"
+            );
         }
     }
 }
@@ -169,10 +184,16 @@ fn a_non_member_cannot_tell_a_workspace_from_no_workspace() {
 fn a_verified_user_who_never_signed_in_is_not_provisioned() {
     let app = spawn_app();
     let token = app.token(json!({ "sub": "user_stranger" }));
-    for (method, path) in [(Method::Get, "/v1/me"), (Method::Get, "/v1/orgs"), (Method::Post, "/v1/orgs"), (Method::Get, "/v1/orgs/acme")] {
+    for (method, path) in
+        [(Method::Get, "/v1/me"), (Method::Get, "/v1/orgs"), (Method::Post, "/v1/orgs"), (Method::Get, "/v1/orgs/acme")]
+    {
         let body = json!({ "name": "x", "slug": "xyz" });
         let response = app.call(method, path, Some(&token), (method == Method::Post).then_some(&body));
-        assert_eq!((response.status, error_code(&response).as_str()), (403, "user_not_provisioned"), "{method:?} {path}");
+        assert_eq!(
+            (response.status, error_code(&response).as_str()),
+            (403, "user_not_provisioned"),
+            "{method:?} {path}"
+        );
     }
     assert_eq!(app.platform.db.count("workspaces"), 0);
 }

@@ -51,12 +51,30 @@ fn malformed_bodies_are_refused_and_write_nothing() {
         ("a string", Some("application/json"), b"\"acme\"".to_vec(), 400, "invalid_body"),
         ("not UTF-8", Some("application/json"), vec![b'{', 0xff, 0xfe, b'}'], 400, "invalid_body"),
         ("deeply nested", Some("application/json"), nested.into_bytes(), 400, "invalid_body"),
-        ("unknown field", Some("application/json"), br#"{"name":"A","slug":"abc","role":"admin","user_id":"user_cy","extra":1}"#.to_vec(), 400, "invalid_body"),
-        ("wrong types", Some("application/json"), br#"{"name":5,"slug":true,"role":7,"user_id":[],"scopes":{}}"#.to_vec(), 400, "invalid_body"),
+        (
+            "unknown field",
+            Some("application/json"),
+            br#"{"name":"A","slug":"abc","role":"admin","user_id":"user_cy","extra":1}"#.to_vec(),
+            400,
+            "invalid_body",
+        ),
+        (
+            "wrong types",
+            Some("application/json"),
+            br#"{"name":5,"slug":true,"role":7,"user_id":[],"scopes":{}}"#.to_vec(),
+            400,
+            "invalid_body",
+        ),
         ("oversized", Some("application/json"), oversized.into_bytes(), 413, "payload_too_large"),
         ("no content type", None, br#"{"name":"A","slug":"abc"}"#.to_vec(), 415, "unsupported_media_type"),
         ("text/plain", Some("text/plain"), br#"{"name":"A","slug":"abc"}"#.to_vec(), 415, "unsupported_media_type"),
-        ("form encoded", Some("application/x-www-form-urlencoded"), b"name=A&slug=abc".to_vec(), 415, "unsupported_media_type"),
+        (
+            "form encoded",
+            Some("application/x-www-form-urlencoded"),
+            b"name=A&slug=abc".to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
     ];
     let before = app.snapshot();
     for (method, path) in BODY_ROUTES {
@@ -120,9 +138,16 @@ fn hostile_paths_queries_and_credentials_are_plain_4xx() {
         format!("/v1/orgs/acme/events?cursor={long}"),
     ];
     for path in &paths {
-        for (method, bearer) in [(Method::Get, &token), (Method::Delete, &token), (Method::Get, &key), (Method::Delete, &key)] {
+        for (method, bearer) in
+            [(Method::Get, &token), (Method::Delete, &token), (Method::Get, &key), (Method::Delete, &key)]
+        {
             let response = app.call(method, path, Some(bearer), None);
-            assert!((400..500).contains(&response.status), "{method:?} {path}: {} {}", response.status, body_text(&response));
+            assert!(
+                (400..500).contains(&response.status),
+                "{method:?} {path}: {} {}",
+                response.status,
+                body_text(&response)
+            );
             assert!(!error_code(&response).is_empty(), "{path}: a JSON error");
         }
     }

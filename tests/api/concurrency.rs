@@ -27,8 +27,18 @@ fn two_creates_of_one_slug_give_one_workspace_and_one_409() {
     let trips = app.round_trips();
     let (a, b) = block_on(async {
         futures::join!(
-            app.call_async(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": "Ada's", "slug": "acme" }))),
-            app.call_async(Method::Post, "/v1/orgs", Some(&bob.token), Some(&json!({ "name": "Bob's", "slug": "ACME" }))),
+            app.call_async(
+                Method::Post,
+                "/v1/orgs",
+                Some(&ada.token),
+                Some(&json!({ "name": "Ada's", "slug": "acme" }))
+            ),
+            app.call_async(
+                Method::Post,
+                "/v1/orgs",
+                Some(&bob.token),
+                Some(&json!({ "name": "Bob's", "slug": "ACME" }))
+            ),
         )
     });
     assert_eq!(outcomes(&a, &b), [(201, String::new()), (409, "slug_taken".to_owned())]);
@@ -36,9 +46,19 @@ fn two_creates_of_one_slug_give_one_workspace_and_one_409() {
     let winner = if a.status == 201 { a.json_body() } else { b.json_body() };
     let id = winner["id"].as_str().unwrap();
     assert_eq!(app.platform.db.scalar("SELECT count(*) FROM workspaces WHERE slug = 'acme'"), json!(1));
-    assert_eq!(app.platform.db.scalar(&format!("SELECT count(*) FROM memberships WHERE workspace_id = '{id}'")), json!(1));
+    assert_eq!(
+        app.platform.db.scalar(&format!("SELECT count(*) FROM memberships WHERE workspace_id = '{id}'")),
+        json!(1)
+    );
     // The loser's batch left nothing: 2 personal workspaces + 1, and 3+3 sign-in events + 2.
-    assert_eq!((app.platform.db.count("workspaces"), app.platform.db.count("memberships"), app.platform.db.count("audit_events")), (3, 3, 8));
+    assert_eq!(
+        (
+            app.platform.db.count("workspaces"),
+            app.platform.db.count("memberships"),
+            app.platform.db.count("audit_events")
+        ),
+        (3, 3, 8)
+    );
 }
 
 #[test]
@@ -55,7 +75,10 @@ fn two_reslugs_to_one_slug_give_one_200_and_one_409() {
     });
     assert_eq!(outcomes(&a, &b), [(200, String::new()), (409, "slug_taken".to_owned())]);
     assert_eq!(app.platform.db.scalar("SELECT count(*) FROM workspaces WHERE slug = 'taken-once'"), json!(1));
-    assert_eq!(app.platform.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'workspace.updated'"), json!(1));
+    assert_eq!(
+        app.platform.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'workspace.updated'"),
+        json!(1)
+    );
 }
 
 /// Acme with two owners, ada and bob.
@@ -118,7 +141,10 @@ fn two_owners_leaving_at_once_leave_one_owner() {
     });
     assert_eq!(outcomes(&a, &b), [(204, String::new()), (409, "last_owner".to_owned())]);
     assert_eq!(owners(&app), 1);
-    assert_eq!(app.platform.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'membership.deleted'"), json!(1));
+    assert_eq!(
+        app.platform.db.scalar("SELECT count(*) FROM audit_events WHERE action = 'membership.deleted'"),
+        json!(1)
+    );
 }
 
 #[test]
@@ -147,7 +173,12 @@ fn an_admin_demoted_while_removing_someone_removes_no_one() {
     app.add_member(&ada.token, "acme", "user_cy", "member");
     let (demoted, removal) = block_on(async {
         futures::join!(
-            app.call_async(Method::Patch, "/v1/orgs/acme/members/user_bob", Some(&ada.token), Some(&json!({ "role": "member" }))),
+            app.call_async(
+                Method::Patch,
+                "/v1/orgs/acme/members/user_bob",
+                Some(&ada.token),
+                Some(&json!({ "role": "member" }))
+            ),
             app.call_async(Method::Delete, "/v1/orgs/acme/members/user_cy", Some(&bob.token), None),
         )
     });
@@ -166,7 +197,12 @@ fn a_key_revoked_while_it_writes_writes_nothing() {
     let (revoked, added) = block_on(async {
         futures::join!(
             app.call_async(Method::Delete, &format!("/v1/orgs/{org}/api-keys/{key_id}"), Some(&ada.token), None),
-            app.call_async(Method::Post, &format!("/v1/orgs/{org}/members"), Some(&key), Some(&json!({ "user_id": "user_cy", "role": "member" }))),
+            app.call_async(
+                Method::Post,
+                &format!("/v1/orgs/{org}/members"),
+                Some(&key),
+                Some(&json!({ "user_id": "user_cy", "role": "member" }))
+            ),
         )
     });
     assert_eq!(revoked.status, 204);

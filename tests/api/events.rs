@@ -29,10 +29,8 @@ fn every_change_is_an_event_newest_first() {
     assert_eq!(response.status, 200, "{}", body_text(&response));
     let body = response.json_body();
     let events = body["data"].as_array().unwrap();
-    let summary: Vec<_> = events
-        .iter()
-        .map(|e| json!([e["action"], e["actor"]["type"], e["target"]["type"], e["created_at"]]))
-        .collect();
+    let summary: Vec<_> =
+        events.iter().map(|e| json!([e["action"], e["actor"]["type"], e["target"]["type"], e["created_at"]])).collect();
     assert_eq!(
         summary,
         [

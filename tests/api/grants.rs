@@ -145,7 +145,11 @@ fn no_grant_exceeds_its_grantor() {
             if granted && !within {
                 failures.push(format!("{grantor:?} {grant:?}: granted more than the grantor holds"));
             } else if granted != expected {
-                failures.push(format!("{grantor:?} {grant:?}: expected granted={expected}, got {} {}", response.status, body_text(&response)));
+                failures.push(format!(
+                    "{grantor:?} {grant:?}: expected granted={expected}, got {} {}",
+                    response.status,
+                    body_text(&response)
+                ));
             }
             if !granted {
                 if response.status != 403 {
@@ -166,7 +170,12 @@ fn the_default_key_cannot_make_an_admin_who_then_mints_keys() {
     let ada = app.sign_in("user_ada", "ada@example.com");
     app.sign_in("user_eve", "eve@example.com");
     let add = |role: &str| {
-        app.call(Method::Post, &format!("/v1/orgs/{}/members", ada.personal_id), Some(&ada.default_key), Some(&json!({ "user_id": "user_eve", "role": role })))
+        app.call(
+            Method::Post,
+            &format!("/v1/orgs/{}/members", ada.personal_id),
+            Some(&ada.default_key),
+            Some(&json!({ "user_id": "user_eve", "role": role })),
+        )
     };
     let response = add("admin");
     assert_eq!((response.status, error_code(&response).as_str()), (403, "insufficient_scope"));

@@ -8,8 +8,8 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use edge_auth::config::Config;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
 use edge_auth::platform::{
-    Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpReply, KeyValueError, KeyValueStore,
-    Platform, Row, SqlValue, Statement,
+    Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpReply, KeyValueError, KeyValueStore, Platform, Row,
+    SqlValue, Statement,
 };
 use edge_auth::routes::{handle, App};
 use edge_auth::token::TokenVerifierState;
@@ -54,9 +54,7 @@ impl SqliteDatabase {
     }
 
     pub fn count(&self, table: &str) -> i64 {
-        self.connection
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0))
-            .unwrap()
+        self.connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
     }
 
     pub fn scalar(&self, sql: &str) -> Value {

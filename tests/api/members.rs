@@ -64,8 +64,20 @@ fn a_user_who_signed_in_is_added_by_id_or_by_email() {
         (member["user_id"].clone(), member["email"].clone(), member["role"].clone()),
         (json!("user_dee"), json!(outsider.email), json!("member"))
     );
-    assert_eq!(response.header("location"), Some(format!("/v1/orgs/{}/members/user_dee", app.get("/v1/orgs/acme", Some(&owner.token)).json_body()["id"].as_str().unwrap()).as_str()));
-    assert_eq!(last_event(&app), (json!("membership.created"), json!("user"), json!({ "user_id": "user_dee", "role": "member" })));
+    assert_eq!(
+        response.header("location"),
+        Some(
+            format!(
+                "/v1/orgs/{}/members/user_dee",
+                app.get("/v1/orgs/acme", Some(&owner.token)).json_body()["id"].as_str().unwrap()
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        last_event(&app),
+        (json!("membership.created"), json!("user"), json!({ "user_id": "user_dee", "role": "member" }))
+    );
     assert_eq!(app.get("/v1/orgs/acme/members/user_dee", Some(&owner.token)).json_body(), member);
     assert_eq!(app.get("/v1/orgs/acme", Some(&outsider.token)).status, 200, "dee now sees acme");
 }
@@ -108,7 +120,10 @@ fn an_email_shared_by_two_users_must_be_added_by_id() {
 fn a_member_is_read_by_user_id() {
     let Team { app, member, .. } = team();
     let body = app.get("/v1/orgs/acme/members/user_cy", Some(&member.token)).json_body();
-    assert_eq!((body["user_id"].clone(), body["role"].clone(), body["email"].clone()), (json!("user_cy"), json!("member"), json!("cy@example.com")));
+    assert_eq!(
+        (body["user_id"].clone(), body["role"].clone(), body["email"].clone()),
+        (json!("user_cy"), json!("member"), json!("cy@example.com"))
+    );
     let response = app.get("/v1/orgs/acme/members/user_dee", Some(&member.token));
     assert_eq!((response.status, error_code(&response).as_str()), (404, "member_not_found"));
 }
@@ -116,10 +131,14 @@ fn a_member_is_read_by_user_id() {
 #[test]
 fn roles_change_with_an_audit_of_from_and_to() {
     let Team { app, owner, .. } = team();
-    let response = app.call(Method::Patch, "/v1/orgs/acme/members/user_cy", Some(&owner.token), Some(&json!({ "role": "admin" })));
+    let response =
+        app.call(Method::Patch, "/v1/orgs/acme/members/user_cy", Some(&owner.token), Some(&json!({ "role": "admin" })));
     assert_eq!(response.status, 200, "{}", body_text(&response));
     assert_eq!(response.json_body()["role"], "admin");
-    assert_eq!(last_event(&app), (json!("membership.updated"), json!("user"), json!({ "user_id": "user_cy", "from": "member", "to": "admin" })));
+    assert_eq!(
+        last_event(&app),
+        (json!("membership.updated"), json!("user"), json!({ "user_id": "user_cy", "from": "member", "to": "admin" }))
+    );
     // Asking for the role it already has changes nothing.
     let before = app.snapshot();
     assert_eq!(patch_role(&app, &owner.token, "acme", "user_cy", "admin"), (200, String::new()));
@@ -164,7 +183,10 @@ fn members_only_read() {
 fn a_member_may_leave() {
     let Team { app, member, admin, .. } = team();
     assert_eq!(remove(&app, &member.token, "acme", "user_cy"), (204, String::new()));
-    assert_eq!(last_event(&app), (json!("membership.deleted"), json!("user"), json!({ "user_id": "user_cy", "role": "member", "left": true })));
+    assert_eq!(
+        last_event(&app),
+        (json!("membership.deleted"), json!("user"), json!({ "user_id": "user_cy", "role": "member", "left": true }))
+    );
     assert_eq!(error_code(&app.get("/v1/orgs/acme", Some(&member.token))), "org_not_found");
     assert_eq!(remove(&app, &admin.token, "acme", "user_bob"), (204, String::new()), "admins leave too");
 }
@@ -227,7 +249,11 @@ fn an_api_key_manages_members_as_an_admin() {
     assert_eq!(member["role"], "member");
     let actor = app.platform.db.rows("SELECT actor_type, actor_id FROM audit_events ORDER BY seq DESC LIMIT 1");
     assert_eq!(actor[0], json!(["api_key", key_id]));
-    assert_eq!(patch_role(&app, &key, "acme", "user_dee", "admin"), (403, "insufficient_scope".into()), "admin needs keys too");
+    assert_eq!(
+        patch_role(&app, &key, "acme", "user_dee", "admin"),
+        (403, "insufficient_scope".into()),
+        "admin needs keys too"
+    );
     let (full_key, _) = app.create_key(&owner.token, "acme", &["read", "write", "keys"]);
     assert_eq!(patch_role(&app, &full_key, "acme", "user_dee", "admin"), (200, String::new()));
     assert_eq!(patch_role(&app, &key, "acme", "user_dee", "owner"), (403, "insufficient_role".into()));
@@ -249,7 +275,11 @@ fn adding_by_email_finds_verified_emails_only() {
     let add = |body: Value| app.call(Method::Post, "/v1/orgs/acme/members", Some(&ada.token), Some(&body));
     let before = app.snapshot();
     let response = add(json!({ "email": "eve@example.com", "role": "member" }));
-    assert_eq!((response.status, error_code(&response).as_str()), (404, "user_not_found"), "an unverified email finds nobody");
+    assert_eq!(
+        (response.status, error_code(&response).as_str()),
+        (404, "user_not_found"),
+        "an unverified email finds nobody"
+    );
     assert_eq!(app.snapshot(), before);
     // Once WorkOS has verified it, her next sign-in records that, and the email finds her.
     app.platform.workos.unverified.borrow_mut().clear();
@@ -266,7 +296,12 @@ fn an_unverified_email_cannot_shadow_a_verified_one() {
     app.platform.workos.unverified.borrow_mut().insert("user_mallory".into());
     app.sign_in("user_mallory", "eve@example.com");
     app.create_org(&ada.token, "Acme", "acme");
-    let response = app.call(Method::Post, "/v1/orgs/acme/members", Some(&ada.token), Some(&json!({ "email": "eve@example.com", "role": "admin" })));
+    let response = app.call(
+        Method::Post,
+        "/v1/orgs/acme/members",
+        Some(&ada.token),
+        Some(&json!({ "email": "eve@example.com", "role": "admin" })),
+    );
     assert_eq!(response.status, 201, "{}", body_text(&response));
     assert_eq!(response.json_body()["user_id"], "user_eve");
 }

@@ -32,7 +32,11 @@ fn every_routed_path_is_documented_and_every_documented_path_is_routed() {
         .unwrap()
         .iter()
         .flat_map(|(path, item)| {
-            item.as_object().unwrap().keys().filter(|k| DOCUMENTED_METHODS.contains(&k.as_str())).map(move |m| (path.clone(), m.clone()))
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| DOCUMENTED_METHODS.contains(&k.as_str()))
+                .map(move |m| (path.clone(), m.clone()))
         })
         .collect();
     let undocumented: Vec<_> = routed.difference(&documented).collect();
@@ -111,17 +115,32 @@ fn the_answers_of_every_route_match_their_documented_schemas() {
     check(Method::Get, "/v1/orgs?limit=1", ada_token, None);
     check(Method::Get, "/v1/orgs/acme", ada_token, None);
     check(Method::Patch, "/v1/orgs/acme", ada_token, Some(json!({ "name": "Acme 2" })));
-    check(Method::Post, "/v1/orgs/acme/members", ada_token, Some(json!({ "email": "bob@example.com", "role": "admin" })));
+    check(
+        Method::Post,
+        "/v1/orgs/acme/members",
+        ada_token,
+        Some(json!({ "email": "bob@example.com", "role": "admin" })),
+    );
     check(Method::Post, "/v1/orgs/acme/members", ada_token, Some(json!({ "user_id": "user_cy", "role": "member" })));
     check(Method::Get, "/v1/orgs/acme/members?limit=2", ada_token, None);
     check(Method::Get, "/v1/orgs/acme/members/user_bob", ada_token, None);
     check(Method::Patch, "/v1/orgs/acme/members/user_bob", ada_token, Some(json!({ "role": "member" })));
     check(Method::Delete, "/v1/orgs/acme/members/user_cy", ada_token, None);
-    let created = check(Method::Post, "/v1/orgs/acme/api-keys", ada_token, Some(json!({ "name": "ci", "scopes": ["read", "keys"] })));
+    let created = check(
+        Method::Post,
+        "/v1/orgs/acme/api-keys",
+        ada_token,
+        Some(json!({ "name": "ci", "scopes": ["read", "keys"] })),
+    );
     let key = created.json_body()["secret"].as_str().unwrap().to_owned();
     check(Method::Get, "/v1/orgs/acme/api-keys?limit=1", Some(&key), None);
     check(Method::Get, "/v1/me", Some(&key), None);
-    check(Method::Delete, &format!("/v1/orgs/acme/api-keys/{}", created.json_body()["api_key"]["id"].as_str().unwrap()), ada_token, None);
+    check(
+        Method::Delete,
+        &format!("/v1/orgs/acme/api-keys/{}", created.json_body()["api_key"]["id"].as_str().unwrap()),
+        ada_token,
+        None,
+    );
     check(Method::Get, "/v1/orgs/acme/events?limit=3", ada_token, None);
     // Errors: each documented for its operation, with its code named there.
     check(Method::Get, "/v1/orgs/acme", None, None);
@@ -158,7 +177,10 @@ fn conforms(doc: &Value, method: Method, path: &str, response: &ApiResponse) {
     assert!(!documented.is_null(), "{what}: status not documented");
     if response.status >= 400 {
         let code = error_code(response);
-        assert!(documented["description"].as_str().unwrap().contains(&format!("`{code}`")), "{what}: code not documented here");
+        assert!(
+            documented["description"].as_str().unwrap().contains(&format!("`{code}`")),
+            "{what}: code not documented here"
+        );
     }
     match documented["content"]["application/json"]["schema"].as_object() {
         Some(_) => {
@@ -204,7 +226,8 @@ fn collect_refs(value: &Value, refs: &mut Vec<String>) {
 /// maintained JSON Schema 2020-12 validator; the document's components are its `$defs` context.
 pub fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     let validator = validator(doc, schema);
-    let errors: Vec<String> = validator.iter_errors(value).map(|error| format!("{at}{}: {error}", error.instance_path())).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(value).map(|error| format!("{at}{}: {error}", error.instance_path())).collect();
     if errors.is_empty() {
         Ok(())
     } else {
@@ -245,7 +268,15 @@ fn scan_error_codes(dir: &std::path::Path, codes: &mut BTreeSet<String>) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let constructors = ["bad_request(", "invalid_token(", "forbidden(", "not_found(", "conflict(", "unprocessable(", "unavailable("];
+        let constructors = [
+            "bad_request(",
+            "invalid_token(",
+            "forbidden(",
+            "not_found(",
+            "conflict(",
+            "unprocessable(",
+            "unavailable(",
+        ];
         for (i, _) in text.match_indices("ApiError::") {
             let rest = &text[i + "ApiError::".len()..];
             if let Some(constructor) = constructors.iter().find(|c| rest.starts_with(**c)) {
@@ -261,7 +292,8 @@ fn scan_error_codes(dir: &std::path::Path, codes: &mut BTreeSet<String>) {
                 }
             }
         }
-        for line in text.lines().filter(|line| line.trim_start().starts_with("TokenError::") && line.contains("=> \"")) {
+        for line in text.lines().filter(|line| line.trim_start().starts_with("TokenError::") && line.contains("=> \""))
+        {
             codes.extend(leading_literal(line.split("=> ").nth(1).unwrap()));
         }
     }

@@ -10,7 +10,8 @@ use crate::helpers::*;
 fn a_created_workspace_is_owned_by_its_creator() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
-    let response = app.call(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": "  Acme Corp ", "slug": "Acme" })));
+    let response =
+        app.call(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": "  Acme Corp ", "slug": "Acme" })));
     assert_eq!(response.status, 201, "{}", body_text(&response));
     let org = response.json_body();
     let id = org["id"].as_str().unwrap();
@@ -69,7 +70,12 @@ fn a_patch_renames_and_reslugs_and_is_audited() {
     let ada = app.sign_in("user_ada", "ada@example.com");
     app.create_org(&ada.token, "Acme", "acme");
     app.advance_seconds(5);
-    let response = app.call(Method::Patch, "/v1/orgs/acme", Some(&ada.token), Some(&json!({ "name": "Acme Inc", "slug": "acme-inc" })));
+    let response = app.call(
+        Method::Patch,
+        "/v1/orgs/acme",
+        Some(&ada.token),
+        Some(&json!({ "name": "Acme Inc", "slug": "acme-inc" })),
+    );
     assert_eq!(response.status, 200, "{}", body_text(&response));
     let body = response.json_body();
     assert_eq!((body["name"].clone(), body["slug"].clone()), (json!("Acme Inc"), json!("acme-inc")));
@@ -82,7 +88,8 @@ fn a_patch_renames_and_reslugs_and_is_audited() {
         json!({ "from": { "name": "Acme", "slug": "acme" }, "to": { "name": "Acme Inc", "slug": "acme-inc" } })
     );
     // Only the name: the slug stays.
-    let body = app.call(Method::Patch, "/v1/orgs/acme-inc", Some(&ada.token), Some(&json!({ "name": "Acme" }))).json_body();
+    let body =
+        app.call(Method::Patch, "/v1/orgs/acme-inc", Some(&ada.token), Some(&json!({ "name": "Acme" }))).json_body();
     assert_eq!((body["name"].clone(), body["slug"].clone()), (json!("Acme"), json!("acme-inc")));
 }
 
@@ -118,7 +125,9 @@ fn slugs_are_refused_with_the_rule_they_break() {
     ];
     let before = app.snapshot();
     for (slug, reason) in cases {
-        for (method, path) in [(Method::Post, "/v1/orgs".to_owned()), (Method::Patch, format!("/v1/orgs/{}", ada.personal_slug))] {
+        for (method, path) in
+            [(Method::Post, "/v1/orgs".to_owned()), (Method::Patch, format!("/v1/orgs/{}", ada.personal_slug))]
+        {
             let response = app.call(method, &path, Some(&ada.token), Some(&json!({ "name": "Acme", "slug": slug })));
             let error = response.json_body()["error"].clone();
             assert_eq!(
@@ -140,13 +149,19 @@ fn a_taken_slug_is_a_409_whatever_its_case() {
     app.create_org(&bob.token, "Bobs", "bobs");
     let before = app.snapshot();
     for slug in ["acme", "ACME", "Acme"] {
-        let response = app.call(Method::Post, "/v1/orgs", Some(&bob.token), Some(&json!({ "name": "Other", "slug": slug })));
+        let response =
+            app.call(Method::Post, "/v1/orgs", Some(&bob.token), Some(&json!({ "name": "Other", "slug": slug })));
         assert_eq!((response.status, error_code(&response).as_str()), (409, "slug_taken"), "{slug}");
         let response = app.call(Method::Patch, "/v1/orgs/bobs", Some(&bob.token), Some(&json!({ "slug": slug })));
         assert_eq!((response.status, error_code(&response).as_str()), (409, "slug_taken"), "{slug}");
     }
     // A personal workspace's slug is taken like any other.
-    let response = app.call(Method::Post, "/v1/orgs", Some(&bob.token), Some(&json!({ "name": "Ada", "slug": ada.personal_slug })));
+    let response = app.call(
+        Method::Post,
+        "/v1/orgs",
+        Some(&bob.token),
+        Some(&json!({ "name": "Ada", "slug": ada.personal_slug })),
+    );
     assert_eq!(error_code(&response), "slug_taken");
     assert_eq!(app.snapshot(), before);
 }
@@ -156,7 +171,8 @@ fn names_are_1_to_100_characters_after_trimming() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
     for name in ["", "   ", &"x".repeat(101), "tab\there"] {
-        let response = app.call(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": name, "slug": "acme" })));
+        let response =
+            app.call(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": name, "slug": "acme" })));
         assert_eq!((response.status, error_code(&response).as_str()), (422, "name_invalid"), "{name:?}");
     }
     assert_eq!(app.create_org(&ada.token, &"é".repeat(100), "acme")["name"], "é".repeat(100));
@@ -172,10 +188,16 @@ fn me_shows_a_user_with_their_memberships() {
     app.add_member(&bob.token, "bobs", "user_ada", "admin");
     let body = app.get("/v1/me", Some(&ada.token)).json_body();
     assert_eq!(body["type"], "user");
-    assert_eq!(body["user"], json!({ "id": "user_ada", "email": "ada@example.com", "created_at": "2026-11-22T00:00:00.000Z", "last_seen_at": "2026-11-22T00:00:00.000Z" }));
+    assert_eq!(
+        body["user"],
+        json!({ "id": "user_ada", "email": "ada@example.com", "created_at": "2026-11-22T00:00:00.000Z", "last_seen_at": "2026-11-22T00:00:00.000Z" })
+    );
     let memberships = body["memberships"].as_array().unwrap();
     assert_eq!(memberships.len(), 2);
-    assert_eq!((memberships[0]["role"].clone(), memberships[0]["workspace"]["id"].clone()), (json!("owner"), json!(ada.personal_id)));
+    assert_eq!(
+        (memberships[0]["role"].clone(), memberships[0]["workspace"]["id"].clone()),
+        (json!("owner"), json!(ada.personal_id))
+    );
     assert_eq!((memberships[1]["role"].clone(), memberships[1]["workspace"].clone()), (json!("admin"), org));
     assert_eq!(body["memberships_has_more"], false);
 }

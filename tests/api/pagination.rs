@@ -129,7 +129,10 @@ fn limits_default_to_20_and_must_be_1_to_100() {
             let response = app.get(&format!("{list}?limit={limit}"), Some(&ada.token));
             assert_eq!(response.status, 400, "{list} limit={limit}");
             let code = error_code(&response);
-            assert!(code == "limit_invalid" || (limit == "%FF" && code == "invalid_query"), "{list} limit={limit}: {code}");
+            assert!(
+                code == "limit_invalid" || (limit == "%FF" && code == "invalid_query"),
+                "{list} limit={limit}: {code}"
+            );
         }
     }
 }

@@ -12,9 +12,36 @@ use crate::openapi::{document, validator};
 /// Strings that sit on or across the edges of the name and slug rules.
 fn strings() -> Vec<String> {
     let mut values: Vec<String> = [
-        "", " ", "a", "ab", "abc", "ABC", "a-b", "a--b", "-ab", "ab-", "a_b", "a b", "  padded  ", "\tAcme\n",
-        "Ac\u{7}me", "Acme\u{85}", "\u{85}Acme", "\u{2028}Acme", "Ac\u{2028}me", "\u{a0}abc\u{a0}", "\u{feff}abc",
-        "admin", "Admin", " www ", "v1", "null", "ünïcode", "名前", "emoji 🦀", "org_0123456789abcdefghjkmnpqrs",
+        "",
+        " ",
+        "a",
+        "ab",
+        "abc",
+        "ABC",
+        "a-b",
+        "a--b",
+        "-ab",
+        "ab-",
+        "a_b",
+        "a b",
+        "  padded  ",
+        "\tAcme\n",
+        "Ac\u{7}me",
+        "Acme\u{85}",
+        "\u{85}Acme",
+        "\u{2028}Acme",
+        "Ac\u{2028}me",
+        "\u{a0}abc\u{a0}",
+        "\u{feff}abc",
+        "admin",
+        "Admin",
+        " www ",
+        "v1",
+        "null",
+        "ünïcode",
+        "名前",
+        "emoji 🦀",
+        "org_0123456789abcdefghjkmnpqrs",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -51,7 +78,12 @@ fn check_bodies(
         let before = app.snapshot();
         let response = app.call(method, path, Some(bearer), Some(&body));
         let refused = matches!(response.status, 400 | 422);
-        let cell = format!("{method:?} {path} {body} (schema {}): {} {}", if valid { "accepts" } else { "refuses" }, response.status, body_text(&response));
+        let cell = format!(
+            "{method:?} {path} {body} (schema {}): {} {}",
+            if valid { "accepts" } else { "refuses" },
+            response.status,
+            body_text(&response)
+        );
         if valid && (refused || response.status >= 500) {
             failures.push(format!("documented but refused: {cell}"));
         }
@@ -92,7 +124,12 @@ fn workspace_bodies_are_accepted_exactly_when_the_document_accepts_them() {
         bodies.push(json!({ "name": value, "slug": format!("slug-{i}") }));
         bodies.push(json!({ "name": "Acme", "slug": value }));
     }
-    bodies.extend([json!({ "name": "A" }), json!({ "slug": "abc-d" }), json!({ "name": "A", "slug": "abc-e", "x": 1 }), json!({})]);
+    bodies.extend([
+        json!({ "name": "A" }),
+        json!({ "slug": "abc-d" }),
+        json!({ "name": "A", "slug": "abc-e", "x": 1 }),
+        json!({}),
+    ]);
     let mut failures = check_bodies(&app, Method::Post, "/v1/orgs", &ada.token, &schema, bodies);
 
     let schema = request_schema("patch", "/v1/orgs/{org}");
@@ -138,7 +175,14 @@ fn member_bodies_are_accepted_exactly_when_the_document_accepts_them() {
     let mut bodies = vec![json!({}), json!({ "role": "admin", "x": 1 })];
     bodies.extend(values().into_iter().map(|value| json!({ "role": value })));
     bodies.extend(["admin", "member", "owner"].map(|role| json!({ "role": role })));
-    failures.extend(check_bodies(&app, Method::Patch, "/v1/orgs/acme/members/user_eve", &ada.token, &update_schema, bodies));
+    failures.extend(check_bodies(
+        &app,
+        Method::Patch,
+        "/v1/orgs/acme/members/user_eve",
+        &ada.token,
+        &update_schema,
+        bodies,
+    ));
     assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
 }
 
@@ -153,7 +197,14 @@ fn api_key_bodies_are_accepted_exactly_when_the_document_accepts_them() {
         bodies.push(with(&base, "name", Some(value.clone())));
         bodies.push(with(&base, "scopes", Some(value)));
     }
-    for scopes in [json!([]), json!(["read", "read"]), json!(["read", "write", "keys"]), json!(["bogus"]), json!([null]), json!("read")] {
+    for scopes in [
+        json!([]),
+        json!(["read", "read"]),
+        json!(["read", "write", "keys"]),
+        json!(["bogus"]),
+        json!([null]),
+        json!("read"),
+    ] {
         bodies.push(with(&base, "scopes", Some(scopes)));
     }
     let path = format!("/v1/orgs/{}/api-keys", ada.personal_id);

@@ -35,9 +35,15 @@ fn every_route_makes_a_fixed_small_number_of_round_trips() {
     let (key, _) = app.create_key(&ada.token, "acme", &["read", "write", "keys"]);
     let (_, spare_key_id) = app.create_key(&ada.token, "acme", &["read"]);
     let (revoked_key, revoked_key_id) = app.create_key(&ada.token, "acme", &["read"]);
-    assert_eq!(app.call(Method::Delete, &format!("/v1/orgs/acme/api-keys/{revoked_key_id}"), Some(&ada.token), None).status, 204);
+    assert_eq!(
+        app.call(Method::Delete, &format!("/v1/orgs/acme/api-keys/{revoked_key_id}"), Some(&ada.token), None).status,
+        204
+    );
     app.create_org(&ada.token, "Doomed", "doomed");
-    let page_two = app.get("/v1/orgs/acme/members?limit=5", Some(&ada.token)).json_body()["next_cursor"].as_str().unwrap().to_owned();
+    let page_two = app.get("/v1/orgs/acme/members?limit=5", Some(&ada.token)).json_body()["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let case = |what, method, path: &str, bearer: Option<&str>, body: Option<Value>, status, round_trips| Case {
         what,
@@ -59,27 +65,83 @@ fn every_route_makes_a_fixed_small_number_of_round_trips() {
         case("list orgs", Method::Get, "/v1/orgs", token, None, 200, 1),
         case("list orgs (API key)", Method::Get, "/v1/orgs", key, None, 200, 1),
         case("create org", Method::Post, "/v1/orgs", token, Some(json!({ "name": "New", "slug": "new-one" })), 201, 2),
-        case("create org, slug taken", Method::Post, "/v1/orgs", token, Some(json!({ "name": "New", "slug": "acme" })), 409, 2),
+        case(
+            "create org, slug taken",
+            Method::Post,
+            "/v1/orgs",
+            token,
+            Some(json!({ "name": "New", "slug": "acme" })),
+            409,
+            2,
+        ),
         case("get org", Method::Get, "/v1/orgs/acme", token, None, 200, 1),
         case("get org (API key)", Method::Get, "/v1/orgs/acme", key, None, 200, 1),
         case("rename org", Method::Patch, "/v1/orgs/acme", token, Some(json!({ "name": "Acme 2" })), 200, 2),
         case("rename org (API key)", Method::Patch, "/v1/orgs/acme", key, Some(json!({ "name": "Acme 3" })), 200, 2),
-        case("rename org to its name", Method::Patch, "/v1/orgs/acme", token, Some(json!({ "name": "Acme 3" })), 200, 1),
+        case(
+            "rename org to its name",
+            Method::Patch,
+            "/v1/orgs/acme",
+            token,
+            Some(json!({ "name": "Acme 3" })),
+            200,
+            1,
+        ),
         case("re-slug org, taken", Method::Patch, "/v1/orgs/acme", token, Some(json!({ "slug": "doomed" })), 409, 1),
         case("delete org", Method::Delete, "/v1/orgs/doomed", token, None, 204, 2),
         case("list members", Method::Get, "/v1/orgs/acme/members", token, None, 200, 1),
-        case("list members, page 2", Method::Get, &format!("/v1/orgs/acme/members?limit=5&cursor={page_two}"), token, None, 200, 1),
-        case("add member", Method::Post, "/v1/orgs/acme/members", token, Some(json!({ "email": "cy@example.com", "role": "member" })), 201, 2),
+        case(
+            "list members, page 2",
+            Method::Get,
+            &format!("/v1/orgs/acme/members?limit=5&cursor={page_two}"),
+            token,
+            None,
+            200,
+            1,
+        ),
+        case(
+            "add member",
+            Method::Post,
+            "/v1/orgs/acme/members",
+            token,
+            Some(json!({ "email": "cy@example.com", "role": "member" })),
+            201,
+            2,
+        ),
         case("get member", Method::Get, "/v1/orgs/acme/members/user_cy", token, None, 200, 1),
-        case("change role", Method::Patch, "/v1/orgs/acme/members/user_cy", key, Some(json!({ "role": "admin" })), 200, 2),
-        case("change role to the same", Method::Patch, "/v1/orgs/acme/members/user_cy", token, Some(json!({ "role": "admin" })), 200, 1),
+        case(
+            "change role",
+            Method::Patch,
+            "/v1/orgs/acme/members/user_cy",
+            key,
+            Some(json!({ "role": "admin" })),
+            200,
+            2,
+        ),
+        case(
+            "change role to the same",
+            Method::Patch,
+            "/v1/orgs/acme/members/user_cy",
+            token,
+            Some(json!({ "role": "admin" })),
+            200,
+            1,
+        ),
         case("remove member", Method::Delete, "/v1/orgs/acme/members/user_cy", token, None, 204, 2),
         case("member without the role", Method::Delete, "/v1/orgs/acme", Some(&bob.token), None, 403, 1),
         case("leave", Method::Delete, "/v1/orgs/acme/members/user_bob", Some(&bob.token), None, 204, 2),
         case("list API keys", Method::Get, "/v1/orgs/acme/api-keys", token, None, 200, 1),
         case("create API key", Method::Post, "/v1/orgs/acme/api-keys", key, Some(json!({ "name": "k" })), 201, 2),
         case("revoke API key", Method::Delete, &format!("/v1/orgs/acme/api-keys/{spare_key_id}"), token, None, 204, 2),
-        case("revoke a revoked key", Method::Delete, &format!("/v1/orgs/acme/api-keys/{revoked_key_id}"), token, None, 204, 1),
+        case(
+            "revoke a revoked key",
+            Method::Delete,
+            &format!("/v1/orgs/acme/api-keys/{revoked_key_id}"),
+            token,
+            None,
+            204,
+            1,
+        ),
         case("list events", Method::Get, "/v1/orgs/acme/events", token, None, 200, 1),
         // Refusals stop after the first round trip, or before any.
         case("no credentials", Method::Get, "/v1/orgs/acme", None, None, 401, 0),
@@ -98,7 +160,13 @@ fn every_route_makes_a_fixed_small_number_of_round_trips() {
         let response = app.call(case.method, &case.path, case.bearer.as_deref(), case.body.as_ref());
         let trips = app.round_trips() - before;
         assert_eq!(response.status, case.status, "{}: {}", case.what, body_text(&response));
-        report.push(format!("{:<28} {:?} {} → {} in {trips}", case.what, case.method, case.path.split('?').next().unwrap(), case.status));
+        report.push(format!(
+            "{:<28} {:?} {} → {} in {trips}",
+            case.what,
+            case.method,
+            case.path.split('?').next().unwrap(),
+            case.status
+        ));
         assert_eq!(trips, case.round_trips, "{}", case.what);
     }
     println!("{}", report.join("\n"));

@@ -54,8 +54,10 @@ fn preflight_is_answered_for_allowed_origins_only() {
 #[test]
 fn responses_carry_cors_headers_for_allowed_origins() {
     let app = spawn_app();
-    let response = app.send(ApiRequest::new(Method::Get, "/v1/health").with_header("origin", "https://app.example.com"));
+    let response =
+        app.send(ApiRequest::new(Method::Get, "/v1/health").with_header("origin", "https://app.example.com"));
     assert_eq!(response.header("access-control-allow-origin"), Some("https://app.example.com"));
-    let response = app.send(ApiRequest::new(Method::Get, "/v1/health").with_header("origin", "https://evil.example.com"));
+    let response =
+        app.send(ApiRequest::new(Method::Get, "/v1/health").with_header("origin", "https://evil.example.com"));
     assert_eq!(response.header("access-control-allow-origin"), None);
 }

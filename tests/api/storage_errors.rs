@@ -10,10 +10,15 @@ use crate::helpers::*;
 fn d1_unreachable_or_overloaded_is_a_retryable_503_that_changes_nothing() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
-    for outage in ["D1_ERROR: Network connection lost.", "D1 DB is overloaded. Too many requests queued.", "D1 DB storage operation exceeded timeout which caused object to be reset."] {
+    for outage in [
+        "D1_ERROR: Network connection lost.",
+        "D1 DB is overloaded. Too many requests queued.",
+        "D1 DB storage operation exceeded timeout which caused object to be reset.",
+    ] {
         let before = app.snapshot();
         app.platform.db.fail_next.replace(Some(outage.to_owned()));
-        let response = app.call(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": "Acme", "slug": "acme" })));
+        let response =
+            app.call(Method::Post, "/v1/orgs", Some(&ada.token), Some(&json!({ "name": "Acme", "slug": "acme" })));
         assert_eq!((response.status, error_code(&response).as_str()), (503, "storage_unavailable"), "{outage}");
         assert!(response.header("retry-after").is_some(), "{outage}");
         assert_eq!(app.snapshot(), before);
@@ -24,7 +29,9 @@ fn d1_unreachable_or_overloaded_is_a_retryable_503_that_changes_nothing() {
 fn our_own_sql_or_constraint_errors_are_a_500_without_retry_after() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
-    for ours in ["D1_ERROR: no such column: emial: SQLITE_ERROR", "D1_ERROR: CHECK constraint failed: role: SQLITE_CONSTRAINT"] {
+    for ours in
+        ["D1_ERROR: no such column: emial: SQLITE_ERROR", "D1_ERROR: CHECK constraint failed: role: SQLITE_CONSTRAINT"]
+    {
         app.platform.db.fail_next.replace(Some(ours.to_owned()));
         let response = app.get("/v1/me", Some(&ada.token));
         assert_eq!((response.status, error_code(&response).as_str()), (500, "internal_error"), "{ours}");

@@ -13,7 +13,12 @@ fn session_code(app: &TestApp, token: &str) -> (u16, String) {
 
 fn assert_refused(app: &TestApp, token: &str, code: &str) {
     let response = app.get("/v1/auth/session", Some(token));
-    assert_eq!((response.status, error_code(&response).as_str()), (401, code), "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        (response.status, error_code(&response).as_str()),
+        (401, code),
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
     assert_eq!(response.header("www-authenticate"), Some("Bearer error=\"invalid_token\""));
     assert!(!String::from_utf8_lossy(&response.body).contains(token), "the token was echoed");
 }
@@ -54,7 +59,8 @@ fn alg_none_is_refused() {
     let app = spawn_app();
     let token = format!("{}.{}.", b64(br#"{"alg":"none","kid":"kid-1"}"#), b64(claims(&app).to_string().as_bytes()));
     assert_refused(&app, &token, "token_malformed");
-    let token = format!("{}.{}.AAAA", b64(br#"{"alg":"none","kid":"kid-1"}"#), b64(claims(&app).to_string().as_bytes()));
+    let token =
+        format!("{}.{}.AAAA", b64(br#"{"alg":"none","kid":"kid-1"}"#), b64(claims(&app).to_string().as_bytes()));
     assert_refused(&app, &token, "token_algorithm_invalid");
 }
 
@@ -144,7 +150,10 @@ fn structural_damage_is_refused() {
     for token in &cases {
         let (status, code) = session_code(&app, token);
         assert_eq!(status, 401, "{token}");
-        assert!(code == "token_malformed" || code == "token_signature_invalid" || code == "token_algorithm_invalid", "{token}: {code}");
+        assert!(
+            code == "token_malformed" || code == "token_signature_invalid" || code == "token_algorithm_invalid",
+            "{token}: {code}"
+        );
     }
     assert_refused(&app, &format!("{head}.{payload}."), "token_malformed");
 }
@@ -218,7 +227,10 @@ fn not_before_and_issued_at_in_the_future_are_refused() {
 fn the_audience_is_checked_when_configured() {
     let app = spawn_app_with(&[("WORKOS_AUDIENCE", "api://edge")]);
     assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u", "aud": "api://edge" })))).status, 200);
-    assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u", "aud": ["x", "api://edge"] })))).status, 200);
+    assert_eq!(
+        app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u", "aud": ["x", "api://edge"] })))).status,
+        200
+    );
     assert_refused(&app, &app.token(json!({ "sub": "u", "aud": "api://other" })), "token_audience_invalid");
     assert_refused(&app, &app.token(json!({ "sub": "u" })), "token_audience_invalid");
 }
@@ -254,7 +266,9 @@ fn keys_under_2048_bits_or_not_for_signing_are_unusable() {
         jwk("kid-1", test_key(0)), jwk("kid-small", small_key()), enc, ops, alg,
         { "kty": "EC", "kid": "kid-ec", "crv": "P-256", "x": "AA", "y": "AA" },
     ]});
-    for (kid, key) in [("kid-small", small_key()), ("kid-enc", test_key(1)), ("kid-ops", test_key(1)), ("kid-alg", test_key(1))] {
+    for (kid, key) in
+        [("kid-small", small_key()), ("kid-enc", test_key(1)), ("kid-ops", test_key(1)), ("kid-alg", test_key(1))]
+    {
         let token = sign(&json!({ "alg": "RS256", "kid": kid }), &claims(&app), key);
         assert_refused(&app, &token, "token_key_unusable");
     }
@@ -277,7 +291,11 @@ fn a_token_without_kid_uses_the_only_key() {
     assert_eq!(app.get("/v1/auth/session", Some(&token)).status, 200);
     *app.platform.workos.jwks.borrow_mut() = json!({ "keys": [jwk("kid-1", test_key(0)), jwk("kid-2", test_key(1))] });
     app.advance_seconds(601);
-    let token = sign(&json!({ "alg": "RS256" }), &json!({ "sub": "u2", "iss": API_BASE, "exp": app.now_seconds() + 60 }), test_key(0));
+    let token = sign(
+        &json!({ "alg": "RS256" }),
+        &json!({ "sub": "u2", "iss": API_BASE, "exp": app.now_seconds() + 60 }),
+        test_key(0),
+    );
     assert_refused(&app, &token, "token_key_unknown");
 }
 
@@ -451,7 +469,8 @@ fn on_isolate(app: &TestApp, isolate: &edge_auth::token::TokenVerifierState, tok
 #[test]
 fn after_a_rotation_other_isolates_take_the_new_set_from_kv_during_the_cooldown() {
     let app = spawn_app();
-    let (isolate_a, isolate_b) = (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
+    let (isolate_a, isolate_b) =
+        (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
     let kid_1 = app.token(json!({ "sub": "u" }));
     assert_eq!(on_isolate(&app, &isolate_a, &kid_1).0, 200);
     assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200, "both isolates hold kid-1, fresh");
@@ -465,7 +484,11 @@ fn after_a_rotation_other_isolates_take_the_new_set_from_kv_during_the_cooldown(
         let random = sign(&json!({ "alg": "RS256", "kid": format!("random-{round}") }), &claims(&app), test_key(0));
         assert_eq!(on_isolate(&app, &isolate_a, &random).1, "token_key_unknown");
         let kid_2 = sign(&json!({ "alg": "RS256", "kid": "kid-2" }), &claims(&app), test_key(1));
-        assert_eq!(on_isolate(&app, &isolate_b, &kid_2), (200, String::new()), "round {round}: B reads A's copy from KV");
+        assert_eq!(
+            on_isolate(&app, &isolate_b, &kid_2),
+            (200, String::new()),
+            "round {round}: B reads A's copy from KV"
+        );
         app.advance_seconds(25);
     }
     assert!(app.platform.workos.jwks_requests.get() <= fetches + 2, "the cooldown still holds");
@@ -474,7 +497,8 @@ fn after_a_rotation_other_isolates_take_the_new_set_from_kv_during_the_cooldown(
 #[test]
 fn an_unknown_kid_while_the_last_fetch_failed_is_a_503_not_a_401() {
     let app = spawn_app();
-    let (isolate_a, isolate_b) = (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
+    let (isolate_a, isolate_b) =
+        (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
     let kid_1 = app.token(json!({ "sub": "u" }));
     assert_eq!(on_isolate(&app, &isolate_a, &kid_1).0, 200);
     assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200);
@@ -498,8 +522,8 @@ fn an_unknown_kid_while_the_last_fetch_failed_is_a_503_not_a_401() {
 /// The primes of the ROCA detector; their product is RSALib's M (in part, which is enough: the
 /// fingerprint is taken modulo these).
 const ROCA_PRIMES: [u32; 38] = [
-    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101,
-    103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109,
+    113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
 ];
 
 /// A prime of `bits` bits of RSALib's form k·M + (65537^a mod M).
@@ -530,6 +554,10 @@ fn a_key_with_the_roca_fingerprint_is_unusable_and_the_rest_of_the_set_keeps_wor
     *app.platform.workos.jwks.borrow_mut() = json!({ "keys": [jwk("kid-1", test_key(0)), jwk("kid-roca", &weak)] });
     let forged_by_factoring = sign(&json!({ "alg": "RS256", "kid": "kid-roca" }), &claims(&app), &weak);
     assert_refused(&app, &forged_by_factoring, "token_key_unusable");
-    assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u" })))).status, 200, "a normal key still verifies");
+    assert_eq!(
+        app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u" })))).status,
+        200,
+        "a normal key still verifies"
+    );
     assert_eq!(app.platform.workos.jwks_requests.get(), 1, "an unusable kid triggers no refetch");
 }

@@ -7,7 +7,13 @@ use crate::helpers::*;
 fn assert_one_of_everything(app: &TestApp) {
     let db = &app.platform.db;
     assert_eq!(
-        [db.count("users"), db.count("workspaces"), db.count("memberships"), db.count("api_keys"), db.count("audit_events")],
+        [
+            db.count("users"),
+            db.count("workspaces"),
+            db.count("memberships"),
+            db.count("api_keys"),
+            db.count("audit_events")
+        ],
         [1, 1, 1, 1, 3]
     );
 }
@@ -29,7 +35,8 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
     assert!(secret.starts_with(body["default_api_key"]["api_key"]["prefix"].as_str().unwrap()));
     assert_eq!(body["default_api_key"]["api_key"]["scopes"], json!(["read", "write"]));
     assert_one_of_everything(&app);
-    let actions = app.platform.db.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events ORDER BY seq)");
+    let actions =
+        app.platform.db.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events ORDER BY seq)");
     assert_eq!(actions, json!("workspace.created,membership.created,api_key.created"));
     // Only an HMAC of the key is stored, and the stored answer is sealed.
     let stored = app.platform.db.scalar("SELECT secret_hmac FROM api_keys");

@@ -26,8 +26,12 @@ fn a_deleted_workspace_takes_its_memberships_and_keys_and_leaves_its_audit_trail
     assert_eq!(count(&app, &format!("SELECT count(*) FROM workspaces WHERE id = '{id}'")), 0);
     assert_eq!(count(&app, &format!("SELECT count(*) FROM memberships WHERE workspace_id = '{id}'")), 0);
     assert_eq!(count(&app, &format!("SELECT count(*) FROM api_keys WHERE workspace_id = '{id}'")), 0);
-    assert_eq!(count(&app, &format!("SELECT count(*) FROM audit_events WHERE workspace_id = '{id}'")), events_before + 1);
-    let last = app.platform.db.rows("SELECT action, actor_id, target_id, detail FROM audit_events ORDER BY seq DESC LIMIT 1");
+    assert_eq!(
+        count(&app, &format!("SELECT count(*) FROM audit_events WHERE workspace_id = '{id}'")),
+        events_before + 1
+    );
+    let last =
+        app.platform.db.rows("SELECT action, actor_id, target_id, detail FROM audit_events ORDER BY seq DESC LIMIT 1");
     assert_eq!(last[0], json!(["workspace.deleted", "user_ada", id, "{\"name\":\"Acme\",\"slug\":\"acme\"}"]));
     // Everything else is untouched: the personal workspaces and their members and keys.
     assert_eq!(app.platform.db.count("workspaces"), 2);

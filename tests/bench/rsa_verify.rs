@@ -15,17 +15,11 @@ use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::{BigUint, RsaPublicKey};
 use sha2::{Digest, Sha256};
 
-const WYCHEPROOF_DIR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/wycheproof/"
-);
+const WYCHEPROOF_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/wycheproof/");
 const SAMPLES: usize = 31;
 
 fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
 }
 
 /// Median over `SAMPLES` batches of the time per call, in µs; batches are sized to ~20 ms.
@@ -52,10 +46,7 @@ fn median_micros(mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let timing = std::env::args().any(|arg| arg == "--bench");
-    println!(
-        "{:>6} {:>14} {:>14} {:>16} {:>16}",
-        "bits", "set-up µs", "verify µs", "rsa 0.9 set-up", "rsa 0.9 verify"
-    );
+    println!("{:>6} {:>14} {:>14} {:>16} {:>16}", "bits", "set-up µs", "verify µs", "rsa 0.9 set-up", "rsa 0.9 verify");
     for bits in [2048, 3072, 4096] {
         let path = format!("{WYCHEPROOF_DIR}rsa_signature_{bits}_sha256_test.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -89,12 +80,8 @@ fn main() {
         let reference_verify = median_micros(|| {
             let digest = Sha256::digest(black_box(&message));
             let scheme = Pkcs1v15Sign::new::<Sha256>();
-            assert!(reference
-                .verify(scheme, &digest, black_box(&signature))
-                .is_ok());
+            assert!(reference.verify(scheme, &digest, black_box(&signature)).is_ok());
         });
-        println!(
-            "{bits:>6} {set_up:>14.1} {verify:>14.1} {reference_set_up:>16.1} {reference_verify:>16.1}"
-        );
+        println!("{bits:>6} {set_up:>14.1} {verify:>14.1} {reference_set_up:>16.1} {reference_verify:>16.1}");
     }
 }

@@ -33,10 +33,7 @@ pub fn now_unix_secs() -> i64 {
 pub fn now_unix_millis() -> i64 {
     // A clock before 1970 would be a broken machine; treat it as the epoch
     // rather than crashing a dev tool.
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -48,9 +45,7 @@ mod tests {
         let id = prefixed("user");
         assert_eq!(id.len(), "user_".len() + 26);
         assert!(id.starts_with("user_01"));
-        assert!(id["user_".len()..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
+        assert!(id["user_".len()..].bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
         assert_ne!(prefixed("user"), prefixed("user"));
     }
 }

@@ -26,12 +26,8 @@ impl SigningKey {
     /// Slow-ish (tens of ms in release, much more in an unoptimised build), so
     /// callers generate outside any lock.
     pub fn generate(bits: usize) -> SigningKey {
-        let private =
-            RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).expect("RSA key generation failed");
-        SigningKey {
-            kid: ids::prefixed("sso_oidc_key_pair"),
-            private,
-        }
+        let private = RsaPrivateKey::new(&mut rand::rngs::OsRng, bits).expect("RSA key generation failed");
+        SigningKey { kid: ids::prefixed("sso_oidc_key_pair"), private }
     }
 
     /// The public half as a JWK, the shape WorkOS publishes.
@@ -57,10 +53,7 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn new(first: SigningKey) -> KeyRing {
-        KeyRing {
-            current: Arc::new(first),
-            previous: Vec::new(),
-        }
+        KeyRing { current: Arc::new(first), previous: Vec::new() }
     }
 
     pub fn current(&self) -> Arc<SigningKey> {
@@ -108,14 +101,10 @@ mod tests {
         assert_eq!(jwk["kty"], "RSA");
         assert_eq!(jwk["alg"], "RS256");
         assert_eq!(jwk["use"], "sig");
-        assert!(jwk["kid"]
-            .as_str()
-            .unwrap()
-            .starts_with("sso_oidc_key_pair_01"));
+        assert!(jwk["kid"].as_str().unwrap().starts_with("sso_oidc_key_pair_01"));
         let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
         let e = URL_SAFE_NO_PAD.decode(jwk["e"].as_str().unwrap()).unwrap();
-        let public =
-            RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).unwrap();
+        let public = RsaPublicKey::new(BigUint::from_bytes_be(&n), BigUint::from_bytes_be(&e)).unwrap();
         assert_eq!(public, key.private.to_public_key());
         // No leading zero byte: JWK integers are minimal big-endian.
         assert_ne!(n[0], 0);

@@ -67,10 +67,7 @@ impl State {
     }
 
     fn issuer(&self) -> String {
-        format!(
-            "{}/user_management/{}",
-            self.config.issuer_base, self.config.client_id
-        )
+        format!("{}/user_management/{}", self.config.issuer_base, self.config.client_id)
     }
 }
 
@@ -204,10 +201,7 @@ fn mint_token(state: &State, req: TokenRequest) -> Reply {
     let key = lock(&state.keys).current();
     let kid = req.kid.clone().unwrap_or_else(|| key.kid.clone());
     let access_token = tokens::sign(claims.clone(), &key, &kid);
-    reply(
-        200,
-        json!({ "access_token": access_token, "user_id": sub, "claims": claims, "kid": kid }),
-    )
+    reply(200, json!({ "access_token": access_token, "user_id": sub, "claims": claims, "kid": kid }))
 }
 
 #[derive(Deserialize)]
@@ -244,10 +238,7 @@ fn rotate_key(state: &State, req: RotateRequest) -> Reply {
     let kid = next.kid.clone();
     let mut keys = lock(&state.keys);
     keys.rotate(next, req.retire_previous);
-    reply(
-        200,
-        json!({ "kid": kid, "published": keys.published_kids() }),
-    )
+    reply(200, json!({ "kid": kid, "published": keys.published_kids() }))
 }
 
 #[derive(Deserialize)]
@@ -277,15 +268,7 @@ mod tests {
     use crate::test_support::{decode_part, test_state, verify_rs256};
 
     fn call(state: &State, method: &str, url: &str, auth: Option<&str>, body: &str) -> Reply {
-        handle(
-            state,
-            &Request {
-                method,
-                url,
-                authorization: auth,
-                body: body.as_bytes(),
-            },
-        )
+        handle(state, &Request { method, url, authorization: auth, body: body.as_bytes() })
     }
 
     fn get(state: &State, url: &str) -> Reply {
@@ -297,13 +280,7 @@ mod tests {
     }
 
     fn get_user(state: &State, id: &str, auth: Option<&str>) -> Reply {
-        call(
-            state,
-            "GET",
-            &format!("/user_management/users/{id}"),
-            auth,
-            "",
-        )
+        call(state, "GET", &format!("/user_management/users/{id}"), auth, "")
     }
 
     const AUTH: Option<&str> = Some("Bearer sk_test");
@@ -327,11 +304,7 @@ mod tests {
     #[test]
     fn minted_token_verifies_against_published_jwks() {
         let state = test_state();
-        let r = post(
-            &state,
-            "/__dev/tokens",
-            r#"{"email":"ada@example.com","org_id":"org_01A","role":"member"}"#,
-        );
+        let r = post(&state, "/__dev/tokens", r#"{"email":"ada@example.com","org_id":"org_01A","role":"member"}"#);
         assert_eq!(r.status, 200, "{:?}", r.body);
         let token = r.body["access_token"].as_str().unwrap();
         let user_id = r.body["user_id"].as_str().unwrap();
@@ -343,16 +316,10 @@ mod tests {
         let claims = decode_part(token, 1);
         assert_eq!(claims, r.body["claims"]);
         assert_eq!(claims["sub"], user_id);
-        assert_eq!(
-            claims["iss"],
-            "http://127.0.0.1:1/user_management/client_test"
-        );
+        assert_eq!(claims["iss"], "http://127.0.0.1:1/user_management/client_test");
         assert_eq!(claims["email"], "ada@example.com");
         assert_eq!(claims["org_id"], "org_01A");
-        assert_eq!(
-            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-            tokens::DEFAULT_TTL_SECONDS
-        );
+        assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), tokens::DEFAULT_TTL_SECONDS);
 
         let jwks = get(&state, "/sso/jwks/client_test").body;
         let jwk = jwks["keys"]
@@ -393,16 +360,8 @@ mod tests {
     #[test]
     fn users_endpoint_requires_the_api_key() {
         let state = test_state();
-        let id = post(&state, "/__dev/users", r#"{"email":"x@example.com"}"#).body["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        for bad in [
-            None,
-            Some("Bearer wrong"),
-            Some("sk_test"),
-            Some("Basic sk_test"),
-        ] {
+        let id = post(&state, "/__dev/users", r#"{"email":"x@example.com"}"#).body["id"].as_str().unwrap().to_string();
+        for bad in [None, Some("Bearer wrong"), Some("sk_test"), Some("Basic sk_test")] {
             let r = get_user(&state, &id, bad);
             assert_eq!(r.status, 401, "{bad:?}");
             assert_eq!(r.body, json!({"message": "Unauthorized"}));
@@ -416,48 +375,28 @@ mod tests {
     #[test]
     fn dev_users_create_and_change_email() {
         let state = test_state();
-        let created = post(
-            &state,
-            "/__dev/users",
-            r#"{"id":"user_01FIXED","email":"a@example.com"}"#,
-        );
+        let created = post(&state, "/__dev/users", r#"{"id":"user_01FIXED","email":"a@example.com"}"#);
         assert_eq!(created.status, 200);
         assert_eq!(created.body["id"], "user_01FIXED");
-        let changed = post(
-            &state,
-            "/__dev/users",
-            r#"{"id":"user_01FIXED","email":"b@example.com"}"#,
-        );
+        let changed = post(&state, "/__dev/users", r#"{"id":"user_01FIXED","email":"b@example.com"}"#);
         assert_eq!(changed.body["email"], "b@example.com");
-        let unverified = post(
-            &state,
-            "/__dev/users",
-            r#"{"id":"user_01FIXED","email":"b@example.com","email_verified":false}"#,
-        );
+        let unverified =
+            post(&state, "/__dev/users", r#"{"id":"user_01FIXED","email":"b@example.com","email_verified":false}"#);
         assert_eq!(unverified.body["email_verified"], false);
         assert_eq!(get_user(&state, "user_01FIXED", AUTH).body["email_verified"], false);
-        assert_eq!(
-            get_user(&state, "user_01FIXED", AUTH).body["email"],
-            "b@example.com"
-        );
+        assert_eq!(get_user(&state, "user_01FIXED", AUTH).body["email"], "b@example.com");
         // A token for the new email signs in the same user.
         let minted = post(&state, "/__dev/tokens", r#"{"email":"b@example.com"}"#).body;
         assert_eq!(minted["user_id"], "user_01FIXED");
         // Email is required.
-        assert_eq!(
-            post(&state, "/__dev/users", r#"{"id":"user_01X"}"#).status,
-            400
-        );
+        assert_eq!(post(&state, "/__dev/users", r#"{"id":"user_01X"}"#).status, 400);
     }
 
     #[test]
     fn rotation_publishes_and_retires() {
         let state = test_state();
         let old_kid = state.current_kid();
-        let old_token = post(&state, "/__dev/tokens", "{}").body["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let old_token = post(&state, "/__dev/tokens", "{}").body["access_token"].as_str().unwrap().to_string();
 
         let r = post(&state, "/__dev/rotate-key", "");
         assert_eq!(r.status, 200);
@@ -467,10 +406,7 @@ mod tests {
         assert_eq!(state.current_kid(), new_kid);
         let minted = post(&state, "/__dev/tokens", "{}").body;
         assert_eq!(minted["kid"], new_kid);
-        assert_eq!(
-            decode_part(minted["access_token"].as_str().unwrap(), 0)["kid"],
-            new_kid
-        );
+        assert_eq!(decode_part(minted["access_token"].as_str().unwrap(), 0)["kid"], new_kid);
         let jwks = get(&state, "/sso/jwks/client_test").body;
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
         verify_rs256(&old_token, &jwks["keys"][1]).expect("old token still verifies");
@@ -492,10 +428,7 @@ mod tests {
         assert_eq!(get_user(&state, "user_01X", AUTH).status, 503);
         // Dev endpoints keep working during an outage.
         assert_eq!(post(&state, "/__dev/tokens", "{}").status, 200);
-        assert_eq!(
-            get(&state, "/__dev/stats").body,
-            json!({"jwks_requests": 1, "user_requests": 1})
-        );
+        assert_eq!(get(&state, "/__dev/stats").body, json!({"jwks_requests": 1, "user_requests": 1}));
 
         let r = post(&state, "/__dev/outage", r#"{"mode":"timeout"}"#);
         assert_eq!(r.status, 200);
@@ -510,10 +443,7 @@ mod tests {
 
         let r = post(&state, "/__dev/stats/reset", "");
         assert_eq!(r.body, json!({"jwks_requests": 0, "user_requests": 0}));
-        assert_eq!(
-            post(&state, "/__dev/outage", r#"{"mode":"sideways"}"#).status,
-            400
-        );
+        assert_eq!(post(&state, "/__dev/outage", r#"{"mode":"sideways"}"#).status, 400);
     }
 
     #[test]

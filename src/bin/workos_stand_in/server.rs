@@ -14,13 +14,9 @@ const MAX_BODY_BYTES: u64 = 64 * 1024;
 /// Binds 127.0.0.1 only: this is a development tool with no auth on /__dev/.
 /// Port 0 picks a free port; the chosen one is returned.
 pub fn bind(port: u16) -> Result<(tiny_http::Server, u16), String> {
-    let server = tiny_http::Server::http(("127.0.0.1", port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .ok_or("listening address is not an IP address")?;
+    let server =
+        tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let port = server.server_addr().to_ip().map(|a| a.port()).ok_or("listening address is not an IP address")?;
     Ok((server, port))
 }
 
@@ -36,54 +32,35 @@ fn respond(mut request: tiny_http::Request, state: &State) {
     let started = Instant::now();
     let method = request.method().as_str().to_string();
     let url = request.url().to_string();
-    let authorization = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Authorization"))
-        .map(|h| h.value.as_str().to_string());
+    let authorization =
+        request.headers().iter().find(|h| h.field.equiv("Authorization")).map(|h| h.value.as_str().to_string());
 
     let mut body = Vec::new();
-    let read = request
-        .as_reader()
-        .take(MAX_BODY_BYTES + 1)
-        .read_to_end(&mut body);
+    let read = request.as_reader().take(MAX_BODY_BYTES + 1).read_to_end(&mut body);
     let reply = match read {
-        Err(e) => routes::Reply {
-            status: 400,
-            body: serde_json::json!({ "message": format!("Cannot read body: {e}") }),
-        },
-        Ok(_) if body.len() as u64 > MAX_BODY_BYTES => routes::Reply {
-            status: 413,
-            body: serde_json::json!({ "message": "Body too large" }),
-        },
+        Err(e) => {
+            routes::Reply { status: 400, body: serde_json::json!({ "message": format!("Cannot read body: {e}") }) }
+        }
+        Ok(_) if body.len() as u64 > MAX_BODY_BYTES => {
+            routes::Reply { status: 413, body: serde_json::json!({ "message": "Body too large" }) }
+        }
         Ok(_) => routes::handle(
             state,
-            &routes::Request {
-                method: &method,
-                url: &url,
-                authorization: authorization.as_deref(),
-                body: &body,
-            },
+            &routes::Request { method: &method, url: &url, authorization: authorization.as_deref(), body: &body },
         ),
     };
 
     let json = serde_json::to_string(&reply.body).expect("JSON values always serialise");
-    let content_type = tiny_http::Header::from_bytes("Content-Type", "application/json")
-        .expect("static header is valid");
-    let response = tiny_http::Response::from_string(json)
-        .with_status_code(reply.status)
-        .with_header(content_type);
+    let content_type =
+        tiny_http::Header::from_bytes("Content-Type", "application/json").expect("static header is valid");
+    let response = tiny_http::Response::from_string(json).with_status_code(reply.status).with_header(content_type);
     // The client may have hung up (e.g. it timed out during a simulated
     // outage); that's expected, so just note it.
     let outcome = match request.respond(response) {
         Ok(()) => String::new(),
         Err(e) => format!(" (client gone: {e})"),
     };
-    eprintln!(
-        "{method} {url} -> {} in {} ms{outcome}",
-        reply.status,
-        started.elapsed().as_millis()
-    );
+    eprintln!("{method} {url} -> {} in {} ms{outcome}", reply.status, started.elapsed().as_millis());
 }
 
 #[cfg(test)]
@@ -97,9 +74,7 @@ mod tests {
     /// Minimal HTTP/1.1 client: returns (status, body).
     fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         write!(
             stream,
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
@@ -111,9 +86,7 @@ mod tests {
         stream.read_to_string(&mut response).unwrap();
         let status = response[9..12].parse().unwrap();
         let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        assert!(head
-            .to_ascii_lowercase()
-            .contains("content-type: application/json"));
+        assert!(head.to_ascii_lowercase().contains("content-type: application/json"));
         (status, body.to_string())
     }
 
@@ -129,10 +102,7 @@ mod tests {
         assert_eq!(status, 200);
         assert!(body.contains("\"keys\""));
 
-        assert_eq!(
-            http(port, "POST", "/__dev/outage", r#"{"mode":"timeout"}"#).0,
-            200
-        );
+        assert_eq!(http(port, "POST", "/__dev/outage", r#"{"mode":"timeout"}"#).0, 200);
         let started = Instant::now();
         let hanging = std::thread::spawn(move || http(port, "GET", "/sso/jwks/client_test", ""));
         // Give the hanging request time to arrive, then check others still
@@ -140,10 +110,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         let (status, _) = http(port, "GET", "/__dev/stats", "");
         assert_eq!(status, 200);
-        assert!(
-            started.elapsed() < delay,
-            "stats waited for the hanging request"
-        );
+        assert!(started.elapsed() < delay, "stats waited for the hanging request");
         assert_eq!(hanging.join().unwrap().0, 503);
         assert!(started.elapsed() >= delay);
 

@@ -42,33 +42,17 @@ pub struct TokenRequest {
 
 /// Builds the payload. `sub` is resolved by the caller because it depends on
 /// the user directory; `default_iss` is `<issuer-base>/user_management/<client>`.
-pub fn build_claims(
-    req: &TokenRequest,
-    sub: &str,
-    default_iss: &str,
-    now: i64,
-) -> Map<String, Value> {
+pub fn build_claims(req: &TokenRequest, sub: &str, default_iss: &str, now: i64) -> Map<String, Value> {
     let mut claims = Map::new();
     let mut put = |name: &str, value: Value| {
         claims.insert(name.to_string(), value);
     };
     put("sub", sub.into());
     put("iss", req.iss.as_deref().unwrap_or(default_iss).into());
-    put(
-        "sid",
-        req.sid
-            .clone()
-            .unwrap_or_else(|| ids::prefixed("session"))
-            .into(),
-    );
+    put("sid", req.sid.clone().unwrap_or_else(|| ids::prefixed("session")).into());
     put("jti", req.jti.clone().unwrap_or_else(ids::ulid_like).into());
     put("iat", req.iat.unwrap_or(now).into());
-    put(
-        "exp",
-        req.exp
-            .unwrap_or(now + req.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS))
-            .into(),
-    );
+    put("exp", req.exp.unwrap_or(now + req.ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS)).into());
     // Optional claims appear only when asked for, like a WorkOS token for a
     // user outside any organisation (no org_id/role).
     if let Some(nbf) = req.nbf {
@@ -95,14 +79,10 @@ pub fn build_claims(
 /// Signs `claims` with RS256 under `key`, with header
 /// `{"alg":"RS256","typ":"JWT","kid":header_kid}`.
 pub fn sign(claims: Map<String, Value>, key: &SigningKey, header_kid: &str) -> String {
-    let header = Header::empty()
-        .with_key_id(header_kid)
-        .with_token_type("JWT");
+    let header = Header::empty().with_key_id(header_kid).with_token_type("JWT");
     // exp/iat/nbf travel inside the custom map rather than jwt-compact's
     // typed fields so callers can set any integer, including nonsense ones.
-    Rsa::rs256()
-        .token(&header, &Claims::new(claims), &key.private)
-        .expect("serialising JWT claims cannot fail")
+    Rsa::rs256().token(&header, &Claims::new(claims), &key.private).expect("serialising JWT claims cannot fail")
 }
 
 #[cfg(test)]
@@ -117,12 +97,7 @@ mod tests {
 
     #[test]
     fn default_claims() {
-        let claims = build_claims(
-            &TokenRequest::default(),
-            "user_01A",
-            "http://iss/user_management/c",
-            1000,
-        );
+        let claims = build_claims(&TokenRequest::default(), "user_01A", "http://iss/user_management/c", 1000);
         assert_eq!(claims["sub"], "user_01A");
         assert_eq!(claims["iss"], "http://iss/user_management/c");
         assert_eq!(claims["iat"], 1000);
@@ -154,12 +129,7 @@ mod tests {
         assert!(!claims.contains_key("iat"));
 
         // An explicit exp wins over ttl_seconds.
-        let claims = build_claims(
-            &request(json!({"exp": 42, "ttl_seconds": 9})),
-            "s",
-            "i",
-            1000,
-        );
+        let claims = build_claims(&request(json!({"exp": 42, "ttl_seconds": 9})), "s", "i", 1000);
         assert_eq!(claims["exp"], 42);
     }
 
@@ -174,10 +144,7 @@ mod tests {
         let claims = build_claims(&TokenRequest::default(), "user_01A", "iss", 1000);
         let token = sign(claims.clone(), &key, &key.kid);
         let header = decode_part(&token, 0);
-        assert_eq!(
-            header,
-            json!({"alg": "RS256", "typ": "JWT", "kid": key.kid})
-        );
+        assert_eq!(header, json!({"alg": "RS256", "typ": "JWT", "kid": key.kid}));
         assert_eq!(decode_part(&token, 1), Value::Object(claims));
         verify_rs256(&token, &key.jwk()).expect("signature verifies");
 

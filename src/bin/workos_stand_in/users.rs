@@ -76,9 +76,7 @@ impl UserStore {
     /// The id a sign-in with `email` should get: the existing user's, or a
     /// fresh one. Does not register anything.
     pub fn id_for_email(&self, email: &str) -> String {
-        self.find_by_email(email)
-            .map(|u| u.id.clone())
-            .unwrap_or_else(|| ids::prefixed("user"))
+        self.find_by_email(email).map(|u| u.id.clone()).unwrap_or_else(|| ids::prefixed("user"))
     }
 }
 
@@ -102,10 +100,7 @@ mod tests {
         assert_eq!(updated.email, "ada@new.example");
         assert_eq!(updated.created_at, created.created_at);
         assert!(store.find_by_email("ada@example.com").is_none());
-        assert_eq!(
-            store.find_by_email("ADA@new.example").unwrap().id,
-            "user_01X"
-        );
+        assert_eq!(store.find_by_email("ADA@new.example").unwrap().id, "user_01X");
     }
 
     #[test]

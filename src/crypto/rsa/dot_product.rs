@@ -45,10 +45,7 @@ pub(crate) trait DotProduct {
 
 /// Plain Rust, compiled and tested on every target (with SIMD128 only the tests use it, as the
 /// reference for the SIMD kernel).
-#[cfg_attr(
-    all(target_arch = "wasm32", target_feature = "simd128"),
-    allow(dead_code)
-)]
+#[cfg_attr(all(target_arch = "wasm32", target_feature = "simd128"), allow(dead_code))]
 pub(crate) struct Portable;
 
 impl DotProduct for Portable {
@@ -91,23 +88,14 @@ impl DotProduct for Simd128 {
             let (x, y0, y1, y2, y3) = unsafe {
                 let (x, y) = (x.add(4 * quad), y.add(4 * quad));
                 let x = simd::load(x);
-                (
-                    x,
-                    simd::load(y),
-                    simd::load(y.add(1)),
-                    simd::load(y.add(2)),
-                    simd::load(y.add(3)),
-                )
+                (x, simd::load(y), simd::load(y.add(1)), simd::load(y.add(2)), simd::load(y.add(3)))
             };
             sums[0] = simd::multiply_accumulate(sums[0], x, y3);
             sums[1] = simd::multiply_accumulate(sums[1], x, y2);
             sums[2] = simd::multiply_accumulate(sums[2], x, y1);
             sums[3] = simd::multiply_accumulate(sums[3], x, y0);
         }
-        let (first, second) = (
-            simd::lane_sums(sums[0], sums[1]),
-            simd::lane_sums(sums[2], sums[3]),
-        );
+        let (first, second) = (simd::lane_sums(sums[0], sums[1]), simd::lane_sums(sums[2], sums[3]));
         [first.0, first.1, second.0, second.1]
     }
 }
@@ -120,8 +108,8 @@ impl DotProduct for Simd128 {
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod simd {
     use core::arch::wasm32::{
-        i64x2_add, i64x2_extmul_high_u32x4, i64x2_extmul_low_u32x4, i64x2_extract_lane,
-        i64x2_shuffle, i64x2_splat, v128, v128_load,
+        i64x2_add, i64x2_extmul_high_u32x4, i64x2_extmul_low_u32x4, i64x2_extract_lane, i64x2_shuffle, i64x2_splat,
+        v128, v128_load,
     };
 
     #[inline(always)]
@@ -150,10 +138,7 @@ mod simd {
     #[inline(always)]
     pub(super) fn lane_sums(a: v128, b: v128) -> (u64, u64) {
         let totals = i64x2_add(i64x2_shuffle::<0, 2>(a, b), i64x2_shuffle::<1, 3>(a, b));
-        (
-            i64x2_extract_lane::<0>(totals) as u64,
-            i64x2_extract_lane::<1>(totals) as u64,
-        )
+        (i64x2_extract_lane::<0>(totals) as u64, i64x2_extract_lane::<1>(totals) as u64)
     }
 }
 
@@ -188,11 +173,7 @@ pub(crate) mod tests {
     }
 
     fn schoolbook(x: &[u32], y: &[u32]) -> u64 {
-        let sum: u128 = x
-            .iter()
-            .zip(y)
-            .map(|(&a, &b)| u128::from(a) * u128::from(b))
-            .sum();
+        let sum: u128 = x.iter().zip(y).map(|(&a, &b)| u128::from(a) * u128::from(b)).sum();
         u64::try_from(sum).expect("test sums fit in 64 bits")
     }
 
@@ -203,29 +184,15 @@ pub(crate) mod tests {
             let x: Vec<u32> = (0..len + 7).map(|_| rng.limb()).collect();
             let y: Vec<u32> = (0..len + 9).map(|_| rng.limb()).collect();
             let (x_at, y_at) = (quads % 8, quads % 6);
-            let window = Window {
-                x: &x,
-                x_at,
-                y: &y,
-                y_at,
-                quads,
-            };
+            let window = Window { x: &x, x_at, y: &y, y_at, quads };
             let x = &x[x_at..x_at + len];
-            let expected: Vec<u64> = (0..4)
-                .map(|c| schoolbook(x, &y[y_at + 3 - c..y_at + 3 - c + len]))
-                .collect();
+            let expected: Vec<u64> = (0..4).map(|c| schoolbook(x, &y[y_at + 3 - c..y_at + 3 - c + len])).collect();
             assert_eq!(D::columns(&window).to_vec(), expected, "{quads} quads");
         }
         // The largest sums the Montgomery code can ask for: 148 products of the largest limbs.
         let top = vec![(1u32 << 28) - 1; 152];
         let expected = schoolbook(&top[..148], &top[..148]);
-        let window = Window {
-            x: &top,
-            x_at: 0,
-            y: &top,
-            y_at: 0,
-            quads: 37,
-        };
+        let window = Window { x: &top, x_at: 0, y: &top, y_at: 0, quads: 37 };
         assert_eq!(D::columns(&window), [expected; 4]);
     }
 
@@ -236,13 +203,7 @@ pub(crate) mod tests {
     fn a_window_past_the_end_of_a_slice_panics_instead_of_reading_beyond_it() {
         // The most shifted read would take y[6], one past the end.
         let y = [1, 2, 3, 4, 5, 6];
-        let window = Window {
-            x: &[1, 2, 3, 4],
-            x_at: 0,
-            y: &y,
-            y_at: 0,
-            quads: 1,
-        };
+        let window = Window { x: &[1, 2, 3, 4], x_at: 0, y: &y, y_at: 0, quads: 1 };
         Fastest::columns(&window);
     }
 

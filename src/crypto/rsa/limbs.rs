@@ -142,9 +142,7 @@ mod tests {
 
     #[test]
     fn bytes_round_trip_through_limbs() {
-        let bytes: Vec<u8> = (0..=255u8)
-            .map(|b| b.wrapping_mul(157).wrapping_add(3))
-            .collect();
+        let bytes: Vec<u8> = (0..=255u8).map(|b| b.wrapping_mul(157).wrapping_add(3)).collect();
         let mut limbs = [0u32; 74];
         assert!(from_be_bytes(&bytes, &mut limbs));
         assert!(limbs.iter().all(|&l| l <= LIMB_MASK));
@@ -156,10 +154,7 @@ mod tests {
     #[test]
     fn limbs_hold_the_low_bits_first() {
         let mut limbs = [0u32; 3];
-        assert!(from_be_bytes(
-            &[0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef],
-            &mut limbs
-        ));
+        assert!(from_be_bytes(&[0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef], &mut limbs));
         let value: u64 = 0x0123_4567_89ab_cdef;
         assert_eq!(limbs[0], (value & 0x0fff_ffff) as u32);
         assert_eq!(limbs[1], ((value >> 28) & 0x0fff_ffff) as u32);
@@ -210,15 +205,10 @@ mod tests {
         };
         for bits in [80usize, 83, 84] {
             for _ in 0..200 {
-                let n_value = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits)
-                    | (1 << (bits - 1))
-                    | 1;
+                let n_value = (u128::from(next()) << 64 | u128::from(next())) >> (128 - bits) | (1 << (bits - 1)) | 1;
                 let x_value = (u128::from(next()) << 64 | u128::from(next())) % n_value;
-                let to_limbs = |value: u128| -> Vec<u32> {
-                    (0..3)
-                        .map(|i| (value >> (28 * i)) as u32 & LIMB_MASK)
-                        .collect()
-                };
+                let to_limbs =
+                    |value: u128| -> Vec<u32> { (0..3).map(|i| (value >> (28 * i)) as u32 & LIMB_MASK).collect() };
                 let (n, mut x) = (to_limbs(n_value), to_limbs(x_value));
                 shift_limb_mod(&mut x, &n, bits);
                 assert_eq!(x, to_limbs((x_value << 28) % n_value), "{bits} bits");

@@ -85,13 +85,7 @@ impl MontgomeryModulus {
         let n_reversed = reversed(&Padded::from_limbs(&n), n.len());
         let n_neg_inv = neg_inverse_mod_limb(n[0]);
         let n_low = [n[0], n[1], n[2], n[3]];
-        let mut modulus = Self {
-            n_reversed,
-            n_low,
-            n_neg_inv,
-            r_squared: Padded::zero(),
-            n,
-        };
+        let mut modulus = Self { n_reversed, n_low, n_neg_inv, r_squared: Padded::zero(), n };
         modulus.r_squared = modulus.compute_r_squared(bits);
         modulus
     }
@@ -148,20 +142,8 @@ impl MontgomeryModulus {
             // m[k..k + 4], which are still zero because they are chosen after the sums.
             let (at, quads) = widened(k.saturating_sub(len - 1), (k + 4).min(len));
             let reversed_at = at + len - (k + 4);
-            let ab = D::columns(&Window {
-                x: &a.0,
-                x_at: at,
-                y: &b_reversed.0,
-                y_at: reversed_at,
-                quads,
-            });
-            let mn = D::columns(&Window {
-                x: &m.0,
-                x_at: at,
-                y: &self.n_reversed.0,
-                y_at: reversed_at,
-                quads,
-            });
+            let ab = D::columns(&Window { x: &a.0, x_at: at, y: &b_reversed.0, y_at: reversed_at, quads });
+            let mn = D::columns(&Window { x: &m.0, x_at: at, y: &self.n_reversed.0, y_at: reversed_at, quads });
             carry = self.close_block(k, ab, mn, carry, &mut m, out);
             k += 4;
         }
@@ -185,13 +167,7 @@ impl MontgomeryModulus {
             let h = k / 2;
             let (at, quads) = widened(k.saturating_sub(len - 1), h + 2);
             let reversed_at = at + len - (k + 4);
-            let sums = D::columns(&Window {
-                x: &a.0,
-                x_at: at,
-                y: &a_reversed.0,
-                y_at: reversed_at,
-                quads,
-            });
+            let sums = D::columns(&Window { x: &a.0, x_at: at, y: &a_reversed.0, y_at: reversed_at, quads });
             // a[h - 1] is front padding when k = 0. (No closure or `array::map` in this code:
             // at opt-level "z" they become calls.)
             let below = u64::from(a.0[PAD + h - 1]);
@@ -209,13 +185,7 @@ impl MontgomeryModulus {
 
             let (at, quads) = widened(k.saturating_sub(len - 1), (k + 4).min(len));
             let reversed_at = at + len - (k + 4);
-            let mn = D::columns(&Window {
-                x: &m.0,
-                x_at: at,
-                y: &self.n_reversed.0,
-                y_at: reversed_at,
-                quads,
-            });
+            let mn = D::columns(&Window { x: &m.0, x_at: at, y: &self.n_reversed.0, y_at: reversed_at, quads });
             carry = self.close_block(k, ab, mn, carry, &mut m, out);
             k += 4;
         }
@@ -234,12 +204,8 @@ impl MontgomeryModulus {
         m: &mut Padded,
         out: &mut Padded,
     ) -> u64 {
-        let n = [
-            u64::from(self.n_low[0]),
-            u64::from(self.n_low[1]),
-            u64::from(self.n_low[2]),
-            u64::from(self.n_low[3]),
-        ];
+        let n =
+            [u64::from(self.n_low[0]), u64::from(self.n_low[1]), u64::from(self.n_low[2]), u64::from(self.n_low[3])];
         // Each digit m[c] chosen here was zero when the later columns' sums were taken, so its
         // products m[c]·n[1..] are added to them now.
         let (m0, carry) = self.close_column(k, ab[0], mn[0], carry, m, out);
@@ -260,15 +226,7 @@ impl MontgomeryModulus {
     /// Finishes column `c`; returns its reduction digit (zero for a high column, which has
     /// none) and the carry into column `c + 1`.
     #[inline(always)]
-    fn close_column(
-        &self,
-        c: usize,
-        ab: u64,
-        mn: u64,
-        carry: u64,
-        m: &mut Padded,
-        out: &mut Padded,
-    ) -> (u64, u64) {
+    fn close_column(&self, c: usize, ab: u64, mn: u64, carry: u64, m: &mut Padded, out: &mut Padded) -> (u64, u64) {
         let len = self.limb_count();
         if c < len {
             let (m_c, carry) = self.close_low_column(ab, mn, carry);
@@ -287,8 +245,7 @@ impl MontgomeryModulus {
     fn close_low_column(&self, ab: u64, mn: u64, carry: u64) -> (u32, u64) {
         let (total, overflow) = column_total(ab, mn, carry);
         let m_k = (total as u32).wrapping_mul(self.n_neg_inv) & LIMB_MASK;
-        let (total, overflow_again) =
-            total.overflowing_add(u64::from(m_k) * u64::from(self.n_low[0]));
+        let (total, overflow_again) = total.overflowing_add(u64::from(m_k) * u64::from(self.n_low[0]));
         debug_assert_eq!(total as u32 & LIMB_MASK, 0);
         let overflow = overflow + u64::from(overflow_again);
         (m_k, (total >> LIMB_BITS) + (overflow << (64 - LIMB_BITS)))
@@ -343,10 +300,7 @@ fn column_total(ab: u64, mn: u64, carry: u64) -> (u64, u64) {
 #[inline(always)]
 fn close_high_column(ab: u64, mn: u64, carry: u64) -> (u32, u64) {
     let (total, overflow) = column_total(ab, mn, carry);
-    (
-        total as u32 & LIMB_MASK,
-        (total >> LIMB_BITS) + (overflow << (64 - LIMB_BITS)),
-    )
+    (total as u32 & LIMB_MASK, (total >> LIMB_BITS) + (overflow << (64 - LIMB_BITS)))
 }
 
 /// `-x^-1 mod 2^28` for odd `x`, by Newton's iteration: each step doubles the correct low bits,
@@ -369,9 +323,7 @@ mod tests {
 
     /// A random odd modulus of exactly `bits` bits, in limbs.
     pub(super) fn random_odd_modulus(rng: &mut XorShift, bits: usize) -> Vec<u32> {
-        let mut bytes: Vec<u8> = (0..bits.div_ceil(8))
-            .map(|_| rng.next_u64() as u8)
-            .collect();
+        let mut bytes: Vec<u8> = (0..bits.div_ceil(8)).map(|_| rng.next_u64() as u8).collect();
         let top_bits = bits - 8 * (bytes.len() - 1);
         bytes[0] = (bytes[0] >> (8 - top_bits)) | (1 << (top_bits - 1));
         *bytes.last_mut().unwrap() |= 1;
@@ -445,10 +397,7 @@ mod tests {
     }
 
     fn padding_is_zero(x: &Padded, len: usize) -> bool {
-        x.0[..PAD]
-            .iter()
-            .chain(&x.0[PAD + len..])
-            .all(|&limb| limb == 0)
+        x.0[..PAD].iter().chain(&x.0[PAD + len..]).all(|&limb| limb == 0)
     }
 
     fn agrees_with_schoolbook<D: DotProduct>() {
@@ -467,10 +416,7 @@ mod tests {
                     0 => (two_n_minus_one.clone(), two_n_minus_one.clone()),
                     1 => (zero.clone(), two_n_minus_one.clone()),
                     2 => (n_minus_one.clone(), n.clone()),
-                    _ => (
-                        random_below_twice(&mut rng, &n),
-                        random_below_twice(&mut rng, &n),
-                    ),
+                    _ => (random_below_twice(&mut rng, &n), random_below_twice(&mut rng, &n)),
                 };
                 let (a_padded, b_padded) = (Padded::from_limbs(&a), Padded::from_limbs(&b));
 
@@ -484,11 +430,7 @@ mod tests {
                 modulus.square_with::<D>(&a_padded, &mut square);
                 assert!(padding_is_zero(&square, len));
                 let expected = schoolbook_montgomery_mul(&a, &a, &n);
-                assert_eq!(
-                    square.limbs(len),
-                    expected,
-                    "{bits} bits, case {case}, squaring"
-                );
+                assert_eq!(square.limbs(len), expected, "{bits} bits, case {case}, squaring");
             }
         }
     }
@@ -525,10 +467,7 @@ mod tests {
         let mut rng = XorShift(7);
         for _ in 0..1000 {
             let x = (rng.next_u64() as u32) | 1;
-            assert_eq!(
-                x.wrapping_mul(neg_inverse_mod_limb(x)) & LIMB_MASK,
-                LIMB_MASK
-            );
+            assert_eq!(x.wrapping_mul(neg_inverse_mod_limb(x)) & LIMB_MASK, LIMB_MASK);
         }
     }
 
@@ -564,9 +503,7 @@ mod big_integer_tests {
     }
 
     fn random_below(rng: &mut XorShift, bound: &BigUint) -> BigUint {
-        let bytes: Vec<u8> = (0..bound.bits().div_ceil(8) + 8)
-            .map(|_| rng.next_u64() as u8)
-            .collect();
+        let bytes: Vec<u8> = (0..bound.bits().div_ceil(8) + 8).map(|_| rng.next_u64() as u8).collect();
         BigUint::from_bytes_be(&bytes) % bound
     }
 
@@ -594,10 +531,7 @@ mod big_integer_tests {
             let r = BigUint::from(1u32) << (LIMB_BITS as usize * len);
             let two_n = &n_big * 2u32;
             for _ in 0..10 {
-                let (a, b) = (
-                    random_below(&mut rng, &two_n),
-                    random_below(&mut rng, &two_n),
-                );
+                let (a, b) = (random_below(&mut rng, &two_n), random_below(&mut rng, &two_n));
                 let a_padded = Padded::from_limbs(&from_biguint(&a, len));
                 let b_padded = Padded::from_limbs(&from_biguint(&b, len));
                 let mut product = Padded::zero();

@@ -7,10 +7,8 @@
 
 /// `DigestInfo` for SHA-256 in DER, up to the digest itself: algorithm OID 2.16.840.1.101.3.4.2.1
 /// with explicit NULL parameters, then an OCTET STRING of 32 bytes.
-const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
+const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =
+    [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
 
 /// Length of `DigestInfo` with the digest.
 const DIGEST_INFO_LEN: usize = SHA256_DIGEST_INFO_PREFIX.len() + 32;
@@ -39,10 +37,7 @@ pub(crate) fn is_sha256_encoding(encoded: &[u8], digest: &[u8; 32]) -> bool {
     expected[digest_info..len - 32].copy_from_slice(&SHA256_DIGEST_INFO_PREFIX);
     expected[len - 32..].copy_from_slice(digest);
 
-    let difference = encoded
-        .iter()
-        .zip(expected.iter())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    let difference = encoded.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
     difference == 0
 }
 
@@ -77,10 +72,7 @@ mod tests {
             for flip in [0x01, 0x80, 0xff] {
                 let mut changed = encoded.clone();
                 changed[position] ^= flip;
-                assert!(
-                    !is_sha256_encoding(&changed, &DIGEST),
-                    "byte {position} ^ {flip:#x}"
-                );
+                assert!(!is_sha256_encoding(&changed, &DIGEST), "byte {position} ^ {flip:#x}");
             }
         }
     }

@@ -56,11 +56,7 @@ impl RsaVerifyingKey {
         let mut n = vec![0u32; limbs_for_modulus_bits(bits)];
         let fits = limbs::from_be_bytes(modulus, &mut n);
         debug_assert!(fits, "the limb count is derived from the bit length");
-        Ok(Self {
-            modulus: MontgomeryModulus::new(n, bits),
-            modulus_be: modulus.to_vec(),
-            bits,
-        })
+        Ok(Self { modulus: MontgomeryModulus::new(n, bits), modulus_be: modulus.to_vec(), bits })
     }
 
     /// Significant bits of the modulus (2048 for an RS256 key of the usual size).
@@ -106,9 +102,7 @@ impl RsaVerifyingKey {
 
 impl fmt::Debug for RsaVerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RsaVerifyingKey")
-            .field("bits", &self.bits)
-            .finish_non_exhaustive()
+        f.debug_struct("RsaVerifyingKey").field("bits", &self.bits).finish_non_exhaustive()
     }
 }
 
@@ -146,53 +140,29 @@ mod tests {
     fn a_modulus_of_2047_bits_is_too_small() {
         let mut n = modulus_2048();
         n[0] = 0x7f;
-        assert_eq!(
-            RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(),
-            RsaKeyError::ModulusTooSmall { bits: 2047 }
-        );
-        assert_eq!(
-            RsaVerifyingKey::from_be_bytes(&[], &E).unwrap_err(),
-            RsaKeyError::ModulusTooSmall { bits: 0 }
-        );
+        assert_eq!(RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(), RsaKeyError::ModulusTooSmall { bits: 2047 });
+        assert_eq!(RsaVerifyingKey::from_be_bytes(&[], &E).unwrap_err(), RsaKeyError::ModulusTooSmall { bits: 0 });
     }
 
     #[test]
     fn a_modulus_of_4097_bits_is_too_large() {
         let mut n = vec![0x01];
         n.extend(std::iter::repeat_n(0xff, 512));
-        assert_eq!(
-            RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(),
-            RsaKeyError::ModulusTooLarge { bits: 4097 }
-        );
-        assert_eq!(
-            RsaVerifyingKey::from_be_bytes(&n[1..], &E)
-                .unwrap()
-                .modulus_bits(),
-            4096
-        );
+        assert_eq!(RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(), RsaKeyError::ModulusTooLarge { bits: 4097 });
+        assert_eq!(RsaVerifyingKey::from_be_bytes(&n[1..], &E).unwrap().modulus_bits(), 4096);
     }
 
     #[test]
     fn an_even_modulus_is_refused() {
         let mut n = modulus_2048();
         n[255] &= 0xfe;
-        assert_eq!(
-            RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(),
-            RsaKeyError::ModulusEven
-        );
+        assert_eq!(RsaVerifyingKey::from_be_bytes(&n, &E).unwrap_err(), RsaKeyError::ModulusEven);
     }
 
     #[test]
     fn exponents_other_than_65537_are_refused() {
         let n = modulus_2048();
-        for e in [
-            &[3u8][..],
-            &[1, 0, 0, 1],
-            &[1, 0, 1, 0],
-            &[],
-            &[0],
-            &[1, 0, 3],
-        ] {
+        for e in [&[3u8][..], &[1, 0, 0, 1], &[1, 0, 1, 0], &[], &[0], &[1, 0, 3]] {
             assert_eq!(
                 RsaVerifyingKey::from_be_bytes(&n, e).unwrap_err(),
                 RsaKeyError::UnsupportedExponent,
@@ -226,10 +196,7 @@ mod tests {
     );
 
     fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
     }
 
     fn known_key_and_signature() -> (RsaVerifyingKey, Vec<u8>) {
