@@ -10,6 +10,7 @@ mod concurrency;
 mod events;
 mod grants;
 mod members;
+mod migrations;
 mod openapi;
 mod orgs;
 mod pagination;
