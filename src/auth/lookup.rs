@@ -3,6 +3,7 @@ use crate::domain::WorkspaceRef;
 use crate::http::ApiError;
 use crate::platform::{Platform, Statement};
 use crate::routes::App;
+use crate::store::change::Change;
 use crate::store::users::UserRecord;
 use crate::store::workspaces::{self, WorkspaceAccess};
 use crate::store::{api_keys, users, Batch, BatchResults, Slot};
@@ -70,6 +71,15 @@ pub struct WorkspaceLookupResult {
     pub access: Option<WorkspaceAccess>,
     /// The rows of the statements the route pushed.
     pub results: BatchResults,
+}
+
+impl WorkspaceLookupResult {
+    /// A change of the workspace found, by the caller, written against the version this
+    /// snapshot read (see [`Change`]); 404 when no workspace was found.
+    pub fn change(&self, now: i64) -> Result<Change, ApiError> {
+        let access = self.access.as_ref().ok_or_else(super::standing::org_not_found)?;
+        Ok(Change::new(&access.workspace.id, access.version, &self.caller.actor(), now))
+    }
 }
 
 impl<'c> WorkspaceLookup<'c> {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::verdict::{missing_after_write, refusal, Verdict};
+use super::verdict::Verdict;
 use super::views::ApiKeyView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::{input, App};
@@ -14,8 +14,7 @@ use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::store::api_keys::{self, ApiKeyRecord, NewApiKey};
-use crate::store::audit_events::Change;
-use crate::store::rank;
+use crate::store::change::{self, Written, MAX_ATTEMPTS};
 use crate::store::workspaces::WorkspaceAccess;
 
 #[derive(Debug, Deserialize)]
@@ -59,40 +58,32 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
 pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<CreateBody>().and_then(NewKeyInput::try_from);
-    let found = WorkspaceLookup::new(app, &credential, &WorkspaceRef::parse(org)).run(app).await?;
-    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
-    standing.require(Permission::ManageApiKeys)?;
-    let input = input?;
-    standing.require_grant(Grant::ApiKey(&input.scopes))?;
-
     let minted = mint_api_key();
     let pepper = app.config.peppers.current();
     let secret_hmac = pepper.mac_base64(API_KEY_MAC_PURPOSE, minted.credential.as_bytes());
-    let user_id = match &found.caller {
-        Caller::User(user) => Some(user.id.as_str()),
-        Caller::ApiKey(_) => None,
-    };
-    let new = NewApiKey {
-        id: &minted.id,
-        name: input.name.as_str(),
-        prefix: &minted.prefix,
-        scopes: &input.scopes,
-        secret_hmac: &secret_hmac,
-        pepper_kid: pepper.kid(),
-        created_by: user_id,
-    };
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
-    let min_rank = rank(Permission::ManageApiKeys.min_role());
-    let (made, after) = api_keys::create(app.platform.db(), &change, min_rank, &new).await?;
-    if made {
-        let key = after.key.ok_or_else(|| missing_after_write("created API key"))?;
-        return Ok(ApiResponse::json(201, &json!({ "api_key": ApiKeyView::from(&key), "secret": minted.credential })));
+    for _ in 0..MAX_ATTEMPTS {
+        let found = WorkspaceLookup::new(app, &credential, &WorkspaceRef::parse(org)).run(app).await?;
+        let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+        standing.require(Permission::ManageApiKeys)?;
+        let input = input.as_ref().map_err(Clone::clone)?;
+        standing.require_grant(Grant::ApiKey(&input.scopes))?;
+        let actor = found.caller.actor();
+        let new = NewApiKey {
+            id: &minted.id,
+            name: input.name.as_str(),
+            prefix: &minted.prefix,
+            scopes: &input.scopes,
+            secret_hmac: &secret_hmac,
+            pepper_kid: pepper.kid(),
+            created_by: actor.user_id(),
+        };
+        let change = found.change(app.platform.now())?;
+        if let Written::Done(key) = api_keys::create(app.platform.db(), &change, &new).await? {
+            let answer = json!({ "api_key": ApiKeyView::from(&key), "secret": minted.credential });
+            return Ok(ApiResponse::json(201, &answer));
+        }
     }
-    refusal(decide_manage(&found.caller, after.access.as_ref()).map(|()| Verdict::Write))
-}
-
-fn decide_manage(caller: &Caller, access: Option<&WorkspaceAccess>) -> Result<(), ApiError> {
-    Standing::in_workspace(caller, access)?.1.require(Permission::ManageApiKeys)
+    Err(change::busy())
 }
 
 /// `DELETE /v1/orgs/{org}/api-keys/{key_id}`: revokes (idempotently: a revoked key answers 204
@@ -105,21 +96,25 @@ pub async fn revoke<P: Platform>(
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-    let key = lookup.push(api_keys::select_in_workspace(&workspace_ref, key_id));
-    let found = lookup.run(app).await?;
-    let key = found.results.first(key).map(ApiKeyRecord::from_row).transpose()?;
-    let (workspace, _) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
-    if let Verdict::Answer(answer) = decide_revoke(&found.caller, found.access.as_ref(), key.as_ref())? {
-        return Ok(answer);
+    for _ in 0..MAX_ATTEMPTS {
+        let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+        let key = lookup.push(api_keys::select_in_workspace(&workspace_ref, key_id));
+        let found = lookup.run(app).await?;
+        let key = found.results.first(key).map(ApiKeyRecord::from_row).transpose()?;
+        let key = match decide_revoke(&found.caller, found.access.as_ref(), key.as_ref())? {
+            Verdict::Answer(answer) => return Ok(answer),
+            Verdict::Write => key.as_ref().ok_or_else(api_key_not_found)?,
+        };
+        let change = found.change(app.platform.now())?;
+        if let Written::Done(()) = api_keys::revoke(app.platform.db(), &change, key).await? {
+            return Ok(ApiResponse::empty(204));
+        }
     }
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
-    let min_rank = rank(Permission::ManageApiKeys.min_role());
-    let (made, after) = api_keys::revoke(app.platform.db(), &change, min_rank, key_id).await?;
-    if made {
-        return Ok(ApiResponse::empty(204));
-    }
-    refusal(decide_revoke(&found.caller, after.access.as_ref(), after.key.as_ref()))
+    Err(change::busy())
+}
+
+fn api_key_not_found() -> ApiError {
+    ApiError::not_found("api_key_not_found", "no such API key in this workspace")
 }
 
 fn decide_revoke(
@@ -127,8 +122,8 @@ fn decide_revoke(
     access: Option<&WorkspaceAccess>,
     key: Option<&ApiKeyRecord>,
 ) -> Result<Verdict, ApiError> {
-    decide_manage(caller, access)?;
-    let key = key.ok_or_else(|| ApiError::not_found("api_key_not_found", "no such API key in this workspace"))?;
+    Standing::in_workspace(caller, access)?.1.require(Permission::ManageApiKeys)?;
+    let key = key.ok_or_else(api_key_not_found)?;
     if key.revoked_at.is_some() {
         return Ok(Verdict::Answer(ApiResponse::empty(204)));
     }

@@ -1,10 +1,10 @@
 //! `/v1/orgs/{org}/members[/{user_id}]`: list, add users who have signed in before, read, change
 //! roles, remove (or leave). Owners manage owners; the last owner and a personal workspace's
-//! owner stay owners — rules checked here for precise errors and again inside each write.
+//! owner stay owners. The rules live here only: each write lands only on the state they read.
 
 use serde::Deserialize;
 
-use super::verdict::{missing_after_write, refusal, Verdict};
+use super::verdict::Verdict;
 use super::views::MemberView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use super::App;
@@ -13,10 +13,9 @@ use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
 use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
-use crate::store::audit_events::Change;
+use crate::store::change::{self, Written, MAX_ATTEMPTS};
 use crate::store::memberships::{self, Candidate, MemberRecord, MemberState, NewMembership, TargetMember};
-use crate::store::rank;
-use crate::store::workspaces::{WorkspaceAccess, WorkspaceRecord};
+use crate::store::workspaces::WorkspaceAccess;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,35 +110,31 @@ pub async fn add<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str)
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<AddBody>().and_then(AddInput::try_from);
     let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
     let (user_id, email) = match input.as_ref().map(|input| &input.invitee) {
         Ok(Invitee::UserId(user_id)) => (Some(user_id.as_str()), None),
         Ok(Invitee::Email(email)) => (None, Some(email.as_str())),
         Err(_) => (None, None),
     };
-    let candidates = lookup.push(memberships::select_candidates(&workspace_ref, user_id, email));
-    let found = lookup.run(app).await?;
-    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
-    standing.require(Permission::ManageMembers)?;
-    let input = input?;
-    let candidate = single_candidate(memberships::candidates_from(found.results.rows(candidates))?)?;
-    decide_add(&found.caller, found.access.as_ref(), input.role, candidate.existing_role)?;
-
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
     let membership_id = new_id(IdKind::Membership);
-    let new = NewMembership { id: &membership_id, user_id: &candidate.user_id, role: input.role };
-    let min_rank = rank(Permission::ManageMembers.min_role());
-    let (made, after) = memberships::add(app.platform.db(), &change, min_rank, &new).await?;
-    if made {
-        let target = after.target.ok_or_else(|| missing_after_write("added membership"))?;
-        let mut answer = member_answer(201, &target.member);
-        answer
-            .headers
-            .push(("location".into(), format!("/v1/orgs/{}/members/{}", workspace.id, target.member.user_id)));
-        return Ok(answer);
+    for _ in 0..MAX_ATTEMPTS {
+        let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+        let candidates = lookup.push(memberships::select_candidates(&workspace_ref, user_id, email));
+        let found = lookup.run(app).await?;
+        let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+        standing.require(Permission::ManageMembers)?;
+        let input = input.as_ref().map_err(Clone::clone)?;
+        let candidate = single_candidate(memberships::candidates_from(found.results.rows(candidates))?)?;
+        decide_add(&found.caller, found.access.as_ref(), input.role, candidate.existing_role)?;
+        let change = found.change(app.platform.now())?;
+        let new = NewMembership { id: &membership_id, user_id: &candidate.user_id, role: input.role };
+        if let Written::Done(member) = memberships::add(app.platform.db(), &change, &new).await? {
+            let mut answer = member_answer(201, &member);
+            let location = format!("/v1/orgs/{}/members/{}", change.workspace_id, member.user_id);
+            answer.headers.push(("location".into(), location));
+            return Ok(answer);
+        }
     }
-    let existing_role = after.target.as_ref().map(|target| target.member.role);
-    refusal(decide_add(&found.caller, after.access.as_ref(), input.role, existing_role).map(|()| Verdict::Write))
+    Err(change::busy())
 }
 
 /// The one user the body names: 404 when nobody with that id or email has signed in, 409 when
@@ -177,22 +172,22 @@ pub async fn update<P: Platform>(
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<UpdateBody>();
-    let (found, target) = look_up_member(app, &credential, org, user_id).await?;
-    let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
-    standing.require(Permission::ManageMembers)?;
-    let role = input?.role;
-    let before = MemberState { access: found.access.clone(), target };
-    if let Verdict::Answer(answer) = decide_role(&found.caller, &before, role)? {
-        return Ok(answer);
+    for _ in 0..MAX_ATTEMPTS {
+        let (found, target) = look_up_member(app, &credential, org, user_id).await?;
+        let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+        standing.require(Permission::ManageMembers)?;
+        let role = input.as_ref().map_err(Clone::clone)?.role;
+        let state = MemberState { access: found.access.clone(), target };
+        let member = match decide_role(&found.caller, &state, role)? {
+            Verdict::Answer(answer) => return Ok(answer),
+            Verdict::Write => &state.target.as_ref().ok_or_else(member_not_found)?.member,
+        };
+        let change = found.change(app.platform.now())?;
+        if let Written::Done(member) = memberships::change_role(app.platform.db(), &change, member, role).await? {
+            return Ok(member_answer(200, &member));
+        }
     }
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
-    let min_rank = rank(Permission::ManageMembers.min_role());
-    let (made, after) = memberships::change_role(app.platform.db(), &change, min_rank, user_id, role).await?;
-    if made {
-        let target = after.target.ok_or_else(|| missing_after_write("updated membership"))?;
-        return Ok(member_answer(200, &target.member));
-    }
-    refusal(decide_role(&found.caller, &after, role))
+    Err(change::busy())
 }
 
 fn decide_role(caller: &Caller, state: &MemberState, role: Role) -> Result<Verdict, ApiError> {
@@ -228,24 +223,21 @@ pub async fn remove<P: Platform>(
     user_id: &str,
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
-    let (found, target) = look_up_member(app, &credential, org, user_id).await?;
-    let before = MemberState { access: found.access, target };
-    let (workspace, permission) = decide_remove(&found.caller, &before, user_id)?;
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
-    let (made, after) = memberships::remove(app.platform.db(), &change, rank(permission.min_role()), user_id).await?;
-    if made {
-        return Ok(ApiResponse::empty(204));
+    for _ in 0..MAX_ATTEMPTS {
+        let (found, target) = look_up_member(app, &credential, org, user_id).await?;
+        let state = MemberState { access: found.access.clone(), target };
+        let member = decide_remove(&found.caller, &state, user_id)?;
+        let change = found.change(app.platform.now())?;
+        let leaves = found.caller.is_user(user_id);
+        if let Written::Done(()) = memberships::remove(app.platform.db(), &change, member, leaves).await? {
+            return Ok(ApiResponse::empty(204));
+        }
     }
-    refusal(decide_remove(&found.caller, &after, user_id).map(|_| Verdict::Write))
+    Err(change::busy())
 }
 
-/// The workspace, and the permission the removal uses (leaving needs less than removing someone
-/// else).
-fn decide_remove<'a>(
-    caller: &Caller,
-    state: &'a MemberState,
-    user_id: &str,
-) -> Result<(&'a WorkspaceRecord, Permission), ApiError> {
+/// The member to remove, if the caller may: leaving needs less than removing someone else.
+fn decide_remove<'a>(caller: &Caller, state: &'a MemberState, user_id: &str) -> Result<&'a MemberRecord, ApiError> {
     let (workspace, standing) = Standing::in_workspace(caller, state.access.as_ref())?;
     let permission = if caller.is_user(user_id) { Permission::Leave } else { Permission::ManageMembers };
     standing.require(permission)?;
@@ -259,5 +251,5 @@ fn decide_remove<'a>(
     if member.role == Role::Owner && *owner_count <= 1 {
         return Err(last_owner());
     }
-    Ok((workspace, permission))
+    Ok(member)
 }

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::verdict::{missing_after_write, refusal, Verdict};
+use super::verdict::Verdict;
 use super::views::WorkspaceView;
 use super::{input, App};
 use crate::auth::{Caller, CallerLookup, Credential, Permission, Standing, WorkspaceLookup};
@@ -11,9 +11,9 @@ use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::pagination::{Page, PageParams, Position};
 use crate::platform::Platform;
-use crate::store::audit_events::Change;
+use crate::store::change::{self, Written, MAX_ATTEMPTS};
 use crate::store::workspaces::{self, NewWorkspace, UserWorkspace, WorkspaceAccess, WorkspaceRecord, WorkspaceState};
-use crate::store::{rank, Batch};
+use crate::store::Batch;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,33 +152,30 @@ pub async fn update<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<UpdateBody>().and_then(WorkspaceUpdateInput::try_from);
     let workspace_ref = WorkspaceRef::parse(org);
-    let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
     let requested_slug = input.as_ref().ok().and_then(|input| input.slug.as_ref()).map_or("", Slug::as_str);
-    let taken = lookup.push(workspaces::select_slug_taken(&workspace_ref, requested_slug));
-    let found = lookup.run(app).await?;
-    let before =
-        WorkspaceState { slug_taken: workspaces::slug_taken_from(found.results.first(taken))?, access: found.access };
-    // Who may, before what they sent: a non-member learns nothing from a validation error.
-    let (workspace, standing) = Standing::in_workspace(&found.caller, before.access.as_ref())?;
-    standing.require(Permission::ManageWorkspace)?;
-    let input = input?;
-    if let Verdict::Answer(answer) = decide_update(&found.caller, &before, &input)? {
-        return Ok(answer);
+    for _ in 0..MAX_ATTEMPTS {
+        let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+        let taken = lookup.push(workspaces::select_slug_taken(&workspace_ref, requested_slug));
+        let found = lookup.run(app).await?;
+        let state = WorkspaceState {
+            slug_taken: workspaces::slug_taken_from(found.results.first(taken))?,
+            access: found.access.clone(),
+        };
+        // Who may, before what they sent: a non-member learns nothing from a validation error.
+        let (workspace, standing) = Standing::in_workspace(&found.caller, state.access.as_ref())?;
+        standing.require(Permission::ManageWorkspace)?;
+        let input = input.as_ref().map_err(Clone::clone)?;
+        if let Verdict::Answer(answer) = decide_update(&found.caller, &state, input)? {
+            return Ok(answer);
+        }
+        let name = input.name.as_ref().map_or(workspace.name.as_str(), Name::as_str);
+        let slug = input.slug.as_ref().map_or(workspace.slug.as_str(), Slug::as_str);
+        let change = found.change(app.platform.now())?;
+        if let Written::Done(updated) = workspaces::update(app.platform.db(), &change, workspace, name, slug).await? {
+            return Ok(workspace_answer(200, &updated));
+        }
     }
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
-    let (made, after) = workspaces::update(
-        app.platform.db(),
-        &change,
-        rank(Permission::ManageWorkspace.min_role()),
-        input.name.as_ref().map(Name::as_str),
-        input.slug.as_ref().map(Slug::as_str),
-    )
-    .await?;
-    if made {
-        let access = after.access.ok_or_else(|| missing_after_write("updated workspace"))?;
-        return Ok(workspace_answer(200, &access.workspace));
-    }
-    refusal(decide_update(&found.caller, &after, &input))
+    Err(change::busy())
 }
 
 fn decide_update(caller: &Caller, state: &WorkspaceState, input: &WorkspaceUpdateInput) -> Result<Verdict, ApiError> {
@@ -199,15 +196,15 @@ fn decide_update(caller: &Caller, state: &WorkspaceState, input: &WorkspaceUpdat
 /// batch; the audit trail stays. Owners only; never a personal workspace. Two round trips.
 pub async fn delete<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
-    let found = WorkspaceLookup::new(app, &credential, &WorkspaceRef::parse(org)).run(app).await?;
-    let workspace = decide_delete(&found.caller, found.access.as_ref())?;
-    let change = Change::new(&workspace.id, &found.caller.actor(), app.platform.now());
-    let (made, after) =
-        workspaces::delete(app.platform.db(), &change, rank(Permission::DeleteWorkspace.min_role())).await?;
-    if made {
-        return Ok(ApiResponse::empty(204));
+    for _ in 0..MAX_ATTEMPTS {
+        let found = WorkspaceLookup::new(app, &credential, &WorkspaceRef::parse(org)).run(app).await?;
+        let workspace = decide_delete(&found.caller, found.access.as_ref())?;
+        let change = found.change(app.platform.now())?;
+        if let Written::Done(()) = workspaces::delete(app.platform.db(), &change, workspace).await? {
+            return Ok(ApiResponse::empty(204));
+        }
     }
-    refusal(decide_delete(&found.caller, after.as_ref()).map(|_| Verdict::Write))
+    Err(change::busy())
 }
 
 fn decide_delete<'a>(caller: &Caller, access: Option<&'a WorkspaceAccess>) -> Result<&'a WorkspaceRecord, ApiError> {

@@ -1,9 +1,11 @@
 //! API keys: stored as peppered HMACs of their credential; looked up to authenticate a request,
 //! listed, created and revoked (revocation keeps the row, for the audit trail and the UI).
 
-use super::audit_events::Change;
-use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked, sql_workspace_id};
-use super::workspaces::{keyset_after, WorkspaceAccess};
+use serde_json::json;
+
+use super::change::{missing, write, Change, Written};
+use super::sql_fragments::sql_workspace_id;
+use super::workspaces::keyset_after;
 use crate::domain::{Scopes, WorkspaceRef};
 use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
@@ -116,27 +118,6 @@ pub fn select_in_workspace(workspace: &WorkspaceRef, key_id: &str) -> Statement 
     Statement::new(SELECT_IN_WORKSPACE, vec![workspace.id().into(), workspace.slug().into(), key_id.into()])
 }
 
-/// The state a key change leaves, to answer with or to explain a refusal from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KeyState {
-    /// The workspace and the actor's standing in it.
-    pub access: Option<WorkspaceAccess>,
-    /// The key concerned.
-    pub key: Option<ApiKeyRecord>,
-}
-
-async fn run_change<D: Database>(
-    db: &D,
-    change: &Change,
-    key_id: &str,
-    statements: Vec<Statement>,
-) -> Result<(bool, KeyState), DatabaseError> {
-    let key = select_in_workspace(&WorkspaceRef::Id(change.workspace_id.clone()), key_id);
-    let (made, access, key) =
-        change.run(db, statements, key, |row| row.map(ApiKeyRecord::from_row).transpose()).await?;
-    Ok((made, KeyState { access, key }))
-}
-
 // ------------------------------------------------------------------------------------ create
 
 /// A key to create; the credential itself is never stored.
@@ -152,74 +133,55 @@ pub struct NewApiKey<'a> {
     pub created_by: Option<&'a str>,
 }
 
-const MARK_CREATE: &str = concat!(
-    sql_insert_event!(),
-    "SELECT ?4, ?1, ?2, ?3, 'api_key.created', 'api_key', ?6, ",
-    "json_object('name', ?7, 'prefix', ?8, 'scopes', json(?9)), ?5 ",
-    "WHERE ",
-    sql_actor_rank!("?1", "?2", "?3"),
-    " >= ?10"
-);
+const INSERT: &str = "INSERT INTO api_keys \
+     (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, created_by, is_default, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)";
 
-const INSERT: &str = concat!(
-    "INSERT INTO api_keys (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, created_by, is_default, created_at) ",
-    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9 WHERE ", sql_marked!("?10")
-);
+const SELECT_BY_ID: &str =
+    "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ?1";
 
-/// One round trip: creates the key if the actor still may.
+/// One round trip: creates the key, unless the workspace changed since the decision.
 pub async fn create<D: Database>(
     db: &D,
     change: &Change,
-    min_rank: i64,
     new: &NewApiKey<'_>,
-) -> Result<(bool, KeyState), DatabaseError> {
+) -> Result<Written<ApiKeyRecord>, DatabaseError> {
     let scopes = new.scopes.to_stored();
-    let statements = vec![
-        change.marker(
-            MARK_CREATE,
-            vec![new.id.into(), new.name.into(), new.prefix.into(), scopes.as_str().into(), min_rank.into()],
-        ),
-        Statement::new(
-            INSERT,
-            vec![
-                new.id.into(),
-                change.workspace_id.as_str().into(),
-                new.name.into(),
-                new.prefix.into(),
-                scopes.into(),
-                new.secret_hmac.into(),
-                new.pepper_kid.into(),
-                SqlValue::from(new.created_by),
-                change.now.into(),
-                change.event_id.as_str().into(),
-            ],
-        ),
-    ];
-    run_change(db, change, new.id, statements).await
+    let mut batch = change.batch();
+    batch.push(Statement::new(
+        INSERT,
+        vec![
+            new.id.into(),
+            change.workspace_id.as_str().into(),
+            new.name.into(),
+            new.prefix.into(),
+            scopes.into(),
+            new.secret_hmac.into(),
+            new.pepper_kid.into(),
+            SqlValue::from(new.created_by),
+            change.now.into(),
+        ],
+    ));
+    batch.push(change.event(
+        "api_key.created",
+        "api_key",
+        new.id,
+        json!({ "name": new.name, "prefix": new.prefix, "scopes": new.scopes }),
+    ));
+    let created = batch.push(Statement::new(SELECT_BY_ID, vec![new.id.into()]));
+    write(db, batch).await?.read(|results| {
+        results.first(created).map(ApiKeyRecord::from_row).transpose()?.ok_or_else(|| missing("created API key"))
+    })
 }
 
 // ------------------------------------------------------------------------------------ revoke
 
-const MARK_REVOKE: &str =
-    concat!(
-    sql_insert_event!(),
-    "SELECT ?4, ?1, ?2, ?3, 'api_key.revoked', 'api_key', k.id, json_object('name', k.name, 'prefix', k.prefix), ?5 ",
-    "FROM api_keys k WHERE k.id = ?6 AND k.workspace_id = ?1 AND k.revoked_at IS NULL ",
-    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?7"
-);
+const REVOKE: &str = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1";
 
-const REVOKE: &str = concat!("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND ", sql_marked!("?3"));
-
-/// One round trip: revokes the key if it is active and the actor still may.
-pub async fn revoke<D: Database>(
-    db: &D,
-    change: &Change,
-    min_rank: i64,
-    key_id: &str,
-) -> Result<(bool, KeyState), DatabaseError> {
-    let statements = vec![
-        change.marker(MARK_REVOKE, vec![key_id.into(), min_rank.into()]),
-        Statement::new(REVOKE, vec![key_id.into(), change.now.into(), change.event_id.as_str().into()]),
-    ];
-    run_change(db, change, key_id, statements).await
+/// One round trip: revokes the key, unless the workspace changed since the decision.
+pub async fn revoke<D: Database>(db: &D, change: &Change, key: &ApiKeyRecord) -> Result<Written<()>, DatabaseError> {
+    let mut batch = change.batch();
+    batch.push(Statement::new(REVOKE, vec![key.id.as_str().into(), change.now.into()]));
+    batch.push(change.event("api_key.revoked", "api_key", &key.id, json!({ "name": key.name, "prefix": key.prefix })));
+    write(db, batch).await?.read(|_| Ok(()))
 }

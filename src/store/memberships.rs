@@ -1,10 +1,12 @@
 //! Memberships: a workspace's members, adding users who have signed in before, role changes and
-//! removals. The role rules that concurrency could race (an admin cannot touch owners, the last
-//! owner stays, a personal workspace keeps its owner) are tested inside the marker statement of
-//! each change, so two concurrent demotions of the last two owners cannot both pass.
+//! removals. The rules (an admin cannot touch owners, the last owner stays, a personal workspace
+//! keeps its owner) are decided in `routes::members`; each change here is one [`Change`] batch,
+//! so two concurrent demotions of the last two owners cannot both land.
 
-use super::audit_events::Change;
-use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked, sql_workspace_id};
+use serde_json::json;
+
+use super::change::{missing, write, Change, Written};
+use super::sql_fragments::sql_workspace_id;
 use super::workspaces::{keyset_after, WorkspaceAccess};
 use crate::domain::{Role, WorkspaceRef};
 use crate::pagination::Position;
@@ -129,7 +131,7 @@ pub fn candidates_from(rows: &[Row]) -> Result<Vec<Candidate>, DatabaseError> {
         .collect()
 }
 
-/// The state a membership change leaves, to answer with or to explain a refusal from.
+/// The state a membership change is decided on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberState {
     /// The workspace and the actor's standing in it.
@@ -138,41 +140,17 @@ pub struct MemberState {
     pub target: Option<TargetMember>,
 }
 
-/// Runs a change's statements followed by the reads that tell whether it was made and what
-/// state it left.
-async fn run_change<D: Database>(
-    db: &D,
-    change: &Change,
-    user_id: &str,
-    statements: Vec<Statement>,
-) -> Result<(bool, MemberState), DatabaseError> {
-    let target = select_target(&WorkspaceRef::Id(change.workspace_id.clone()), user_id);
-    let (made, access, target) = change.run(db, statements, target, target_from).await?;
-    Ok((made, MemberState { access, target }))
+const SELECT_MEMBER: &str = "SELECT m.id, m.user_id, u.email, m.role, m.created_at \
+     FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?1 AND m.user_id = ?2";
+
+fn select_member(change: &Change, user_id: &str) -> Statement {
+    Statement::new(SELECT_MEMBER, vec![change.workspace_id.as_str().into(), user_id.into()])
 }
 
 // --------------------------------------------------------------------------------------- add
 
-/// The marker: the user exists and is not a member, the actor has rank `?9`, and only an owner
-/// adds an owner.
-const MARK_ADD: &str = concat!(
-    sql_insert_event!(),
-    "SELECT ?4, ?1, ?2, ?3, 'membership.created', 'membership', ?8, json_object('user_id', u.id, 'role', ?7), ?5 ",
-    "FROM users u WHERE u.id = ?6 ",
-    "AND ",
-    sql_actor_rank!("?1", "?2", "?3"),
-    " >= ?9 ",
-    "AND (?7 <> 'owner' OR ",
-    sql_actor_rank!("?1", "?2", "?3"),
-    " >= 3) ",
-    "AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = ?1 AND m.user_id = u.id)"
-);
-
-const INSERT: &str = concat!(
-    "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) ",
-    "SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE ",
-    sql_marked!("?6")
-);
+const INSERT: &str = "INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
 
 /// A membership to add.
 #[derive(Debug, Clone)]
@@ -183,108 +161,88 @@ pub struct NewMembership<'a> {
     pub role: Role,
 }
 
-/// One round trip: adds the member if still allowed.
+/// One round trip: adds the member, unless the workspace changed since the decision.
 pub async fn add<D: Database>(
     db: &D,
     change: &Change,
-    min_rank: i64,
     new: &NewMembership<'_>,
-) -> Result<(bool, MemberState), DatabaseError> {
-    let statements = vec![
-        change.marker(MARK_ADD, vec![new.user_id.into(), new.role.as_str().into(), new.id.into(), min_rank.into()]),
-        Statement::new(
-            INSERT,
-            vec![
-                new.id.into(),
-                change.workspace_id.as_str().into(),
-                new.user_id.into(),
-                new.role.as_str().into(),
-                change.now.into(),
-                change.event_id.as_str().into(),
-            ],
-        ),
-    ];
-    run_change(db, change, new.user_id, statements).await
+) -> Result<Written<MemberRecord>, DatabaseError> {
+    let mut batch = change.batch();
+    batch.push(Statement::new(
+        INSERT,
+        vec![
+            new.id.into(),
+            change.workspace_id.as_str().into(),
+            new.user_id.into(),
+            new.role.as_str().into(),
+            change.now.into(),
+        ],
+    ));
+    batch.push(change.event(
+        "membership.created",
+        "membership",
+        new.id,
+        json!({ "user_id": new.user_id, "role": new.role }),
+    ));
+    let added = batch.push(select_member(change, new.user_id));
+    write(db, batch).await?.read(|results| member_from(results.first(added), "added membership"))
+}
+
+fn member_from(row: Option<&Row>, what: &str) -> Result<MemberRecord, DatabaseError> {
+    row.map(MemberRecord::from_row).transpose()?.ok_or_else(|| missing(what))
 }
 
 // ------------------------------------------------------------------------------- change role
 
-/// The marker: the role changes, the actor has rank `?8`, owners are touched only by owners,
-/// the personal workspace's owner keeps the role, and a demoted owner is never the last one.
-const MARK_ROLE: &str = concat!(
-    sql_insert_event!(),
-    "SELECT ?4, ?1, ?2, ?3, 'membership.updated', 'membership', t.id, ",
-    "json_object('user_id', t.user_id, 'from', t.role, 'to', ?7), ?5 ",
-    "FROM memberships t JOIN workspaces w ON w.id = t.workspace_id ",
-    "WHERE t.workspace_id = ?1 AND t.user_id = ?6 AND t.role <> ?7 ",
-    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?8 ",
-    "AND ((t.role <> 'owner' AND ?7 <> 'owner') OR ", sql_actor_rank!("?1", "?2", "?3"), " >= 3) ",
-    "AND w.personal_owner_id IS NOT t.user_id ",
-    "AND (t.role <> 'owner' OR (SELECT count(*) FROM memberships o WHERE o.workspace_id = ?1 AND o.role = 'owner') > 1)"
-);
+const UPDATE_ROLE: &str = "UPDATE memberships SET role = ?3, updated_at = ?4 WHERE workspace_id = ?1 AND user_id = ?2";
 
-const UPDATE_ROLE: &str = concat!(
-    "UPDATE memberships SET role = ?3, updated_at = ?4 WHERE workspace_id = ?1 AND user_id = ?2 AND ",
-    sql_marked!("?5")
-);
-
-/// One round trip: gives `user_id` the role `role` if still allowed.
+/// One round trip: gives `member` the role `role`, unless the workspace changed since the
+/// decision.
 pub async fn change_role<D: Database>(
     db: &D,
     change: &Change,
-    min_rank: i64,
-    user_id: &str,
+    member: &MemberRecord,
     role: Role,
-) -> Result<(bool, MemberState), DatabaseError> {
-    let statements = vec![
-        change.marker(MARK_ROLE, vec![user_id.into(), role.as_str().into(), min_rank.into()]),
-        Statement::new(
-            UPDATE_ROLE,
-            vec![
-                change.workspace_id.as_str().into(),
-                user_id.into(),
-                role.as_str().into(),
-                change.now.into(),
-                change.event_id.as_str().into(),
-            ],
-        ),
-    ];
-    run_change(db, change, user_id, statements).await
+) -> Result<Written<MemberRecord>, DatabaseError> {
+    let mut batch = change.batch();
+    batch.push(Statement::new(
+        UPDATE_ROLE,
+        vec![
+            change.workspace_id.as_str().into(),
+            member.user_id.as_str().into(),
+            role.as_str().into(),
+            change.now.into(),
+        ],
+    ));
+    batch.push(change.event(
+        "membership.updated",
+        "membership",
+        &member.id,
+        json!({ "user_id": member.user_id, "from": member.role, "to": role }),
+    ));
+    let updated = batch.push(select_member(change, &member.user_id));
+    write(db, batch).await?.read(|results| member_from(results.first(updated), "updated membership"))
 }
 
 // ------------------------------------------------------------------------------------ remove
 
-/// The marker: the actor has rank `?7` (a member removing themselves needs only member), owners
-/// are removed only by owners, never the personal workspace's owner nor the last owner.
-const MARK_REMOVE: &str = concat!(
-    sql_insert_event!(),
-    "SELECT ?4, ?1, ?2, ?3, 'membership.deleted', 'membership', t.id, ",
-    "json_object('user_id', t.user_id, 'role', t.role, ",
-    "'left', json(CASE WHEN ?2 = 'user' AND ?3 = t.user_id THEN 'true' ELSE 'false' END)), ?5 ",
-    "FROM memberships t JOIN workspaces w ON w.id = t.workspace_id ",
-    "WHERE t.workspace_id = ?1 AND t.user_id = ?6 ",
-    "AND ", sql_actor_rank!("?1", "?2", "?3"), " >= ?7 ",
-    "AND (t.role <> 'owner' OR ", sql_actor_rank!("?1", "?2", "?3"), " >= 3) ",
-    "AND w.personal_owner_id IS NOT t.user_id ",
-    "AND (t.role <> 'owner' OR (SELECT count(*) FROM memberships o WHERE o.workspace_id = ?1 AND o.role = 'owner') > 1)"
-);
+const DELETE: &str = "DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2";
 
-const DELETE: &str =
-    concat!("DELETE FROM memberships WHERE workspace_id = ?1 AND user_id = ?2 AND ", sql_marked!("?3"));
-
-/// One round trip: removes `user_id` from the workspace if still allowed.
+/// One round trip: removes `member` from the workspace (`left`: they removed themselves),
+/// unless the workspace changed since the decision.
 pub async fn remove<D: Database>(
     db: &D,
     change: &Change,
-    min_rank: i64,
-    user_id: &str,
-) -> Result<(bool, MemberState), DatabaseError> {
-    let statements = vec![
-        change.marker(MARK_REMOVE, vec![user_id.into(), min_rank.into()]),
-        Statement::new(
-            DELETE,
-            vec![change.workspace_id.as_str().into(), user_id.into(), change.event_id.as_str().into()],
-        ),
-    ];
-    run_change(db, change, user_id, statements).await
+    member: &MemberRecord,
+    left: bool,
+) -> Result<Written<()>, DatabaseError> {
+    let mut batch = change.batch();
+    batch.push(Statement::new(DELETE, vec![change.workspace_id.as_str().into(), member.user_id.as_str().into()]));
+    batch.push(change.event(
+        "membership.deleted",
+        "membership",
+        &member.id,
+        json!({ "user_id": member.user_id, "role": member.role, "left": left }),
+    ));
+    write(db, batch).await?.read(|_| Ok(()))
 }

@@ -1,6 +1,7 @@
 //! SQL kept next to the code that owns it: one file per aggregate of the schema in
 //! `migrations/`. Requests compose their reads into one [`Batch`] (one D1 round trip), and every
-//! change is one more atomic batch (see [`sql_fragments`]).
+//! change to a workspace is one more atomic batch, written against the version its decision
+//! read (see [`change`]). No rule lives here: the routes decide.
 
 mod batch;
 mod sql_fragments;
@@ -8,10 +9,10 @@ mod sql_time;
 
 pub mod api_keys;
 pub mod audit_events;
+pub mod change;
 pub mod memberships;
 pub mod users;
 pub mod web_sign_in;
 pub mod workspaces;
 
 pub use batch::{Batch, BatchResults, Slot};
-pub use sql_fragments::rank;

@@ -5,8 +5,8 @@
 
 use serde_json::json;
 
-use super::audit_events::{self, Change, NewEvent};
-use super::sql_fragments::{sql_actor_rank, sql_insert_event, sql_marked};
+use super::audit_events::{self, NewEvent};
+use super::change::{missing, write, Change, Written};
 use super::Batch;
 use crate::domain::{Actor, Role, WorkspaceRef};
 use crate::pagination::Position;
@@ -49,9 +49,11 @@ pub struct WorkspaceAccess {
     pub member_role: Option<Role>,
     /// For an API key actor: whether it is an unrevoked key of this workspace.
     pub key_active: bool,
+    /// The workspace's version: what a change decided on this snapshot writes against.
+    pub version: i64,
 }
 
-const SELECT_ACCESS: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
+const SELECT_ACCESS: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, w.version, \
      (SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = ?3) AS member_role, \
      EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ?4 AND k.workspace_id = w.id AND k.revoked_at IS NULL) AS key_active \
      FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE";
@@ -75,6 +77,7 @@ pub fn access_from(row: Option<&Row>) -> Result<Option<WorkspaceAccess>, Databas
         workspace: WorkspaceRecord::from_row(row)?,
         member_role,
         key_active: row.int("key_active")? == 1,
+        version: row.int("version")?,
     }))
 }
 
@@ -236,105 +239,64 @@ pub async fn create<D: Database>(db: &D, new: &NewWorkspace) -> Result<Option<Wo
 
 // ------------------------------------------------------------------------------------ update
 
-/// What a change left behind, to answer with or to explain a refusal from.
+/// The state a workspace change is decided on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkspaceState {
-    /// The workspace and the actor's standing, after the batch.
+    /// The workspace and the actor's standing.
     pub access: Option<WorkspaceAccess>,
     /// Whether another workspace holds the requested slug.
     pub slug_taken: bool,
 }
 
-/// The marker: inserted only if the actor still has `?8` rank, something changes and the new
-/// slug is free — the slug test and the write are one atomic batch.
-const MARK_UPDATE: &str = concat!(
-    sql_insert_event!(),
-    "SELECT ?4, w.id, ?2, ?3, 'workspace.updated', 'workspace', w.id, ",
-    "json_object('from', json_object('name', w.name, 'slug', w.slug), ",
-    "'to', json_object('name', coalesce(?6, w.name), 'slug', coalesce(?7, w.slug))), ?5 ",
-    "FROM workspaces w WHERE w.id = ?1 ",
-    "AND ",
-    sql_actor_rank!("?1", "?2", "?3"),
-    " >= ?8 ",
-    "AND (coalesce(?6, w.name) IS NOT w.name OR coalesce(?7, w.slug) IS NOT w.slug) ",
-    "AND (?7 IS NULL OR NOT EXISTS (SELECT 1 FROM workspaces o WHERE o.slug = ?7 COLLATE NOCASE AND o.id <> w.id))"
-);
+const UPDATE: &str = "UPDATE workspaces SET name = ?2, slug = ?3, updated_at = ?4 WHERE id = ?1";
 
-/// Fields not asked for keep their current value, even one written concurrently.
-const UPDATE: &str = concat!(
-    "UPDATE workspaces SET name = coalesce(?2, name), slug = coalesce(?3, slug), updated_at = ?4 ",
-    "WHERE id = ?1 AND ",
-    sql_marked!("?5")
-);
-
-/// One round trip: renames and/or re-slugs the workspace if still allowed; whether it did, and
-/// the state after.
+/// One round trip: gives the workspace `name` and `slug`, unless it changed since the decision
+/// (or the slug was taken meanwhile).
 pub async fn update<D: Database>(
     db: &D,
     change: &Change,
-    min_rank: i64,
-    name: Option<&str>,
-    slug: Option<&str>,
-) -> Result<(bool, WorkspaceState), DatabaseError> {
-    let workspace = WorkspaceRef::Id(change.workspace_id.clone());
-    let mut batch = Batch::new();
-    batch.push(change.marker(MARK_UPDATE, vec![name.into(), slug.into(), min_rank.into()]));
-    batch.push(Statement::new(
-        UPDATE,
-        vec![
-            change.workspace_id.as_str().into(),
-            name.into(),
-            slug.into(),
-            change.now.into(),
-            change.event_id.as_str().into(),
-        ],
+    before: &WorkspaceRecord,
+    name: &str,
+    slug: &str,
+) -> Result<Written<WorkspaceRecord>, DatabaseError> {
+    let mut batch = change.batch();
+    batch.push(Statement::new(UPDATE, vec![before.id.as_str().into(), name.into(), slug.into(), change.now.into()]));
+    batch.push(change.event(
+        "workspace.updated",
+        "workspace",
+        &before.id,
+        json!({ "from": { "name": before.name, "slug": before.slug }, "to": { "name": name, "slug": slug } }),
     ));
-    let made = batch.push(change.made_statement());
-    let access = batch.push(select_access(&workspace, &change.actor));
-    let taken = batch.push(select_slug_taken(&workspace, slug.unwrap_or("")));
-    let results = batch.run(db).await?;
-    Ok((
-        audit_events::was_made(results.first(made))?,
-        WorkspaceState {
-            access: access_from(results.first(access))?,
-            slug_taken: slug_taken_from(results.first(taken))?,
-        },
-    ))
+    let updated = batch.push(Statement::new(SELECT_BY_ID, vec![before.id.as_str().into()]));
+    write(db, batch).await?.read(|results| {
+        results.first(updated).map(WorkspaceRecord::from_row).transpose()?.ok_or_else(|| missing("updated workspace"))
+    })
 }
 
 // ------------------------------------------------------------------------------------ delete
 
-/// The marker: only an owner (rank `?6`) deletes, and never a personal workspace.
-const MARK_DELETE: &str = concat!(
-    sql_insert_event!(),
-    "SELECT ?4, w.id, ?2, ?3, 'workspace.deleted', 'workspace', w.id, ",
-    "json_object('name', w.name, 'slug', w.slug), ?5 ",
-    "FROM workspaces w WHERE w.id = ?1 AND w.personal_owner_id IS NULL ",
-    "AND ",
-    sql_actor_rank!("?1", "?2", "?3"),
-    " >= ?6"
-);
-
 // Children first: D1 enforces foreign keys, and explicit deletes do not depend on the cascade.
-const DELETE_API_KEYS: &str = concat!("DELETE FROM api_keys WHERE workspace_id = ?1 AND ", sql_marked!("?2"));
-const DELETE_MEMBERSHIPS: &str = concat!("DELETE FROM memberships WHERE workspace_id = ?1 AND ", sql_marked!("?2"));
-const DELETE_WORKSPACE: &str = concat!("DELETE FROM workspaces WHERE id = ?1 AND ", sql_marked!("?2"));
+const DELETE_API_KEYS: &str = "DELETE FROM api_keys WHERE workspace_id = ?1";
+const DELETE_MEMBERSHIPS: &str = "DELETE FROM memberships WHERE workspace_id = ?1";
+const DELETE_WORKSPACE: &str = "DELETE FROM workspaces WHERE id = ?1";
 
 /// One round trip: deletes the workspace with its memberships and API keys, keeping the audit
-/// trail; whether it did, and the actor's access after (to explain a refusal).
+/// trail, unless it changed since the decision.
 pub async fn delete<D: Database>(
     db: &D,
     change: &Change,
-    min_rank: i64,
-) -> Result<(bool, Option<WorkspaceAccess>), DatabaseError> {
-    let ids = || vec![change.workspace_id.as_str().into(), change.event_id.as_str().into()];
-    let mut batch = Batch::new();
-    batch.push(change.marker(MARK_DELETE, vec![min_rank.into()]));
-    batch.push(Statement::new(DELETE_API_KEYS, ids()));
-    batch.push(Statement::new(DELETE_MEMBERSHIPS, ids()));
-    batch.push(Statement::new(DELETE_WORKSPACE, ids()));
-    let made = batch.push(change.made_statement());
-    let access = batch.push(select_access(&WorkspaceRef::Id(change.workspace_id.clone()), &change.actor));
-    let results = batch.run(db).await?;
-    Ok((audit_events::was_made(results.first(made))?, access_from(results.first(access))?))
+    workspace: &WorkspaceRecord,
+) -> Result<Written<()>, DatabaseError> {
+    let id = || vec![workspace.id.as_str().into()];
+    let mut batch = change.batch();
+    batch.push(Statement::new(DELETE_API_KEYS, id()));
+    batch.push(Statement::new(DELETE_MEMBERSHIPS, id()));
+    batch.push(Statement::new(DELETE_WORKSPACE, id()));
+    batch.push(change.event(
+        "workspace.deleted",
+        "workspace",
+        &workspace.id,
+        json!({ "name": workspace.name, "slug": workspace.slug }),
+    ));
+    write(db, batch).await?.read(|_| Ok(()))
 }

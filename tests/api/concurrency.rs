@@ -1,6 +1,6 @@
 //! Requests interleaved at their D1 round trips (the SQLite stand-in yields at each one, and
-//! `join!` polls in order): both requests read before either writes, so every decision that
-//! matters is taken inside the atomic write batch, not by the earlier read.
+//! `join!` polls in order): both requests read before either writes. A write lands only on the
+//! workspace version its decision read; the one that loses reads again and decides again.
 
 use edge_auth::http::{ApiResponse, Method};
 use futures::executor::block_on;
@@ -111,7 +111,9 @@ fn two_owners_demoting_themselves_at_once_leave_one_owner() {
         )
     });
     assert_eq!(outcomes(&a, &b), [(200, String::new()), (409, "last_owner".to_owned())]);
-    assert_eq!(app.round_trips() - trips, 4, "both passed the read; the write's own guard refused one");
+    // Both passed the read; the second write found the workspace at a newer version and wrote
+    // nothing, and its request read again and refused.
+    assert_eq!(app.round_trips() - trips, 5, "both passed the read; the second read again");
     assert_eq!(owners(&app), 1);
 }
 
@@ -206,6 +208,65 @@ fn a_key_revoked_while_it_writes_writes_nothing() {
         )
     });
     assert_eq!(revoked.status, 204);
-    assert_eq!(status_and_code(&added), (404, "org_not_found".to_owned()));
+    // The add lost to the revocation and read again: the key it came with is revoked now.
+    assert_eq!(status_and_code(&added), (401, "api_key_invalid".to_owned()));
     assert_eq!(app.platform.db.scalar("SELECT count(*) FROM memberships WHERE user_id = 'user_cy'"), json!(1));
+}
+
+#[test]
+fn two_unrelated_changes_to_one_workspace_at_once_both_land() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    app.sign_in("user_cy", "cy@example.com");
+    app.create_org(&ada.token, "Acme", "acme");
+    let org_id = app.get("/v1/orgs/acme", Some(&ada.token)).json_body()["id"].as_str().unwrap().to_owned();
+    let trips = app.round_trips();
+    let (renamed, added, keyed) = block_on(async {
+        futures::join!(
+            app.call_async(
+                Method::Patch,
+                &format!("/v1/orgs/{org_id}"),
+                Some(&ada.token),
+                Some(&json!({ "name": "Acme 2" }))
+            ),
+            app.call_async(
+                Method::Post,
+                &format!("/v1/orgs/{org_id}/members"),
+                Some(&ada.token),
+                Some(&json!({ "user_id": "user_cy", "role": "member" }))
+            ),
+            app.call_async(
+                Method::Post,
+                &format!("/v1/orgs/{org_id}/api-keys"),
+                Some(&ada.token),
+                Some(&json!({ "name": "ci" }))
+            ),
+        )
+    });
+    assert_eq!((renamed.status, added.status, keyed.status), (200, 201, 201), "{}", body_text(&keyed));
+    assert!(app.round_trips() - trips > 6, "they raced: the later ones read again");
+    let workspace = app.get(&format!("/v1/orgs/{org_id}"), Some(&ada.token)).json_body();
+    assert_eq!(workspace["name"], "Acme 2");
+    let cy_in_acme =
+        format!("SELECT count(*) FROM memberships WHERE user_id = 'user_cy' AND workspace_id = '{org_id}'");
+    assert_eq!(app.platform.db.scalar(&cy_in_acme), json!(1));
+    assert_eq!(app.platform.db.scalar(&format!("SELECT version FROM workspaces WHERE id = '{org_id}'")), json!(3));
+}
+
+#[test]
+fn a_change_that_keeps_losing_answers_503_conflict_and_writes_nothing() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    app.create_org(&ada.token, "Acme", "acme");
+    let events = app.platform.db.count("audit_events");
+    // Another writer changes the workspace between every read and write.
+    app.platform.db.before_each_batch.replace(Some("UPDATE workspaces SET version = version + 1".to_owned()));
+    let trips = app.round_trips();
+    let response = app.call(Method::Patch, "/v1/orgs/acme", Some(&ada.token), Some(&json!({ "name": "Acme 2" })));
+    app.platform.db.before_each_batch.replace(None);
+    assert_eq!((response.status, error_code(&response).as_str()), (503, "conflict"));
+    assert!(response.header("retry-after").is_some());
+    assert_eq!(app.round_trips() - trips, 6, "three reads and three writes that lost");
+    assert_eq!(app.platform.db.rows("SELECT name FROM workspaces WHERE slug = 'acme'"), [json!(["Acme"])]);
+    assert_eq!(app.platform.db.count("audit_events"), events, "no event of a change that did not land");
 }

@@ -34,6 +34,8 @@ pub struct SqliteDatabase {
     pub round_trips: Cell<usize>,
     /// Makes the next batch fail with this driver message (D1's outages cannot run here).
     pub fail_next: RefCell<Option<String>>,
+    /// SQL run just before every batch: another writer that is always one step ahead.
+    pub before_each_batch: RefCell<Option<String>>,
 }
 
 impl SqliteDatabase {
@@ -50,7 +52,12 @@ impl SqliteDatabase {
         for migration in migrations {
             connection.execute_batch(&std::fs::read_to_string(&migration).unwrap()).unwrap();
         }
-        Self { connection, round_trips: Cell::new(0), fail_next: RefCell::new(None) }
+        Self {
+            connection,
+            round_trips: Cell::new(0),
+            fail_next: RefCell::new(None),
+            before_each_batch: RefCell::new(None),
+        }
     }
 
     pub fn count(&self, table: &str) -> i64 {
@@ -141,6 +148,9 @@ impl Database for SqliteDatabase {
         // that join several requests interleave them the same way.
         yield_now().await;
         self.round_trips.set(self.round_trips.get() + 1);
+        if let Some(sql) = self.before_each_batch.borrow().as_deref() {
+            self.connection.execute_batch(sql).unwrap();
+        }
         if let Some(message) = self.fail_next.borrow_mut().take() {
             return Err(DatabaseError::from_driver(message));
         }
