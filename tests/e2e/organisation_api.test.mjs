@@ -135,3 +135,27 @@ test("the default key adds members but makes no admin; an unverified email finds
   const byId = await api("POST", `/v1/orgs/${org}/members`, { bearer: defaultKey, body: { user_id, role: "member" } });
   assert.equal(byId.status, 201, byId.text);
 });
+
+test("concurrent changes to one workspace all land or answer 503 conflict, never half-written", async () => {
+  const ada = await signIn("ada@race.example");
+  const org = ada.callback.workspace.id;
+  const eventsOf = () =>
+    stack.worker.sql(`SELECT count(*) AS n FROM audit_events WHERE workspace_id = '${org}' AND action IN ('api_key.created', 'workspace.updated')`)[0].n;
+  const eventsBefore = eventsOf(); // the default key's, from the first sign-in
+  const changes = Array.from({ length: 8 }, (_, i) =>
+    i % 2
+      ? api("PATCH", `/v1/orgs/${org}`, { bearer: ada.token, body: { name: `Race ${i}` } })
+      : api("POST", `/v1/orgs/${org}/api-keys`, { bearer: ada.token, body: { name: `key ${i}` } }),
+  );
+  const answers = await Promise.all(changes);
+  for (const answer of answers) {
+    assert.ok([200, 201, 503].includes(answer.status), `${answer.status} ${answer.text}`);
+    if (answer.status === 503) assert.equal(answer.json.error.code, "conflict");
+  }
+  const landed = answers.filter((a) => a.status < 300).length;
+  assert.ok(landed >= 1);
+  // Each change that landed bumped the version once and wrote one audit event; none other did.
+  const [{ version }] = stack.worker.sql(`SELECT version FROM workspaces WHERE id = '${org}'`);
+  assert.equal(version, landed);
+  assert.equal(eventsOf() - eventsBefore, landed);
+});
