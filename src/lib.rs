@@ -4,11 +4,13 @@
 //! tested with `cargo test` against real SQLite. The wasm shell adapts the Workers runtime
 //! (request, D1, KV, fetch, clock) to the [`platform`] traits.
 
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod http;
+pub mod log;
 pub mod pagination;
 pub mod platform;
 pub mod routes;

@@ -3,6 +3,7 @@ use super::PresentedApiKey;
 use crate::crypto::pepper::PepperRing;
 use crate::domain::Actor;
 use crate::http::ApiError;
+use crate::http::ErrorCode;
 use crate::store::api_keys::{ApiKeyRecord, StoredApiKey};
 use crate::store::users::UserRecord;
 
@@ -21,8 +22,8 @@ impl Caller {
     /// A user caller: the token's user must have a `users` row (403 `user_not_provisioned`).
     pub fn user(stored: Option<UserRecord>) -> Result<Self, ApiError> {
         stored.map(Caller::User).ok_or_else(|| {
-            ApiError::forbidden(
-                "user_not_provisioned",
+            ApiError::new(
+                ErrorCode::UserNotProvisioned,
                 "this user has not signed in through POST /v1/auth/web/callback yet",
             )
         })
@@ -60,8 +61,8 @@ impl Caller {
     pub fn require_user(&self) -> Result<&UserRecord, ApiError> {
         match self {
             Caller::User(user) => Ok(user),
-            Caller::ApiKey(_) => Err(ApiError::forbidden(
-                "api_key_not_allowed",
+            Caller::ApiKey(_) => Err(ApiError::new(
+                ErrorCode::ApiKeyNotAllowed,
                 "API keys act only inside their own workspace; use a user's access token",
             )),
         }

@@ -1,11 +1,13 @@
 use serde_json::{Map, Value};
 
+use crate::app::App;
 use crate::crypto::pepper::PepperRing;
 use crate::domain::{credential_key_id, is_api_key_credential, Actor, API_KEY_MAC_PURPOSE};
-use crate::http::{bearer_token, ApiError, ApiRequest};
+use crate::http::ErrorCode;
+use crate::http::{ApiError, ApiRequest};
 use crate::platform::Platform;
-use crate::routes::App;
 use crate::store::api_keys::StoredApiKey;
+use crate::token::bearer_token;
 use crate::token::Identity;
 use std::rc::Rc;
 
@@ -35,7 +37,7 @@ impl std::fmt::Debug for PresentedApiKey {
 
 /// 401 for any API key we cannot accept; the same answer whether it is unknown, revoked or forged.
 pub fn api_key_invalid() -> ApiError {
-    ApiError::invalid_token("api_key_invalid", "the API key is unknown or revoked")
+    ApiError::invalid_token(ErrorCode::ApiKeyInvalid, "the API key is unknown or revoked")
 }
 
 impl Credential {

@@ -1,8 +1,8 @@
 use super::{Caller, Credential};
+use crate::app::App;
 use crate::domain::WorkspaceRef;
 use crate::http::ApiError;
 use crate::platform::{Platform, Statement};
-use crate::routes::App;
 use crate::store::change::Change;
 use crate::store::users::UserRecord;
 use crate::store::workspaces::{self, WorkspaceAccess};

@@ -1,6 +1,7 @@
 use super::{Caller, Grant, Permission};
 use crate::domain::{Role, Scopes};
 use crate::http::ApiError;
+use crate::http::ErrorCode;
 use crate::store::api_keys::ApiKeyRecord;
 use crate::store::workspaces::{WorkspaceAccess, WorkspaceRecord};
 
@@ -15,7 +16,7 @@ pub struct Standing {
 
 /// 404 for a workspace the caller may not see, whether or not it exists.
 pub fn org_not_found() -> ApiError {
-    ApiError::not_found("org_not_found", "no such workspace")
+    ApiError::new(ErrorCode::OrgNotFound, "no such workspace")
 }
 
 impl Standing {
@@ -75,7 +76,7 @@ impl Standing {
         };
         let Some(needed) = grant.as_scopes() else {
             let message = format!("{} needs the owner role; an API key can never grant it", grant.describe());
-            return Err(ApiError::forbidden("insufficient_role", &message));
+            return Err(ApiError::new(ErrorCode::InsufficientRole, &message));
         };
         match needed.into_iter().find(|scope| !own.contains(*scope)) {
             Some(missing) => Err(ApiError::insufficient_scope(missing.as_str())),
@@ -89,7 +90,7 @@ impl Standing {
         } else {
             format!("{what} needs the {} role", needed.as_str())
         };
-        ApiError::forbidden("insufficient_role", &message)
+        ApiError::new(ErrorCode::InsufficientRole, &message)
     }
 }
 
@@ -125,7 +126,7 @@ mod tests {
             (key(&[Scope::Read, Scope::Write, Scope::Keys]), Permission::Leave, Some("insufficient_role")),
         ];
         for (standing, permission, expected) in cases {
-            let got = standing.require(permission).err().map(|e| e.code);
+            let got = standing.require(permission).err().map(|e| e.code.as_str());
             assert_eq!(got, expected, "{standing:?} {permission:?}");
         }
     }

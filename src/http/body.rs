@@ -1,5 +1,6 @@
 //! Reading a request body without trusting its headers.
 
+use crate::http::ErrorCode;
 use futures::{Stream, StreamExt};
 
 use super::ApiError;
@@ -13,7 +14,7 @@ where
 {
     let mut body = Vec::new();
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|_| ApiError::bad_request("invalid_body", "the request body could not be read"))?;
+        let chunk = chunk.map_err(|_| ApiError::new(ErrorCode::InvalidBody, "the request body could not be read"))?;
         if body.len() + chunk.len() > cap {
             return Err(ApiError::payload_too_large());
         }
@@ -43,7 +44,7 @@ mod tests {
     fn an_endless_body_is_refused_once_past_the_cap_and_read_no_further() {
         let pulled = Cell::new(0);
         let error = block_on(read_capped(endless(&pulled), 16 * 1024)).unwrap_err();
-        assert_eq!((error.status, error.code), (413, "payload_too_large"));
+        assert_eq!((error.status, error.code.as_str()), (413, "payload_too_large"));
         assert_eq!(pulled.get(), 17, "16 chunks fit, the 17th crosses the cap, none after it");
     }
 

@@ -1,3 +1,4 @@
+use crate::http::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use std::rc::Rc;
@@ -123,7 +124,7 @@ impl ApiRequest {
             if key == name {
                 return percent_decode(value)
                     .map(Some)
-                    .ok_or_else(|| ApiError::bad_request("invalid_query", "query is not valid UTF-8"));
+                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "query is not valid UTF-8"));
             }
         }
         Ok(None)
@@ -137,10 +138,10 @@ impl ApiRequest {
         }
         let content_type = self.header("content-type").unwrap_or("");
         if !content_type.to_ascii_lowercase().starts_with("application/json") {
-            return Err(ApiError::new(415, "unsupported_media_type", "send the body as application/json"));
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
         }
         serde_json::from_slice(&self.body)
-            .map_err(|error| ApiError::bad_request("invalid_body", &format!("request body: {error}")))
+            .map_err(|error| ApiError::new(ErrorCode::InvalidBody, &format!("request body: {error}")))
     }
 }
 

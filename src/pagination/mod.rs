@@ -2,9 +2,11 @@
 //! out.
 
 mod cursor;
+mod keyset;
 mod page;
 mod params;
 
 pub use cursor::{Cursor, Position, CURSOR_MAC_PURPOSE};
+pub use keyset::keyset_after;
 pub use page::Page;
 pub use params::{PageParams, DEFAULT_LIMIT, MAX_LIMIT};

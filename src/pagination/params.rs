@@ -1,5 +1,6 @@
 use super::{Cursor, Position};
 use crate::crypto::pepper::PepperRing;
+use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest};
 
 /// Page size when `limit` is not given.
@@ -24,7 +25,7 @@ impl PageParams {
                 .parse::<usize>()
                 .ok()
                 .filter(|limit| (1..=MAX_LIMIT).contains(limit))
-                .ok_or_else(|| ApiError::bad_request("limit_invalid", "limit is an integer from 1 to 100"))?,
+                .ok_or_else(|| ApiError::new(ErrorCode::LimitInvalid, "limit is an integer from 1 to 100"))?,
         };
         let cursor = match request.query_param("cursor")? {
             // `cursor=` is what many clients send for "no cursor".
@@ -63,7 +64,7 @@ impl PageParams {
 }
 
 fn cursor_invalid() -> ApiError {
-    ApiError::bad_request("cursor_invalid", "the cursor is not one this list returned")
+    ApiError::new(ErrorCode::CursorInvalid, "the cursor is not one this list returned")
 }
 
 #[cfg(test)]

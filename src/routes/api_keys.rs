@@ -4,13 +4,15 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::input;
 use super::verdict::Verdict;
 use super::views::ApiKeyView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
-use super::{input, App};
+use crate::app::App;
 use crate::auth::{Caller, Credential, Grant, Permission, Standing, WorkspaceLookup};
 use crate::domain::{mint_api_key, Name, Scope, Scopes, WorkspaceRef, API_KEY_MAC_PURPOSE};
 use crate::http::request::not_null;
+use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::store::api_keys::{self, ApiKeyRecord, NewApiKey};
@@ -35,7 +37,7 @@ impl TryFrom<CreateBody> for NewKeyInput {
     fn try_from(body: CreateBody) -> Result<Self, ApiError> {
         let scopes = match body.scopes {
             None => Scopes::default_for_new_key(),
-            Some(scopes) => Scopes::new(scopes).map_err(|error| ApiError::unprocessable("scopes_invalid", error.0))?,
+            Some(scopes) => Scopes::new(scopes).map_err(|error| ApiError::new(ErrorCode::ScopesInvalid, error.0))?,
         };
         Ok(Self { name: input::name(&body.name)?, scopes })
     }
@@ -114,7 +116,7 @@ pub async fn revoke<P: Platform>(
 }
 
 fn api_key_not_found() -> ApiError {
-    ApiError::not_found("api_key_not_found", "no such API key in this workspace")
+    ApiError::new(ErrorCode::ApiKeyNotFound, "no such API key in this workspace")
 }
 
 fn decide_revoke(

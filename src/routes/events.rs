@@ -2,7 +2,7 @@
 
 use super::views::EventView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
-use super::App;
+use crate::app::App;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::pagination::Position;
 use crate::platform::Platform;

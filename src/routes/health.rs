@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use super::App;
+use crate::app::App;
 use crate::http::ApiResponse;
 use crate::platform::{Database, KeyValueStore, Platform, Statement};
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::views::{ApiKeyView, MembershipView, UserView, WorkspaceView};
-use super::App;
+use crate::app::App;
 use crate::auth::{Caller, CallerLookup, Credential};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;

@@ -7,10 +7,11 @@ use serde::Deserialize;
 use super::verdict::Verdict;
 use super::views::MemberView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
-use super::App;
+use crate::app::App;
 use crate::auth::{Caller, Credential, Grant, Permission, Standing, WorkspaceLookup, WorkspaceLookupResult};
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
 use crate::http::request::not_null;
+use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::store::change::{self, Written, MAX_ATTEMPTS};
@@ -50,14 +51,14 @@ impl TryFrom<AddBody> for AddInput {
         let invitee = match (body.user_id, body.email) {
             (Some(user_id), None) => Invitee::UserId(user_id),
             (None, Some(email)) => Invitee::Email(email.trim().to_owned()),
-            _ => return Err(ApiError::bad_request("invalid_body", "send exactly one of user_id and email")),
+            _ => return Err(ApiError::new(ErrorCode::InvalidBody, "send exactly one of user_id and email")),
         };
         Ok(Self { invitee, role: body.role })
     }
 }
 
 fn member_not_found() -> ApiError {
-    ApiError::not_found("member_not_found", "this user is not a member of the workspace")
+    ApiError::new(ErrorCode::MemberNotFound, "this user is not a member of the workspace")
 }
 
 /// One round trip: the caller, the workspace and the member `user_id` in it.
@@ -141,9 +142,9 @@ pub async fn add<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str)
 /// an email names several users.
 fn single_candidate(mut candidates: Vec<Candidate>) -> Result<Candidate, ApiError> {
     match candidates.len() {
-        0 => Err(ApiError::not_found("user_not_found", "no user with this id or email has signed in yet")),
+        0 => Err(ApiError::new(ErrorCode::UserNotFound, "no user with this id or email has signed in yet")),
         1 => Ok(candidates.remove(0)),
-        _ => Err(ApiError::conflict("user_ambiguous", "several users have this email; add the member by user_id")),
+        _ => Err(ApiError::new(ErrorCode::UserAmbiguous, "several users have this email; add the member by user_id")),
     }
 }
 
@@ -157,7 +158,7 @@ fn decide_add(
     standing.require(Permission::ManageMembers)?;
     standing.require_grant(Grant::Role(role))?;
     if existing_role.is_some() {
-        return Err(ApiError::conflict("already_member", "this user is already a member"));
+        return Err(ApiError::new(ErrorCode::AlreadyMember, "this user is already a member"));
     }
     Ok(())
 }
@@ -202,7 +203,7 @@ fn decide_role(caller: &Caller, state: &MemberState, role: Role) -> Result<Verdi
         return Ok(Verdict::Answer(member_answer(200, member)));
     }
     if workspace.personal_owner_id.as_deref() == Some(member.user_id.as_str()) {
-        return Err(ApiError::conflict("personal_workspace", "the owner of a personal workspace stays its owner"));
+        return Err(ApiError::new(ErrorCode::PersonalWorkspace, "the owner of a personal workspace stays its owner"));
     }
     if member.role == Role::Owner && *owner_count <= 1 {
         return Err(last_owner());
@@ -211,7 +212,7 @@ fn decide_role(caller: &Caller, state: &MemberState, role: Role) -> Result<Verdi
 }
 
 fn last_owner() -> ApiError {
-    ApiError::conflict("last_owner", "a workspace keeps at least one owner; make another member owner first")
+    ApiError::new(ErrorCode::LastOwner, "a workspace keeps at least one owner; make another member owner first")
 }
 
 /// `DELETE /v1/orgs/{org}/members/{user_id}`: removes a member, or the caller leaves. Two round
@@ -246,7 +247,7 @@ fn decide_remove<'a>(caller: &Caller, state: &'a MemberState, user_id: &str) -> 
         standing.require_owner_for("removing an owner")?;
     }
     if workspace.personal_owner_id.as_deref() == Some(member.user_id.as_str()) {
-        return Err(ApiError::conflict("personal_workspace", "the owner of a personal workspace cannot leave it"));
+        return Err(ApiError::new(ErrorCode::PersonalWorkspace, "the owner of a personal workspace cannot leave it"));
     }
     if member.role == Role::Owner && *owner_count <= 1 {
         return Err(last_owner());

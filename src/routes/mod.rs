@@ -1,7 +1,6 @@
 //! The API's routes on plain request/response values.
 
 mod api_keys;
-mod app;
 mod events;
 mod health;
 mod input;
@@ -16,6 +15,5 @@ mod views;
 mod web_callback;
 mod workspace_list;
 
-pub use app::App;
 pub use openapi::OPENAPI_JSON;
 pub use router::{handle, Route, ROUTES};

@@ -2,12 +2,14 @@
 
 use serde::Deserialize;
 
+use super::input;
 use super::verdict::Verdict;
 use super::views::WorkspaceView;
-use super::{input, App};
+use crate::app::App;
 use crate::auth::{Caller, CallerLookup, Credential, Permission, Standing, WorkspaceLookup};
 use crate::domain::{new_id, IdKind, Name, Slug, WorkspaceRef};
 use crate::http::request::not_null;
+use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::pagination::{Page, PageParams, Position};
 use crate::platform::Platform;
@@ -54,7 +56,7 @@ impl TryFrom<UpdateBody> for WorkspaceUpdateInput {
     type Error = ApiError;
     fn try_from(body: UpdateBody) -> Result<Self, ApiError> {
         if body.name.is_none() && body.slug.is_none() {
-            return Err(ApiError::bad_request("invalid_body", "send name and/or slug"));
+            return Err(ApiError::new(ErrorCode::InvalidBody, "send name and/or slug"));
         }
         Ok(Self {
             name: body.name.as_deref().map(input::name).transpose()?,
@@ -211,7 +213,7 @@ fn decide_delete<'a>(caller: &Caller, access: Option<&'a WorkspaceAccess>) -> Re
     let (workspace, standing) = Standing::in_workspace(caller, access)?;
     standing.require(Permission::DeleteWorkspace)?;
     if workspace.personal_owner_id.is_some() {
-        return Err(ApiError::conflict("personal_workspace", "a personal workspace cannot be deleted"));
+        return Err(ApiError::new(ErrorCode::PersonalWorkspace, "a personal workspace cannot be deleted"));
     }
     Ok(workspace)
 }

@@ -1,5 +1,8 @@
-use super::{api_keys, events, health, me, members, openapi, orgs, session, web_callback, App};
-use crate::http::{with_request_id, ApiError, ApiRequest, ApiResponse, Cors, Method, REQUEST_ID_HEADER};
+use super::{api_keys, events, health, me, members, openapi, orgs, session, web_callback};
+use crate::app::App;
+use crate::http::ErrorCode;
+use crate::http::{ApiError, ApiRequest, ApiResponse, Cors, Method, REQUEST_ID_HEADER};
+use crate::log::with_request_id;
 use crate::platform::Platform;
 
 /// A routed path, with its parameters (path segments as received; ids and slugs never need
@@ -112,6 +115,10 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     if let Some(preflight) = cors.preflight(request) {
         return preflight;
     }
+    #[cfg(feature = "bench-routes")]
+    if let Some(response) = crate::bench::handle(app, request).await {
+        return response;
+    }
     let mut response = match dispatch(app, request).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
@@ -125,13 +132,13 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
 
 async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let Some(route) = Route::parse(&request.path) else {
-        return Err(ApiError::not_found("route_not_found", "no such route"));
+        return Err(ApiError::new(ErrorCode::RouteNotFound, "no such route"));
     };
     // HEAD is GET without a body.
     let method = if request.method == Method::Head { Method::Get } else { request.method };
     if !route.methods().contains(&method) {
         let allow: Vec<&str> = route.methods().iter().map(|m| m.as_str()).collect();
-        return Err(ApiError::new(405, "method_not_allowed", "method not allowed on this route")
+        return Err(ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
             .with_header("allow", allow.join(", ")));
     }
     match (route, method) {

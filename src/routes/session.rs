@@ -1,4 +1,4 @@
-use super::App;
+use crate::app::App;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 

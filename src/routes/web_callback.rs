@@ -1,9 +1,11 @@
 use serde_json::json;
 
-use super::App;
+use crate::app::App;
 use crate::crypto::sealing;
 use crate::domain::{mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, API_KEY_MAC_PURPOSE};
-use crate::http::{log_error, ApiError, ApiRequest, ApiResponse};
+use crate::http::ErrorCode;
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::log::log_error;
 use crate::platform::{random_bytes, Platform};
 use crate::store::web_sign_in::{
     sign_in, stored_answer, NewPersonalWorkspace, SignInOutcome, StoredAnswer, StoredBody,
@@ -30,7 +32,7 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     let now = app.platform.now();
     let expires_at = identity.expires_at.saturating_add(app.config.jwt_leeway_seconds).saturating_mul(1000);
 
-    let email = match canonical_email(app.platform, app.config, &app.verifier.user_emails, &identity).await {
+    let email = match canonical_email(app.platform, app.config, &app.isolate.user_emails, &identity).await {
         Ok(email) => email,
         // WorkOS down (or no email) does not stop a replay from getting its stored answer.
         Err(error) => {
@@ -140,7 +142,7 @@ fn respond_with_stored<P: Platform>(
             app.config.peppers.get(&seal_kid).and_then(|pepper| sealing::open(pepper, key, &sealed)).ok_or_else(
                 || {
                     log_error("web callback: a stored answer could not be unsealed (pepper rotated?)");
-                    ApiError::conflict("replay_unavailable", "this sign-in was already processed; sign in again")
+                    ApiError::new(ErrorCode::ReplayUnavailable, "this sign-in was already processed; sign in again")
                 },
             )?
         }

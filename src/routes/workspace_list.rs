@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::App;
+use crate::app::App;
 use crate::auth::{Credential, Permission, Standing, WorkspaceLookup};
 use crate::domain::WorkspaceRef;
 use crate::http::{ApiError, ApiRequest, ApiResponse};

@@ -1,6 +1,7 @@
 use worker::{Context, KvStore};
 
-use crate::http::{current_request_id, log_error, request_id, with_request_id};
+use crate::http::request_id;
+use crate::log::{current_request_id, log_error, with_request_id};
 use crate::platform::{KeyValueError, KeyValueStore};
 
 /// Workers KV as the core's [`KeyValueStore`].

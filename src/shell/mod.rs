@@ -5,8 +5,6 @@ pub mod d1;
 mod fetch;
 mod kv;
 pub mod request;
-#[cfg(feature = "bench-routes")]
-mod webcrypto_bench;
 
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
@@ -14,11 +12,14 @@ pub use d1::D1Adapter;
 pub use fetch::FetchAdapter;
 pub use kv::KvAdapter;
 
+use crate::app::App;
+use crate::app::Isolate;
 use crate::config::Config;
-use crate::http::{log_error, request_id, with_request_id, ApiError, REQUEST_ID_HEADER};
+use crate::http::ErrorCode;
+use crate::http::{request_id, ApiError, REQUEST_ID_HEADER};
+use crate::log::{log_error, with_request_id};
 use crate::platform::{Platform, UnixMillis};
-use crate::routes::{handle, App};
-use crate::token::TokenVerifierState;
+use crate::routes::handle;
 
 /// Binding names, as in wrangler.toml.
 pub const D1_BINDING: &str = "DB";
@@ -26,9 +27,9 @@ pub const D1_BINDING: &str = "DB";
 pub const KV_BINDING: &str = "AUTH_KV";
 
 thread_local! {
-    /// The isolate's caches (JWKS, verified tokens). A Worker isolate is single-threaded and
+    /// The isolate's caches (see [`Isolate`]). A Worker isolate is single-threaded and
     /// lives for many requests; leaking one value per isolate gives handlers a `'static` borrow.
-    static VERIFIER: &'static TokenVerifierState = Box::leak(Box::default());
+    static ISOLATE: &'static Isolate = Box::leak(Box::default());
 }
 
 /// The Workers runtime as a [`Platform`].
@@ -89,8 +90,7 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
         Err(error) => {
             with_request_id(id.clone(), async { log_error(&error.to_string()) }).await;
             return refuse(ApiError::new(
-                500,
-                "configuration_invalid",
+                ErrorCode::ConfigurationInvalid,
                 &format!("the worker is misconfigured: {} {}", error.variable, error.problem),
             ));
         }
@@ -100,16 +100,8 @@ async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<R
         Err(error) => return refuse(error),
     };
     let platform = platform(&env, Some(context))?;
-    let verifier = VERIFIER.with(|v| *v);
-    let app = App::new(&platform, &config, verifier);
-    #[cfg(feature = "bench-routes")]
-    if api_request.path == webcrypto_bench::PATH {
-        return request::into_worker_response(webcrypto_bench::handle(&api_request).await);
-    }
-    #[cfg(feature = "bench-routes")]
-    if let Some(response) = crate::bench::handle(&app, &api_request).await {
-        return request::into_worker_response(response);
-    }
+    let isolate = ISOLATE.with(|isolate| *isolate);
+    let app = App::new(&platform, &config, isolate);
     #[allow(unused_mut)]
     let mut response = handle(&app, &api_request).await;
     // Benchmark builds report how many D1 round trips the request made.

@@ -5,9 +5,8 @@ use serde_json::json;
 
 use super::change::{missing, write, Change, Written};
 use super::sql_fragments::sql_workspace_id;
-use super::workspaces::keyset_after;
 use crate::domain::{Scopes, WorkspaceRef};
-use crate::pagination::Position;
+use crate::pagination::{keyset_after, Position};
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
 
 /// An API key as the API shows it (never its secret).

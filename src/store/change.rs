@@ -15,6 +15,7 @@ use super::sql_fragments::sql_insert_event;
 use super::{Batch, BatchResults};
 use crate::domain::{new_id, Actor, IdKind};
 use crate::http::ApiError;
+use crate::http::ErrorCode;
 use crate::platform::{Database, DatabaseError, Statement};
 
 /// How many times a request reads, decides and writes before it gives up on a busy workspace.
@@ -122,7 +123,7 @@ fn is_conflict(error: &DatabaseError) -> bool {
 
 /// 503 for a request whose every attempt lost to another change of the same workspace.
 pub fn busy() -> ApiError {
-    ApiError::unavailable("conflict", "the workspace changed while this request was being decided; retry")
+    ApiError::new(ErrorCode::Conflict, "the workspace changed while this request was being decided; retry")
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::change::{missing, write, Change, Written};
 use super::sql_fragments::sql_workspace_id;
-use super::workspaces::{keyset_after, WorkspaceAccess};
+use super::workspaces::WorkspaceAccess;
 use crate::domain::{Role, WorkspaceRef};
-use crate::pagination::Position;
+use crate::pagination::{keyset_after, Position};
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
 /// A member: the membership with the user's email.

@@ -9,7 +9,7 @@ use super::audit_events::{self, NewEvent};
 use super::change::{missing, write, Change, Written};
 use super::Batch;
 use crate::domain::{Actor, Role, WorkspaceRef};
-use crate::pagination::Position;
+use crate::pagination::{keyset_after, Position};
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
 /// A workspace as stored.
@@ -120,19 +120,6 @@ impl UserWorkspace {
     /// Where the row sits in the list.
     pub fn position(&self) -> Position {
         Position::After { created_at: self.joined_at, id: self.membership_id.clone() }
-    }
-}
-
-/// The start of an ascending `(created_at, id)` list: before every row.
-fn keyset_start() -> (i64, String) {
-    (-1, String::new())
-}
-
-/// The `(created_at, id)` a page continues after.
-pub fn keyset_after(position: Option<&Position>) -> (i64, String) {
-    match position {
-        Some(Position::After { created_at, id }) => (*created_at, id.clone()),
-        _ => keyset_start(),
     }
 }
 

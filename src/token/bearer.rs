@@ -1,3 +1,4 @@
+use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest};
 
 /// Tokens longer than this are refused before anything is decoded. AuthKit access tokens are
@@ -18,10 +19,10 @@ pub fn bearer_token(request: &ApiRequest) -> Result<&str, ApiError> {
     }
     let credential = credential.trim();
     if credential.is_empty() {
-        return Err(ApiError::invalid_token("token_malformed", "the bearer token is empty"));
+        return Err(ApiError::invalid_token(ErrorCode::TokenMalformed, "the bearer token is empty"));
     }
     if credential.len() > MAX_TOKEN_BYTES {
-        return Err(ApiError::invalid_token("token_too_large", "the bearer token is too large"));
+        return Err(ApiError::invalid_token(ErrorCode::TokenTooLarge, "the bearer token is too large"));
     }
     Ok(credential)
 }
@@ -54,7 +55,7 @@ mod tests {
     fn a_token_over_8_kb_is_refused_before_decoding() {
         let huge = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
         let error = bearer_token(&with_authorization(&huge)).unwrap_err();
-        assert_eq!((error.status, error.code), (401, "token_too_large"));
+        assert_eq!((error.status, error.code.as_str()), (401, "token_too_large"));
         assert!(!error.message.contains("aaaa"));
     }
 }

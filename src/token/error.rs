@@ -1,4 +1,5 @@
 use crate::http::ApiError;
+use crate::http::ErrorCode;
 
 /// Why a token was not accepted. Every variant but [`TokenError::JwksUnavailable`] is the
 /// caller's problem (401); that one is ours (503, retryable).
@@ -32,20 +33,20 @@ pub enum TokenError {
 
 impl TokenError {
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TokenError::Malformed(_) => "token_malformed",
-            TokenError::AlgorithmNotAllowed => "token_algorithm_invalid",
-            TokenError::UnsupportedHeader => "token_header_unsupported",
-            TokenError::KeyUnknown => "token_key_unknown",
-            TokenError::KeyUnusable => "token_key_unusable",
-            TokenError::SignatureInvalid => "token_signature_invalid",
-            TokenError::Expired => "token_expired",
-            TokenError::NotYetValid => "token_not_yet_valid",
-            TokenError::IssuerInvalid => "token_issuer_invalid",
-            TokenError::AudienceInvalid => "token_audience_invalid",
-            TokenError::ClaimMissing(_) => "token_claim_missing",
-            TokenError::JwksUnavailable => "jwks_unavailable",
+            TokenError::Malformed(_) => ErrorCode::TokenMalformed,
+            TokenError::AlgorithmNotAllowed => ErrorCode::TokenAlgorithmInvalid,
+            TokenError::UnsupportedHeader => ErrorCode::TokenHeaderUnsupported,
+            TokenError::KeyUnknown => ErrorCode::TokenKeyUnknown,
+            TokenError::KeyUnusable => ErrorCode::TokenKeyUnusable,
+            TokenError::SignatureInvalid => ErrorCode::TokenSignatureInvalid,
+            TokenError::Expired => ErrorCode::TokenExpired,
+            TokenError::NotYetValid => ErrorCode::TokenNotYetValid,
+            TokenError::IssuerInvalid => ErrorCode::TokenIssuerInvalid,
+            TokenError::AudienceInvalid => ErrorCode::TokenAudienceInvalid,
+            TokenError::ClaimMissing(_) => ErrorCode::TokenClaimMissing,
+            TokenError::JwksUnavailable => ErrorCode::JwksUnavailable,
         }
     }
 
@@ -72,7 +73,7 @@ impl TokenError {
 impl From<TokenError> for ApiError {
     fn from(error: TokenError) -> Self {
         match error {
-            TokenError::JwksUnavailable => ApiError::unavailable(error.code(), &error.message()),
+            TokenError::JwksUnavailable => ApiError::new(error.code(), &error.message()),
             _ => ApiError::invalid_token(error.code(), &error.message()),
         }
     }

@@ -7,7 +7,7 @@ use super::jwk_set::{JwkSet, KeyLookup};
 use super::TokenError;
 use crate::config::Config;
 use crate::crypto::rsa::RsaVerifyingKey;
-use crate::http::log_error;
+use crate::log::log_error;
 use crate::platform::{HttpClient, HttpGet, KeyValueStore, Platform, UnixMillis};
 
 /// Largest JWKS body we read: WorkOS publishes one or two keys (~1 KB); this bounds memory.

@@ -21,4 +21,6 @@ pub use jwks_cache::{JwksCache, JwksSource};
 pub use rs256::Rs256;
 pub use unverified_token::UnverifiedToken;
 pub use verified_cache::VerifiedTokenCache;
-pub use verifier::{verify_access_token, verify_signature_and_claims, TokenVerifierState};
+#[cfg(feature = "bench-routes")]
+pub(crate) use verifier::verify_signature_and_claims;
+pub use verifier::{verify_access_token, TokenVerifierState};

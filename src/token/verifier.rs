@@ -8,18 +8,14 @@ use super::{Identity, JwksCache, TokenError, MAX_TOKEN_BYTES};
 use crate::config::Config;
 use crate::crypto::rsa::RsaVerifyingKey;
 use crate::platform::Platform;
-use crate::workos::UserEmailCache;
 
-/// What one isolate keeps between requests about who is calling: the JWKS, the verifications,
-/// and what WorkOS said of their users.
+/// What one isolate keeps between requests to verify tokens: the JWKS and the verifications.
 #[derive(Debug, Default)]
 pub struct TokenVerifierState {
     /// The key sets.
     pub jwks: JwksCache,
     /// Tokens verified before.
     pub verified: RefCell<VerifiedTokenCache>,
-    /// Users' canonical emails, for a few minutes.
-    pub user_emails: UserEmailCache,
 }
 
 /// Verifies a WorkOS access token: structure, RS256 with a key of the configured JWKS chosen by
@@ -58,9 +54,9 @@ pub async fn verify_access_token<P: Platform>(
     Ok(identity)
 }
 
-/// The work a cache miss costs: structure, key lookup, RS256, claims. Public so that benchmark
-/// builds can time it; the API always goes through [`verify_access_token`].
-pub async fn verify_signature_and_claims<P: Platform>(
+/// The work a cache miss costs: structure, key lookup, RS256, claims. The API always goes through
+/// [`verify_access_token`]; benchmark builds time this alone.
+pub(crate) async fn verify_signature_and_claims<P: Platform>(
     state: &TokenVerifierState,
     platform: &P,
     config: &Config,

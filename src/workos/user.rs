@@ -5,7 +5,9 @@ use serde::Deserialize;
 use super::UserEmailCache;
 use crate::config::Config;
 use crate::domain::Email;
-use crate::http::{log_error, ApiError};
+use crate::http::ApiError;
+use crate::http::ErrorCode;
+use crate::log::log_error;
 use crate::platform::{HttpClient, HttpGet, Platform};
 use crate::token::Identity;
 
@@ -41,8 +43,8 @@ pub async fn canonical_email<P: Platform>(
 ) -> Result<UserEmail, ApiError> {
     let Some(api_key) = &config.workos_api_key else {
         let email = identity.email.as_deref().and_then(Email::parse).ok_or_else(|| {
-            ApiError::unprocessable(
-                "email_unavailable",
+            ApiError::new(
+                ErrorCode::EmailUnavailable,
                 "the token has no email claim and no WORKOS_API_KEY is configured to look it up",
             )
         })?;
@@ -50,7 +52,7 @@ pub async fn canonical_email<P: Platform>(
     };
     // WorkOS user ids are `user_` + alphanumerics; refuse anything that could alter the URL.
     if !identity.user_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return Err(ApiError::unprocessable("email_unavailable", "the token's subject is not a WorkOS user id"));
+        return Err(ApiError::new(ErrorCode::EmailUnavailable, "the token's subject is not a WorkOS user id"));
     }
     if let Some(cached) = cache.get(platform, config, &identity.user_id).await {
         return Ok(cached);
@@ -74,14 +76,14 @@ async fn fetch_user<P: Platform>(
         timeout_ms: config.workos_timeout_ms,
         max_body_bytes: MAX_USER_BYTES,
     };
-    let unavailable = || ApiError::unavailable("workos_unavailable", "WorkOS could not be reached; retry shortly");
+    let unavailable = || ApiError::new(ErrorCode::WorkosUnavailable, "WorkOS could not be reached; retry shortly");
     let reply = platform.http().get(request).await.map_err(|error| {
         log_error(&format!("workos user lookup failed: {error}"));
         unavailable()
     })?;
     match reply.status {
         200 => {}
-        404 => return Err(ApiError::unprocessable("email_unavailable", "WorkOS does not know this user")),
+        404 => return Err(ApiError::new(ErrorCode::EmailUnavailable, "WorkOS does not know this user")),
         status => {
             log_error(&format!("workos user lookup answered {status}"));
             return Err(unavailable());
@@ -92,6 +94,6 @@ async fn fetch_user<P: Platform>(
         unavailable()
     })?;
     let email = Email::parse(&user.email)
-        .ok_or_else(|| ApiError::unprocessable("email_unavailable", "WorkOS has no usable email for this user"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::EmailUnavailable, "WorkOS has no usable email for this user"))?;
     Ok(UserEmail { email, verified: user.email_verified })
 }

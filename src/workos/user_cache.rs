@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::UserEmail;
 use crate::config::Config;
 use crate::domain::Email;
-use crate::http::log_error;
+use crate::log::log_error;
 use crate::platform::{KeyValueStore, Platform, UnixMillis};
 
 /// Most users one isolate remembers. Past it, expired entries go, and if that is not enough,

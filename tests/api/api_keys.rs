@@ -1,7 +1,8 @@
 //! `/v1/orgs/{org}/api-keys` and authentication with API keys.
 
+use edge_auth::app::App;
 use edge_auth::http::{ApiRequest, Method};
-use edge_auth::routes::{handle, App};
+use edge_auth::routes::handle;
 use serde_json::json;
 
 use crate::helpers::*;
@@ -178,7 +179,7 @@ fn keys_keep_working_after_a_pepper_rotation() {
     let rotated =
         config_with(&[("API_KEY_PEPPER", "t2:rotated-pepper-0123456789abcdef,t1:test-pepper-0123456789abcdef")]);
     let send = |request: ApiRequest| {
-        futures::executor::block_on(handle(&App::new(&app.platform, &rotated, &app.verifier), &request))
+        futures::executor::block_on(handle(&App::new(&app.platform, &rotated, &app.isolate), &request))
     };
     let me = send(api_request(Method::Get, "/v1/me", Some(&ada.default_key), None));
     assert_eq!(me.status, 200, "{}", body_text(&me));

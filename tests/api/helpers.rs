@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use edge_auth::app::{App, Isolate};
 use edge_auth::config::Config;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
 use edge_auth::platform::{
     Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpReply, KeyValueError, KeyValueStore, Platform, Row,
     SqlValue, Statement,
 };
-use edge_auth::routes::{handle, App};
-use edge_auth::token::TokenVerifierState;
+use edge_auth::routes::handle;
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer};
 use rsa::traits::PublicKeyParts;
@@ -372,7 +372,7 @@ impl Platform for TestPlatform {
 pub struct TestApp {
     pub platform: TestPlatform,
     pub config: Config,
-    pub verifier: TokenVerifierState,
+    pub isolate: Isolate,
 }
 
 pub fn config_with(overrides: &[(&str, &str)]) -> Config {
@@ -409,13 +409,13 @@ pub fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             now: Cell::new(START_MS),
         },
         config: config_with(overrides),
-        verifier: TokenVerifierState::default(),
+        isolate: Isolate::default(),
     }
 }
 
 impl TestApp {
     pub fn send(&self, request: ApiRequest) -> ApiResponse {
-        let app = App::new(&self.platform, &self.config, &self.verifier);
+        let app = App::new(&self.platform, &self.config, &self.isolate);
         futures::executor::block_on(handle(&app, &request))
     }
 
@@ -493,7 +493,7 @@ pub fn error_code(response: &ApiResponse) -> String {
 
 impl TestApp {
     pub async fn callback_async(&self, token: &str) -> ApiResponse {
-        let app = App::new(&self.platform, &self.config, &self.verifier);
+        let app = App::new(&self.platform, &self.config, &self.isolate);
         let request = ApiRequest::new(Method::Post, "/v1/auth/web/callback")
             .with_header("authorization", &format!("Bearer {token}"));
         handle(&app, &request).await
@@ -546,7 +546,7 @@ impl TestApp {
     ) -> impl std::future::Future<Output = ApiResponse> + '_ {
         let request = api_request(method, path, bearer, body);
         async move {
-            let app = App::new(&self.platform, &self.config, &self.verifier);
+            let app = App::new(&self.platform, &self.config, &self.isolate);
             handle(&app, &request).await
         }
     }

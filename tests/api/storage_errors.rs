@@ -1,7 +1,8 @@
 //! Which storage failures a client may retry (503 with `Retry-After`) and which are ours (500),
 //! and the request id that ties each answer to its log line.
 
-use edge_auth::http::{capture_logs, request_id, ApiRequest, Method};
+use edge_auth::http::{request_id, ApiRequest, Method};
+use edge_auth::log::capture_logs;
 use serde_json::json;
 
 use crate::helpers::*;

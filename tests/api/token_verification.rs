@@ -315,14 +315,14 @@ fn the_jwks_is_fetched_once_then_served_from_memory() {
 fn a_new_isolate_reads_the_jwks_from_kv() {
     let app = spawn_app();
     assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u" })))).status, 200);
-    let second_isolate = edge_auth::token::TokenVerifierState::default();
+    let second_isolate = edge_auth::app::Isolate::default();
     let request = edge_auth::http::ApiRequest::new(edge_auth::http::Method::Get, "/v1/auth/session")
         .with_header("authorization", &format!("Bearer {}", app.token(json!({ "sub": "u2" }))));
-    let app2 = edge_auth::routes::App::new(&app.platform, &app.config, &second_isolate);
+    let app2 = edge_auth::app::App::new(&app.platform, &app.config, &second_isolate);
     let response = futures::executor::block_on(edge_auth::routes::handle(&app2, &request));
     assert_eq!(response.status, 200);
     assert_eq!(app.platform.workos.jwks_requests.get(), 1, "the second isolate used KV");
-    assert_eq!(second_isolate.jwks.last_source(), Some(edge_auth::token::JwksSource::KeyValue));
+    assert_eq!(second_isolate.tokens.jwks.last_source(), Some(edge_auth::token::JwksSource::KeyValue));
 }
 
 #[test]
@@ -389,8 +389,8 @@ fn the_cooldown_is_shared_between_isolates_through_kv() {
     assert_eq!(session_code(&app, &token).1, "token_key_unknown");
     let requests = app.platform.workos.jwks_requests.get();
     for _ in 0..5 {
-        let isolate = edge_auth::token::TokenVerifierState::default();
-        let app2 = edge_auth::routes::App::new(&app.platform, &app.config, &isolate);
+        let isolate = edge_auth::app::Isolate::default();
+        let app2 = edge_auth::app::App::new(&app.platform, &app.config, &isolate);
         let request = edge_auth::http::ApiRequest::new(edge_auth::http::Method::Get, "/v1/auth/session")
             .with_header("authorization", &format!("Bearer {token}"));
         let response = futures::executor::block_on(edge_auth::routes::handle(&app2, &request));
@@ -458,8 +458,8 @@ fn non_bearer_schemes_and_missing_credentials_are_not_authenticated() {
 }
 
 /// A second isolate over the same platform (D1, KV, WorkOS) with caches of its own.
-fn on_isolate(app: &TestApp, isolate: &edge_auth::token::TokenVerifierState, token: &str) -> (u16, String) {
-    let app2 = edge_auth::routes::App::new(&app.platform, &app.config, isolate);
+fn on_isolate(app: &TestApp, isolate: &edge_auth::app::Isolate, token: &str) -> (u16, String) {
+    let app2 = edge_auth::app::App::new(&app.platform, &app.config, isolate);
     let request = edge_auth::http::ApiRequest::new(edge_auth::http::Method::Get, "/v1/auth/session")
         .with_header("authorization", &format!("Bearer {token}"));
     let response = futures::executor::block_on(edge_auth::routes::handle(&app2, &request));
@@ -469,8 +469,7 @@ fn on_isolate(app: &TestApp, isolate: &edge_auth::token::TokenVerifierState, tok
 #[test]
 fn after_a_rotation_other_isolates_take_the_new_set_from_kv_during_the_cooldown() {
     let app = spawn_app();
-    let (isolate_a, isolate_b) =
-        (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
+    let (isolate_a, isolate_b) = (edge_auth::app::Isolate::default(), edge_auth::app::Isolate::default());
     let kid_1 = app.token(json!({ "sub": "u" }));
     assert_eq!(on_isolate(&app, &isolate_a, &kid_1).0, 200);
     assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200, "both isolates hold kid-1, fresh");
@@ -497,8 +496,7 @@ fn after_a_rotation_other_isolates_take_the_new_set_from_kv_during_the_cooldown(
 #[test]
 fn an_unknown_kid_while_the_last_fetch_failed_is_a_503_not_a_401() {
     let app = spawn_app();
-    let (isolate_a, isolate_b) =
-        (edge_auth::token::TokenVerifierState::default(), edge_auth::token::TokenVerifierState::default());
+    let (isolate_a, isolate_b) = (edge_auth::app::Isolate::default(), edge_auth::app::Isolate::default());
     let kid_1 = app.token(json!({ "sub": "u" }));
     assert_eq!(on_isolate(&app, &isolate_a, &kid_1).0, 200);
     assert_eq!(on_isolate(&app, &isolate_b, &kid_1).0, 200);

@@ -266,8 +266,8 @@ fn replays_and_repeated_sign_ins_within_minutes_make_no_workos_call() {
     }
     assert_eq!(app.platform.workos.user_requests.get(), 1, "isolate memory");
     // Another isolate reads what this one stored in KV.
-    let isolate = edge_auth::token::TokenVerifierState::default();
-    let other = edge_auth::routes::App::new(&app.platform, &app.config, &isolate);
+    let isolate = edge_auth::app::Isolate::default();
+    let other = edge_auth::app::App::new(&app.platform, &app.config, &isolate);
     let request = edge_auth::http::ApiRequest::new(edge_auth::http::Method::Post, "/v1/auth/web/callback")
         .with_header("authorization", &format!("Bearer {}", app.sign_in_token("user_ada", "ada@example.com")));
     let round_trips = app.round_trips();

@@ -4,13 +4,18 @@
 //! work `n` times and the benchmark measures the same request with n and n+N repetitions from
 //! outside: the difference divided by N is the cost of one repetition.
 
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
+
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::json;
 
+use crate::app::App;
 use crate::crypto::rsa::RsaVerifyingKey;
-use crate::http::{bearer_token, ApiError, ApiRequest, ApiResponse};
+use crate::http::ErrorCode;
+use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
-use crate::routes::App;
+use crate::token::bearer_token;
 use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy, UnverifiedToken};
 
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
@@ -23,8 +28,15 @@ const MAX_REPETITIONS: u32 = 100_000;
 /// - `sha256`: SHA-256 of the token's signing input alone (the hashing part of `rsa`);
 /// - `parse`: the token's structure and header alone; `claims`: its claims and their policy alone;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
+///
+/// In workerd also `webcrypto`, the reference (see the `webcrypto` module). Dispatched by the
+/// router, ahead of the API.
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
     let mode = request.path.strip_prefix("/v1/__bench/")?;
+    #[cfg(target_arch = "wasm32")]
+    if mode == "webcrypto" {
+        return Some(webcrypto::handle(request).await);
+    }
     Some(run(app, request, mode).await.unwrap_or_else(ApiError::into_response))
 }
 
@@ -33,16 +45,16 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
     let token = bearer_token(request)?;
     let now = app.platform.now() / 1000;
     // Warm the key cache (and the verified-token cache) once, outside the measured repetitions.
-    let identity = verify_access_token(app.verifier, app.platform, app.config, token).await?;
+    let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, token).await?;
     match mode {
         "fresh" => {
             for _ in 0..repetitions {
-                verify_signature_and_claims(app.verifier, app.platform, app.config, token, now).await?;
+                verify_signature_and_claims(&app.isolate.tokens, app.platform, app.config, token, now).await?;
             }
         }
         "cached" => {
             for _ in 0..repetitions {
-                verify_access_token(app.verifier, app.platform, app.config, token).await?;
+                verify_access_token(&app.isolate.tokens, app.platform, app.config, token).await?;
             }
         }
         "rsa" => {
@@ -51,10 +63,10 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
             let (signing_input, signature) = signing_input_and_signature(token)?;
             let (n, e) = request_key(request)?;
             let key = RsaVerifyingKey::from_be_bytes(&n, &e)
-                .map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
+                .map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "unusable key"))?;
             for _ in 0..repetitions {
                 if !key.verify_sha256(signing_input.as_bytes(), &signature) {
-                    return Err(ApiError::bad_request("invalid_signature", "the token does not verify with this key"));
+                    return Err(ApiError::new(ErrorCode::TokenSignatureInvalid, "the token does not verify with this key"));
                 }
             }
         }
@@ -82,10 +94,10 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
             let (n, e) = request_key(request)?;
             for _ in 0..repetitions {
                 RsaVerifyingKey::from_be_bytes(&n, &e)
-                    .map_err(|_| ApiError::bad_request("invalid_key", "unusable key"))?;
+                    .map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "unusable key"))?;
             }
         }
-        _ => return Err(ApiError::not_found("route_not_found", "no such bench")),
+        _ => return Err(ApiError::new(ErrorCode::RouteNotFound, "no such bench")),
     }
     Ok(ApiResponse::json(200, &json!({ "mode": mode, "n": repetitions, "user_id": identity.user_id })))
 }
@@ -96,7 +108,7 @@ pub(crate) fn repetitions(request: &ApiRequest) -> Result<u32, ApiError> {
         .query_param("n")?
         .and_then(|n| n.parse().ok())
         .filter(|n| *n <= MAX_REPETITIONS)
-        .ok_or_else(|| ApiError::bad_request("invalid_query", "n must be 0..=100000"))
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "n must be 0..=100000"))
 }
 
 /// A token's signing input (`header.payload`) and its decoded signature.
@@ -104,7 +116,7 @@ pub(crate) fn signing_input_and_signature(token: &str) -> Result<(&str, Vec<u8>)
     let (signing_input, signature) = token.rsplit_once('.').unwrap_or((token, ""));
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
-        .map_err(|_| ApiError::bad_request("invalid_token", "signature is not base64url"))?;
+        .map_err(|_| ApiError::new(ErrorCode::TokenMalformed, "signature is not base64url"))?;
     Ok((signing_input, signature))
 }
 
@@ -112,7 +124,7 @@ pub(crate) fn signing_input_and_signature(token: &str) -> Result<(&str, Vec<u8>)
 fn request_key(request: &ApiRequest) -> Result<(Vec<u8>, Vec<u8>), ApiError> {
     let decode = |name: &str| -> Result<Vec<u8>, ApiError> {
         let text = request.query_param(name)?.unwrap_or_default();
-        URL_SAFE_NO_PAD.decode(text).map_err(|_| ApiError::bad_request("invalid_query", "bad key component"))
+        URL_SAFE_NO_PAD.decode(text).map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "bad key component"))
     };
     Ok((decode("key_n")?, decode("key_e")?))
 }

@@ -8,17 +8,17 @@ use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::bench::{repetitions, signing_input_and_signature};
-use crate::http::{bearer_token, ApiError, ApiRequest, ApiResponse};
+use super::{repetitions, signing_input_and_signature};
+use crate::http::ErrorCode;
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::token::bearer_token;
 
-/// Route of the reference: `POST /v1/__bench/webcrypto?n=N&key_n=…&key_e=…` with the token as
-/// bearer; verifies the token's signature `n` times with `crypto.subtle.verify`.
+/// The reference, `POST /v1/__bench/webcrypto?n=N&key_n=…&key_e=…` with the token as bearer:
+/// verifies the token's signature `n` times with `crypto.subtle.verify`.
 ///
 /// With `&await_only=1` the loop instead awaits `Promise.resolve(true)` `n` times, through the
 /// same calls: the loop's own cost per verification, which the benchmark takes off the reference
 /// so that the ratio to it errs against our verifier rather than for it.
-pub const PATH: &str = "/v1/__bench/webcrypto";
-
 pub async fn handle(request: &ApiRequest) -> ApiResponse {
     run(request).await.unwrap_or_else(ApiError::into_response)
 }
@@ -30,7 +30,7 @@ async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let key_n = request.query_param("key_n")?.unwrap_or_default();
     let key_e = request.query_param("key_e")?.unwrap_or_default();
 
-    let failed = |_| ApiError::bad_request("webcrypto_failed", "WebCrypto refused the key or the call");
+    let failed = |_| ApiError::new(ErrorCode::InvalidQuery, "WebCrypto refused the key or the call");
     let subtle = Reflect::get(&js_sys::global(), &"crypto".into())
         .and_then(|crypto| Reflect::get(&crypto, &"subtle".into()))
         .map_err(failed)?;
@@ -72,7 +72,7 @@ async fn run(request: &ApiRequest) -> Result<ApiResponse, ApiError> {
         }
         .map_err(failed)?;
         if valid != JsValue::TRUE {
-            return Err(ApiError::bad_request("invalid_signature", "the token does not verify with this key"));
+            return Err(ApiError::new(ErrorCode::TokenSignatureInvalid, "the token does not verify with this key"));
         }
     }
     let mode = if await_only { "webcrypto_await_only" } else { "webcrypto" };

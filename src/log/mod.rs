@@ -1,6 +1,8 @@
 //! Server-side error logs, each naming the request it happened in.
 
-use super::request_id::current_request_id;
+mod request_scope;
+
+pub use request_scope::{current_request_id, with_request_id};
 
 /// Logs a server-side failure (to the Workers console or stderr), prefixed with the current
 /// request's id.
