@@ -66,7 +66,10 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
                 .map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "unusable key"))?;
             for _ in 0..repetitions {
                 if !key.verify_sha256(signing_input.as_bytes(), &signature) {
-                    return Err(ApiError::new(ErrorCode::TokenSignatureInvalid, "the token does not verify with this key"));
+                    return Err(ApiError::new(
+                        ErrorCode::TokenSignatureInvalid,
+                        "the token does not verify with this key",
+                    ));
                 }
             }
         }

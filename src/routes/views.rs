@@ -154,3 +154,43 @@ impl From<&UserWorkspace> for MembershipView {
         }
     }
 }
+
+/// The answer of `POST /v1/auth/web/callback`: `{user, workspace, membership, default_api_key}`.
+/// A returning sign-in's answer is built by SQLite in the sign-in batch (`store::web_sign_in`);
+/// the tests hold it to this view's serialisation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallbackAnswer {
+    pub user: UserView,
+    pub workspace: WorkspaceView,
+    pub membership: CallbackMembershipView,
+    /// Only on the first sign-in, which created it.
+    pub default_api_key: Option<DefaultApiKeyView>,
+}
+
+/// The owner membership of the personal workspace: `{id, workspace_id, user_id, role, created_at}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallbackMembershipView {
+    pub id: String,
+    pub workspace_id: String,
+    pub user_id: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+/// The default API key and its secret, shown once: `{api_key: {id, prefix, name, scopes,
+/// created_at}, secret}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefaultApiKeyView {
+    pub api_key: NewApiKeyView,
+    pub secret: String,
+}
+
+/// A key just created: `{id, prefix, name, scopes, created_at}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewApiKeyView {
+    pub id: String,
+    pub prefix: String,
+    pub name: String,
+    pub scopes: Scopes,
+    pub created_at: String,
+}

@@ -1,10 +1,10 @@
-use serde_json::json;
-
+use super::views::{CallbackAnswer, CallbackMembershipView, DefaultApiKeyView, NewApiKeyView, UserView, WorkspaceView};
 use crate::app::App;
 use crate::crypto::sealing;
-use crate::domain::{mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, API_KEY_MAC_PURPOSE};
-use crate::http::ErrorCode;
-use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::domain::{
+    mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, Role, Scope, Scopes, API_KEY_MAC_PURPOSE,
+};
+use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::log::log_error;
 use crate::platform::{random_bytes, Platform};
 use crate::store::web_sign_in::{
@@ -15,7 +15,7 @@ use crate::workos::{canonical_email, UserEmail};
 
 /// The default API key's name and scopes.
 const DEFAULT_KEY_NAME: &str = "Default";
-const DEFAULT_KEY_SCOPES: &[&str] = &["read", "write"];
+const DEFAULT_KEY_SCOPES: &[Scope] = &[Scope::Read, Scope::Write];
 
 /// `POST /v1/auth/web/callback`: a browser that signed in with AuthKit enters the product.
 ///
@@ -78,25 +78,41 @@ fn first_sign_in<P: Platform>(
     let pepper = app.config.peppers.current();
     let created_at = rfc3339(now);
 
+    let default_scopes = Scopes::new(DEFAULT_KEY_SCOPES.iter().copied()).expect("not empty");
     let answer_with_slug = |slug: &str| {
-        let answer = json!({
-        "user": { "id": identity.user_id, "email": email, "created_at": created_at, "last_seen_at": created_at },
-        "workspace": {
-            "id": workspace_id, "name": workspace_name, "slug": slug, "personal": true,
-            "created_at": created_at, "updated_at": created_at,
-        },
-        "membership": {
-            "id": membership_id, "workspace_id": workspace_id, "user_id": identity.user_id,
-            "role": "owner", "created_at": created_at,
-        },
-        "default_api_key": {
-            "api_key": {
-                "id": api_key.id, "prefix": api_key.prefix, "name": DEFAULT_KEY_NAME,
-                "scopes": DEFAULT_KEY_SCOPES, "created_at": created_at,
+        let answer = CallbackAnswer {
+            user: UserView {
+                id: identity.user_id.clone(),
+                email: email.to_owned(),
+                created_at: created_at.clone(),
+                last_seen_at: created_at.clone(),
             },
-            "secret": api_key.credential,
-        },
-        });
+            workspace: WorkspaceView {
+                id: workspace_id.clone(),
+                name: workspace_name.clone(),
+                slug: slug.to_owned(),
+                personal: true,
+                created_at: created_at.clone(),
+                updated_at: created_at.clone(),
+            },
+            membership: CallbackMembershipView {
+                id: membership_id.clone(),
+                workspace_id: workspace_id.clone(),
+                user_id: identity.user_id.clone(),
+                role: Role::Owner,
+                created_at: created_at.clone(),
+            },
+            default_api_key: Some(DefaultApiKeyView {
+                api_key: NewApiKeyView {
+                    id: api_key.id.clone(),
+                    prefix: api_key.prefix.clone(),
+                    name: DEFAULT_KEY_NAME.to_owned(),
+                    scopes: default_scopes.clone(),
+                    created_at: created_at.clone(),
+                },
+                secret: api_key.credential.clone(),
+            }),
+        };
         serde_json::to_vec(&answer).expect("serialisable")
     };
     let answers = [answer_with_slug(&slug), answer_with_slug(&fallback_slug)];
@@ -113,7 +129,7 @@ fn first_sign_in<P: Platform>(
         api_key_id: api_key.id,
         api_key_prefix: api_key.prefix,
         api_key_name: DEFAULT_KEY_NAME.to_owned(),
-        api_key_scopes_json: serde_json::to_string(DEFAULT_KEY_SCOPES).expect("serialisable"),
+        api_key_scopes_json: default_scopes.to_stored(),
         pepper_kid: pepper.kid().to_owned(),
         event_ids: [new_id(IdKind::Event), new_id(IdKind::Event), new_id(IdKind::Event)],
         sealed_answers: [sealing::seal(pepper, key, &answers[0]), sealing::seal(pepper, key, &answers[1])],

@@ -31,7 +31,8 @@ const TOUCH_USER: &str = "UPDATE users SET email = ?2, email_verified = ?5, last
      AND NOT EXISTS (SELECT 1 FROM callback_replays WHERE idempotency_key = ?4 AND expires_at > ?3)";
 
 /// Records a returning sign-in's answer, built by SQLite from the rows it just updated so that
-/// the whole exchange is one round trip. The JSON matches [`crate::routes`]' first sign-in shape.
+/// the whole exchange is one round trip. Its JSON is the serialisation of
+/// `routes::views::CallbackAnswer`, which the tests hold it to.
 const RECORD_RETURNING_ANSWER: &str = concat!(
     "INSERT INTO callback_replays (idempotency_key, user_id, status, body, expires_at) ",
     "SELECT ?1, u.id, 200, json_object(",

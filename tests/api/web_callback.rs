@@ -1,6 +1,6 @@
 //! `POST /v1/auth/web/callback`: first sign-in provisioning, returning sign-ins, replays.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -317,4 +317,20 @@ fn an_email_from_the_token_counts_as_verified_only_with_email_verified_true() {
         assert_eq!(stored, json!(verified), "{user}");
     }
     assert_eq!(app.platform.workos.user_requests.get(), 0);
+}
+
+#[test]
+fn the_answer_sqlite_builds_for_a_returning_sign_in_is_the_views_serialisation() {
+    let app = spawn_app();
+    let first = app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    assert_eq!(first.status, 201);
+    app.advance_seconds(90);
+    let returning = app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    assert_eq!(returning.status, 200);
+    // The first answer is the typed view's serialisation; a returning one differs from it only
+    // in when the user was last seen and in having no key to show.
+    let mut expected = first.json_body();
+    expected["user"]["last_seen_at"] = json!("2026-11-22T00:01:30.000Z");
+    expected["default_api_key"] = Value::Null;
+    assert_eq!(returning.json_body(), expected);
 }
