@@ -16,7 +16,7 @@ use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::Platform;
 use crate::store::change::{self, Written, MAX_ATTEMPTS};
 use crate::store::memberships::{self, Candidate, MemberRecord, MemberState, NewMembership, TargetMember};
-use crate::store::workspaces::WorkspaceAccess;
+use crate::store::workspaces::WorkspaceRecord;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,7 +125,7 @@ pub async fn add<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str)
         standing.require(Permission::ManageMembers)?;
         let input = input.as_ref().map_err(Clone::clone)?;
         let candidate = single_candidate(memberships::candidates_from(found.results.rows(candidates))?)?;
-        decide_add(&found.caller, found.access.as_ref(), input.role, candidate.existing_role)?;
+        decide_add(&standing, input.role, candidate.existing_role)?;
         let change = found.change(app.platform.now())?;
         let new = NewMembership { id: &membership_id, user_id: &candidate.user_id, role: input.role };
         if let Written::Done(member) = memberships::add(app.platform.db(), &change, &new).await? {
@@ -148,14 +148,8 @@ fn single_candidate(mut candidates: Vec<Candidate>) -> Result<Candidate, ApiErro
     }
 }
 
-fn decide_add(
-    caller: &Caller,
-    access: Option<&WorkspaceAccess>,
-    role: Role,
-    existing_role: Option<Role>,
-) -> Result<(), ApiError> {
-    let (_, standing) = Standing::in_workspace(caller, access)?;
-    standing.require(Permission::ManageMembers)?;
+/// Whether a caller who may manage members may add this user with `role`.
+fn decide_add(standing: &Standing, role: Role, existing_role: Option<Role>) -> Result<(), ApiError> {
     standing.require_grant(Grant::Role(role))?;
     if existing_role.is_some() {
         return Err(ApiError::new(ErrorCode::AlreadyMember, "this user is already a member"));
@@ -175,13 +169,13 @@ pub async fn update<P: Platform>(
     let input = request.json::<UpdateBody>();
     for _ in 0..MAX_ATTEMPTS {
         let (found, target) = look_up_member(app, &credential, org, user_id).await?;
-        let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+        let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
         standing.require(Permission::ManageMembers)?;
         let role = input.as_ref().map_err(Clone::clone)?.role;
-        let state = MemberState { access: found.access.clone(), target };
-        let member = match decide_role(&found.caller, &state, role)? {
+        let target = target.as_ref().ok_or_else(member_not_found)?;
+        let member = match decide_role(workspace, &standing, target, role)? {
             Verdict::Answer(answer) => return Ok(answer),
-            Verdict::Write => &state.target.as_ref().ok_or_else(member_not_found)?.member,
+            Verdict::Write => &target.member,
         };
         let change = found.change(app.platform.now())?;
         if let Written::Done(member) = memberships::change_role(app.platform.db(), &change, member, role).await? {
@@ -191,10 +185,14 @@ pub async fn update<P: Platform>(
     Err(change::busy())
 }
 
-fn decide_role(caller: &Caller, state: &MemberState, role: Role) -> Result<Verdict, ApiError> {
-    let (workspace, standing) = Standing::in_workspace(caller, state.access.as_ref())?;
-    standing.require(Permission::ManageMembers)?;
-    let TargetMember { member, owner_count } = state.target.as_ref().ok_or_else(member_not_found)?;
+/// Whether a caller who may manage members may give `target` the role `role`.
+fn decide_role(
+    workspace: &WorkspaceRecord,
+    standing: &Standing,
+    target: &TargetMember,
+    role: Role,
+) -> Result<Verdict, ApiError> {
+    let TargetMember { member, owner_count } = target;
     if member.role == Role::Owner {
         standing.require_owner_for("changing an owner's role")?;
     }

@@ -14,7 +14,7 @@ use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::pagination::{Page, PageParams, Position};
 use crate::platform::Platform;
 use crate::store::change::{self, Written, MAX_ATTEMPTS};
-use crate::store::workspaces::{self, NewWorkspace, UserWorkspace, WorkspaceAccess, WorkspaceRecord, WorkspaceState};
+use crate::store::workspaces::{self, NewWorkspace, UserWorkspace, WorkspaceAccess, WorkspaceRecord};
 use crate::store::Batch;
 
 #[derive(Debug, Deserialize)]
@@ -159,15 +159,12 @@ pub async fn update<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
         let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
         let taken = lookup.push(workspaces::select_slug_taken(&workspace_ref, requested_slug));
         let found = lookup.run(app).await?;
-        let state = WorkspaceState {
-            slug_taken: workspaces::slug_taken_from(found.results.first(taken))?,
-            access: found.access.clone(),
-        };
         // Who may, before what they sent: a non-member learns nothing from a validation error.
-        let (workspace, standing) = Standing::in_workspace(&found.caller, state.access.as_ref())?;
+        let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
         standing.require(Permission::ManageWorkspace)?;
         let input = input.as_ref().map_err(Clone::clone)?;
-        if let Verdict::Answer(answer) = decide_update(&found.caller, &state, input)? {
+        let slug_taken = workspaces::slug_taken_from(found.results.first(taken))?;
+        if let Verdict::Answer(answer) = decide_update(workspace, slug_taken, input)? {
             return Ok(answer);
         }
         let name = input.name.as_ref().map_or(workspace.name.as_str(), Name::as_str);
@@ -180,15 +177,19 @@ pub async fn update<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
     Err(change::busy())
 }
 
-fn decide_update(caller: &Caller, state: &WorkspaceState, input: &WorkspaceUpdateInput) -> Result<Verdict, ApiError> {
-    let (workspace, standing) = Standing::in_workspace(caller, state.access.as_ref())?;
-    standing.require(Permission::ManageWorkspace)?;
+/// What a caller who may manage the workspace asks for comes to: nothing to do, a taken slug,
+/// or a write.
+fn decide_update(
+    workspace: &WorkspaceRecord,
+    slug_taken: bool,
+    input: &WorkspaceUpdateInput,
+) -> Result<Verdict, ApiError> {
     let renames = input.name.as_ref().is_some_and(|name| name.as_str() != workspace.name);
     let reslugs = input.slug.as_ref().is_some_and(|slug| slug.as_str() != workspace.slug);
     if !renames && !reslugs {
         return Ok(Verdict::Answer(workspace_answer(200, workspace)));
     }
-    if reslugs && state.slug_taken {
+    if reslugs && slug_taken {
         return Err(input::slug_taken());
     }
     Ok(Verdict::Write)

@@ -226,15 +226,6 @@ pub async fn create<D: Database>(db: &D, new: &NewWorkspace) -> Result<Option<Wo
 
 // ------------------------------------------------------------------------------------ update
 
-/// The state a workspace change is decided on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkspaceState {
-    /// The workspace and the actor's standing.
-    pub access: Option<WorkspaceAccess>,
-    /// Whether another workspace holds the requested slug.
-    pub slug_taken: bool,
-}
-
 const UPDATE: &str = "UPDATE workspaces SET name = ?2, slug = ?3, updated_at = ?4 WHERE id = ?1";
 
 /// One round trip: gives the workspace `name` and `slug`, unless it changed since the decision
