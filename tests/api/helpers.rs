@@ -38,18 +38,23 @@ pub struct SqliteDatabase {
     pub before_each_batch: RefCell<Option<String>>,
 }
 
+/// `migrations/*.sql`, in the order they apply.
+pub fn migration_files() -> Vec<std::path::PathBuf> {
+    let mut paths: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    paths.sort();
+    paths
+}
+
 impl SqliteDatabase {
     pub fn migrated() -> Self {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
         // D1 enforces foreign keys on every query; so does the stand-in.
         connection.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
-        let mut migrations: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|e| e == "sql"))
-            .collect();
-        migrations.sort();
-        for migration in migrations {
+        for migration in migration_files() {
             connection.execute_batch(&std::fs::read_to_string(&migration).unwrap()).unwrap();
         }
         Self {

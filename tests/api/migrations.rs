@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 
+use crate::helpers::migration_files;
+
 /// A workspace with an owner, a member, two keys (one revoked), events and stored answers, as
 /// the worker writes them at the first schema.
 const SEED: &str = "
@@ -27,16 +29,6 @@ INSERT INTO audit_events (id, workspace_id, actor_type, actor_id, action, target
 INSERT INTO callback_replays (idempotency_key, user_id, status, body, sealed_body, seal_kid, expires_at) VALUES
   ('jti:a', 'user_ada', 201, NULL, 'sealed', 'p1', 100), ('jti:b', 'user_bob', 200, '{}', NULL, NULL, 100);
 ";
-
-fn migrations() -> Vec<std::path::PathBuf> {
-    let mut paths: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    paths.sort();
-    paths
-}
 
 /// Every row of every table, as column → value.
 fn rows(connection: &Connection) -> BTreeMap<String, Vec<BTreeMap<String, SqlValue>>> {
@@ -67,7 +59,7 @@ fn rows(connection: &Connection) -> BTreeMap<String, Vec<BTreeMap<String, SqlVal
 
 #[test]
 fn every_migration_keeps_every_row_of_the_schema_before_it() {
-    let migrations = migrations();
+    let migrations = migration_files();
     assert!(migrations.len() >= 3, "{migrations:?}");
     let connection = Connection::open_in_memory().unwrap();
     connection.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
