@@ -7,7 +7,7 @@ mod http_client;
 mod key_value;
 
 pub use database::{Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
-pub use http_client::{FetchError, HttpClient, HttpGet, HttpReply};
+pub use http_client::{FetchError, HttpClient, HttpGet, HttpPost, HttpReply};
 pub use key_value::{KeyValueError, KeyValueStore};
 
 /// Milliseconds since the Unix epoch.

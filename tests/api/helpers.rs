@@ -9,8 +9,8 @@ use edge_auth::app::{App, Isolate};
 use edge_auth::config::Config;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
 use edge_auth::platform::{
-    Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpReply, KeyValueError, KeyValueStore, Platform, Row,
-    SqlValue, Statement,
+    Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpPost, HttpReply, KeyValueError, KeyValueStore,
+    Platform, Row, SqlValue, Statement,
 };
 use edge_auth::routes::handle;
 use rsa::pkcs1v15::SigningKey;
@@ -315,12 +315,12 @@ impl HttpClient for FakeWorkos {
             self.unexpected_requests.set(self.unexpected_requests.get() + 1);
         }
         match self.outage.get() {
-            Outage::Unavailable => return Ok(HttpReply { status: 503, body: b"{}".to_vec() }),
+            Outage::Unavailable => return Ok(HttpReply::new(503, b"{}".to_vec())),
             Outage::Timeout => return Err(FetchError::Timeout),
             Outage::None => {}
         }
         if is_jwks {
-            return Ok(HttpReply { status: 200, body: self.jwks.borrow().to_string().into_bytes() });
+            return Ok(HttpReply::new(200, self.jwks.borrow().to_string().into_bytes()));
         }
         if let Some(user_id) = user_id {
             let authorised = request
@@ -328,22 +328,27 @@ impl HttpClient for FakeWorkos {
                 .iter()
                 .any(|(name, value)| *name == "authorization" && *value == format!("Bearer {WORKOS_API_KEY}"));
             if !authorised {
-                return Ok(HttpReply { status: 401, body: b"{}".to_vec() });
+                return Ok(HttpReply::new(401, b"{}".to_vec()));
             }
             return Ok(match self.users.borrow().get(user_id) {
-                Some(email) => HttpReply {
-                    status: 200,
-                    body: json!({
+                Some(email) => HttpReply::new(
+                    200,
+                    json!({
                         "object": "user", "id": user_id, "email": email,
                         "email_verified": !self.unverified.borrow().contains(user_id),
                     })
                     .to_string()
                     .into_bytes(),
-                },
-                None => HttpReply { status: 404, body: b"{}".to_vec() },
+                ),
+                None => HttpReply::new(404, b"{}".to_vec()),
             });
         }
         Err(FetchError::Network(format!("unexpected URL {}", request.url)))
+    }
+
+    async fn post(&self, request: HttpPost<'_>) -> Result<HttpReply, FetchError> {
+        self.unexpected_requests.set(self.unexpected_requests.get() + 1);
+        Err(FetchError::Network(format!("unexpected POST {}", request.url)))
     }
 }
 
