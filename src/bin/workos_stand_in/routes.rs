@@ -1,16 +1,21 @@
 //! Request routing, independent of the HTTP library so tests can call it
 //! directly.
 //!
-//! WorkOS endpoints: `GET /sso/jwks/<client_id>`, `GET /user_management/users/<id>`.
+//! WorkOS endpoints: `GET /sso/jwks/<client_id>`, `GET /user_management/users/<id>`, and hosted
+//! sign-in (see [`super::hosted`]): `GET /user_management/authorize` (a page),
+//! `POST /user_management/authenticate`, `POST /user_management/sessions/revoke`,
+//! `GET /user_management/sessions/logout`.
 //! Development endpoints live under `/__dev/` and are never affected by a
 //! simulated outage, so a test can always switch the outage off again.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use super::hosted::{GrantError, Hosted, RefreshFailure};
 use super::ids;
 use super::keys::{KeyRing, SigningKey};
 use super::tokens::{self, TokenRequest};
@@ -44,8 +49,11 @@ pub struct State {
     keys: Mutex<KeyRing>,
     users: Mutex<UserStore>,
     outage: Mutex<Outage>,
+    hosted: Mutex<Hosted>,
     jwks_requests: AtomicU64,
     user_requests: AtomicU64,
+    authenticate_requests: AtomicU64,
+    refresh_requests: AtomicU64,
 }
 
 impl State {
@@ -57,8 +65,11 @@ impl State {
             keys: Mutex::new(KeyRing::new(first)),
             users: Mutex::new(UserStore::default()),
             outage: Mutex::new(Outage::None),
+            hosted: Mutex::new(Hosted::default()),
             jwks_requests: AtomicU64::new(0),
             user_requests: AtomicU64::new(0),
+            authenticate_requests: AtomicU64::new(0),
+            refresh_requests: AtomicU64::new(0),
         }
     }
 
@@ -85,14 +96,27 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Reply {
     pub status: u16,
+    /// A JSON body, unless `html` is set.
     pub body: Value,
+    /// An HTML page instead of JSON.
+    pub html: Option<String>,
+    /// More headers (`Location`, `Retry-After`).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 fn reply(status: u16, body: Value) -> Reply {
-    Reply { status, body }
+    Reply { status, body, ..Reply::default() }
+}
+
+fn redirect(location: String) -> Reply {
+    Reply { status: 302, headers: vec![("Location", location)], ..Reply::default() }
+}
+
+fn page(status: u16, html: String) -> Reply {
+    Reply { status, html: Some(html), ..Reply::default() }
 }
 
 fn message(status: u16, text: &str) -> Reply {
@@ -117,6 +141,30 @@ pub fn handle(state: &State, req: &Request) -> Reply {
             }
             get_user(state, req.authorization, user_id)
         }
+        ("GET", ["user_management", "authorize"]) => authorize_page(state, &query(req.url)),
+        ("GET", ["user_management", "authorize", "approve"]) => approve(state, &query(req.url)),
+        ("POST", ["user_management", "authenticate"]) => {
+            state.authenticate_requests.fetch_add(1, Ordering::Relaxed);
+            with_body(req, |body| authenticate(state, body))
+        }
+        ("POST", ["user_management", "sessions", "revoke"]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            with_body(req, |body: RevokeRequest| {
+                lock(&state.hosted).revoke(&body.session_id);
+                reply(200, json!({}))
+            })
+        }
+        ("GET", ["user_management", "sessions", "logout"]) => logout(state, &query(req.url)),
+        ("POST", ["__dev", "refresh-failure"]) => with_body(req, |body: RefreshFailureRequest| {
+            lock(&state.hosted).refresh_failure = Some(body.mode);
+            reply(200, json!({ "mode": body.mode }))
+        }),
+        ("GET", ["__dev", "sessions", session_id]) => match lock(&state.hosted).session(session_id) {
+            Some(session) => reply(200, json!(session)),
+            None => message(404, "Session not found"),
+        },
         ("POST", ["__dev", "tokens"]) => with_body(req, |body| mint_token(state, body)),
         ("POST", ["__dev", "users"]) => with_body(req, |body| put_user(state, body)),
         ("POST", ["__dev", "rotate-key"]) => with_body(req, |body| rotate_key(state, body)),
@@ -125,6 +173,8 @@ pub fn handle(state: &State, req: &Request) -> Reply {
         ("POST", ["__dev", "stats", "reset"]) => {
             state.jwks_requests.store(0, Ordering::Relaxed);
             state.user_requests.store(0, Ordering::Relaxed);
+            state.authenticate_requests.store(0, Ordering::Relaxed);
+            state.refresh_requests.store(0, Ordering::Relaxed);
             stats(state)
         }
         _ => message(404, "Not found"),
@@ -258,8 +308,253 @@ fn stats(state: &State) -> Reply {
         json!({
             "jwks_requests": state.jwks_requests.load(Ordering::Relaxed),
             "user_requests": state.user_requests.load(Ordering::Relaxed),
+            "authenticate_requests": state.authenticate_requests.load(Ordering::Relaxed),
+            "refresh_requests": state.refresh_requests.load(Ordering::Relaxed),
         }),
     )
+}
+
+// ------------------------------------------------------------------------------- hosted sign-in
+
+/// The query parameters of a URL, percent-decoded (the first of a repeated name wins).
+fn query(url: &str) -> HashMap<String, String> {
+    let mut params = HashMap::new();
+    let raw = url.split_once('?').map_or("", |(_, q)| q);
+    for pair in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |text: &str| edge_auth::http::request::percent_decode(text).unwrap_or_default();
+        params.entry(decode(key)).or_insert_with(|| decode(value));
+    }
+    params
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn error_page(status: u16, text: &str) -> Reply {
+    page(status, format!("<!doctype html><title>WorkOS stand-in</title><h1>Sign-in error</h1><p>{}</p>", escape(text)))
+}
+
+/// What `/user_management/authorize` requires, as WorkOS checks it.
+fn check_authorize(state: &State, params: &HashMap<String, String>) -> Result<(), String> {
+    let get = |name: &str| params.get(name).map(String::as_str).filter(|v| !v.is_empty());
+    if get("client_id") != Some(state.config.client_id.as_str()) {
+        return Err("Invalid client_id.".into());
+    }
+    if get("response_type") != Some("code") {
+        return Err("response_type must be code.".into());
+    }
+    if get("redirect_uri").is_none() {
+        return Err("redirect_uri is required.".into());
+    }
+    let selectors = ["provider", "connection_id", "organization_id"].iter().filter(|n| get(n).is_some()).count();
+    if selectors != 1 {
+        return Err("Exactly one of provider, connection_id or organization_id is required.".into());
+    }
+    if get("code_challenge").is_some() != get("code_challenge_method").is_some()
+        || get("code_challenge_method").is_some_and(|m| m != "S256")
+    {
+        return Err("code_challenge and code_challenge_method=S256 go together.".into());
+    }
+    if get("screen_hint").is_some() && get("provider") != Some("authkit") {
+        return Err("screen_hint needs provider=authkit.".into());
+    }
+    Ok(())
+}
+
+/// The AuthKit page: type an email (or take the login hint) and sign in as that person.
+fn authorize_page(state: &State, params: &HashMap<String, String>) -> Reply {
+    if let Err(problem) = check_authorize(state, params) {
+        return error_page(400, &problem);
+    }
+    let hidden: String = params
+        .iter()
+        .filter(|(name, _)| name.as_str() != "email")
+        .map(|(name, value)| format!("<input type=hidden name=\"{}\" value=\"{}\">", escape(name), escape(value)))
+        .collect();
+    let hint = params.get("login_hint").map(String::as_str).unwrap_or("");
+    page(
+        200,
+        format!(
+            "<!doctype html><meta charset=utf-8><title>Sign in — WorkOS stand-in</title>\
+             <h1>Sign in</h1><p>The local WorkOS stand-in: any email signs in as that person.</p>\
+             <form method=get action=\"/user_management/authorize/approve\">{hidden}\
+             <label>Email <input name=email type=email required value=\"{}\"></label>\
+             <button type=submit>Continue</button></form>",
+            escape(hint)
+        ),
+    )
+}
+
+/// The person approved (or, with `deny`, refused): back to `redirect_uri` with a code or an
+/// error, and the `state`.
+fn approve(state: &State, params: &HashMap<String, String>) -> Reply {
+    if let Err(problem) = check_authorize(state, params) {
+        return error_page(400, &problem);
+    }
+    let redirect_uri = &params["redirect_uri"];
+    let separator = if redirect_uri.contains('?') { '&' } else { '?' };
+    let state_param = params.get("state").map(|s| format!("&state={}", encode(s))).unwrap_or_default();
+    if params.contains_key("deny") {
+        return redirect(format!(
+            "{redirect_uri}{separator}error=access_denied&error_description={}{state_param}",
+            encode("The user denied the request.")
+        ));
+    }
+    let Some(email) = params.get("email").filter(|e| e.contains('@')) else {
+        return error_page(400, "Type an email address.");
+    };
+    let user_id = {
+        let mut users = lock(&state.users);
+        let id = users.id_for_email(email);
+        users.upsert(&id, email);
+        id
+    };
+    let code = lock(&state.hosted).issue_code(
+        &user_id,
+        redirect_uri,
+        params.get("code_challenge").map(String::as_str),
+        params.get("organization_id").map(String::as_str),
+    );
+    redirect(format!("{redirect_uri}{separator}code={}{state_param}", encode(&code)))
+}
+
+#[derive(Deserialize)]
+struct AuthenticateRequest {
+    grant_type: String,
+    client_id: String,
+    client_secret: String,
+    code: Option<String>,
+    code_verifier: Option<String>,
+    refresh_token: Option<String>,
+    organization_id: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    ip_address: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    user_agent: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    invitation_token: Option<String>,
+}
+
+fn grant_error(error: GrantError) -> Reply {
+    reply(error.status, json!({ "error": error.error, "error_description": error.description }))
+}
+
+/// `POST /user_management/authenticate`: the code and refresh grants.
+fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
+    if req.client_id != state.config.client_id || req.client_secret != state.config.api_key {
+        return reply(401, json!({ "error": "invalid_client", "error_description": "Invalid client credentials." }));
+    }
+    let session = match req.grant_type.as_str() {
+        "authorization_code" => {
+            let Some(code) = req.code.as_deref() else { return grant_error(GrantError::missing("code")) };
+            lock(&state.hosted).exchange_code(code, req.code_verifier.as_deref())
+        }
+        "refresh_token" => {
+            state.refresh_requests.fetch_add(1, Ordering::Relaxed);
+            let failure = lock(&state.hosted).refresh_failure.unwrap_or(RefreshFailure::None);
+            match failure {
+                RefreshFailure::None => {}
+                RefreshFailure::RateLimited => {
+                    let mut limited = message(429, "Too Many Requests");
+                    limited.headers.push(("Retry-After", "2".into()));
+                    return limited;
+                }
+                RefreshFailure::Unavailable => return message(503, "Service Unavailable"),
+                RefreshFailure::Timeout => {
+                    std::thread::sleep(state.config.timeout_delay);
+                    return message(503, "Service Unavailable");
+                }
+                RefreshFailure::InvalidGrant => {
+                    return grant_error(GrantError {
+                        status: 400,
+                        error: "invalid_grant",
+                        description: "Session has been revoked.".into(),
+                    })
+                }
+            }
+            let Some(refresh_token) = req.refresh_token.as_deref() else {
+                return grant_error(GrantError::missing("refresh_token"));
+            };
+            lock(&state.hosted).refresh(refresh_token, req.organization_id.as_deref())
+        }
+        other => {
+            return reply(
+                400,
+                json!({ "error": "unsupported_grant_type", "error_description": format!("{other} is not supported.") }),
+            )
+        }
+    };
+    let session = match session {
+        Ok(session) => session,
+        Err(error) => return grant_error(error),
+    };
+    let Some(user) = lock(&state.users).get(&session.user_id).cloned() else {
+        return grant_error(GrantError { status: 400, error: "invalid_grant", description: "User not found.".into() });
+    };
+    let request = TokenRequest {
+        sid: Some(session.id.clone()),
+        org_id: session.organization_id.clone(),
+        role: session.organization_id.as_ref().map(|_| "member".to_owned()),
+        ..TokenRequest::default()
+    };
+    let claims = tokens::build_claims(&request, &user.id, &state.issuer(), ids::now_unix_secs());
+    let key = lock(&state.keys).current();
+    let access_token = tokens::sign(claims, &key, &key.kid);
+    reply(
+        200,
+        json!({
+            "user": user,
+            "organization_id": session.organization_id,
+            "access_token": access_token,
+            "refresh_token": session.refresh_token(),
+            "authentication_method": "Password",
+            "impersonator": null,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+struct RevokeRequest {
+    session_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshFailureRequest {
+    mode: RefreshFailure,
+}
+
+/// `GET /user_management/sessions/logout?session_id&return_to`: ends the session, goes back.
+fn logout(state: &State, params: &HashMap<String, String>) -> Reply {
+    if let Some(session_id) = params.get("session_id") {
+        lock(&state.hosted).revoke(session_id);
+    }
+    match params.get("return_to").filter(|r| !r.is_empty()) {
+        Some(return_to) => redirect(return_to.clone()),
+        None => page(200, "<!doctype html><title>Signed out</title><p>Signed out.</p>".into()),
+    }
+}
+
+fn api_key_presented(state: &State, authorization: Option<&str>) -> bool {
+    let presented = authorization.and_then(|h| {
+        let (scheme, token) = h.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    presented == Some(state.config.api_key.as_str())
 }
 
 #[cfg(test)]
@@ -428,7 +723,8 @@ mod tests {
         assert_eq!(get_user(&state, "user_01X", AUTH).status, 503);
         // Dev endpoints keep working during an outage.
         assert_eq!(post(&state, "/__dev/tokens", "{}").status, 200);
-        assert_eq!(get(&state, "/__dev/stats").body, json!({"jwks_requests": 1, "user_requests": 1}));
+        let stats = get(&state, "/__dev/stats").body;
+        assert_eq!((stats["jwks_requests"].clone(), stats["user_requests"].clone()), (json!(1), json!(1)));
 
         let r = post(&state, "/__dev/outage", r#"{"mode":"timeout"}"#);
         assert_eq!(r.status, 200);
@@ -442,7 +738,7 @@ mod tests {
         assert_eq!(get(&state, "/__dev/stats").body["jwks_requests"], 4);
 
         let r = post(&state, "/__dev/stats/reset", "");
-        assert_eq!(r.body, json!({"jwks_requests": 0, "user_requests": 0}));
+        assert_eq!(r.body, json!({"jwks_requests": 0, "user_requests": 0, "authenticate_requests": 0, "refresh_requests": 0}));
         assert_eq!(post(&state, "/__dev/outage", r#"{"mode":"sideways"}"#).status, 400);
     }
 
@@ -457,5 +753,139 @@ mod tests {
         assert_eq!(r.body, json!({"message": "Not found"}));
         assert_eq!(get(&state, "/__dev/tokens").status, 404);
         assert_eq!(post(&state, "/sso/jwks/client_test", "").status, 404);
+    }
+
+    fn location(reply: &Reply) -> String {
+        reply.headers.iter().find(|(name, _)| *name == "Location").map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    const AUTHORIZE: &str = "/user_management/authorize?client_id=client_test&response_type=code\
+        &redirect_uri=http%3A%2F%2Flocalhost%3A8787%2Fv1%2Fauth%2Fcallback&state=st4te&provider=authkit\
+        &code_challenge=ngF5GsXcbwljx6u133FFr3Xht9xooA_DuaX_3QwODtc&code_challenge_method=S256";
+
+    fn authenticate_body(grant: &str, extra: &str) -> String {
+        format!(r#"{{"grant_type":"{grant}","client_id":"client_test","client_secret":"sk_test"{extra}}}"#)
+    }
+
+    #[test]
+    fn the_authorize_page_approves_with_a_code_the_pkce_verifier_exchanges_once() {
+        let state = test_state();
+        let page = get(&state, AUTHORIZE);
+        assert_eq!(page.status, 200);
+        assert!(page.html.as_deref().unwrap().contains("<form"), "a page a person can use");
+        let approved = get(
+            &state,
+            &format!("{}&email=ada%40example.com", AUTHORIZE.replacen("authorize?", "authorize/approve?", 1)),
+        );
+        assert_eq!(approved.status, 302);
+        let back = location(&approved);
+        assert!(back.starts_with("http://localhost:8787/v1/auth/callback?code=code_"), "{back}");
+        assert!(back.ends_with("&state=st4te"), "{back}");
+        let code = query(&back)["code"].clone();
+        // The verifier whose S256 is that challenge.
+        let verifier = "dBjftJeZ4CVP-mJ92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let wrong = post(
+            &state,
+            "/user_management/authenticate",
+            &authenticate_body("authorization_code", &format!(r#","code":"{code}","code_verifier":"nope""#)),
+        );
+        assert_eq!((wrong.status, wrong.body["error"].clone()), (400, json!("invalid_grant")));
+        // The failed attempt spent the code, as WorkOS's single-use codes are.
+        let approved = get(
+            &state,
+            &format!("{}&email=ada%40example.com", AUTHORIZE.replacen("authorize?", "authorize/approve?", 1)),
+        );
+        let code = query(&location(&approved))["code"].clone();
+        let body =
+            authenticate_body("authorization_code", &format!(r#","code":"{code}","code_verifier":"{verifier}""#));
+        let exchanged = post(&state, "/user_management/authenticate", &body);
+        assert_eq!(exchanged.status, 200, "{:?}", exchanged.body);
+        assert_eq!(exchanged.body["user"]["email"], "ada@example.com");
+        assert!(exchanged.body["access_token"].as_str().unwrap().split('.').count() == 3);
+        assert!(exchanged.body["refresh_token"].as_str().unwrap().starts_with("rt_"));
+        assert_eq!(post(&state, "/user_management/authenticate", &body).body["error"], "invalid_grant", "used once");
+    }
+
+    #[test]
+    fn authorize_refuses_what_workos_refuses() {
+        let state = test_state();
+        for bad in [
+            AUTHORIZE.replace("client_id=client_test", "client_id=other"),
+            AUTHORIZE.replace("&provider=authkit", ""),
+            format!("{AUTHORIZE}&organization_id=org_1"),
+            AUTHORIZE.replace("&code_challenge_method=S256", ""),
+            format!("{}&screen_hint=sign-up", AUTHORIZE.replace("provider=authkit", "provider=GoogleOAuth")),
+        ] {
+            assert_eq!(get(&state, &bad).status, 400, "{bad}");
+        }
+        let denied = get(&state, &format!("{}&deny=1", AUTHORIZE.replacen("authorize?", "authorize/approve?", 1)));
+        assert!(location(&denied).contains("error=access_denied"), "{}", location(&denied));
+    }
+
+    #[test]
+    fn refresh_rotates_once_and_the_failure_switches_answer_like_workos() {
+        let state = test_state();
+        let approved = get(
+            &state,
+            &format!(
+                "{}&email=bo%40example.com",
+                AUTHORIZE
+                    .replace(
+                        "&code_challenge=ngF5GsXcbwljx6u133FFr3Xht9xooA_DuaX_3QwODtc&code_challenge_method=S256",
+                        ""
+                    )
+                    .replacen("authorize?", "authorize/approve?", 1)
+            ),
+        );
+        let code = query(&location(&approved))["code"].clone();
+        let first = post(
+            &state,
+            "/user_management/authenticate",
+            &authenticate_body("authorization_code", &format!(r#","code":"{code}""#)),
+        );
+        let refresh = |token: &str| {
+            post(
+                &state,
+                "/user_management/authenticate",
+                &authenticate_body("refresh_token", &format!(r#","refresh_token":"{token}""#)),
+            )
+        };
+        let old = first.body["refresh_token"].as_str().unwrap().to_owned();
+        let second = refresh(&old);
+        assert_eq!(second.status, 200);
+        assert_eq!(refresh(&old).body["error"], "invalid_grant", "a spent refresh token");
+        let live = second.body["refresh_token"].as_str().unwrap().to_owned();
+        post(&state, "/__dev/refresh-failure", r#"{"mode":"rate_limited"}"#);
+        let limited = refresh(&live);
+        assert_eq!(limited.status, 429);
+        assert!(limited.headers.iter().any(|(name, value)| *name == "Retry-After" && value == "2"));
+        post(&state, "/__dev/refresh-failure", r#"{"mode":"unavailable"}"#);
+        assert_eq!(refresh(&live).status, 503);
+        post(&state, "/__dev/refresh-failure", r#"{"mode":"none"}"#);
+        assert_eq!(refresh(&live).status, 200, "failures spent nothing");
+        let sid = tokens_sid(&second.body["access_token"]);
+        let revoked = handle(
+            &state,
+            &Request {
+                method: "POST",
+                url: "/user_management/sessions/revoke",
+                authorization: AUTH,
+                body: format!(r#"{{"session_id":"{sid}"}}"#).as_bytes(),
+            },
+        );
+        assert_eq!(revoked.status, 200);
+        assert_eq!(get(&state, &format!("/__dev/sessions/{sid}")).body["revoked"], true);
+        let logout =
+            get(&state, "/user_management/sessions/logout?session_id=x&return_to=http%3A%2F%2Flocalhost%3A3000%2F");
+        assert_eq!(location(&logout), "http://localhost:3000/");
+    }
+
+    fn tokens_sid(token: &Value) -> String {
+        let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
+        let claims: Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
+        )
+        .unwrap();
+        claims["sid"].as_str().unwrap().to_owned()
     }
 }

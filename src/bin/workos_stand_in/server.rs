@@ -38,22 +38,33 @@ fn respond(mut request: tiny_http::Request, state: &State) {
     let mut body = Vec::new();
     let read = request.as_reader().take(MAX_BODY_BYTES + 1).read_to_end(&mut body);
     let reply = match read {
-        Err(e) => {
-            routes::Reply { status: 400, body: serde_json::json!({ "message": format!("Cannot read body: {e}") }) }
-        }
-        Ok(_) if body.len() as u64 > MAX_BODY_BYTES => {
-            routes::Reply { status: 413, body: serde_json::json!({ "message": "Body too large" }) }
-        }
+        Err(e) => routes::Reply {
+            status: 400,
+            body: serde_json::json!({ "message": format!("Cannot read body: {e}") }),
+            ..routes::Reply::default()
+        },
+        Ok(_) if body.len() as u64 > MAX_BODY_BYTES => routes::Reply {
+            status: 413,
+            body: serde_json::json!({ "message": "Body too large" }),
+            ..routes::Reply::default()
+        },
         Ok(_) => routes::handle(
             state,
             &routes::Request { method: &method, url: &url, authorization: authorization.as_deref(), body: &body },
         ),
     };
 
-    let json = serde_json::to_string(&reply.body).expect("JSON values always serialise");
-    let content_type =
-        tiny_http::Header::from_bytes("Content-Type", "application/json").expect("static header is valid");
-    let response = tiny_http::Response::from_string(json).with_status_code(reply.status).with_header(content_type);
+    let (text, content_type) = match &reply.html {
+        Some(html) => (html.clone(), "text/html; charset=utf-8"),
+        None => (serde_json::to_string(&reply.body).expect("JSON values always serialise"), "application/json"),
+    };
+    let header = |name: &str, value: &str| tiny_http::Header::from_bytes(name, value).expect("header is valid");
+    let mut response = tiny_http::Response::from_string(text)
+        .with_status_code(reply.status)
+        .with_header(header("Content-Type", content_type));
+    for (name, value) in &reply.headers {
+        response.add_header(header(name, value));
+    }
     // The client may have hung up (e.g. it timed out during a simulated
     // outage); that's expected, so just note it.
     let outcome = match request.respond(response) {
