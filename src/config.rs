@@ -45,6 +45,17 @@ pub struct Config {
     pub workos_timeout_ms: u64,
     /// How long a user's email from WorkOS is reused before asking again, seconds (0: never).
     pub workos_user_cache_seconds: i64,
+    /// Where WorkOS sends the browser back after hosted sign-in; `None`: this origin +
+    /// `/v1/auth/callback`.
+    pub workos_redirect_uri: Option<String>,
+    /// Origins (besides this one) a sign-in may return to, e.g. `https://app.example.com`.
+    pub login_return_origins: Vec<String>,
+    /// The session cookie's name, `SameSite` and `Domain`.
+    pub session_cookie: SessionCookie,
+    /// A session unused this long ends, seconds.
+    pub session_idle_seconds: i64,
+    /// A session ends this long after sign-in whatever its use, seconds.
+    pub session_max_seconds: i64,
     /// `<base>/sso/jwks/<client id>`, computed once: the verifier compares it on every request.
     jwks_url: String,
 }
@@ -123,6 +134,22 @@ impl Config {
             }
         }
 
+        let workos_redirect_uri = get("WORKOS_REDIRECT_URI");
+        if let Some(uri) = &workos_redirect_uri {
+            let secure =
+                uri.starts_with("https://") || (environment != Environment::Production && is_loopback_http(uri));
+            if !secure {
+                return Err(problem(
+                    "WORKOS_REDIRECT_URI",
+                    "must be an https:// URL (http:// only for localhost outside production)",
+                ));
+            }
+        }
+        let login_return_origins = get("LOGIN_RETURN_ORIGINS").map(|l| split_list(&l)).unwrap_or_default();
+        if let Some(bad) = login_return_origins.iter().find(|origin| !is_origin(origin, environment)) {
+            return Err(problem("LOGIN_RETURN_ORIGINS", format!("{bad:?} is not an https:// origin")));
+        }
+
         Ok(Self {
             jwks_url: format!("{workos_api_base}/sso/jwks/{workos_client_id}"),
             environment,
@@ -138,12 +165,59 @@ impl Config {
             jwks_refetch_cooldown_seconds: seconds(&get, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
             workos_timeout_ms: seconds(&get, "WORKOS_TIMEOUT_MS", 5_000, 100..=30_000)? as u64,
             workos_user_cache_seconds: seconds(&get, "WORKOS_USER_CACHE_SECONDS", 300, 0..=3_600)?,
+            workos_redirect_uri,
+            login_return_origins,
+            session_cookie: SessionCookie::from_lookup(&get)?,
+            session_idle_seconds: seconds(&get, "SESSION_IDLE_SECONDS", 7 * 86_400, 300..=90 * 86_400)?,
+            session_max_seconds: seconds(&get, "SESSION_MAX_SECONDS", 30 * 86_400, 3_600..=400 * 86_400)?,
         })
     }
 
     /// The JWKS URL of this client.
     pub fn jwks_url(&self) -> &str {
         &self.jwks_url
+    }
+}
+
+/// `https://host[:port]` (or `http://localhost…` outside production), with no path.
+fn is_origin(origin: &str, environment: Environment) -> bool {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| (environment != Environment::Production && is_loopback_http(origin)).then(|| &origin[7..]));
+    rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#', '@', '\\']))
+}
+
+/// How the session cookie is set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionCookie {
+    /// `__Host-edge_auth` unless a `Domain` is configured (the prefix forbids one).
+    pub name: String,
+    /// `Lax` (default), `Strict` or `None` (cross-site apps; always with `Secure`).
+    pub same_site: &'static str,
+    /// Shared with subdomains when set.
+    pub domain: Option<String>,
+}
+
+impl SessionCookie {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let domain = get("SESSION_COOKIE_DOMAIN");
+        let same_site = match get("SESSION_COOKIE_SAMESITE").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("lax") => "Lax",
+            Some("strict") => "Strict",
+            Some("none") => "None",
+            Some(other) => {
+                return Err(problem("SESSION_COOKIE_SAMESITE", format!("{other:?} is not Lax, Strict or None")))
+            }
+        };
+        let default_name = if domain.is_some() { "edge_auth" } else { "__Host-edge_auth" };
+        let name = get("SESSION_COOKIE_NAME").unwrap_or_else(|| default_name.to_owned());
+        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(problem("SESSION_COOKIE_NAME", "letters, digits, _ and - only"));
+        }
+        if name.starts_with("__Host-") && domain.is_some() {
+            return Err(problem("SESSION_COOKIE_NAME", "a __Host- cookie cannot have a Domain"));
+        }
+        Ok(Self { name, same_site, domain })
     }
 }
 

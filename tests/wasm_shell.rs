@@ -31,6 +31,7 @@ async fn a_worker_request_becomes_an_api_request() {
     assert_eq!(api.header("authorization"), Some("Bearer abc"));
     assert_eq!(api.body, b"{\"a\":1}");
     assert_eq!(&*api.request_id, "req_test");
+    assert_eq!(api.origin, "https://edge.example.com");
 }
 
 #[wasm_bindgen_test]

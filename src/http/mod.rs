@@ -2,6 +2,7 @@
 //! capped body reader and request ids.
 
 mod body;
+mod cookie;
 mod cors;
 mod error;
 mod error_code;
@@ -10,6 +11,7 @@ mod request_id;
 mod response;
 
 pub use body::read_capped;
+pub use cookie::{cookie, set_cookie};
 pub use cors::Cors;
 pub use error::ApiError;
 pub use error_code::ErrorCode;

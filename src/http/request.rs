@@ -74,6 +74,8 @@ pub struct ApiRequest {
     pub body: Vec<u8>,
     /// Names the request in its answer and in every error it logs ([`request_id`]).
     pub request_id: Rc<str>,
+    /// `scheme://host[:port]` the request was sent to: where this worker is.
+    pub origin: String,
 }
 
 impl ApiRequest {
@@ -87,6 +89,7 @@ impl ApiRequest {
             headers: Vec::new(),
             body: Vec::new(),
             request_id: request_id(None),
+            origin: "https://edge.test".to_owned(),
         }
     }
 

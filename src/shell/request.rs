@@ -11,6 +11,7 @@ use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> Result<ApiRequest, ApiError> {
     let url = request.inner().url();
     let (path, query) = ApiRequest::split_url(&url);
+    let origin = origin_of(&url);
     let (path, query) = (path.to_owned(), query.to_owned());
     let headers: Vec<(String, String)> =
         request.headers().entries().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
@@ -28,7 +29,14 @@ pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> R
             Err(_) => Vec::new(),
         },
     };
-    Ok(ApiRequest { method, path, query, headers, body, request_id })
+    Ok(ApiRequest { method, path, query, headers, body, request_id, origin })
+}
+
+/// `https://host[:port]` of an absolute URL.
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..].find('/').map_or(url.len(), |i| after_scheme + i);
+    url[..end].to_owned()
 }
 
 /// The core's [`ApiResponse`] as a Workers response.

@@ -738,7 +738,10 @@ mod tests {
         assert_eq!(get(&state, "/__dev/stats").body["jwks_requests"], 4);
 
         let r = post(&state, "/__dev/stats/reset", "");
-        assert_eq!(r.body, json!({"jwks_requests": 0, "user_requests": 0, "authenticate_requests": 0, "refresh_requests": 0}));
+        assert_eq!(
+            r.body,
+            json!({"jwks_requests": 0, "user_requests": 0, "authenticate_requests": 0, "refresh_requests": 0})
+        );
         assert_eq!(post(&state, "/__dev/outage", r#"{"mode":"sideways"}"#).status, 400);
     }
 
