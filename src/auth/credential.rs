@@ -1,10 +1,11 @@
 use serde_json::{Map, Value};
 
+use super::session_cookie::{hashes, is_secret, SESSION_MAC_PURPOSE};
 use crate::app::App;
 use crate::crypto::pepper::PepperRing;
 use crate::domain::{credential_key_id, is_api_key_credential, Actor, API_KEY_MAC_PURPOSE};
 use crate::http::ErrorCode;
-use crate::http::{ApiError, ApiRequest};
+use crate::http::{cookie, ApiError, ApiRequest};
 use crate::platform::Platform;
 use crate::store::api_keys::StoredApiKey;
 use crate::token::bearer_token;
@@ -19,6 +20,21 @@ pub enum Credential {
     AccessToken(Rc<Identity>),
     /// Something shaped like one of our API keys.
     ApiKey(PresentedApiKey),
+    /// A session cookie, not yet looked up: the hashes of its secret under every pepper.
+    Session(PresentedSession),
+}
+
+/// A session cookie as presented.
+#[derive(Clone)]
+pub struct PresentedSession {
+    /// JSON array of the secret's hashes, for `json_each`.
+    pub hashes: String,
+}
+
+impl std::fmt::Debug for PresentedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PresentedSession")
+    }
 }
 
 /// An API key credential as presented, not yet checked against its stored HMAC.
@@ -35,15 +51,30 @@ impl std::fmt::Debug for PresentedApiKey {
     }
 }
 
+/// 401 for a session cookie we cannot accept: unknown, signed out, revoked or expired.
+pub fn session_invalid() -> ApiError {
+    ApiError::new(ErrorCode::SessionExpired, "the session has ended; sign in again")
+}
+
 /// 401 for any API key we cannot accept; the same answer whether it is unknown, revoked or forged.
 pub fn api_key_invalid() -> ApiError {
     ApiError::invalid_token(ErrorCode::ApiKeyInvalid, "the API key is unknown or revoked")
 }
 
 impl Credential {
-    /// Reads `Authorization: Bearer …`: no credential is 401 `not_authenticated`, a bad token
-    /// 401 with its reason, a malformed API key 401 `api_key_invalid`.
+    /// Reads `Authorization: Bearer …`, else the session cookie (the header wins when both are
+    /// sent): no credential is 401 `not_authenticated`, a bad token 401 with its reason, a
+    /// malformed API key 401 `api_key_invalid`.
     pub async fn from_request<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<Self, ApiError> {
+        if request.header("authorization").is_none() {
+            if let Some(secret) = cookie(request.header("cookie"), &app.config.session_cookie.name) {
+                if !is_secret(secret) {
+                    return Err(session_invalid());
+                }
+                let hashes = hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret);
+                return Ok(Credential::Session(PresentedSession { hashes }));
+            }
+        }
         let credential = bearer_token(request)?;
         if is_api_key_credential(credential) {
             let key_id = credential_key_id(credential).ok_or_else(api_key_invalid)?;
@@ -52,11 +83,13 @@ impl Credential {
         Ok(Credential::AccessToken(app.authenticate_token(request).await?))
     }
 
-    /// Who would act: the token's user or the key, before either is confirmed by the database.
-    pub fn actor(&self) -> Actor {
+    /// Who would act: the token's user or the key, before either is confirmed by the database;
+    /// `None` for a session, whose user only the database knows.
+    pub fn actor(&self) -> Option<Actor> {
         match self {
-            Credential::AccessToken(identity) => Actor::User(identity.user_id.clone()),
-            Credential::ApiKey(key) => Actor::ApiKey(key.key_id.clone()),
+            Credential::AccessToken(identity) => Some(Actor::User(identity.user_id.clone())),
+            Credential::ApiKey(key) => Some(Actor::ApiKey(key.key_id.clone())),
+            Credential::Session(_) => None,
         }
     }
 }

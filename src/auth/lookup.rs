@@ -1,3 +1,4 @@
+use super::credential::session_invalid;
 use super::{Caller, Credential};
 use crate::app::App;
 use crate::domain::WorkspaceRef;
@@ -6,7 +7,7 @@ use crate::platform::{Platform, Statement};
 use crate::store::change::Change;
 use crate::store::users::UserRecord;
 use crate::store::workspaces::{self, WorkspaceAccess};
-use crate::store::{api_keys, users, Batch, BatchResults, Slot};
+use crate::store::{api_keys, sessions, users, Batch, BatchResults, Slot};
 
 /// The statements that identify the caller, composed into a request's first batch.
 #[derive(Debug, Clone, Copy)]
@@ -25,6 +26,12 @@ impl CallerLookup {
                 batch.push(api_keys::touch(key.key_id(), app.platform.now(), macs));
                 batch.push(api_keys::select_for_auth(key.key_id()))
             }
+            Credential::Session(session) => {
+                let now = app.platform.now();
+                let idle_until = now + app.config.session_idle_seconds * 1000;
+                batch.push(sessions::touch(&session.hashes, now, idle_until));
+                batch.push(sessions::select_user(&session.hashes, now))
+            }
         };
         Self { slot }
     }
@@ -39,6 +46,10 @@ impl CallerLookup {
         let row = results.first(self.slot);
         match credential {
             Credential::AccessToken(_) => Caller::user(row.map(UserRecord::from_row).transpose()?),
+            Credential::Session(_) => match row {
+                Some(row) => Caller::user(Some(UserRecord::from_row(row)?)),
+                None => Err(session_invalid()),
+            },
             Credential::ApiKey(key) => Caller::api_key(key, api_keys::stored_from(row)?, &app.config.peppers),
         }
     }
@@ -87,7 +98,13 @@ impl<'c> WorkspaceLookup<'c> {
     pub fn new<P: Platform>(app: &App<'_, P>, credential: &'c Credential, workspace: &WorkspaceRef) -> Self {
         let mut batch = Batch::new();
         let caller = CallerLookup::push(&mut batch, app, credential);
-        let access = batch.push(workspaces::select_access(workspace, &credential.actor()));
+        let access = batch.push(match (credential, credential.actor()) {
+            (Credential::Session(session), _) => {
+                workspaces::select_access_for_session(workspace, &session.hashes, app.platform.now())
+            }
+            (_, Some(actor)) => workspaces::select_access(workspace, &actor),
+            (_, None) => unreachable!("only a session has no actor before the database"),
+        });
         Self { batch, caller, access, credential }
     }
 

@@ -6,10 +6,11 @@ mod credential;
 mod grant;
 mod lookup;
 mod permission;
+pub mod session_cookie;
 mod standing;
 
 pub use caller::Caller;
-pub use credential::{Credential, PresentedApiKey};
+pub use credential::{session_invalid, Credential, PresentedApiKey, PresentedSession};
 pub use grant::Grant;
 pub use lookup::{CallerLookup, WorkspaceLookup, WorkspaceLookupResult};
 pub use permission::Permission;

@@ -40,6 +40,10 @@ error_codes! {
     LimitInvalid => ("limit_invalid", 400),
     /// 400: the cursor was tampered with or belongs to another list, workspace or caller
     CursorInvalid => ("cursor_invalid", 400),
+    /// 400: the sign-in's state is unknown, used, expired or was started by another browser
+    SignInStateInvalid => ("sign_in_state_invalid", 400),
+    /// 400: WorkOS refused the sign-in (the user cancelled, or the code was refused)
+    SignInRefused => ("sign_in_refused", 400),
     /// 401: no `Authorization: Bearer` credential, or another scheme
     NotAuthenticated => ("not_authenticated", 401),
     /// 401: the access token is not a well-formed JWT
@@ -68,6 +72,8 @@ error_codes! {
     TokenClaimMissing => ("token_claim_missing", 401),
     /// 401: the API key is unknown, revoked or forged
     ApiKeyInvalid => ("api_key_invalid", 401),
+    /// 401: the session cookie names no live session (signed out, revoked, expired); sign in again
+    SessionExpired => ("session_expired", 401),
     /// 403: the token's user has not signed in through POST /v1/auth/web/callback
     UserNotProvisioned => ("user_not_provisioned", 403),
     /// 403: the caller's role does not allow this (API keys act as admin at most)
@@ -86,6 +92,8 @@ error_codes! {
     UserNotFound => ("user_not_found", 404),
     /// 404: no such API key in this workspace
     ApiKeyNotFound => ("api_key_not_found", 404),
+    /// 404: nothing to show once: not a first sign-in, or already shown
+    WelcomeNotFound => ("welcome_not_found", 404),
     /// 405: the route does not answer this method; see `Allow`
     MethodNotAllowed => ("method_not_allowed", 405),
     /// 409: another workspace has this slug (case-insensitively)

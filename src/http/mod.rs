@@ -9,6 +9,7 @@ mod error_code;
 pub mod request;
 mod request_id;
 mod response;
+mod return_to;
 
 pub use body::read_capped;
 pub use cookie::{cookie, set_cookie};
@@ -18,3 +19,4 @@ pub use error_code::ErrorCode;
 pub use request::{ApiRequest, Method};
 pub use request_id::{request_id, REQUEST_ID_HEADER};
 pub use response::ApiResponse;
+pub use return_to::{ReturnTo, ReturnToError};

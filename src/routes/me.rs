@@ -23,6 +23,9 @@ pub async fn me<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<A
     let related = batch.push(match &credential {
         Credential::AccessToken(identity) => workspaces::list_for_user(&identity.user_id, None, ME_MEMBERSHIPS + 1),
         Credential::ApiKey(key) => workspaces::select_of_api_key(key.key_id()),
+        Credential::Session(session) => {
+            workspaces::list_for_session(&session.hashes, app.platform.now(), None, ME_MEMBERSHIPS + 1)
+        }
     });
     let results = batch.run(app.platform.db()).await?;
     let answer = match caller.read(app, &credential, &results)? {

@@ -80,6 +80,9 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
     let page = batch.push(match &credential {
         Credential::AccessToken(identity) => workspaces::list_for_user(&identity.user_id, position, rows),
         Credential::ApiKey(key) => workspaces::list_for_api_key(key.key_id(), position, rows),
+        Credential::Session(session) => {
+            workspaces::list_for_session(&session.hashes, app.platform.now(), position, rows)
+        }
     });
     let results = batch.run(app.platform.db()).await?;
     let caller = caller.read(app, &credential, &results)?;

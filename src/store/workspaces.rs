@@ -66,6 +66,22 @@ pub fn select_access(workspace: &WorkspaceRef, actor: &Actor) -> Statement {
     )
 }
 
+const SELECT_ACCESS_FOR_SESSION: &str =
+    "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
+     w.version, (SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = \
+     (SELECT s.user_id FROM sessions s WHERE s.id_hash IN (SELECT value FROM json_each(?3)) \
+     AND s.expires_at > ?4 AND s.idle_expires_at > ?4)) AS member_role, 0 AS key_active \
+     FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE";
+
+/// [`select_access`] for the user of a session cookie (`hashes`), in the same round trip that
+/// reads the session.
+pub fn select_access_for_session(workspace: &WorkspaceRef, hashes: &str, now: i64) -> Statement {
+    Statement::new(
+        SELECT_ACCESS_FOR_SESSION,
+        vec![workspace.id().into(), workspace.slug().into(), hashes.into(), now.into()],
+    )
+}
+
 /// Reads the row of [`select_access`]; `None` when no workspace has that id or slug.
 pub fn access_from(row: Option<&Row>) -> Result<Option<WorkspaceAccess>, DatabaseError> {
     let Some(row) = row else { return Ok(None) };
@@ -133,6 +149,23 @@ const LIST_FOR_USER: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w
 pub fn list_for_user(user_id: &str, position: Option<&Position>, rows: usize) -> Statement {
     let (created_at, id) = keyset_after(position);
     Statement::new(LIST_FOR_USER, vec![user_id.into(), created_at.into(), id.into(), (rows as i64).into()])
+}
+
+const LIST_FOR_SESSION: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
+     m.id AS membership_id, m.role, m.created_at AS joined_at \
+     FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+     WHERE m.user_id = (SELECT s.user_id FROM sessions s WHERE s.id_hash IN (SELECT value FROM json_each(?1)) \
+     AND s.expires_at > ?5 AND s.idle_expires_at > ?5) AND (m.created_at, m.id) > (?2, ?3) \
+     ORDER BY m.created_at, m.id LIMIT ?4";
+
+/// [`list_for_user`] for the user of a session cookie (`hashes`), in the round trip that reads
+/// the session.
+pub fn list_for_session(hashes: &str, now: i64, position: Option<&Position>, rows: usize) -> Statement {
+    let (created_at, id) = keyset_after(position);
+    Statement::new(
+        LIST_FOR_SESSION,
+        vec![hashes.into(), created_at.into(), id.into(), (rows as i64).into(), now.into()],
+    )
 }
 
 const LIST_FOR_API_KEY: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at \

@@ -1,0 +1,241 @@
+//! Browser sessions: the cookie's keyed hash, the user, WorkOS's session and its sealed tokens.
+//! A session is live while neither its idle nor its absolute lifetime has passed; a cookie is
+//! looked up under every configured pepper (`?1`, a JSON array of hashes), so rotating the pepper
+//! signs nobody out.
+
+use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
+
+/// A session as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: String,
+    pub workos_session_id: String,
+    pub organization_id: Option<String>,
+    pub role: Option<String>,
+    pub authentication_method: Option<String>,
+    /// JSON `{email, reason}` when an admin impersonates the user.
+    pub impersonator: Option<String>,
+    pub access_token_sealed: String,
+    /// Unix milliseconds.
+    pub access_expires_at: i64,
+    pub refresh_token_sealed: String,
+    pub seal_kid: String,
+    pub version: i64,
+    pub refreshing_until: Option<i64>,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub idle_expires_at: i64,
+    pub expires_at: i64,
+}
+
+impl SessionRecord {
+    /// Reads a row with the columns of [`select_live`].
+    pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
+        Ok(Self {
+            id_hash: row.text("id_hash")?,
+            user_id: row.text("user_id")?,
+            workos_session_id: row.text("workos_session_id")?,
+            organization_id: row.opt_text("organization_id")?,
+            role: row.opt_text("role")?,
+            authentication_method: row.opt_text("authentication_method")?,
+            impersonator: row.opt_text("impersonator")?,
+            access_token_sealed: row.text("access_token_sealed")?,
+            access_expires_at: row.int("access_expires_at")?,
+            refresh_token_sealed: row.text("refresh_token_sealed")?,
+            seal_kid: row.text("seal_kid")?,
+            version: row.int("version")?,
+            refreshing_until: row.opt_int("refreshing_until")?,
+            created_at: row.int("created_at")?,
+            last_used_at: row.int("last_used_at")?,
+            idle_expires_at: row.int("idle_expires_at")?,
+            expires_at: row.int("expires_at")?,
+        })
+    }
+}
+
+/// A session to create; `welcome_sealed` holds a first sign-in's default key until read once.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub record: SessionRecord,
+    pub welcome_sealed: Option<String>,
+}
+
+const INSERT: &str = "INSERT INTO sessions (id_hash, user_id, workos_session_id, organization_id, role, \
+     authentication_method, impersonator, access_token_sealed, access_expires_at, refresh_token_sealed, seal_kid, \
+     version, refreshing_until, welcome_sealed, created_at, last_used_at, idle_expires_at, expires_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, NULL, ?12, ?13, ?13, ?14, ?15)";
+
+/// The statement that creates `new`.
+pub fn insert(new: &NewSession) -> Statement {
+    let r = &new.record;
+    Statement::new(
+        INSERT,
+        vec![
+            r.id_hash.as_str().into(),
+            r.user_id.as_str().into(),
+            r.workos_session_id.as_str().into(),
+            r.organization_id.clone().into(),
+            r.role.clone().into(),
+            r.authentication_method.clone().into(),
+            r.impersonator.clone().into(),
+            r.access_token_sealed.as_str().into(),
+            r.access_expires_at.into(),
+            r.refresh_token_sealed.as_str().into(),
+            r.seal_kid.as_str().into(),
+            new.welcome_sealed.clone().into(),
+            r.created_at.into(),
+            r.idle_expires_at.into(),
+            r.expires_at.into(),
+        ],
+    )
+}
+
+const SELECT_LIVE: &str = "SELECT id_hash, user_id, workos_session_id, organization_id, role, authentication_method, \
+     impersonator, access_token_sealed, access_expires_at, refresh_token_sealed, seal_kid, version, \
+     refreshing_until, created_at, last_used_at, idle_expires_at, expires_at \
+     FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) AND expires_at > ?2 AND idle_expires_at > ?2";
+
+/// The live session of a cookie (read with [`SessionRecord::from_row`]).
+pub fn select_live(hashes: &str, now: i64) -> Statement {
+    Statement::new(SELECT_LIVE, vec![hashes.into(), now.into()])
+}
+
+const SELECT_USER: &str = "SELECT u.id, u.email, u.created_at, u.last_seen_at FROM sessions s \
+     JOIN users u ON u.id = s.user_id \
+     WHERE s.id_hash IN (SELECT value FROM json_each(?1)) AND s.expires_at > ?2 AND s.idle_expires_at > ?2";
+
+/// The user of a cookie's live session, as `users::select_user` reads a user.
+pub fn select_user(hashes: &str, now: i64) -> Statement {
+    Statement::new(SELECT_USER, vec![hashes.into(), now.into()])
+}
+
+/// Marks a use, at most once a minute, and pushes the idle expiry out.
+const TOUCH: &str = "UPDATE sessions SET last_used_at = ?2, idle_expires_at = ?3 \
+     WHERE id_hash IN (SELECT value FROM json_each(?1)) AND expires_at > ?2 AND idle_expires_at > ?2 \
+     AND last_used_at <= ?2 - 60000";
+
+/// See [`TOUCH`].
+pub fn touch(hashes: &str, now: i64, idle_expires_at: i64) -> Statement {
+    Statement::new(TOUCH, vec![hashes.into(), now.into(), idle_expires_at.into()])
+}
+
+/// Reads the welcome (a first sign-in's default key) and clears it, in one atomic batch: the
+/// first call gets it, every later one `None`.
+pub async fn take_welcome<D: Database>(db: &D, hashes: &str, now: i64) -> Result<Option<String>, DatabaseError> {
+    let results = db
+        .batch(vec![
+            Statement::new(
+                "SELECT welcome_sealed FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) \
+                 AND expires_at > ?2 AND idle_expires_at > ?2",
+                vec![hashes.into(), now.into()],
+            ),
+            Statement::new(
+                "UPDATE sessions SET welcome_sealed = NULL WHERE id_hash IN (SELECT value FROM json_each(?1))",
+                vec![hashes.into()],
+            ),
+        ])
+        .await?;
+    match results[0].first() {
+        Some(row) => row.opt_text("welcome_sealed"),
+        None => Ok(None),
+    }
+}
+
+/// One round trip: deletes the cookie's session; its WorkOS session id, if there was one.
+pub async fn delete<D: Database>(db: &D, hashes: &str) -> Result<Option<String>, DatabaseError> {
+    let rows = db
+        .query(Statement::new(
+            "DELETE FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) RETURNING workos_session_id",
+            vec![hashes.into()],
+        ))
+        .await?;
+    rows.first().map(|row| row.text("workos_session_id")).transpose()
+}
+
+/// Claims the refresh of a session at `version` until `until`: one row back when this request
+/// won and must refresh, none when another request refreshed or is refreshing it.
+const CLAIM_REFRESH: &str = "UPDATE sessions SET refreshing_until = ?4, version = version + 1 \
+     WHERE id_hash = ?1 AND version = ?2 AND (refreshing_until IS NULL OR refreshing_until <= ?3) RETURNING version";
+
+/// See [`CLAIM_REFRESH`]; the claimed version, which [`store_refreshed`] writes against.
+pub async fn claim_refresh<D: Database>(
+    db: &D,
+    session: &SessionRecord,
+    now: i64,
+    until: i64,
+) -> Result<Option<i64>, DatabaseError> {
+    let rows = db
+        .query(Statement::new(
+            CLAIM_REFRESH,
+            vec![session.id_hash.as_str().into(), session.version.into(), now.into(), until.into()],
+        ))
+        .await?;
+    rows.first().map(|row| row.int("version")).transpose()
+}
+
+/// The tokens a refresh gave.
+#[derive(Debug, Clone)]
+pub struct RefreshedTokens {
+    pub organization_id: Option<String>,
+    pub role: Option<String>,
+    pub access_token_sealed: String,
+    pub access_expires_at: i64,
+    pub refresh_token_sealed: String,
+    pub seal_kid: String,
+}
+
+const STORE_REFRESHED: &str = "UPDATE sessions SET organization_id = ?3, role = ?4, access_token_sealed = ?5, \
+     access_expires_at = ?6, refresh_token_sealed = ?7, seal_kid = ?8, refreshing_until = NULL, version = version + 1 \
+     WHERE id_hash = ?1 AND version = ?2";
+
+/// Stores what the claimed refresh gave.
+pub async fn store_refreshed<D: Database>(
+    db: &D,
+    id_hash: &str,
+    claimed_version: i64,
+    tokens: &RefreshedTokens,
+) -> Result<(), DatabaseError> {
+    db.query(Statement::new(
+        STORE_REFRESHED,
+        vec![
+            id_hash.into(),
+            claimed_version.into(),
+            tokens.organization_id.clone().into(),
+            tokens.role.clone().into(),
+            tokens.access_token_sealed.as_str().into(),
+            tokens.access_expires_at.into(),
+            tokens.refresh_token_sealed.as_str().into(),
+            tokens.seal_kid.as_str().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Releases a claim whose refresh failed without ending the session (WorkOS unavailable).
+pub async fn release_claim<D: Database>(db: &D, id_hash: &str, claimed_version: i64) -> Result<(), DatabaseError> {
+    db.query(Statement::new(
+        "UPDATE sessions SET refreshing_until = NULL WHERE id_hash = ?1 AND version = ?2",
+        vec![id_hash.into(), claimed_version.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Ends a session whose refresh WorkOS refused for good.
+pub async fn end<D: Database>(db: &D, id_hash: &str) -> Result<(), DatabaseError> {
+    db.query(Statement::new("DELETE FROM sessions WHERE id_hash = ?1", vec![id_hash.into()])).await?;
+    Ok(())
+}
+
+/// Deletes sessions past either lifetime (the scheduled job); returns how many.
+pub async fn purge_expired<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
+    let expired = db
+        .query(Statement::new("DELETE FROM sessions WHERE expires_at <= ?1 RETURNING id_hash", vec![now.into()]))
+        .await?;
+    let idle = db
+        .query(Statement::new("DELETE FROM sessions WHERE idle_expires_at <= ?1 RETURNING id_hash", vec![now.into()]))
+        .await?;
+    Ok(expired.len() + idle.len())
+}

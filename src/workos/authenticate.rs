@@ -1,0 +1,158 @@
+//! `POST /user_management/authenticate` (the code and refresh grants) and session revocation:
+//! what hosted sign-in and cookie sessions ask of WorkOS.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::config::Config;
+use crate::log::log_error;
+use crate::platform::{HttpClient, HttpPost, Platform};
+
+/// WorkOS's answers are a few KB (two tokens and a user); anything far larger is not one.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// The user object of an answer.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct AuthenticatedUser {
+    pub id: String,
+    pub email: String,
+    #[serde(default)]
+    pub email_verified: bool,
+}
+
+/// A successful grant.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Authenticated {
+    pub user: AuthenticatedUser,
+    pub organization_id: Option<String>,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub authentication_method: Option<String>,
+    pub impersonator: Option<Value>,
+}
+
+/// Why a grant gave no tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GrantRefused {
+    /// WorkOS said no for good (`invalid_grant`, a used code, `sso_required`, …): its code.
+    Terminal(String),
+    /// Try again later (429, 5xx, a timeout, the network): the session survives.
+    Unavailable { retry_after_seconds: Option<u64> },
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: Option<String>,
+    code: Option<String>,
+}
+
+/// The code grant of hosted sign-in.
+pub async fn exchange_code<P: Platform>(
+    platform: &P,
+    config: &Config,
+    code: &str,
+    code_verifier: &str,
+    ip_address: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Authenticated, GrantRefused> {
+    let body = json!({
+        "grant_type": "authorization_code",
+        "client_id": config.workos_client_id,
+        "client_secret": config.workos_api_key,
+        "code": code,
+        "code_verifier": code_verifier,
+        "ip_address": ip_address,
+        "user_agent": user_agent,
+    });
+    authenticate(platform, config, body).await
+}
+
+/// The refresh grant: single use, the answer carries the next refresh token.
+pub async fn refresh<P: Platform>(
+    platform: &P,
+    config: &Config,
+    refresh_token: &str,
+) -> Result<Authenticated, GrantRefused> {
+    let body = json!({
+        "grant_type": "refresh_token",
+        "client_id": config.workos_client_id,
+        "client_secret": config.workos_api_key,
+        "refresh_token": refresh_token,
+    });
+    authenticate(platform, config, body).await
+}
+
+async fn authenticate<P: Platform>(platform: &P, config: &Config, body: Value) -> Result<Authenticated, GrantRefused> {
+    let url = format!("{}/user_management/authenticate", config.workos_api_base);
+    let reply = platform
+        .http()
+        .post(HttpPost {
+            url: &url,
+            headers: vec![("accept", "application/json".to_owned())],
+            body: body.to_string(),
+            timeout_ms: config.workos_timeout_ms,
+            max_body_bytes: MAX_ANSWER_BYTES,
+        })
+        .await
+        .map_err(|error| {
+            log_error(&format!("workos authenticate failed: {error}"));
+            GrantRefused::Unavailable { retry_after_seconds: None }
+        })?;
+    match reply.status {
+        200 => serde_json::from_slice(&reply.body).map_err(|_| {
+            log_error("workos authenticate: unexpected answer");
+            GrantRefused::Unavailable { retry_after_seconds: None }
+        }),
+        408 | 429 | 500..=599 => {
+            log_error(&format!("workos authenticate answered {}", reply.status));
+            Err(GrantRefused::Unavailable { retry_after_seconds: reply.retry_after_seconds })
+        }
+        status => {
+            let answer: Option<ErrorAnswer> = serde_json::from_slice(&reply.body).ok();
+            let code = answer.and_then(|a| a.error.or(a.code)).unwrap_or_else(|| format!("http_{status}"));
+            Err(GrantRefused::Terminal(code))
+        }
+    }
+}
+
+/// Ends a WorkOS session (`POST /user_management/sessions/revoke`). Best effort: a failure is
+/// logged; the local session is gone either way and its refresh token dies with it.
+pub async fn revoke_session<P: Platform>(platform: &P, config: &Config, session_id: &str) {
+    let url = format!("{}/user_management/sessions/revoke", config.workos_api_base);
+    let Some(api_key) = &config.workos_api_key else { return };
+    let sent = platform
+        .http()
+        .post(HttpPost {
+            url: &url,
+            headers: vec![("authorization", format!("Bearer {api_key}"))],
+            body: json!({ "session_id": session_id }).to_string(),
+            timeout_ms: config.workos_timeout_ms,
+            max_body_bytes: MAX_ANSWER_BYTES,
+        })
+        .await;
+    match sent {
+        Ok(reply) if reply.status < 300 => {}
+        Ok(reply) => log_error(&format!("workos session revoke answered {}", reply.status)),
+        Err(error) => log_error(&format!("workos session revoke failed: {error}")),
+    }
+}
+
+/// Where to send the browser so WorkOS ends its own session too.
+pub fn logout_url(config: &Config, session_id: &str, return_to: &str) -> String {
+    format!(
+        "{}/user_management/sessions/logout?session_id={}&return_to={}",
+        config.workos_api_base,
+        url_encode(session_id),
+        url_encode(return_to)
+    )
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
