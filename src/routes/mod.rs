@@ -3,6 +3,7 @@
 mod api_keys;
 mod events;
 mod health;
+mod hosted_sign_in;
 mod input;
 mod me;
 mod members;

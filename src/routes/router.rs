@@ -1,4 +1,4 @@
-use super::{api_keys, events, health, me, members, openapi, orgs, session, web_callback};
+use super::{api_keys, events, health, hosted_sign_in, me, members, openapi, orgs, session, web_callback};
 use crate::app::App;
 use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse, Cors, Method, REQUEST_ID_HEADER};
@@ -15,6 +15,16 @@ pub enum Route {
     Session,
     /// `/v1/auth/web/callback`
     WebCallback,
+    /// `/v1/auth/login`
+    Login,
+    /// `/v1/auth/callback`
+    Callback,
+    /// `/v1/auth/welcome`
+    Welcome,
+    /// `/v1/auth/access-token`
+    AccessToken,
+    /// `/v1/auth/logout`
+    Logout,
     /// `/v1/openapi.json`
     OpenApi,
     /// `/v1/me`
@@ -41,6 +51,11 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/health", &[Method::Get]),
     ("/v1/auth/session", &[Method::Get]),
     ("/v1/auth/web/callback", &[Method::Post]),
+    ("/v1/auth/login", &[Method::Get]),
+    ("/v1/auth/callback", &[Method::Get]),
+    ("/v1/auth/welcome", &[Method::Get]),
+    ("/v1/auth/access-token", &[Method::Get]),
+    ("/v1/auth/logout", &[Method::Post]),
     ("/v1/openapi.json", &[Method::Get]),
     ("/v1/me", &[Method::Get]),
     ("/v1/orgs", &[Method::Get, Method::Post]),
@@ -64,6 +79,11 @@ impl Route {
             ["v1", "health"] => Some(Route::Health),
             ["v1", "auth", "session"] => Some(Route::Session),
             ["v1", "auth", "web", "callback"] => Some(Route::WebCallback),
+            ["v1", "auth", "login"] => Some(Route::Login),
+            ["v1", "auth", "callback"] => Some(Route::Callback),
+            ["v1", "auth", "welcome"] => Some(Route::Welcome),
+            ["v1", "auth", "access-token"] => Some(Route::AccessToken),
+            ["v1", "auth", "logout"] => Some(Route::Logout),
             ["v1", "openapi.json"] => Some(Route::OpenApi),
             ["v1", "me"] => Some(Route::Me),
             ["v1", "orgs"] => Some(Route::Orgs),
@@ -83,6 +103,11 @@ impl Route {
             Route::Health => "/v1/health",
             Route::Session => "/v1/auth/session",
             Route::WebCallback => "/v1/auth/web/callback",
+            Route::Login => "/v1/auth/login",
+            Route::Callback => "/v1/auth/callback",
+            Route::Welcome => "/v1/auth/welcome",
+            Route::AccessToken => "/v1/auth/access-token",
+            Route::Logout => "/v1/auth/logout",
             Route::OpenApi => "/v1/openapi.json",
             Route::Me => "/v1/me",
             Route::Orgs => "/v1/orgs",
@@ -145,6 +170,11 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
         (Route::Health, _) => Ok(health::health(app).await),
         (Route::Session, _) => session::session(app, request).await,
         (Route::WebCallback, _) => web_callback::web_callback(app, request).await,
+        (Route::Login, _) => hosted_sign_in::login(app, request).await,
+        (Route::Callback, _) => Ok(hosted_sign_in::callback(app, request).await),
+        (Route::Welcome, _) => hosted_sign_in::welcome(app, request).await,
+        (Route::AccessToken, _) => hosted_sign_in::access_token(app, request).await,
+        (Route::Logout, _) => hosted_sign_in::logout(app, request).await,
         (Route::OpenApi, _) => Ok(openapi::openapi()),
         (Route::Me, _) => me::me(app, request).await,
         (Route::Orgs, Method::Post) => orgs::create(app, request).await,

@@ -30,7 +30,6 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     })?;
     let db = app.platform.db();
     let now = app.platform.now();
-    let expires_at = identity.expires_at.saturating_add(app.config.jwt_leeway_seconds).saturating_mul(1000);
 
     let email = match canonical_email(app.platform, app.config, &app.isolate.user_emails, &identity).await {
         Ok(email) => email,
@@ -43,12 +42,27 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
         }
     };
 
-    let (new, [preferred, fallback]) = first_sign_in(app, &identity, &email, &key, now, expires_at);
+    provision(app, &identity, &email, &key).await
+}
+
+/// A sign-in of `identity` with its canonical email, in one D1 round trip: provisions a first
+/// sign-in exactly once (201 with the default key), records a returning one (200), or answers a
+/// replay of `key` from storage. The web callback and hosted sign-in's callback both enter here.
+pub(super) async fn provision<P: Platform>(
+    app: &App<'_, P>,
+    identity: &Identity,
+    email: &UserEmail,
+    key: &str,
+) -> Result<ApiResponse, ApiError> {
+    let db = app.platform.db();
+    let now = app.platform.now();
+    let expires_at = identity.expires_at.saturating_add(app.config.jwt_leeway_seconds).saturating_mul(1000);
+    let (new, [preferred, fallback]) = first_sign_in(app, identity, email, key, now, expires_at);
     match sign_in(db, &new).await? {
         SignInOutcome::Created { fallback_slug } => {
             Ok(ApiResponse::raw_json(201, if fallback_slug { fallback } else { preferred }))
         }
-        SignInOutcome::Stored(answer) => respond_with_stored(app, &key, answer),
+        SignInOutcome::Stored(answer) => respond_with_stored(app, key, answer),
         SignInOutcome::KeyHeldElsewhere => {
             log_error("web callback: the idempotency key holds another user's answer");
             Err(ApiError::internal())

@@ -96,6 +96,18 @@ const SELECT_LIVE: &str = "SELECT id_hash, user_id, workos_session_id, organizat
      refreshing_until, created_at, last_used_at, idle_expires_at, expires_at \
      FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) AND expires_at > ?2 AND idle_expires_at > ?2";
 
+/// One round trip: the live session of a cookie.
+pub async fn live<D: Database>(db: &D, hashes: &str, now: i64) -> Result<Option<SessionRecord>, DatabaseError> {
+    let rows = db.query(select_live(hashes, now)).await?;
+    rows.first().map(SessionRecord::from_row).transpose()
+}
+
+/// One round trip: creates the session with the audit event of its sign-in.
+pub async fn create<D: Database>(db: &D, new: &NewSession, sign_in_event: Statement) -> Result<(), DatabaseError> {
+    db.batch(vec![insert(new), sign_in_event]).await?;
+    Ok(())
+}
+
 /// The live session of a cookie (read with [`SessionRecord::from_row`]).
 pub fn select_live(hashes: &str, now: i64) -> Statement {
     Statement::new(SELECT_LIVE, vec![hashes.into(), now.into()])
@@ -121,12 +133,16 @@ pub fn touch(hashes: &str, now: i64, idle_expires_at: i64) -> Statement {
 }
 
 /// Reads the welcome (a first sign-in's default key) and clears it, in one atomic batch: the
-/// first call gets it, every later one `None`.
-pub async fn take_welcome<D: Database>(db: &D, hashes: &str, now: i64) -> Result<Option<String>, DatabaseError> {
+/// first call gets it, every later one `None`. `(id_hash, seal_kid, welcome)` of a live session.
+pub async fn take_welcome<D: Database>(
+    db: &D,
+    hashes: &str,
+    now: i64,
+) -> Result<Option<(String, String, Option<String>)>, DatabaseError> {
     let results = db
         .batch(vec![
             Statement::new(
-                "SELECT welcome_sealed FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) \
+                "SELECT id_hash, seal_kid, welcome_sealed FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) \
                  AND expires_at > ?2 AND idle_expires_at > ?2",
                 vec![hashes.into(), now.into()],
             ),
@@ -136,21 +152,33 @@ pub async fn take_welcome<D: Database>(db: &D, hashes: &str, now: i64) -> Result
             ),
         ])
         .await?;
-    match results[0].first() {
-        Some(row) => row.opt_text("welcome_sealed"),
-        None => Ok(None),
-    }
+    results[0]
+        .first()
+        .map(|row| Ok((row.text("id_hash")?, row.text("seal_kid")?, row.opt_text("welcome_sealed")?)))
+        .transpose()
 }
 
-/// One round trip: deletes the cookie's session; its WorkOS session id, if there was one.
-pub async fn delete<D: Database>(db: &D, hashes: &str) -> Result<Option<String>, DatabaseError> {
-    let rows = db
-        .query(Statement::new(
-            "DELETE FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) RETURNING workos_session_id",
-            vec![hashes.into()],
-        ))
+const DELETE: &str = "DELETE FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) \
+     RETURNING workos_session_id, user_id";
+
+/// Sign-out, recorded in the user's personal workspace's trail.
+const RECORD_SIGN_OUT: &str = "INSERT INTO audit_events \
+     (id, workspace_id, actor_type, actor_id, action, target_type, target_id, detail, created_at) \
+     SELECT ?1, w.id, 'user', s.user_id, 'session.signed_out', 'session', s.workos_session_id, '{}', ?3 \
+     FROM sessions s JOIN workspaces w ON w.personal_owner_id = s.user_id \
+     WHERE s.id_hash IN (SELECT value FROM json_each(?2))";
+
+/// One round trip: records the sign-out and deletes the cookie's session; its WorkOS session id
+/// and user, if there was one.
+pub async fn delete<D: Database>(db: &D, hashes: &str, now: i64) -> Result<Option<(String, String)>, DatabaseError> {
+    let event_id = crate::domain::new_id(crate::domain::IdKind::Event);
+    let results = db
+        .batch(vec![
+            Statement::new(RECORD_SIGN_OUT, vec![event_id.into(), hashes.into(), now.into()]),
+            Statement::new(DELETE, vec![hashes.into()]),
+        ])
         .await?;
-    rows.first().map(|row| row.text("workos_session_id")).transpose()
+    results[1].first().map(|row| Ok((row.text("workos_session_id")?, row.text("user_id")?))).transpose()
 }
 
 /// Claims the refresh of a session at `version` until `until`: one row back when this request

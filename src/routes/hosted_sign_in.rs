@@ -1,0 +1,419 @@
+//! Hosted sign-in and the cookie session: `GET /v1/auth/login` sends the browser to AuthKit,
+//! `GET /v1/auth/callback` brings it back with a session cookie, `GET /v1/auth/welcome` shows a
+//! first sign-in's default key once, `POST /v1/auth/logout` ends the session here and at WorkOS.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::web_callback::provision;
+use crate::app::App;
+use crate::auth::session_cookie::{self, BROWSER_MAC_PURPOSE, FLOW_COOKIE, SESSION_MAC_PURPOSE};
+use crate::auth::session_invalid;
+use crate::config::Config;
+use crate::crypto::sealing;
+use crate::domain::Email;
+use crate::http::{cookie, set_cookie, ApiError, ApiRequest, ApiResponse, ErrorCode, ReturnTo};
+use crate::log::log_error;
+use crate::platform::Platform;
+use crate::store::audit_events::{self, NewEvent};
+use crate::store::login_flows::{self, LoginFlow};
+use crate::store::sessions::{self, NewSession, SessionRecord};
+use crate::token::verify_access_token;
+use crate::workos::authenticate::{self, url_encode, GrantRefused};
+use crate::workos::UserEmail;
+
+/// A sign-in flow lives ten minutes (WorkOS's codes do too).
+const FLOW_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+/// The WorkOS connection types of `provider`.
+fn connection_type(provider: &str) -> Option<&'static str> {
+    match provider {
+        "authkit" => Some("authkit"),
+        "google" => Some("GoogleOAuth"),
+        "github" => Some("GitHubOAuth"),
+        "microsoft" => Some("MicrosoftOAuth"),
+        "apple" => Some("AppleOAuth"),
+        _ => None,
+    }
+}
+
+fn invalid_query(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidQuery, message)
+}
+
+/// Hosted sign-in exchanges codes with the API key as client secret.
+fn require_api_key(config: &Config) -> Result<(), ApiError> {
+    if config.workos_api_key.is_none() {
+        log_error("hosted sign-in needs WORKOS_API_KEY");
+        return Err(ApiError::new(ErrorCode::ConfigurationInvalid, "hosted sign-in needs WORKOS_API_KEY"));
+    }
+    Ok(())
+}
+
+/// Where WorkOS sends the browser back.
+fn redirect_uri(config: &Config, request: &ApiRequest) -> String {
+    config.workos_redirect_uri.clone().unwrap_or_else(|| format!("{}/v1/auth/callback", request.origin))
+}
+
+/// `GET /v1/auth/login`: a new flow (state, PKCE verifier, where to return) bound to this
+/// browser, then 302 to AuthKit. One round trip.
+pub async fn login<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    require_api_key(app.config)?;
+    let param = |name: &str| -> Result<Option<String>, ApiError> {
+        Ok(request.query_param(name)?.filter(|value| !value.is_empty()))
+    };
+    let return_to = match param("return_to")? {
+        Some(text) => ReturnTo::parse(&text, &app.config.login_return_origins).map_err(|e| invalid_query(e.0))?,
+        None => ReturnTo::parse("/", &[]).expect("a path"),
+    };
+    let provider = param("provider")?;
+    let organization_id = param("organization_id")?;
+    let screen_hint = param("screen_hint")?;
+    if provider.is_some() && organization_id.is_some() {
+        return Err(invalid_query("send provider or organization_id, not both"));
+    }
+    let connection = match &provider {
+        Some(provider) => Some(
+            connection_type(provider)
+                .ok_or_else(|| invalid_query("provider is one of authkit, google, github, microsoft, apple"))?,
+        ),
+        None if organization_id.is_none() => Some("authkit"),
+        None => None,
+    };
+    if let Some(hint) = &screen_hint {
+        if !matches!(hint.as_str(), "sign-in" | "sign-up") || connection != Some("authkit") {
+            return Err(invalid_query("screen_hint is sign-in or sign-up, and only with provider authkit"));
+        }
+    }
+
+    let now = app.platform.now();
+    let browser_secret = cookie(request.header("cookie"), FLOW_COOKIE)
+        .filter(|secret| session_cookie::is_secret(secret))
+        .map_or_else(session_cookie::new_secret, str::to_owned);
+    let pepper = app.config.peppers.current();
+    let flow = LoginFlow {
+        state: session_cookie::new_secret(),
+        browser_hash: session_cookie::hash(pepper, BROWSER_MAC_PURPOSE, &browser_secret),
+        code_verifier: session_cookie::new_secret(),
+        return_to: return_to.as_str().to_owned(),
+        invitation_token: param("invitation_token")?,
+        created_at: now,
+        expires_at: now + FLOW_LIFETIME_MS,
+    };
+    login_flows::start(app.platform.db(), &flow).await?;
+
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(flow.code_verifier.as_bytes()));
+    let mut query = vec![
+        ("client_id", app.config.workos_client_id.clone()),
+        ("redirect_uri", redirect_uri(app.config, request)),
+        ("response_type", "code".to_owned()),
+        ("state", flow.state.clone()),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256".to_owned()),
+    ];
+    match (connection, organization_id) {
+        (Some(connection), _) => query.push(("provider", connection.to_owned())),
+        (None, Some(organization_id)) => query.push(("organization_id", organization_id)),
+        (None, None) => {}
+    }
+    for name in ["screen_hint", "login_hint"] {
+        if let Some(value) = param(name)? {
+            query.push((name, value));
+        }
+    }
+    if let Some(invitation) = &flow.invitation_token {
+        query.push(("invitation_token", invitation.clone()));
+    }
+    let query: Vec<String> = query.iter().map(|(name, value)| format!("{name}={}", url_encode(value))).collect();
+    let location = format!("{}/user_management/authorize?{}", app.config.workos_api_base, query.join("&"));
+    let flow_cookie = set_cookie(FLOW_COOKIE, &browser_secret, "/", FLOW_LIFETIME_MS / 1000, "Lax", None);
+    Ok(redirect(302, &location, vec![flow_cookie]))
+}
+
+fn redirect(status: u16, location: &str, cookies: Vec<String>) -> ApiResponse {
+    let mut response = ApiResponse::empty(status);
+    response.headers.push(("location".into(), location.to_owned()));
+    response.headers.push(("cache-control".into(), "no-store".into()));
+    response.headers.extend(cookies.into_iter().map(|cookie| ("set-cookie".into(), cookie)));
+    response
+}
+
+/// Whether the client asked for JSON rather than a page (a script, not a browser navigation).
+fn wants_json(request: &ApiRequest) -> bool {
+    request.header("accept").is_some_and(|accept| accept.contains("application/json"))
+}
+
+/// An error of a browser navigation: a small page, or the JSON error when asked for.
+fn browser_error(request: &ApiRequest, error: ApiError) -> ApiResponse {
+    if wants_json(request) {
+        return error.into_response();
+    }
+    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>Sign-in failed</title><h1>Sign-in failed</h1>\
+         <p>{}</p><p><code>{}</code></p><p><a href=\"/v1/auth/login\">Sign in again</a></p>",
+        escape(&error.message),
+        error.code
+    );
+    let mut response = ApiResponse::empty(error.status);
+    response.headers.push(("content-type".into(), "text/html; charset=utf-8".into()));
+    response.headers.push(("cache-control".into(), "no-store".into()));
+    response.body = page.into_bytes();
+    response
+}
+
+/// `GET /v1/auth/callback?code&state` (or `?error&error_description&state`): takes the flow,
+/// exchanges the code, provisions a first sign-in, creates the session, sets its cookie and
+/// sends the browser to where it was going.
+pub async fn callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiResponse {
+    match complete_sign_in(app, request).await {
+        Ok(response) => response,
+        Err(error) => browser_error(request, error),
+    }
+}
+
+async fn complete_sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    require_api_key(app.config)?;
+    let state_invalid = || {
+        ApiError::new(ErrorCode::SignInStateInvalid, "this sign-in is unknown, used, expired or from another browser")
+    };
+    let state = request.query_param("state")?.ok_or_else(state_invalid)?;
+    let browser_secret = cookie(request.header("cookie"), FLOW_COOKIE).ok_or_else(state_invalid)?;
+    let now = app.platform.now();
+    let browser_hash = session_cookie::hash(app.config.peppers.current(), BROWSER_MAC_PURPOSE, browser_secret);
+    let flow = login_flows::take(app.platform.db(), &state, &browser_hash, now).await?.ok_or_else(state_invalid)?;
+    if let Some(error) = request.query_param("error")? {
+        let description = request.query_param("error_description")?.unwrap_or_default();
+        let shown: String = description.chars().filter(|c| !c.is_control()).take(200).collect();
+        return Err(ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the sign-in ({error}): {shown}")));
+    }
+    let code =
+        request.query_param("code")?.ok_or_else(|| ApiError::new(ErrorCode::SignInRefused, "WorkOS sent no code"))?;
+
+    let ip = request.header("cf-connecting-ip");
+    let user_agent = request.header("user-agent");
+    let authenticated =
+        authenticate::exchange_code(app.platform, app.config, &code, &flow.code_verifier, ip, user_agent)
+            .await
+            .map_err(|refused| match refused {
+                GrantRefused::Terminal(code) => {
+                    ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the code ({code}); sign in again"))
+                }
+                GrantRefused::Unavailable { .. } => workos_unavailable(),
+            })?;
+    let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &authenticated.access_token)
+        .await
+        .map_err(ApiError::from)?;
+    let workos_session_id = identity.session_id.clone().ok_or_else(|| {
+        log_error("hosted sign-in: the access token has no sid");
+        ApiError::internal()
+    })?;
+    let email = Email::parse(&authenticated.user.email)
+        .ok_or_else(|| ApiError::new(ErrorCode::EmailUnavailable, "WorkOS has no usable email for this user"))?;
+    let user_email = UserEmail { email, verified: authenticated.user.email_verified };
+    let provisioned = provision(app, &identity, &user_email, &format!("sid:{workos_session_id}")).await?;
+    let answer = provisioned.json_body();
+    let personal_workspace = answer["workspace"]["id"].as_str().unwrap_or_default().to_owned();
+
+    let secret = session_cookie::new_secret();
+    let pepper = app.config.peppers.current();
+    let id_hash = session_cookie::hash(pepper, SESSION_MAC_PURPOSE, &secret);
+    let seal = |plaintext: &str| sealing::seal(pepper, &format!("session:{id_hash}"), plaintext.as_bytes());
+    let welcome = (provisioned.status == 201).then(|| seal(&answer["default_api_key"].to_string()));
+    let new = NewSession {
+        record: SessionRecord {
+            id_hash: id_hash.clone(),
+            user_id: identity.user_id.clone(),
+            workos_session_id: workos_session_id.clone(),
+            organization_id: authenticated.organization_id.clone(),
+            role: identity.role.clone(),
+            authentication_method: authenticated.authentication_method.clone(),
+            impersonator: authenticated.impersonator.as_ref().filter(|i| !i.is_null()).map(ToString::to_string),
+            access_token_sealed: seal(&authenticated.access_token),
+            access_expires_at: identity.expires_at * 1000,
+            refresh_token_sealed: seal(&authenticated.refresh_token),
+            seal_kid: pepper.kid().to_owned(),
+            version: 0,
+            refreshing_until: None,
+            created_at: now,
+            last_used_at: now,
+            idle_expires_at: now + app.config.session_idle_seconds * 1000,
+            expires_at: now + app.config.session_max_seconds * 1000,
+        },
+        welcome_sealed: welcome,
+    };
+    let actor = crate::domain::Actor::User(identity.user_id.clone());
+    let event_id = crate::domain::new_id(crate::domain::IdKind::Event);
+    let sign_in_event = audit_events::insert_if_workspace_exists(NewEvent {
+        id: &event_id,
+        workspace_id: &personal_workspace,
+        actor: &actor,
+        action: "session.signed_in",
+        target_type: "session",
+        target_id: &workos_session_id,
+        detail: json!({
+            "authentication_method": authenticated.authentication_method,
+            "first_sign_in": provisioned.status == 201,
+        }),
+        now,
+    });
+    sessions::create(app.platform.db(), &new, sign_in_event).await?;
+    let config = &app.config.session_cookie;
+    let session_cookie = set_cookie(
+        &config.name,
+        &secret,
+        "/",
+        app.config.session_max_seconds,
+        config.same_site,
+        config.domain.as_deref(),
+    );
+    Ok(redirect(302, &flow.return_to, vec![session_cookie]))
+}
+
+fn workos_unavailable() -> ApiError {
+    ApiError::new(ErrorCode::WorkosUnavailable, "WorkOS could not be reached; retry shortly")
+}
+
+/// The hashes of the request's session cookie; 401 without one.
+fn session_hashes<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<String, ApiError> {
+    let secret = cookie(request.header("cookie"), &app.config.session_cookie.name)
+        .ok_or_else(|| ApiError::not_authenticated("sign in first: this needs the session cookie"))?;
+    if !session_cookie::is_secret(secret) {
+        return Err(session_invalid());
+    }
+    Ok(session_cookie::hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret))
+}
+
+/// Opens a value sealed for the session `id_hash` under pepper `seal_kid`.
+fn open_sealed(config: &Config, id_hash: &str, seal_kid: &str, sealed: &str) -> Result<String, ApiError> {
+    config
+        .peppers
+        .get(seal_kid)
+        .and_then(|pepper| sealing::open(pepper, &format!("session:{id_hash}"), sealed))
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            log_error("session: a sealed value could not be opened (pepper rotated away?)");
+            session_invalid()
+        })
+}
+
+/// `GET /v1/auth/welcome`: the default API key of the first sign-in that created this session,
+/// once; 404 afterwards, or when the sign-in was not a first one. One round trip.
+pub async fn welcome<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let hashes = session_hashes(app, request)?;
+    let taken = sessions::take_welcome(app.platform.db(), &hashes, app.platform.now()).await?;
+    let Some((id_hash, seal_kid, welcome)) = taken else { return Err(session_invalid()) };
+    let welcome = welcome.ok_or_else(|| {
+        ApiError::new(ErrorCode::WelcomeNotFound, "nothing to show: not a first sign-in, or already shown")
+    })?;
+    let key: serde_json::Value = serde_json::from_str(&open_sealed(app.config, &id_hash, &seal_kid, &welcome)?)
+        .map_err(|_| ApiError::internal())?;
+    Ok(ApiResponse::json(200, &json!({ "default_api_key": key })))
+}
+
+/// `POST /v1/auth/logout[?return_to=…]`: deletes the session, revokes it at WorkOS, clears the
+/// cookie, and answers `{logout_url}` (WorkOS's logout, which ends its own session cookie and
+/// comes back to `return_to`); an HTML form post gets a 303 there.
+pub async fn logout<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let return_to = match request.query_param("return_to")?.filter(|r| !r.is_empty()) {
+        Some(text) => ReturnTo::parse(&text, &app.config.login_return_origins).map_err(|e| invalid_query(e.0))?,
+        None => ReturnTo::parse("/", &[]).expect("a path"),
+    };
+    let return_to = match return_to.as_str() {
+        path if path.starts_with('/') => format!("{}{path}", request.origin),
+        url => url.to_owned(),
+    };
+    let config = &app.config.session_cookie;
+    let cleared = set_cookie(&config.name, "", "/", 0, config.same_site, config.domain.as_deref());
+    let ended = match session_hashes(app, request) {
+        Ok(hashes) => sessions::delete(app.platform.db(), &hashes, app.platform.now()).await?,
+        Err(_) => None,
+    };
+    let logout_url = match &ended {
+        Some((workos_session_id, _)) => {
+            authenticate::revoke_session(app.platform, app.config, workos_session_id).await;
+            Some(authenticate::logout_url(app.config, workos_session_id, &return_to))
+        }
+        None => None,
+    };
+    let form_post = request.header("content-type").is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let mut response = match (&logout_url, form_post) {
+        (Some(url), true) => redirect(303, url, Vec::new()),
+        (None, true) => redirect(303, &return_to, Vec::new()),
+        _ => ApiResponse::json(200, &json!({ "logout_url": logout_url })),
+    };
+    response.headers.push(("set-cookie".into(), cleared));
+    Ok(response)
+}
+
+/// A token expiring within this long is refreshed before it is handed out.
+const REFRESH_WINDOW_MS: i64 = 60_000;
+/// How long one request may hold a session's refresh before another may take it over.
+const REFRESH_CLAIM_MS: i64 = 15_000;
+
+/// `GET /v1/auth/access-token`: the session's current WorkOS access token for the app's other
+/// backends, refreshed first when it expires within 60 s. Refreshes of one session are
+/// serialised through a claim on its version in D1: the request that wins spends the refresh
+/// token; the others keep the still-valid token, or answer 503 while the winner finishes.
+pub async fn access_token<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    let hashes = session_hashes(app, request)?;
+    let db = app.platform.db();
+    let now = app.platform.now();
+    let session = sessions::live(db, &hashes, now).await?.ok_or_else(session_invalid)?;
+    let current = |session: &SessionRecord| -> Result<ApiResponse, ApiError> {
+        let token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.access_token_sealed)?;
+        Ok(token_answer(&token, session.access_expires_at))
+    };
+    if session.access_expires_at - now > REFRESH_WINDOW_MS {
+        return current(&session);
+    }
+    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + REFRESH_CLAIM_MS).await? else {
+        // Another request refreshed or is refreshing: its tokens, or the still-valid one.
+        let latest = sessions::live(db, &hashes, now).await?.ok_or_else(session_invalid)?;
+        if latest.access_expires_at > now {
+            return current(&latest);
+        }
+        return Err(workos_unavailable().with_header("retry-after", "1"));
+    };
+    let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.refresh_token_sealed)?;
+    match authenticate::refresh(app.platform, app.config, &refresh_token).await {
+        Ok(refreshed) => {
+            let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &refreshed.access_token)
+                .await
+                .map_err(ApiError::from)?;
+            let pepper = app.config.peppers.current();
+            let seal =
+                |plaintext: &str| sealing::seal(pepper, &format!("session:{}", session.id_hash), plaintext.as_bytes());
+            let tokens = sessions::RefreshedTokens {
+                organization_id: refreshed.organization_id.clone(),
+                role: identity.role.clone(),
+                access_token_sealed: seal(&refreshed.access_token),
+                access_expires_at: identity.expires_at * 1000,
+                refresh_token_sealed: seal(&refreshed.refresh_token),
+                seal_kid: pepper.kid().to_owned(),
+            };
+            sessions::store_refreshed(db, &session.id_hash, claimed, &tokens).await?;
+            Ok(token_answer(&refreshed.access_token, tokens.access_expires_at))
+        }
+        Err(GrantRefused::Terminal(code)) => {
+            log_error(&format!("session refresh refused by WorkOS ({code}); the session ends"));
+            sessions::end(db, &session.id_hash).await?;
+            Err(session_invalid())
+        }
+        Err(GrantRefused::Unavailable { retry_after_seconds }) => {
+            sessions::release_claim(db, &session.id_hash, claimed).await?;
+            if session.access_expires_at > now {
+                return current(&session);
+            }
+            let retry = retry_after_seconds.unwrap_or(5).clamp(1, 300);
+            let mut error = workos_unavailable();
+            error.headers.retain(|(name, _)| *name != "retry-after");
+            Err(error.with_header("retry-after", retry.to_string()))
+        }
+    }
+}
+
+fn token_answer(token: &str, expires_at_ms: i64) -> ApiResponse {
+    ApiResponse::json(200, &json!({ "access_token": token, "expires_at": crate::domain::rfc3339(expires_at_ms) }))
+}
