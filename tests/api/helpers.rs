@@ -2,6 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Mutex, OnceLock};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -285,6 +286,30 @@ pub struct FakeWorkos {
     pub user_requests: Cell<usize>,
     /// Requests to any URL but WorkOS's JWKS and user endpoints.
     pub unexpected_requests: Cell<usize>,
+    /// Hosted sign-in: codes waiting (code → user id, PKCE challenge), sessions (sid → user id,
+    /// live refresh token, revoked), what the refresh grant answers, and counts.
+    pub codes: RefCell<HashMap<String, (String, String)>>,
+    pub sessions: RefCell<HashMap<String, FakeSession>>,
+    pub refresh_failure: Cell<RefreshFailure>,
+    pub refresh_requests: Cell<usize>,
+    pub revoked_sessions: RefCell<Vec<String>>,
+    /// The platform's clock, shared, so tokens are minted for the test's "now".
+    pub clock: Rc<Cell<i64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeSession {
+    pub user_id: String,
+    pub refresh_token: String,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RefreshFailure {
+    None,
+    RateLimited,
+    Unavailable,
+    InvalidGrant,
 }
 
 impl Default for FakeWorkos {
@@ -297,6 +322,12 @@ impl Default for FakeWorkos {
             jwks_requests: Cell::new(0),
             user_requests: Cell::new(0),
             unexpected_requests: Cell::new(0),
+            codes: RefCell::default(),
+            sessions: RefCell::default(),
+            refresh_failure: Cell::new(RefreshFailure::None),
+            refresh_requests: Cell::new(0),
+            revoked_sessions: RefCell::default(),
+            clock: Rc::new(Cell::new(START_MS)),
         }
     }
 }
@@ -347,8 +378,77 @@ impl HttpClient for FakeWorkos {
     }
 
     async fn post(&self, request: HttpPost<'_>) -> Result<HttpReply, FetchError> {
-        self.unexpected_requests.set(self.unexpected_requests.get() + 1);
-        Err(FetchError::Network(format!("unexpected POST {}", request.url)))
+        let body: Value = serde_json::from_str(&request.body).unwrap();
+        if request.url == format!("{API_BASE}/user_management/sessions/revoke") {
+            let sid = body["session_id"].as_str().unwrap().to_owned();
+            if let Some(session) = self.sessions.borrow_mut().get_mut(&sid) {
+                session.revoked = true;
+            }
+            self.revoked_sessions.borrow_mut().push(sid);
+            return Ok(HttpReply::new(200, b"{}".to_vec()));
+        }
+        if request.url != format!("{API_BASE}/user_management/authenticate") {
+            self.unexpected_requests.set(self.unexpected_requests.get() + 1);
+            return Err(FetchError::Network(format!("unexpected POST {}", request.url)));
+        }
+        if self.outage.get() == Outage::Timeout {
+            return Err(FetchError::Timeout);
+        }
+        assert_eq!(body["client_secret"], WORKOS_API_KEY, "the code is exchanged with the client secret");
+        let invalid_grant =
+            || Ok(HttpReply::new(400, br#"{"error":"invalid_grant","error_description":"no"}"#.to_vec()));
+        let (sid, user_id) = match body["grant_type"].as_str().unwrap() {
+            "authorization_code" => {
+                let Some((user_id, challenge)) = self.codes.borrow_mut().remove(body["code"].as_str().unwrap()) else {
+                    return invalid_grant();
+                };
+                if s256(body["code_verifier"].as_str().unwrap_or("")) != challenge {
+                    return invalid_grant();
+                }
+                let sid = format!("session_{}", random_jti());
+                self.sessions.borrow_mut().insert(
+                    sid.clone(),
+                    FakeSession { user_id: user_id.clone(), refresh_token: String::new(), revoked: false },
+                );
+                (sid, user_id)
+            }
+            "refresh_token" => {
+                self.refresh_requests.set(self.refresh_requests.get() + 1);
+                match self.refresh_failure.get() {
+                    RefreshFailure::None => {}
+                    RefreshFailure::RateLimited => {
+                        let mut reply = HttpReply::new(429, b"{}".to_vec());
+                        reply.retry_after_seconds = Some(7);
+                        return Ok(reply);
+                    }
+                    RefreshFailure::Unavailable => return Ok(HttpReply::new(503, b"{}".to_vec())),
+                    RefreshFailure::InvalidGrant => return invalid_grant(),
+                }
+                let presented = body["refresh_token"].as_str().unwrap();
+                let sessions = self.sessions.borrow();
+                let Some((sid, session)) = sessions.iter().find(|(_, s)| s.refresh_token == presented && !s.revoked)
+                else {
+                    return invalid_grant();
+                };
+                (sid.clone(), session.user_id.clone())
+            }
+            other => panic!("unexpected grant {other}"),
+        };
+        let refresh_token = format!("rt_{}", random_jti());
+        self.sessions.borrow_mut().get_mut(&sid).unwrap().refresh_token = refresh_token.clone();
+        let now = self.clock.get() / 1000;
+        let claims = json!({
+            "iss": format!("{API_BASE}/user_management/{CLIENT_ID}"), "sub": user_id, "sid": sid,
+            "jti": random_jti(), "iat": now, "exp": now + 300,
+        });
+        let access_token = sign(&json!({ "alg": "RS256", "typ": "JWT", "kid": "kid-1" }), &claims, test_key(0));
+        let email = self.users.borrow().get(&user_id).cloned().unwrap_or_default();
+        let answer = json!({
+            "user": { "object": "user", "id": user_id, "email": email, "email_verified": true },
+            "organization_id": null, "access_token": access_token, "refresh_token": refresh_token,
+            "authentication_method": "Password", "impersonator": null,
+        });
+        Ok(HttpReply::new(200, answer.to_string().into_bytes()))
     }
 }
 
@@ -358,7 +458,7 @@ pub struct TestPlatform {
     pub db: SqliteDatabase,
     pub kv: MemoryKv,
     pub workos: FakeWorkos,
-    pub now: Cell<i64>,
+    pub now: Rc<Cell<i64>>,
 }
 
 impl Platform for TestPlatform {
@@ -411,12 +511,13 @@ pub fn spawn_app() -> TestApp {
 }
 
 pub fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let workos = FakeWorkos::default();
     TestApp {
         platform: TestPlatform {
             db: SqliteDatabase::migrated(),
             kv: MemoryKv::default(),
-            workos: FakeWorkos::default(),
-            now: Cell::new(START_MS),
+            now: workos.clock.clone(),
+            workos,
         },
         config: config_with(overrides),
         isolate: Isolate::default(),
@@ -484,6 +585,12 @@ pub fn random_jti() -> String {
 
 pub fn b64(value: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(value)
+}
+
+/// RFC 7636's S256: base64url(SHA-256(verifier)).
+pub fn s256(verifier: &str) -> String {
+    use sha2::Digest;
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
 /// Signs header and claims (JSON as given, so tests control every byte) with RS256.

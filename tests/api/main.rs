@@ -9,6 +9,7 @@ mod bad_input;
 mod concurrency;
 mod events;
 mod grants;
+mod hosted_sign_in;
 mod members;
 mod migrations;
 mod openapi;

@@ -1,0 +1,325 @@
+//! Hosted sign-in and cookie sessions: the flow and its state, return_to, several tabs, the
+//! session as a credential, welcome, the access token and its refresh race, logout.
+
+use std::collections::HashMap;
+
+use edge_auth::http::request::percent_decode;
+use edge_auth::http::{ApiRequest, ApiResponse, Method};
+use futures::executor::block_on;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const SESSION_COOKIE: &str = "__Host-edge_auth";
+const FLOW_COOKIE: &str = "__Host-edge_auth_flow";
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    let query = location.split_once('?').map_or("", |(_, q)| q);
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (percent_decode(k).unwrap(), percent_decode(v).unwrap()))
+        .collect()
+}
+
+/// The value a `Set-Cookie` of the answer gives `name`.
+fn set_cookie(response: &ApiResponse, name: &str) -> Option<String> {
+    response
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap().to_owned()))
+}
+
+fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> ApiResponse {
+    app.send(ApiRequest::new(Method::Get, path).with_header("cookie", cookie))
+}
+
+/// A started sign-in: the redirect to WorkOS and this browser's flow cookie.
+struct Started {
+    location: String,
+    flow_cookie: String,
+}
+
+fn login(app: &TestApp, query: &str, flow_cookie: Option<&str>) -> Result<Started, ApiResponse> {
+    let mut request = ApiRequest::new(Method::Get, &format!("/v1/auth/login{query}"));
+    if let Some(flow) = flow_cookie {
+        request = request.with_header("cookie", &format!("{FLOW_COOKIE}={flow}"));
+    }
+    let response = app.send(request);
+    if response.status != 302 {
+        return Err(response);
+    }
+    Ok(Started {
+        location: response.header("location").unwrap().to_owned(),
+        flow_cookie: set_cookie(&response, FLOW_COOKIE).expect("the flow cookie"),
+    })
+}
+
+/// What WorkOS does once the person signs in as `email`: a code for the flow's PKCE challenge.
+fn approve(app: &TestApp, started: &Started, user_id: &str, email: &str) -> (String, String) {
+    let query = query_of(&started.location);
+    app.platform.workos.users.borrow_mut().insert(user_id.to_owned(), email.to_owned());
+    let code = format!("code_{}", random_jti());
+    app.platform.workos.codes.borrow_mut().insert(code.clone(), (user_id.to_owned(), query["code_challenge"].clone()));
+    (code, query["state"].clone())
+}
+
+fn callback(app: &TestApp, code: &str, state: &str, flow_cookie: &str) -> ApiResponse {
+    app.send(
+        ApiRequest::new(Method::Get, &format!("/v1/auth/callback?code={code}&state={state}"))
+            .with_header("cookie", &format!("{FLOW_COOKIE}={flow_cookie}"))
+            .with_header("accept", "application/json"),
+    )
+}
+
+/// A whole hosted sign-in; the `Cookie` header of the session.
+fn hosted_sign_in(app: &TestApp, user_id: &str, email: &str) -> String {
+    let started = login(app, "", None).unwrap_or_else(|r| panic!("{}", body_text(&r)));
+    let (code, state) = approve(app, &started, user_id, email);
+    let response = callback(app, &code, &state, &started.flow_cookie);
+    assert_eq!(response.status, 302, "{}", body_text(&response));
+    format!("{SESSION_COOKIE}={}", set_cookie(&response, SESSION_COOKIE).expect("the session cookie"))
+}
+
+#[test]
+fn login_sends_the_browser_to_authkit_with_pkce_and_a_state_bound_to_it() {
+    let app = spawn_app();
+    let started = login(&app, "?return_to=%2Fdashboard&login_hint=ada%40example.com", None).unwrap();
+    assert!(started.location.starts_with(&format!("{API_BASE}/user_management/authorize?")), "{}", started.location);
+    let query = query_of(&started.location);
+    assert_eq!(query["client_id"], CLIENT_ID);
+    assert_eq!(query["redirect_uri"], "https://edge.test/v1/auth/callback");
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["provider"], "authkit");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["code_challenge"].len(), 43);
+    assert!(query["state"].len() >= 43, "≥ 256 bits");
+    assert_eq!(query["login_hint"], "ada@example.com");
+    let flow = app.platform.db.rows("SELECT return_to, browser_hash FROM login_flows");
+    assert_eq!(flow[0][0], json!("/dashboard"));
+    assert_ne!(flow[0][1], json!(started.flow_cookie), "only the cookie's keyed hash is stored");
+
+    let google = login(&app, "?provider=google", None).unwrap();
+    assert_eq!(query_of(&google.location)["provider"], "GoogleOAuth");
+    let org = login(&app, "?organization_id=org_123", None).unwrap();
+    let query = query_of(&org.location);
+    assert_eq!((query.get("organization_id").map(String::as_str), query.get("provider")), (Some("org_123"), None));
+}
+
+#[test]
+fn impossible_combinations_and_foreign_return_tos_are_refused() {
+    let app = spawn_app_with(&[("LOGIN_RETURN_ORIGINS", "https://app.example.com")]);
+    assert!(login(&app, "?return_to=https%3A%2F%2Fapp.example.com%2Fhome", None).is_ok());
+    for bad in [
+        "?provider=google&organization_id=org_1",
+        "?provider=myspace",
+        "?provider=google&screen_hint=sign-up",
+        "?screen_hint=register",
+        "?return_to=%2F%2Fevil.example",
+        "?return_to=%2F%5Cevil.example",
+        "?return_to=https%3Aevil.example",
+        "?return_to=https%3A%2F%2Fevil.example%2F",
+        "?return_to=javascript%3Aalert(1)",
+        "?return_to=%2F%252F%252Fevil.example",
+        "?return_to=https%3A%2F%2Fapp.example.com%40evil.example",
+    ] {
+        let refused = login(&app, bad, None).err().unwrap_or_else(|| panic!("{bad} was accepted"));
+        assert_eq!((refused.status, error_code(&refused).as_str()), (400, "invalid_query"), "{bad}");
+    }
+    assert_eq!(app.platform.db.count("login_flows"), 1, "refusals start no flow");
+}
+
+#[test]
+fn a_hosted_sign_in_provisions_once_and_the_cookie_is_a_credential() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    for table in ["users", "workspaces", "memberships", "api_keys", "sessions"] {
+        assert_eq!(app.platform.db.count(table), 1, "{table}");
+    }
+    let me = get_with_cookie(&app, "/v1/me", &cookie);
+    assert_eq!((me.status, me.json_body()["user"]["id"].clone()), (200, json!("user_ada")), "{}", body_text(&me));
+    let orgs = get_with_cookie(&app, "/v1/orgs", &cookie);
+    assert_eq!(orgs.json_body()["data"].as_array().unwrap().len(), 1);
+    let session = get_with_cookie(&app, "/v1/auth/session", &cookie).json_body();
+    assert_eq!(session["session"]["user"]["email"], "ada@example.com");
+    assert_eq!(session["session"]["authentication_method"], "Password");
+    // The cookie holds no token, only an id whose keyed hash is stored.
+    let secret = cookie.split('=').nth(1).unwrap();
+    assert_eq!(secret.len(), 43);
+    assert_eq!(app.platform.db.scalar(&format!("SELECT count(*) FROM sessions WHERE id_hash = '{secret}'")), json!(0));
+    let sealed = app.platform.db.rows("SELECT refresh_token_sealed FROM sessions");
+    assert!(!sealed[0][0].as_str().unwrap().starts_with("rt_"), "the refresh token is sealed");
+    // The first sign-in's key is shown once, never in a URL.
+    let welcome = get_with_cookie(&app, "/v1/auth/welcome", &cookie);
+    assert_eq!(welcome.status, 200);
+    let secret = welcome.json_body()["default_api_key"]["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/v1/me", Some(&secret)).status, 200, "the key works");
+    let again = get_with_cookie(&app, "/v1/auth/welcome", &cookie);
+    assert_eq!((again.status, error_code(&again).as_str()), (404, "welcome_not_found"));
+    // Sign-in is in the personal workspace's trail.
+    let actions = app.platform.db.rows("SELECT action FROM audit_events ORDER BY seq");
+    assert!(actions.contains(&json!(["session.signed_in"])), "{actions:?}");
+}
+
+#[test]
+fn a_header_wins_over_the_cookie() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let bob = app.sign_in("user_bob", "bob@example.com");
+    let request = ApiRequest::new(Method::Get, "/v1/me")
+        .with_header("cookie", &cookie)
+        .with_header("authorization", &format!("Bearer {}", bob.token));
+    assert_eq!(app.send(request).json_body()["user"]["id"], "user_bob");
+}
+
+#[test]
+fn a_state_is_single_use_bound_to_its_browser_and_expires() {
+    let app = spawn_app();
+    let started = login(&app, "", None).unwrap();
+    let (code, state) = approve(&app, &started, "user_ada", "ada@example.com");
+    let foreign = callback(&app, &code, &state, &edge_auth::auth::session_cookie::new_secret());
+    assert_eq!((foreign.status, error_code(&foreign).as_str()), (400, "sign_in_state_invalid"), "another browser");
+    assert_eq!(callback(&app, &code, &state, &started.flow_cookie).status, 302);
+    let replayed = callback(&app, &code, &state, &started.flow_cookie);
+    assert_eq!(error_code(&replayed), "sign_in_state_invalid", "used");
+
+    let late = login(&app, "", Some(&started.flow_cookie)).unwrap();
+    let (code, state) = approve(&app, &late, "user_ada", "ada@example.com");
+    app.advance_seconds(601);
+    assert_eq!(error_code(&callback(&app, &code, &state, &late.flow_cookie)), "sign_in_state_invalid", "expired");
+    assert_eq!(app.platform.db.count("sessions"), 1);
+}
+
+#[test]
+fn an_error_from_workos_or_a_refused_code_makes_no_session_and_shows_a_page() {
+    let app = spawn_app();
+    let started = login(&app, "", None).unwrap();
+    let state = query_of(&started.location)["state"].clone();
+    let page = app.send(
+        ApiRequest::new(
+            Method::Get,
+            &format!("/v1/auth/callback?error=access_denied&error_description=no&state={state}"),
+        )
+        .with_header("cookie", &format!("{FLOW_COOKIE}={}", started.flow_cookie)),
+    );
+    assert_eq!(page.status, 400);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(String::from_utf8_lossy(&page.body).contains("sign_in_refused"));
+    let started = login(&app, "", Some(&started.flow_cookie)).unwrap();
+    let state = query_of(&started.location)["state"].clone();
+    let refused = callback(&app, "code_unknown", &state, &started.flow_cookie);
+    assert_eq!((refused.status, error_code(&refused).as_str()), (400, "sign_in_refused"));
+    assert_eq!(app.platform.db.count("sessions"), 0);
+    assert_eq!(app.platform.db.count("users"), 0);
+}
+
+#[test]
+fn several_tabs_of_one_browser_all_sign_in() {
+    let app = spawn_app();
+    let first = login(&app, "?return_to=%2Fa", None).unwrap();
+    let tabs: Vec<Started> =
+        (0..3).map(|_| login(&app, "?return_to=%2Fb", Some(&first.flow_cookie)).unwrap()).collect();
+    assert!(tabs.iter().all(|tab| tab.flow_cookie == first.flow_cookie), "one cookie per browser");
+    for tab in tabs.iter().rev().chain([&first]) {
+        let (code, state) = approve(&app, tab, "user_ada", "ada@example.com");
+        let response = callback(&app, &code, &state, &tab.flow_cookie);
+        assert_eq!(response.status, 302, "{}", body_text(&response));
+    }
+    assert_eq!(app.platform.db.count("sessions"), 4);
+    assert_eq!(app.platform.db.count("workspaces"), 1, "provisioned once");
+}
+
+#[test]
+fn a_browser_keeps_at_most_ten_open_flows() {
+    let app = spawn_app();
+    let first = login(&app, "", None).unwrap();
+    for _ in 0..15 {
+        login(&app, "", Some(&first.flow_cookie)).unwrap();
+        app.advance_seconds(1);
+    }
+    assert_eq!(app.platform.db.count("login_flows"), 10);
+}
+
+#[test]
+fn logout_ends_the_session_here_and_at_workos_and_the_old_cookie_is_refused() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let response = app.send(ApiRequest::new(Method::Post, "/v1/auth/logout").with_header("cookie", &cookie));
+    assert_eq!(response.status, 200, "{}", body_text(&response));
+    let logout_url = response.json_body()["logout_url"].as_str().unwrap().to_owned();
+    assert!(logout_url.starts_with(&format!("{API_BASE}/user_management/sessions/logout?session_id=session_")));
+    assert!(logout_url.ends_with("&return_to=https%3A%2F%2Fedge.test%2F"), "{logout_url}");
+    assert_eq!(set_cookie(&response, SESSION_COOKIE).as_deref(), Some(""), "cleared");
+    assert!(response.headers.iter().any(|(k, v)| k == "set-cookie" && v.contains("Max-Age=0")));
+    assert_eq!(app.platform.workos.revoked_sessions.borrow().len(), 1, "revoked at WorkOS");
+    let reused = get_with_cookie(&app, "/v1/me", &cookie);
+    assert_eq!((reused.status, error_code(&reused).as_str()), (401, "session_expired"));
+    let actions = app.platform.db.rows("SELECT action FROM audit_events ORDER BY seq DESC LIMIT 1");
+    assert_eq!(actions, [json!(["session.signed_out"])]);
+}
+
+fn access_token(app: &TestApp, cookie: &str) -> ApiResponse {
+    get_with_cookie(app, "/v1/auth/access-token", cookie)
+}
+
+#[test]
+fn the_access_token_is_refreshed_only_near_its_expiry() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let first = access_token(&app, &cookie);
+    assert_eq!(first.status, 200, "{}", body_text(&first));
+    assert_eq!(app.platform.workos.refresh_requests.get(), 0, "fresh: no refresh");
+    app.advance_seconds(250); // within 60 s of its 5-minute expiry
+    let refreshed = access_token(&app, &cookie);
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1);
+    assert_ne!(refreshed.json_body()["access_token"], first.json_body()["access_token"]);
+    let again = access_token(&app, &cookie);
+    assert_eq!(again.json_body()["access_token"], refreshed.json_body()["access_token"]);
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1);
+    // The new token is a real WorkOS token of this user.
+    let token = refreshed.json_body()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/v1/auth/session", Some(&token)).json_body()["identity"]["user_id"], "user_ada");
+}
+
+#[test]
+fn fifty_concurrent_requests_in_the_refresh_window_make_one_refresh_and_sign_nobody_out() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    app.advance_seconds(250);
+    let request = || {
+        let app = &app;
+        let request = ApiRequest::new(Method::Get, "/v1/auth/access-token").with_header("cookie", &cookie);
+        async move {
+            let platform_app = edge_auth::app::App::new(&app.platform, &app.config, &app.isolate);
+            edge_auth::routes::handle(&platform_app, &request).await
+        }
+    };
+    let answers = block_on(futures::future::join_all((0..50).map(|_| request())));
+    assert!(answers.iter().all(|a| a.status == 200), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1, "exactly one refresh");
+    assert_eq!(access_token(&app, &cookie).status, 200, "still signed in");
+}
+
+#[test]
+fn a_transient_refresh_failure_keeps_the_session_and_a_terminal_one_ends_it() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let first = access_token(&app, &cookie).json_body()["access_token"].clone();
+    app.advance_seconds(250);
+    app.platform.workos.refresh_failure.set(RefreshFailure::RateLimited);
+    let kept = access_token(&app, &cookie);
+    assert_eq!((kept.status, kept.json_body()["access_token"].clone()), (200, first), "the still-valid token");
+    app.advance_seconds(60); // now expired
+    app.platform.workos.refresh_failure.set(RefreshFailure::Unavailable);
+    let down = access_token(&app, &cookie);
+    assert_eq!((down.status, error_code(&down).as_str()), (503, "workos_unavailable"));
+    assert!(down.header("retry-after").is_some());
+    assert_eq!(get_with_cookie(&app, "/v1/me", &cookie).status, 200, "the session survives");
+    app.platform.workos.refresh_failure.set(RefreshFailure::InvalidGrant);
+    let ended = access_token(&app, &cookie);
+    assert_eq!((ended.status, error_code(&ended).as_str()), (401, "session_expired"));
+    assert_eq!(app.platform.db.count("sessions"), 0);
+    app.platform.workos.refresh_failure.set(RefreshFailure::None);
+    assert_eq!(error_code(&get_with_cookie(&app, "/v1/me", &cookie)), "session_expired");
+}
