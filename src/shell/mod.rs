@@ -116,13 +116,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     with_request_id(request_id(None), async {
         let result = async {
             let platform = platform(&env, None).map_err(|e| e.to_string())?;
-            crate::store::web_sign_in::purge_expired_answers(platform.db(), platform.now())
-                .await
-                .map_err(|e| e.to_string())
+            crate::store::purge_expired(platform.db(), platform.now()).await.map_err(|e| e.to_string())
         }
         .await;
         match result {
-            Ok(purged) => worker::console_log!("purged {purged} expired callback answers"),
+            Ok(purged) => worker::console_log!("purged {purged} expired callback answers, sign-in flows and sessions"),
             Err(error) => log_error(&format!("scheduled purge failed: {error}")),
         }
     })

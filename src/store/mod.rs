@@ -18,3 +18,13 @@ pub mod web_sign_in;
 pub mod workspaces;
 
 pub use batch::{Batch, BatchResults, Slot};
+
+use crate::platform::{Database, DatabaseError};
+
+/// What the scheduled job deletes: callback answers of expired tokens, expired sign-in flows,
+/// sessions past either lifetime. How many rows went.
+pub async fn purge_expired<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
+    Ok(web_sign_in::purge_expired_answers(db, now).await?
+        + login_flows::purge_expired(db, now).await?
+        + sessions::purge_expired(db, now).await?)
+}

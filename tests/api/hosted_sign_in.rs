@@ -323,3 +323,38 @@ fn a_transient_refresh_failure_keeps_the_session_and_a_terminal_one_ends_it() {
     app.platform.workos.refresh_failure.set(RefreshFailure::None);
     assert_eq!(error_code(&get_with_cookie(&app, "/v1/me", &cookie)), "session_expired");
 }
+
+#[test]
+fn the_answers_of_the_session_routes_match_the_document() {
+    let app = spawn_app();
+    let doc = crate::openapi::document();
+    let conforms =
+        |method: Method, path: &str, response: &ApiResponse| crate::openapi::conforms(&doc, method, path, response);
+    let started = login(&app, "", None).unwrap();
+    let (code, state) = approve(&app, &started, "user_ada", "ada@example.com");
+    let signed_in = callback(&app, &code, &state, &started.flow_cookie);
+    conforms(Method::Get, "/v1/auth/callback", &signed_in);
+    conforms(Method::Get, "/v1/auth/callback", &callback(&app, &code, &state, &started.flow_cookie));
+    let cookie = format!("{SESSION_COOKIE}={}", set_cookie(&signed_in, SESSION_COOKIE).unwrap());
+    conforms(Method::Get, "/v1/auth/welcome", &get_with_cookie(&app, "/v1/auth/welcome", &cookie));
+    conforms(Method::Get, "/v1/auth/welcome", &get_with_cookie(&app, "/v1/auth/welcome", &cookie));
+    conforms(Method::Get, "/v1/auth/session", &get_with_cookie(&app, "/v1/auth/session", &cookie));
+    conforms(Method::Get, "/v1/auth/access-token", &access_token(&app, &cookie));
+    let logout = app.send(ApiRequest::new(Method::Post, "/v1/auth/logout").with_header("cookie", &cookie));
+    conforms(Method::Post, "/v1/auth/logout", &logout);
+    conforms(Method::Get, "/v1/auth/access-token", &access_token(&app, &cookie));
+    conforms(Method::Get, "/v1/auth/login", &app.get("/v1/auth/login?provider=nope", None));
+}
+
+#[test]
+fn the_scheduled_job_purges_expired_flows_and_sessions() {
+    let app = spawn_app_with(&[("SESSION_IDLE_SECONDS", "3600")]);
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    login(&app, "", None).unwrap();
+    assert_eq!((app.platform.db.count("login_flows"), app.platform.db.count("sessions")), (1, 1));
+    app.advance_seconds(3601);
+    let purged = block_on(edge_auth::store::purge_expired(&app.platform.db, app.platform.now.get())).unwrap();
+    assert!(purged >= 2, "{purged}");
+    assert_eq!((app.platform.db.count("login_flows"), app.platform.db.count("sessions")), (0, 0));
+    assert_eq!(error_code(&get_with_cookie(&app, "/v1/me", &cookie)), "session_expired");
+}

@@ -168,7 +168,7 @@ fn the_answers_of_every_route_match_their_documented_schemas() {
 
 /// Asserts that the answer's status is documented for the operation, that an error's code is
 /// named there, and that a JSON body matches the documented schema.
-fn conforms(doc: &Value, method: Method, path: &str, response: &ApiResponse) {
+pub fn conforms(doc: &Value, method: Method, path: &str, response: &ApiResponse) {
     let template = Route::parse(path.split('?').next().unwrap()).unwrap().template();
     let operation = &doc["paths"][template][method.as_str().to_ascii_lowercase()];
     let documented = resolve(doc, &operation["responses"][response.status.to_string()]);
