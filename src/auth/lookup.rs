@@ -1,9 +1,10 @@
 use super::credential::session_invalid;
+use super::session_refresh;
 use super::{Caller, Credential};
 use crate::app::App;
 use crate::domain::WorkspaceRef;
 use crate::http::ApiError;
-use crate::platform::{Platform, Statement};
+use crate::platform::{Platform, RowExt, Statement};
 use crate::store::change::Change;
 use crate::store::users::UserRecord;
 use crate::store::workspaces::{self, WorkspaceAccess};
@@ -36,8 +37,11 @@ impl CallerLookup {
         Self { slot }
     }
 
-    /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid`.
-    pub fn read<P: Platform>(
+    /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid`,
+    /// 401 `session_expired`. A cookie request whose access token has expired refreshes it first,
+    /// so that a session revoked at WorkOS ends within one token lifetime; when WorkOS cannot be
+    /// reached the request goes on (D1 roles authorise it) and the next one tries again.
+    pub async fn read<P: Platform>(
         &self,
         app: &App<'_, P>,
         credential: &Credential,
@@ -46,11 +50,15 @@ impl CallerLookup {
         let row = results.first(self.slot);
         match credential {
             Credential::AccessToken(_) => Caller::user(row.map(UserRecord::from_row).transpose()?),
-            Credential::Session(_) => match row {
-                Some(row) => Caller::user(Some(UserRecord::from_row(row)?)),
-                None => Err(session_invalid()),
-            },
             Credential::ApiKey(key) => Caller::api_key(key, api_keys::stored_from(row)?, &app.config.peppers),
+            Credential::Session(session) => {
+                let row = row.ok_or_else(session_invalid)?;
+                let expires_at = row.opt_int("session_access_expires_at")?;
+                if expires_at.is_some_and(|at| at <= app.platform.now()) {
+                    session_refresh::access_token(app, &session.hashes, 0).await?;
+                }
+                Caller::user(Some(UserRecord::from_row(row)?))
+            }
         }
     }
 
@@ -59,7 +67,7 @@ impl CallerLookup {
         let mut batch = Batch::new();
         let lookup = Self::push(&mut batch, app, credential);
         let results = batch.run(app.platform.db()).await?;
-        lookup.read(app, credential, &results)
+        lookup.read(app, credential, &results).await
     }
 }
 
@@ -116,7 +124,7 @@ impl<'c> WorkspaceLookup<'c> {
     /// Runs the batch; fails only on who the caller is (401/403), not on the workspace.
     pub async fn run<P: Platform>(self, app: &App<'_, P>) -> Result<WorkspaceLookupResult, ApiError> {
         let results = self.batch.run(app.platform.db()).await?;
-        let caller = self.caller.read(app, self.credential, &results)?;
+        let caller = self.caller.read(app, self.credential, &results).await?;
         let access = workspaces::access_from(results.first(self.access))?;
         Ok(WorkspaceLookupResult { caller, access, results })
     }

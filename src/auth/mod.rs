@@ -7,6 +7,7 @@ mod grant;
 mod lookup;
 mod permission;
 pub mod session_cookie;
+pub mod session_refresh;
 mod standing;
 
 pub use caller::Caller;

@@ -10,6 +10,7 @@ use super::web_callback::provision;
 use crate::app::App;
 use crate::auth::session_cookie::{self, BROWSER_MAC_PURPOSE, FLOW_COOKIE, SESSION_MAC_PURPOSE};
 use crate::auth::session_invalid;
+use crate::auth::session_refresh::{self, open_sealed, FreshToken};
 use crate::config::Config;
 use crate::crypto::sealing;
 use crate::domain::Email;
@@ -285,19 +286,6 @@ fn session_hashes<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
     Ok(session_cookie::hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret))
 }
 
-/// Opens a value sealed for the session `id_hash` under pepper `seal_kid`.
-fn open_sealed(config: &Config, id_hash: &str, seal_kid: &str, sealed: &str) -> Result<String, ApiError> {
-    config
-        .peppers
-        .get(seal_kid)
-        .and_then(|pepper| sealing::open(pepper, &format!("session:{id_hash}"), sealed))
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| {
-            log_error("session: a sealed value could not be opened (pepper rotated away?)");
-            session_invalid()
-        })
-}
-
 /// `GET /v1/auth/welcome`: the default API key of the first sign-in that created this session,
 /// once; 404 afterwards, or when the sign-in was not a first one. One round trip.
 pub async fn welcome<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
@@ -347,69 +335,16 @@ pub async fn logout<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Resu
     Ok(response)
 }
 
-/// A token expiring within this long is refreshed before it is handed out.
-const REFRESH_WINDOW_MS: i64 = 60_000;
-/// How long one request may hold a session's refresh before another may take it over.
-const REFRESH_CLAIM_MS: i64 = 15_000;
-
 /// `GET /v1/auth/access-token`: the session's current WorkOS access token for the app's other
-/// backends, refreshed first when it expires within 60 s. Refreshes of one session are
-/// serialised through a claim on its version in D1: the request that wins spends the refresh
-/// token; the others keep the still-valid token, or answer 503 while the winner finishes.
+/// backends, refreshed first when it expires within 60 s (see [`session_refresh`]).
 pub async fn access_token<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let hashes = session_hashes(app, request)?;
-    let db = app.platform.db();
-    let now = app.platform.now();
-    let session = sessions::live(db, &hashes, now).await?.ok_or_else(session_invalid)?;
-    let current = |session: &SessionRecord| -> Result<ApiResponse, ApiError> {
-        let token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.access_token_sealed)?;
-        Ok(token_answer(&token, session.access_expires_at))
-    };
-    if session.access_expires_at - now > REFRESH_WINDOW_MS {
-        return current(&session);
-    }
-    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + REFRESH_CLAIM_MS).await? else {
-        // Another request refreshed or is refreshing: its tokens, or the still-valid one.
-        let latest = sessions::live(db, &hashes, now).await?.ok_or_else(session_invalid)?;
-        if latest.access_expires_at > now {
-            return current(&latest);
-        }
-        return Err(workos_unavailable().with_header("retry-after", "1"));
-    };
-    let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.refresh_token_sealed)?;
-    match authenticate::refresh(app.platform, app.config, &refresh_token).await {
-        Ok(refreshed) => {
-            let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &refreshed.access_token)
-                .await
-                .map_err(ApiError::from)?;
-            let pepper = app.config.peppers.current();
-            let seal =
-                |plaintext: &str| sealing::seal(pepper, &format!("session:{}", session.id_hash), plaintext.as_bytes());
-            let tokens = sessions::RefreshedTokens {
-                organization_id: refreshed.organization_id.clone(),
-                role: identity.role.clone(),
-                access_token_sealed: seal(&refreshed.access_token),
-                access_expires_at: identity.expires_at * 1000,
-                refresh_token_sealed: seal(&refreshed.refresh_token),
-                seal_kid: pepper.kid().to_owned(),
-            };
-            sessions::store_refreshed(db, &session.id_hash, claimed, &tokens).await?;
-            Ok(token_answer(&refreshed.access_token, tokens.access_expires_at))
-        }
-        Err(GrantRefused::Terminal(code)) => {
-            log_error(&format!("session refresh refused by WorkOS ({code}); the session ends"));
-            sessions::end(db, &session.id_hash).await?;
-            Err(session_invalid())
-        }
-        Err(GrantRefused::Unavailable { retry_after_seconds }) => {
-            sessions::release_claim(db, &session.id_hash, claimed).await?;
-            if session.access_expires_at > now {
-                return current(&session);
-            }
-            let retry = retry_after_seconds.unwrap_or(5).clamp(1, 300);
+    match session_refresh::access_token(app, &hashes, session_refresh::REFRESH_WINDOW_MS).await? {
+        FreshToken::Current { token, expires_at } => Ok(token_answer(&token, expires_at)),
+        FreshToken::Unavailable { retry_after_seconds } => {
             let mut error = workos_unavailable();
             error.headers.retain(|(name, _)| *name != "retry-after");
-            Err(error.with_header("retry-after", retry.to_string()))
+            Err(error.with_header("retry-after", retry_after_seconds.to_string()))
         }
     }
 }

@@ -28,7 +28,7 @@ pub async fn me<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<A
         }
     });
     let results = batch.run(app.platform.db()).await?;
-    let answer = match caller.read(app, &credential, &results)? {
+    let answer = match caller.read(app, &credential, &results).await? {
         Caller::User(user) => {
             let mut memberships =
                 results.rows(related).iter().map(UserWorkspace::from_row).collect::<Result<Vec<_>, _>>()?;

@@ -85,7 +85,7 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
         }
     });
     let results = batch.run(app.platform.db()).await?;
-    let caller = caller.read(app, &credential, &results)?;
+    let caller = caller.read(app, &credential, &results).await?;
     if let Caller::ApiKey(key) = &caller {
         Standing::of_api_key(key).require(Permission::Read)?;
     }

@@ -113,11 +113,13 @@ pub fn select_live(hashes: &str, now: i64) -> Statement {
     Statement::new(SELECT_LIVE, vec![hashes.into(), now.into()])
 }
 
-const SELECT_USER: &str = "SELECT u.id, u.email, u.created_at, u.last_seen_at FROM sessions s \
+const SELECT_USER: &str = "SELECT u.id, u.email, u.created_at, u.last_seen_at, \
+     s.access_expires_at AS session_access_expires_at FROM sessions s \
      JOIN users u ON u.id = s.user_id \
      WHERE s.id_hash IN (SELECT value FROM json_each(?1)) AND s.expires_at > ?2 AND s.idle_expires_at > ?2";
 
-/// The user of a cookie's live session, as `users::select_user` reads a user.
+/// The user of a cookie's live session, as `users::select_user` reads a user, and when the
+/// session's access token expires (`session_access_expires_at`).
 pub fn select_user(hashes: &str, now: i64) -> Statement {
     Statement::new(SELECT_USER, vec![hashes.into(), now.into()])
 }

@@ -358,3 +358,25 @@ fn the_scheduled_job_purges_expired_flows_and_sessions() {
     assert_eq!((app.platform.db.count("login_flows"), app.platform.db.count("sessions")), (0, 0));
     assert_eq!(error_code(&get_with_cookie(&app, "/v1/me", &cookie)), "session_expired");
 }
+
+#[test]
+fn a_session_revoked_at_workos_ends_on_the_first_request_after_its_token_expires() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    app.advance_seconds(280);
+    assert_eq!(get_with_cookie(&app, "/v1/me", &cookie).status, 200, "ordinary requests do not refresh");
+    assert_eq!(app.platform.workos.refresh_requests.get(), 0);
+    // Expired while WorkOS is down: the request goes on, authorised by D1's roles.
+    app.advance_seconds(30);
+    app.platform.workos.refresh_failure.set(RefreshFailure::Unavailable);
+    assert_eq!(get_with_cookie(&app, "/v1/orgs", &cookie).status, 200);
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1, "it tried");
+    // WorkOS back, and the session revoked there: the next request ends it.
+    app.platform.workos.refresh_failure.set(RefreshFailure::None);
+    for session in app.platform.workos.sessions.borrow_mut().values_mut() {
+        session.revoked = true;
+    }
+    let ended = get_with_cookie(&app, "/v1/me", &cookie);
+    assert_eq!((ended.status, error_code(&ended).as_str()), (401, "session_expired"));
+    assert_eq!(app.platform.db.count("sessions"), 0);
+}

@@ -1,0 +1,98 @@
+//! A cookie session's WorkOS access token, refreshed when it is about to expire. Refreshes of
+//! one session are serialised across isolates by a claim on the session's `version` in D1
+//! (compare-and-swap): the request that wins spends the single-use refresh token; the others
+//! keep the still-valid token, or are told to retry while the winner finishes.
+
+use super::credential::session_invalid;
+use crate::app::App;
+use crate::config::Config;
+use crate::crypto::sealing;
+use crate::http::ApiError;
+use crate::log::log_error;
+use crate::platform::Platform;
+use crate::store::sessions::{self, RefreshedTokens, SessionRecord};
+use crate::token::verify_access_token;
+use crate::workos::authenticate::{self, GrantRefused};
+
+/// `/v1/auth/access-token` refreshes a token expiring within this long.
+pub const REFRESH_WINDOW_MS: i64 = 60_000;
+/// How long one request may hold a session's refresh before another may take it over.
+const REFRESH_CLAIM_MS: i64 = 15_000;
+
+/// What a session's access token came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FreshToken {
+    /// A token valid beyond the window (or the still-valid one when WorkOS could not refresh).
+    Current { token: String, expires_at: i64 },
+    /// Expired, and WorkOS could not give a new one now (or another request is getting it).
+    Unavailable { retry_after_seconds: u64 },
+}
+
+/// Opens a value sealed for the session `id_hash` under pepper `seal_kid`.
+pub fn open_sealed(config: &Config, id_hash: &str, seal_kid: &str, sealed: &str) -> Result<String, ApiError> {
+    config
+        .peppers
+        .get(seal_kid)
+        .and_then(|pepper| sealing::open(pepper, &format!("session:{id_hash}"), sealed))
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            log_error("session: a sealed value could not be opened (pepper rotated away?)");
+            session_invalid()
+        })
+}
+
+/// The access token of the cookie's session (`hashes`), refreshed when it expires within
+/// `window_ms`. A refusal by WorkOS (`invalid_grant`, …) ends the session: 401 `session_expired`.
+pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms: i64) -> Result<FreshToken, ApiError> {
+    let db = app.platform.db();
+    let now = app.platform.now();
+    let session = sessions::live(db, hashes, now).await?.ok_or_else(session_invalid)?;
+    let current = |session: &SessionRecord| -> Result<FreshToken, ApiError> {
+        let token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.access_token_sealed)?;
+        Ok(FreshToken::Current { token, expires_at: session.access_expires_at })
+    };
+    if session.access_expires_at - now > window_ms {
+        return current(&session);
+    }
+    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + REFRESH_CLAIM_MS).await? else {
+        // Another request refreshed or is refreshing: its tokens, or the still-valid one.
+        let latest = sessions::live(db, hashes, now).await?.ok_or_else(session_invalid)?;
+        if latest.access_expires_at > now {
+            return current(&latest);
+        }
+        return Ok(FreshToken::Unavailable { retry_after_seconds: 1 });
+    };
+    let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.refresh_token_sealed)?;
+    match authenticate::refresh(app.platform, app.config, &refresh_token).await {
+        Ok(refreshed) => {
+            let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &refreshed.access_token)
+                .await
+                .map_err(ApiError::from)?;
+            let pepper = app.config.peppers.current();
+            let seal =
+                |plaintext: &str| sealing::seal(pepper, &format!("session:{}", session.id_hash), plaintext.as_bytes());
+            let tokens = RefreshedTokens {
+                organization_id: refreshed.organization_id.clone(),
+                role: identity.role.clone(),
+                access_token_sealed: seal(&refreshed.access_token),
+                access_expires_at: identity.expires_at * 1000,
+                refresh_token_sealed: seal(&refreshed.refresh_token),
+                seal_kid: pepper.kid().to_owned(),
+            };
+            sessions::store_refreshed(db, &session.id_hash, claimed, &tokens).await?;
+            Ok(FreshToken::Current { token: refreshed.access_token, expires_at: tokens.access_expires_at })
+        }
+        Err(GrantRefused::Terminal(code)) => {
+            log_error(&format!("session refresh refused by WorkOS ({code}); the session ends"));
+            sessions::end(db, &session.id_hash).await?;
+            Err(session_invalid())
+        }
+        Err(GrantRefused::Unavailable { retry_after_seconds }) => {
+            sessions::release_claim(db, &session.id_hash, claimed).await?;
+            if session.access_expires_at > now {
+                return current(&session);
+            }
+            Ok(FreshToken::Unavailable { retry_after_seconds: retry_after_seconds.unwrap_or(5).clamp(1, 300) })
+        }
+    }
+}
