@@ -380,3 +380,25 @@ fn a_session_revoked_at_workos_ends_on_the_first_request_after_its_token_expires
     assert_eq!((ended.status, error_code(&ended).as_str()), (401, "session_expired"));
     assert_eq!(app.platform.db.count("sessions"), 0);
 }
+
+#[test]
+fn a_cookie_request_makes_the_round_trips_of_a_bearer_request() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let org = get_with_cookie(&app, "/v1/orgs", &cookie).json_body()["data"][0]["id"].as_str().unwrap().to_owned();
+    let trips = |request: ApiRequest| {
+        let before = app.round_trips();
+        let response = app.send(request);
+        assert!(response.status < 300, "{}", body_text(&response));
+        app.round_trips() - before
+    };
+    for path in
+        ["/v1/me".to_owned(), "/v1/orgs".to_owned(), format!("/v1/orgs/{org}"), format!("/v1/orgs/{org}/members")]
+    {
+        let by_cookie = trips(ApiRequest::new(Method::Get, &path).with_header("cookie", &cookie));
+        let by_token =
+            trips(ApiRequest::new(Method::Get, &path).with_header("authorization", &format!("Bearer {token}")));
+        assert_eq!((by_cookie, by_token), (1, 1), "{path}: the session read joins the route's batch");
+    }
+}
