@@ -128,8 +128,8 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
           Array.from({ length: concurrency }, async () => {
             while (next < total) {
               const index = next++;
-              const { method, path, bearer } = await makeRequest(index);
-              latencies.push((await timed(method, path, { bearer })).micros / 1000);
+              const { method, path, bearer, headers } = await makeRequest(index);
+              latencies.push((await timed(method, path, { bearer, headers })).micros / 1000);
             }
           }),
         );
@@ -155,6 +155,14 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
         const probe = await worker.request("GET", `/v1/orgs/${org}`, { bearer: owner });
         if (probe.status === 200) {
           await load("GET /v1/orgs/{org}", concurrency, total, () => ({ method: "GET", path: `/v1/orgs/${org}`, bearer: owner }));
+          // The same read with the session cookie of a hosted sign-in (its own user and workspace).
+          const cookie = await hostedSignIn(worker, standIn, `bench-cookie-${concurrency}@example.com`);
+          const cookieOrg = (await worker.request("GET", "/v1/orgs", { headers: { cookie } })).json.data[0].id;
+          await load("GET /v1/orgs/{org} with the session cookie", concurrency, total, () => ({
+            method: "GET",
+            path: `/v1/orgs/${cookieOrg}`,
+            headers: { cookie },
+          }));
         } else {
           report(`5. GET /v1/orgs/{org}, concurrency ${concurrency}`, `not measured: route answered ${probe.status}`, "");
         }
@@ -190,6 +198,13 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
         const response = await worker.request(method, path, { bearer: bearer ?? undefined });
         const who = bearer === key ? " (API key)" : "";
         report(`6. D1 round trips: ${method} ${path.replace(org, "{org}")}${who}`, `${trips(response)} (status ${response.status})`, "npm run bench -- --only trips");
+      }
+      // The same reads with the session cookie of a hosted sign-in.
+      const cookie = await hostedSignIn(worker, standIn, "trips-cookie@example.com");
+      const cookieOrg = (await worker.request("GET", "/v1/orgs", { headers: { cookie } })).json.data[0].id;
+      for (const path of ["/v1/me", "/v1/orgs", `/v1/orgs/${cookieOrg}`, `/v1/orgs/${cookieOrg}/members`]) {
+        const response = await worker.request("GET", path, { headers: { cookie } });
+        report(`6. D1 round trips: GET ${path.replace(cookieOrg, "{org}")} (session cookie)`, `${trips(response)} (status ${response.status})`, "npm run bench -- --only trips");
       }
     }
   } finally {
@@ -258,6 +273,18 @@ if (wanted("users")) {
     workers.uncached?.stop();
     standIn.stop();
   }
+}
+
+/** A hosted sign-in through the stand-in's approval; the session's `Cookie` header. */
+async function hostedSignIn(worker, standIn, email) {
+  const login = await fetch(`${worker.base}/v1/auth/login`, { redirect: "manual" });
+  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
+  const authorize = new URL(login.headers.get("location"));
+  authorize.pathname = "/user_management/authorize/approve";
+  authorize.searchParams.set("email", email);
+  const back = (await fetch(authorize, { redirect: "manual" })).headers.get("location");
+  const callback = await fetch(back, { redirect: "manual", headers: { cookie: flow } });
+  return callback.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth="));
 }
 
 const width = (key) => Math.max(...rows.map((r) => String(r[key]).length), key.length);
