@@ -194,15 +194,22 @@ async fn complete_sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
 
     let ip = request.header("cf-connecting-ip");
     let user_agent = request.header("user-agent");
-    let authenticated =
-        authenticate::exchange_code(app.platform, app.config, &code, &flow.code_verifier, ip, user_agent)
-            .await
-            .map_err(|refused| match refused {
-                GrantRefused::Terminal(code) => {
-                    ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the code ({code}); sign in again"))
-                }
-                GrantRefused::Unavailable { .. } => workos_unavailable(),
-            })?;
+    let authenticated = authenticate::exchange_code(
+        app.platform,
+        app.config,
+        &code,
+        &flow.code_verifier,
+        flow.invitation_token.as_deref(),
+        ip,
+        user_agent,
+    )
+    .await
+    .map_err(|refused| match refused {
+        GrantRefused::Terminal(code) => {
+            ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the code ({code}); sign in again"))
+        }
+        GrantRefused::Unavailable { .. } => workos_unavailable(),
+    })?;
     let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &authenticated.access_token)
         .await
         .map_err(ApiError::from)?;

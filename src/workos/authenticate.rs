@@ -52,10 +52,12 @@ pub async fn exchange_code<P: Platform>(
     config: &Config,
     code: &str,
     code_verifier: &str,
+    invitation_token: Option<&str>,
     ip_address: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<Authenticated, GrantRefused> {
     let body = json!({
+        "invitation_token": invitation_token,
         "grant_type": "authorization_code",
         "client_id": config.workos_client_id,
         "client_secret": config.workos_api_key,
