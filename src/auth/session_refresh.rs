@@ -6,6 +6,7 @@
 use super::credential::session_invalid;
 use crate::app::App;
 use crate::config::Config;
+use crate::crypto::pepper::Pepper;
 use crate::crypto::sealing;
 use crate::http::ApiError;
 use crate::log::log_error;
@@ -28,12 +29,22 @@ pub enum FreshToken {
     Unavailable { retry_after_seconds: u64 },
 }
 
+/// Seals a value (a WorkOS token, the welcome) for the session `id_hash`: bound to that row, so
+/// it cannot be moved to another.
+pub fn seal_for_session(pepper: &Pepper, id_hash: &str, plaintext: &str) -> String {
+    sealing::seal(pepper, &seal_context(id_hash), plaintext.as_bytes())
+}
+
+fn seal_context(id_hash: &str) -> String {
+    format!("session:{id_hash}")
+}
+
 /// Opens a value sealed for the session `id_hash` under pepper `seal_kid`.
 pub fn open_sealed(config: &Config, id_hash: &str, seal_kid: &str, sealed: &str) -> Result<String, ApiError> {
     config
         .peppers
         .get(seal_kid)
-        .and_then(|pepper| sealing::open(pepper, &format!("session:{id_hash}"), sealed))
+        .and_then(|pepper| sealing::open(pepper, &seal_context(id_hash), sealed))
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .ok_or_else(|| {
             log_error("session: a sealed value could not be opened (pepper rotated away?)");
@@ -69,8 +80,7 @@ pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms
                 .await
                 .map_err(ApiError::from)?;
             let pepper = app.config.peppers.current();
-            let seal =
-                |plaintext: &str| sealing::seal(pepper, &format!("session:{}", session.id_hash), plaintext.as_bytes());
+            let seal = |plaintext: &str| seal_for_session(pepper, &session.id_hash, plaintext);
             let tokens = RefreshedTokens {
                 organization_id: refreshed.organization_id.clone(),
                 role: identity.role.clone(),

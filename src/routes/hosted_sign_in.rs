@@ -10,9 +10,8 @@ use super::web_callback::provision;
 use crate::app::App;
 use crate::auth::session_cookie::{self, BROWSER_MAC_PURPOSE, FLOW_COOKIE, SESSION_MAC_PURPOSE};
 use crate::auth::session_invalid;
-use crate::auth::session_refresh::{self, open_sealed, FreshToken};
+use crate::auth::session_refresh::{self, open_sealed, seal_for_session, FreshToken};
 use crate::config::Config;
-use crate::crypto::sealing;
 use crate::domain::Email;
 use crate::http::{cookie, set_cookie, ApiError, ApiRequest, ApiResponse, ErrorCode, ReturnTo};
 use crate::log::log_error;
@@ -227,7 +226,7 @@ async fn complete_sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     let secret = session_cookie::new_secret();
     let pepper = app.config.peppers.current();
     let id_hash = session_cookie::hash(pepper, SESSION_MAC_PURPOSE, &secret);
-    let seal = |plaintext: &str| sealing::seal(pepper, &format!("session:{id_hash}"), plaintext.as_bytes());
+    let seal = |plaintext: &str| seal_for_session(pepper, &id_hash, plaintext);
     let welcome = (provisioned.status == 201).then(|| seal(&answer["default_api_key"].to_string()));
     let new = NewSession {
         record: SessionRecord {
