@@ -7,12 +7,13 @@ import { CARGO_BIN, ROOT, run } from "./toolchain.mjs";
 const stage = (name) => console.log(`\n==> ${name}`);
 
 stage("style and lints (cargo fmt --check, cargo clippy -D warnings, native and wasm)");
-run("cargo", ["fmt", "--check"]);
-run("cargo", ["clippy", "--all-targets", "--", "-D", "warnings"]);
+run("cargo", ["fmt", "--all", "--check"]);
+run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
 run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell", "--features", "bench-routes", "--", "-D", "warnings"]);
+run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib", "--tests", "--", "-D", "warnings"]);
 
 stage("native tests (cargo test)");
-run("cargo", ["test"]);
+run("cargo", ["test", "--workspace"]);
 
 stage("wasm tests (wasm-bindgen-test under Node): the shell's adapters, the RSA kernels with SIMD128");
 const wasmTestEnv = {
@@ -21,6 +22,7 @@ const wasmTestEnv = {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: join(CARGO_BIN, "wasm-bindgen-test-runner"),
 };
 run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell"], { env: wasmTestEnv });
+run("cargo", ["test", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib"], { env: wasmTestEnv });
 
 stage("build: release worker and the WorkOS stand-in");
 run("node", ["scripts/build.mjs"]);
