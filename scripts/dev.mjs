@@ -46,7 +46,10 @@ try {
   edge-auth is running at ${api}  (local D1 and KV under .wrangler/state)
   WorkOS stand-in at ${standIn.match[1]}
 
-  Sign in as a new user and call the API:
+  Sign in in a browser (the stand-in's page takes any email), then use the API with the cookie:
+    ${api}/v1/auth/login?return_to=/v1/me
+
+  Or with a token, from the command line:
     TOKEN=$(npm run --silent token -- --email ada@example.com)
     curl -s -X POST ${api}/v1/auth/web/callback -H "authorization: Bearer $TOKEN"
     curl -s ${api}/v1/auth/session -H "authorization: Bearer $TOKEN"
