@@ -1,5 +1,6 @@
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,29 @@ pub struct JwksCache {
     memory: RefCell<Option<CachedSet>>,
     last_attempt: RefCell<Option<(String, Attempt)>>,
     last_source: RefCell<Option<JwksSource>>,
+    /// Whether a request of this isolate is fetching the JWKS right now, and who waits for it:
+    /// concurrent requests that find a fetch in flight wait for its set instead of failing.
+    fetching: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+/// Marks a fetch in flight; when it ends (or is dropped), wakes the requests waiting for it.
+struct InFlight<'a>(&'a JwksCache);
+
+impl<'a> InFlight<'a> {
+    fn start(cache: &'a JwksCache) -> Self {
+        cache.fetching.set(true);
+        Self(cache)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetching.set(false);
+        for waker in self.0.waiters.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
 }
 
 impl JwksCache {
@@ -193,18 +217,23 @@ impl JwksCache {
         let now = platform.now();
         let cooldown = config.jwks_refetch_cooldown_seconds * 1000;
         let recent = |attempt: &Attempt| now - attempt.at < cooldown;
-        if let Some((attempt_url, attempt)) = self.last_attempt.borrow().as_ref() {
-            if attempt_url == url && recent(attempt) {
-                return Some(*attempt);
-            }
+        let in_memory = || {
+            let last = self.last_attempt.borrow();
+            last.as_ref().filter(|(attempt_url, attempt)| attempt_url == url && recent(attempt)).map(|(_, a)| *a)
+        };
+        if let Some(attempt) = in_memory() {
+            return Some(attempt);
         }
-        match platform.kv().get(&attempt_key(url)).await {
+        let shared = match platform.kv().get(&attempt_key(url)).await {
             Ok(text) => text.and_then(|text| serde_json::from_str::<Attempt>(&text).ok()).filter(recent),
             Err(error) => {
                 log_error(&format!("jwks: KV read failed: {}", error.0));
                 None
             }
-        }
+        };
+        // Concurrent requests of this isolate waited on the same KV read: the first of them to
+        // get here records its attempt (synchronously, in `record_attempt`), the others see it.
+        shared.or_else(in_memory)
     }
 
     /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it.
@@ -223,14 +252,37 @@ impl JwksCache {
     async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config) -> Fetch {
         let now = platform.now();
         if let Some(attempt) = self.attempt_cooling_down(platform, config).await {
-            return Fetch::CoolingDown { last_ok: attempt.ok };
+            // A request of this isolate is fetching right now, or just did: its set is the answer.
+            if self.fetching.get() {
+                self.fetch_finished().await;
+            }
+            if let Some(fetched) = self.memory_set(config.jwks_url()).filter(|cached| cached.fetched_at >= attempt.at) {
+                return Fetch::Fetched(fetched);
+            }
+            // A fetch this request waited for may have ended since: its outcome counts.
+            let latest = self.last_attempt.borrow().as_ref().map(|(_, latest)| *latest);
+            let last_ok = latest.filter(|latest| latest.at >= attempt.at).map_or(attempt.ok, |latest| latest.ok);
+            return Fetch::CoolingDown { last_ok };
         }
+        let _in_flight = InFlight::start(self);
         self.record_attempt(platform, config, Attempt { at: now, ok: true }).await;
         let fetch = self.fetch(platform, config, now).await;
         if matches!(fetch, Fetch::Failed) {
             self.record_attempt(platform, config, Attempt { at: now, ok: false }).await;
         }
         fetch
+    }
+
+    /// Resolves once no request of this isolate is fetching the JWKS.
+    async fn fetch_finished(&self) {
+        std::future::poll_fn(|cx| {
+            if !self.fetching.get() {
+                return Poll::Ready(());
+            }
+            self.waiters.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
     }
 
     /// One fetch of the JWKS from WorkOS.

@@ -232,8 +232,12 @@ pub struct MemoryKv {
 
 impl KeyValueStore for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<String>, KeyValueError> {
+        // A KV read is an await in a Worker: concurrent requests interleave there too, each with
+        // the value as it was when it asked.
         self.reads.set(self.reads.get() + 1);
-        Ok(self.entries.borrow().get(key).cloned())
+        let value = self.entries.borrow().get(key).cloned();
+        yield_now().await;
+        Ok(value)
     }
     async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) -> Result<(), KeyValueError> {
         self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());

@@ -559,3 +559,34 @@ fn a_key_with_the_roca_fingerprint_is_unusable_and_the_rest_of_the_set_keeps_wor
     );
     assert_eq!(app.platform.workos.jwks_requests.get(), 1, "an unusable kid triggers no refetch");
 }
+
+#[test]
+fn concurrent_unknown_kids_in_one_isolate_make_one_refetch() {
+    let app = spawn_app();
+    assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u" })))).status, 200);
+    app.advance_seconds(31);
+    let requests: Vec<_> = (0..40)
+        .map(|i| {
+            let token = sign(&json!({ "alg": "RS256", "kid": format!("random-{i}") }), &claims(&app), test_key(0));
+            app.call_async(edge_auth::http::Method::Get, "/v1/auth/session", Some(&token), None)
+        })
+        .collect();
+    let answers = futures::executor::block_on(futures::future::join_all(requests));
+    assert!(answers.iter().all(|a| error_code(a) == "token_key_unknown"));
+    assert_eq!(app.platform.workos.jwks_requests.get(), 2, "one initial fetch and one refetch for all 40");
+}
+
+#[test]
+fn concurrent_first_requests_of_a_cold_isolate_wait_for_its_one_fetch() {
+    let app = spawn_app();
+    let requests: Vec<_> = (0..16)
+        .map(|i| {
+            let token = app.token(json!({ "sub": format!("u{i}") }));
+            app.call_async(edge_auth::http::Method::Get, "/v1/auth/session", Some(&token), None)
+        })
+        .collect();
+    let answers = futures::executor::block_on(futures::future::join_all(requests));
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(app.platform.workos.jwks_requests.get(), 1, "one fetch for all");
+}

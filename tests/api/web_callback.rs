@@ -135,7 +135,11 @@ fn concurrent_callbacks_interleaved_at_every_step_provision_once() {
         futures::join!(a, b, c)
     });
     let bodies: Vec<_> = [&responses.0, &responses.1, &responses.2].iter().map(|r| r.json_body()).collect();
-    assert!(bodies.iter().all(|b| b["workspace"]["id"] == bodies[0]["workspace"]["id"]));
+    assert!(
+        bodies.iter().all(|b| b["workspace"]["id"] == bodies[0]["workspace"]["id"]),
+        "{bodies:#?} {:?}",
+        [responses.0.status, responses.1.status, responses.2.status]
+    );
     assert_eq!(responses.0.body, responses.2.body, "the same token got the same answer");
     assert_one_of_everything(&app);
 }
