@@ -1,6 +1,5 @@
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
 
 use serde::{Deserialize, Serialize};
 
@@ -66,29 +65,6 @@ pub struct JwksCache {
     memory: RefCell<Option<CachedSet>>,
     last_attempt: RefCell<Option<(String, Attempt)>>,
     last_source: RefCell<Option<JwksSource>>,
-    /// Whether a request of this isolate is fetching the JWKS right now, and who waits for it:
-    /// concurrent requests that find a fetch in flight wait for its set instead of failing.
-    fetching: Cell<bool>,
-    waiters: RefCell<Vec<Waker>>,
-}
-
-/// Marks a fetch in flight; when it ends (or is dropped), wakes the requests waiting for it.
-struct InFlight<'a>(&'a JwksCache);
-
-impl<'a> InFlight<'a> {
-    fn start(cache: &'a JwksCache) -> Self {
-        cache.fetching.set(true);
-        Self(cache)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetching.set(false);
-        for waker in self.0.waiters.borrow_mut().drain(..) {
-            waker.wake();
-        }
-    }
 }
 
 impl JwksCache {
@@ -252,37 +228,23 @@ impl JwksCache {
     async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config) -> Fetch {
         let now = platform.now();
         if let Some(attempt) = self.attempt_cooling_down(platform, config).await {
-            // A request of this isolate is fetching right now, or just did: its set is the answer.
-            if self.fetching.get() {
-                self.fetch_finished().await;
-            }
+            // A request of this isolate fetched since the attempt was made: its set is the answer.
+            // (Waiting for a fetch still in flight is not an option: the Workers runtime cancels a
+            // request that waits on another request's work as hung.)
             if let Some(fetched) = self.memory_set(config.jwks_url()).filter(|cached| cached.fetched_at >= attempt.at) {
                 return Fetch::Fetched(fetched);
             }
-            // A fetch this request waited for may have ended since: its outcome counts.
+            // An attempt of this isolate newer than the one found: its outcome counts.
             let latest = self.last_attempt.borrow().as_ref().map(|(_, latest)| *latest);
             let last_ok = latest.filter(|latest| latest.at >= attempt.at).map_or(attempt.ok, |latest| latest.ok);
             return Fetch::CoolingDown { last_ok };
         }
-        let _in_flight = InFlight::start(self);
         self.record_attempt(platform, config, Attempt { at: now, ok: true }).await;
         let fetch = self.fetch(platform, config, now).await;
         if matches!(fetch, Fetch::Failed) {
             self.record_attempt(platform, config, Attempt { at: now, ok: false }).await;
         }
         fetch
-    }
-
-    /// Resolves once no request of this isolate is fetching the JWKS.
-    async fn fetch_finished(&self) {
-        std::future::poll_fn(|cx| {
-            if !self.fetching.get() {
-                return Poll::Ready(());
-            }
-            self.waiters.borrow_mut().push(cx.waker().clone());
-            Poll::Pending
-        })
-        .await
     }
 
     /// One fetch of the JWKS from WorkOS.

@@ -577,7 +577,7 @@ fn concurrent_unknown_kids_in_one_isolate_make_one_refetch() {
 }
 
 #[test]
-fn concurrent_first_requests_of_a_cold_isolate_wait_for_its_one_fetch() {
+fn concurrent_first_requests_of_a_cold_isolate_take_the_set_one_of_them_fetched() {
     let app = spawn_app();
     let requests: Vec<_> = (0..16)
         .map(|i| {
