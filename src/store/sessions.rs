@@ -3,6 +3,7 @@
 //! looked up under every configured pepper (`?1`, a JSON array of hashes), so rotating the pepper
 //! signs nobody out.
 
+use super::sql_fragments::sql_live_session;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
 /// A session as stored.
@@ -91,10 +92,13 @@ pub fn insert(new: &NewSession) -> Statement {
     )
 }
 
-const SELECT_LIVE: &str = "SELECT id_hash, user_id, workos_session_id, organization_id, role, authentication_method, \
+const SELECT_LIVE: &str = concat!(
+    "SELECT id_hash, user_id, workos_session_id, organization_id, role, authentication_method, \
      impersonator, access_token_sealed, access_expires_at, refresh_token_sealed, seal_kid, version, \
      refreshing_until, created_at, last_used_at, idle_expires_at, expires_at \
-     FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) AND expires_at > ?2 AND idle_expires_at > ?2";
+     FROM sessions WHERE ",
+    sql_live_session!("", "?1", "?2")
+);
 
 /// One round trip: the live session of a cookie.
 pub async fn live<D: Database>(db: &D, hashes: &str, now: i64) -> Result<Option<SessionRecord>, DatabaseError> {
@@ -113,10 +117,13 @@ pub fn select_live(hashes: &str, now: i64) -> Statement {
     Statement::new(SELECT_LIVE, vec![hashes.into(), now.into()])
 }
 
-const SELECT_USER: &str = "SELECT u.id, u.email, u.created_at, u.last_seen_at, \
+const SELECT_USER: &str = concat!(
+    "SELECT u.id, u.email, u.created_at, u.last_seen_at, \
      s.access_expires_at AS session_access_expires_at FROM sessions s \
      JOIN users u ON u.id = s.user_id \
-     WHERE s.id_hash IN (SELECT value FROM json_each(?1)) AND s.expires_at > ?2 AND s.idle_expires_at > ?2";
+     WHERE ",
+    sql_live_session!("s.", "?1", "?2")
+);
 
 /// The user of a cookie's live session, as `users::select_user` reads a user, and when the
 /// session's access token expires (`session_access_expires_at`).
@@ -125,14 +132,20 @@ pub fn select_user(hashes: &str, now: i64) -> Statement {
 }
 
 /// Marks a use, at most once a minute, and pushes the idle expiry out.
-const TOUCH: &str = "UPDATE sessions SET last_used_at = ?2, idle_expires_at = ?3 \
-     WHERE id_hash IN (SELECT value FROM json_each(?1)) AND expires_at > ?2 AND idle_expires_at > ?2 \
-     AND last_used_at <= ?2 - 60000";
+const TOUCH: &str = concat!(
+    "UPDATE sessions SET last_used_at = ?2, idle_expires_at = ?3 \
+     WHERE ",
+    sql_live_session!("", "?1", "?2"),
+    " AND last_used_at <= ?2 - 60000"
+);
 
 /// See [`TOUCH`].
 pub fn touch(hashes: &str, now: i64, idle_expires_at: i64) -> Statement {
     Statement::new(TOUCH, vec![hashes.into(), now.into(), idle_expires_at.into()])
 }
+
+const SELECT_WELCOME: &str =
+    concat!("SELECT id_hash, seal_kid, welcome_sealed FROM sessions WHERE ", sql_live_session!("", "?1", "?2"));
 
 /// Reads the welcome (a first sign-in's default key) and clears it, in one atomic batch: the
 /// first call gets it, every later one `None`. `(id_hash, seal_kid, welcome)` of a live session.
@@ -143,11 +156,7 @@ pub async fn take_welcome<D: Database>(
 ) -> Result<Option<(String, String, Option<String>)>, DatabaseError> {
     let results = db
         .batch(vec![
-            Statement::new(
-                "SELECT id_hash, seal_kid, welcome_sealed FROM sessions WHERE id_hash IN (SELECT value FROM json_each(?1)) \
-                 AND expires_at > ?2 AND idle_expires_at > ?2",
-                vec![hashes.into(), now.into()],
-            ),
+            Statement::new(SELECT_WELCOME, vec![hashes.into(), now.into()]),
             Statement::new(
                 "UPDATE sessions SET welcome_sealed = NULL WHERE id_hash IN (SELECT value FROM json_each(?1))",
                 vec![hashes.into()],

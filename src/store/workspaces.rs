@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::audit_events::{self, NewEvent};
 use super::change::{missing, write, Change, Written};
+use super::sql_fragments::sql_live_session;
 use super::Batch;
 use crate::domain::{Actor, Role, WorkspaceRef};
 use crate::pagination::{keyset_after, Position};
@@ -66,12 +67,13 @@ pub fn select_access(workspace: &WorkspaceRef, actor: &Actor) -> Statement {
     )
 }
 
-const SELECT_ACCESS_FOR_SESSION: &str =
+const SELECT_ACCESS_FOR_SESSION: &str = concat!(
     "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
      w.version, (SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = \
-     (SELECT s.user_id FROM sessions s WHERE s.id_hash IN (SELECT value FROM json_each(?3)) \
-     AND s.expires_at > ?4 AND s.idle_expires_at > ?4)) AS member_role, 0 AS key_active \
-     FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE";
+     (SELECT s.user_id FROM sessions s WHERE ",
+    sql_live_session!("s.", "?3", "?4"),
+    ")) AS member_role, 0 AS key_active FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE"
+);
 
 /// [`select_access`] for the user of a session cookie (`hashes`), in the same round trip that
 /// reads the session.
@@ -151,12 +153,14 @@ pub fn list_for_user(user_id: &str, position: Option<&Position>, rows: usize) ->
     Statement::new(LIST_FOR_USER, vec![user_id.into(), created_at.into(), id.into(), (rows as i64).into()])
 }
 
-const LIST_FOR_SESSION: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
+const LIST_FOR_SESSION: &str = concat!(
+    "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
      m.id AS membership_id, m.role, m.created_at AS joined_at \
      FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-     WHERE m.user_id = (SELECT s.user_id FROM sessions s WHERE s.id_hash IN (SELECT value FROM json_each(?1)) \
-     AND s.expires_at > ?5 AND s.idle_expires_at > ?5) AND (m.created_at, m.id) > (?2, ?3) \
-     ORDER BY m.created_at, m.id LIMIT ?4";
+     WHERE m.user_id = (SELECT s.user_id FROM sessions s WHERE ",
+    sql_live_session!("s.", "?1", "?5"),
+    ") AND (m.created_at, m.id) > (?2, ?3) ORDER BY m.created_at, m.id LIMIT ?4"
+);
 
 /// [`list_for_user`] for the user of a session cookie (`hashes`), in the round trip that reads
 /// the session.
