@@ -76,3 +76,42 @@ async fn a_chunked_body_without_length_is_refused_at_the_cap_not_read_whole() {
     // The stream may read ahead a little (its high-water mark); an endless body is never read whole.
     assert!(pulled <= 24.0, "{pulled} chunks pulled for a 16 KB cap");
 }
+
+/// A fetch event's context as the runtime passes it: `waitUntil` keeps the promises it is given
+/// in `globalThis.__kept`.
+fn recording_context() -> worker::Context {
+    let make = js_sys::Function::new_no_args(
+        "globalThis.__kept = []; return { waitUntil(promise) { globalThis.__kept.push(promise); } };",
+    );
+    worker::Context::new(wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap()))
+}
+
+#[wasm_bindgen_test]
+async fn a_requests_work_outlives_an_abandoned_answer() {
+    use std::{cell::Cell, rc::Rc};
+    let context = recording_context();
+    // Work that waits on I/O (a promise resolved later), then writes.
+    let (release, released) = futures::channel::oneshot::channel::<()>();
+    let written = Rc::new(Cell::new(false));
+    let answer = edge_auth::shell::run_to_completion(&context, {
+        let written = written.clone();
+        async move {
+            released.await.unwrap();
+            written.set(true);
+        }
+    });
+    // The client leaves: the runtime never polls the handler's answer again.
+    drop(answer);
+    release.send(()).unwrap();
+    let kept = js_sys::Reflect::get(&js_sys::global(), &"__kept".into()).unwrap();
+    let kept: js_sys::Array = wasm_bindgen::JsCast::unchecked_into(kept);
+    assert_eq!(kept.length(), 1, "the work is registered with waitUntil");
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(kept.get(0))).await.unwrap();
+    assert!(written.get(), "the write happened though nobody waited for the answer");
+}
+
+#[wasm_bindgen_test]
+async fn a_requests_answer_is_its_works_output() {
+    let context = recording_context();
+    assert_eq!(edge_auth::shell::run_to_completion(&context, async { 7 }).await, Some(7));
+}

@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use worker::{Context, KvStore};
 
 use crate::http::request_id;
@@ -8,12 +10,12 @@ use crate::platform::{KeyValueError, KeyValueStore};
 pub struct KvAdapter {
     store: KvStore,
     /// The fetch event's context, whose `waitUntil` keeps later writes alive past the answer.
-    context: Option<Context>,
+    context: Option<Rc<Context>>,
 }
 
 impl KvAdapter {
     /// Wraps the `AUTH_KV` binding, with the fetch event's context when there is one.
-    pub fn new(store: KvStore, context: Option<Context>) -> Self {
+    pub fn new(store: KvStore, context: Option<Rc<Context>>) -> Self {
         Self { store, context }
     }
 }

@@ -5,12 +5,16 @@ pub mod d1;
 mod fetch;
 mod kv;
 pub mod request;
+pub mod run_to_completion;
+
+use std::rc::Rc;
 
 use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 pub use d1::D1Adapter;
 pub use fetch::FetchAdapter;
 pub use kv::KvAdapter;
+pub use run_to_completion::run_to_completion;
 
 use crate::app::App;
 use crate::app::Isolate;
@@ -58,7 +62,7 @@ impl Platform for WorkerPlatform {
     }
 }
 
-fn platform(env: &Env, context: Option<Context>) -> worker::Result<WorkerPlatform> {
+fn platform(env: &Env, context: Option<Rc<Context>>) -> worker::Result<WorkerPlatform> {
     Ok(WorkerPlatform {
         db: D1Adapter::new(env.d1(D1_BINDING)?),
         kv: KvAdapter::new(env.kv(KV_BINDING)?, context),
@@ -78,6 +82,15 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<Response> {
+    // The request's work runs to its end even if the client leaves (see run_to_completion).
+    let context = Rc::new(context);
+    let work = answer_request(request, env, context.clone());
+    run_to_completion(&context, work)
+        .await
+        .unwrap_or_else(|| Err(worker::Error::RustError("the request's work ended without an answer".into())))
+}
+
+async fn answer_request(request: Request, env: Env, context: Rc<Context>) -> worker::Result<Response> {
     let id = request_id(request.headers().get("cf-ray").ok().flatten().as_deref());
     // Answers refused before the core routes them carry the id too.
     let refuse = |error: ApiError| {

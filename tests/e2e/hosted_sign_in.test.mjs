@@ -9,6 +9,22 @@ after(() => stack?.stop());
 const cookieFrom = (response, name) =>
   response.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith(`${name}=`));
 
+/** Signs `email` in at the worker at `base` as the tests approve: login, the stand-in, callback. */
+async function signIn(base, email) {
+  const login = await fetch(`${base}/v1/auth/login`, { redirect: "manual" });
+  const authorize = new URL(login.headers.get("location"));
+  authorize.pathname = "/user_management/authorize/approve";
+  authorize.searchParams.set("email", email);
+  const approved = await fetch(authorize, { redirect: "manual" });
+  const headers = { cookie: cookieFrom(login, "__Host-edge_auth_flow") };
+  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers });
+  assert.equal(callback.status, 302, await callback.text());
+  return cookieFrom(callback, "__Host-edge_auth");
+}
+
+const issuing = (settings) =>
+  fetch(`${stack.standIn.url}/__dev/issuing`, { method: "POST", body: JSON.stringify(settings) });
+
 test("login → the stand-in's page → callback → cookie → API → welcome → access token → logout", async () => {
   const base = stack.worker.base;
   const login = await fetch(`${base}/v1/auth/login?return_to=%2Fv1%2Fme`, { redirect: "manual" });
@@ -67,4 +83,35 @@ test("a used or foreign state ends in a clear page, not a session", async () => 
   assert.match(callback.headers.get("content-type"), /text\/html/);
   assert.match(await callback.text(), /sign_in_state_invalid/);
   assert.equal(cookieFrom(callback, "__Host-edge_auth"), undefined);
+});
+
+// Under `wrangler dev` a disconnect never reaches the worker (its proxy forwards detached), so
+// this proves the slow refresh's result is stored for a client that left; that production's
+// cancellation cannot cut it short is the shell's `run_to_completion` (tests/wasm_shell.rs).
+test("a client that leaves during a slow refresh does not lose the rotated refresh token", async () => {
+  const base = stack.worker.base;
+  try {
+    // A token inside the refresh window; its refresh is slow and answers a long-lived one.
+    await issuing({ ttl_seconds: 30 });
+    const cookie = await signIn(base, "cut@hosted.example");
+    await issuing({ ttl_seconds: 600, refresh_delay_ms: 1500 });
+    const before = await stack.standIn.stats();
+    const gaveUp = fetch(`${base}/v1/auth/access-token`, { headers: { cookie }, signal: AbortSignal.timeout(300) });
+    await assert.rejects(gaveUp, { name: "TimeoutError" }, "the client left before the refresh answered");
+    // WorkOS rotates the refresh token after the client left; the worker still stores the result.
+    const session = async () => (await fetch(`${base}/v1/auth/session`, { headers: { cookie } })).json();
+    let expiresAt;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      expiresAt = Date.parse((await session()).session.access_token_expires_at);
+      if (expiresAt - Date.now() > 300_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.ok(expiresAt - Date.now() > 300_000, "the refreshed token was stored");
+    await issuing({});
+    const token = await fetch(`${base}/v1/auth/access-token`, { headers: { cookie } });
+    assert.equal(token.status, 200, await token.text());
+    assert.equal((await stack.standIn.stats()).refresh_requests, before.refresh_requests + 1, "one refresh");
+  } finally {
+    await issuing({});
+  }
 });

@@ -55,6 +55,19 @@ pub struct Hosted {
     codes: HashMap<String, PendingCode>,
     sessions: HashMap<String, Session>,
     pub refresh_failure: Option<RefreshFailure>,
+    /// How the authenticate grants issue tokens (tests switch it).
+    pub issuing: Issuing,
+}
+
+/// How `authenticate` issues a session's tokens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issuing {
+    /// The access tokens' lifetime (default: the minting default, 5 minutes).
+    pub ttl_seconds: Option<i64>,
+    /// How long the refresh grant takes before it rotates and answers.
+    #[serde(default)]
+    pub refresh_delay_ms: u64,
 }
 
 /// Why an exchange is refused, as WorkOS answers it: `{error, error_description}`.

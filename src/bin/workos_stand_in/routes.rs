@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::hosted::{GrantError, Hosted, RefreshFailure};
+use super::hosted::{GrantError, Hosted, Issuing, RefreshFailure};
 use super::ids;
 use super::keys::{KeyRing, SigningKey};
 use super::tokens::{self, TokenRequest};
@@ -160,6 +160,10 @@ pub fn handle(state: &State, req: &Request) -> Reply {
         ("POST", ["__dev", "refresh-failure"]) => with_body(req, |body: RefreshFailureRequest| {
             lock(&state.hosted).refresh_failure = Some(body.mode);
             reply(200, json!({ "mode": body.mode }))
+        }),
+        ("POST", ["__dev", "issuing"]) => with_body(req, |body: Issuing| {
+            lock(&state.hosted).issuing = body;
+            reply(200, json!({ "ttl_seconds": body.ttl_seconds, "refresh_delay_ms": body.refresh_delay_ms }))
         }),
         ("GET", ["__dev", "sessions", session_id]) => match lock(&state.hosted).session(session_id) {
             Some(session) => reply(200, json!(session)),
@@ -489,6 +493,9 @@ fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
             let Some(refresh_token) = req.refresh_token.as_deref() else {
                 return grant_error(GrantError::missing("refresh_token"));
             };
+            // A slow refresh still rotates, whether or not its caller waited for the answer.
+            let delay = lock(&state.hosted).issuing.refresh_delay_ms;
+            std::thread::sleep(Duration::from_millis(delay));
             lock(&state.hosted).refresh(refresh_token, req.organization_id.as_deref())
         }
         other => {
@@ -509,6 +516,7 @@ fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
         sid: Some(session.id.clone()),
         org_id: session.organization_id.clone(),
         role: session.organization_id.as_ref().map(|_| "member".to_owned()),
+        ttl_seconds: lock(&state.hosted).issuing.ttl_seconds,
         ..TokenRequest::default()
     };
     let claims = tokens::build_claims(&request, &user.id, &state.issuer(), ids::now_unix_secs());
@@ -865,7 +873,15 @@ mod tests {
         post(&state, "/__dev/refresh-failure", r#"{"mode":"unavailable"}"#);
         assert_eq!(refresh(&live).status, 503);
         post(&state, "/__dev/refresh-failure", r#"{"mode":"none"}"#);
-        assert_eq!(refresh(&live).status, 200, "failures spent nothing");
+        let issuing = post(&state, "/__dev/issuing", r#"{"ttl_seconds":30,"refresh_delay_ms":150}"#);
+        assert_eq!(issuing.status, 200);
+        let started = std::time::Instant::now();
+        let slow = refresh(&live);
+        assert_eq!(slow.status, 200, "failures spent nothing");
+        assert!(started.elapsed() >= Duration::from_millis(150), "a slow refresh");
+        let claims = tokens_claims(&slow.body["access_token"]);
+        assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 30, "the issuing lifetime");
+        assert_eq!(post(&state, "/__dev/issuing", r#"{"ttl":30}"#).status, 400);
         let sid = tokens_sid(&second.body["access_token"]);
         let revoked = handle(
             &state,
@@ -884,11 +900,14 @@ mod tests {
     }
 
     fn tokens_sid(token: &Value) -> String {
+        tokens_claims(token)["sid"].as_str().unwrap().to_owned()
+    }
+
+    fn tokens_claims(token: &Value) -> Value {
         let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
-        let claims: Value = serde_json::from_slice(
+        serde_json::from_slice(
             &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
         )
-        .unwrap();
-        claims["sid"].as_str().unwrap().to_owned()
+        .unwrap()
     }
 }
