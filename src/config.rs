@@ -56,6 +56,9 @@ pub struct Config {
     pub session_idle_seconds: i64,
     /// A session ends this long after sign-in whatever its use, seconds.
     pub session_max_seconds: i64,
+    /// Whether `/` serves the sign-in console (`SIGN_IN_CONSOLE`: `on`/`off`; on by default
+    /// outside production).
+    pub sign_in_console: bool,
     /// `<base>/sso/jwks/<client id>`, computed once: the verifier compares it on every request.
     jwks_url: String,
 }
@@ -170,6 +173,12 @@ impl Config {
             session_cookie: SessionCookie::from_lookup(&get)?,
             session_idle_seconds: seconds(&get, "SESSION_IDLE_SECONDS", 7 * 86_400, 300..=90 * 86_400)?,
             session_max_seconds: seconds(&get, "SESSION_MAX_SECONDS", 30 * 86_400, 3_600..=400 * 86_400)?,
+            sign_in_console: match get("SIGN_IN_CONSOLE").as_deref() {
+                None => environment != Environment::Production,
+                Some("on") => true,
+                Some("off") => false,
+                Some(other) => return Err(problem("SIGN_IN_CONSOLE", format!("{other:?} is not on or off"))),
+            },
         })
     }
 
@@ -306,5 +315,19 @@ mod tests {
         let mut vars = BASE.to_vec();
         vars.push(("JWT_LEEWAY_SECONDS", "-1"));
         assert_eq!(config(&vars).unwrap_err().variable, "JWT_LEEWAY_SECONDS");
+    }
+
+    #[test]
+    fn the_console_is_on_outside_production_unless_switched() {
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars = BASE.to_vec();
+            vars.extend_from_slice(extra);
+            config(&vars)
+        };
+        assert!(with(&[]).unwrap().sign_in_console);
+        assert!(!with(&[("SIGN_IN_CONSOLE", "off")]).unwrap().sign_in_console);
+        assert!(!with(&[("ENVIRONMENT", "production")]).unwrap().sign_in_console);
+        assert!(with(&[("ENVIRONMENT", "production"), ("SIGN_IN_CONSOLE", "on")]).unwrap().sign_in_console);
+        assert_eq!(with(&[("SIGN_IN_CONSOLE", "yes")]).unwrap_err().variable, "SIGN_IN_CONSOLE");
     }
 }

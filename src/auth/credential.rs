@@ -2,6 +2,7 @@ use serde_json::{Map, Value};
 
 use super::session_cookie::{hashes, is_secret, SESSION_MAC_PURPOSE};
 use crate::app::App;
+use crate::config::Config;
 use crate::crypto::pepper::PepperRing;
 use crate::domain::{credential_key_id, is_api_key_credential, Actor, API_KEY_MAC_PURPOSE};
 use crate::http::ErrorCode;
@@ -61,19 +62,26 @@ pub fn api_key_invalid() -> ApiError {
     ApiError::invalid_token(ErrorCode::ApiKeyInvalid, "the API key is unknown or revoked")
 }
 
+/// The session cookie's value when it is the request's credential: sent, and no
+/// `Authorization` header (which wins when both are).
+pub fn session_cookie_credential<'r>(config: &Config, request: &'r ApiRequest) -> Option<&'r str> {
+    if request.header("authorization").is_some() {
+        return None;
+    }
+    cookie(request.header("cookie"), &config.session_cookie.name)
+}
+
 impl Credential {
     /// Reads `Authorization: Bearer …`, else the session cookie (the header wins when both are
     /// sent): no credential is 401 `not_authenticated`, a bad token 401 with its reason, a
     /// malformed API key 401 `api_key_invalid`.
     pub async fn from_request<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<Self, ApiError> {
-        if request.header("authorization").is_none() {
-            if let Some(secret) = cookie(request.header("cookie"), &app.config.session_cookie.name) {
-                if !is_secret(secret) {
-                    return Err(session_invalid());
-                }
-                let hashes = hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret);
-                return Ok(Credential::Session(PresentedSession { hashes }));
+        if let Some(secret) = session_cookie_credential(app.config, request) {
+            if !is_secret(secret) {
+                return Err(session_invalid());
             }
+            let hashes = hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret);
+            return Ok(Credential::Session(PresentedSession { hashes }));
         }
         let credential = bearer_token(request)?;
         if is_api_key_credential(credential) {

@@ -11,7 +11,7 @@ pub mod session_refresh;
 mod standing;
 
 pub use caller::Caller;
-pub use credential::{session_invalid, Credential, PresentedApiKey, PresentedSession};
+pub use credential::{session_cookie_credential, session_invalid, Credential, PresentedApiKey, PresentedSession};
 pub use grant::Grant;
 pub use lookup::{CallerLookup, WorkspaceLookup, WorkspaceLookupResult};
 pub use permission::Permission;

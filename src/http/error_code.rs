@@ -82,6 +82,8 @@ error_codes! {
     InsufficientScope => ("insufficient_scope", 403),
     /// 403: only users may do this (API keys act only inside their workspace)
     ApiKeyNotAllowed => ("api_key_not_allowed", 403),
+    /// 403: a cookie-authenticated change (or a sign-in) from an origin that is neither this worker's nor an entry of ALLOWED_ORIGINS, or with no Origin or Referer
+    OriginRefused => ("origin_refused", 403),
     /// 404: no such route
     RouteNotFound => ("route_not_found", 404),
     /// 404: no such workspace, or the caller is not a member (existence does not leak)
@@ -120,6 +122,8 @@ error_codes! {
     ScopesInvalid => ("scopes_invalid", 422),
     /// 422: no usable email for the user (WorkOS does not know them, or no email claim)
     EmailUnavailable => ("email_unavailable", 422),
+    /// 429: too many sign-in attempts from this address; retry after `Retry-After` seconds
+    RateLimited => ("rate_limited", 429),
     /// 500: a bug on our side
     InternalError => ("internal_error", 500),
     /// 500: the worker is misconfigured

@@ -1,11 +1,12 @@
-//! HTTP on plain values: the request and response the core routes, JSON errors, CORS, the
-//! capped body reader and request ids.
+//! HTTP on plain values: the request and response the core routes, JSON errors, CORS and the
+//! origin check, the capped body reader and request ids.
 
 mod body;
 mod cookie;
 mod cors;
 mod error;
 mod error_code;
+mod origin_check;
 pub mod request;
 mod request_id;
 mod response;
@@ -16,6 +17,7 @@ pub use cookie::{cookie, set_cookie};
 pub use cors::Cors;
 pub use error::ApiError;
 pub use error_code::ErrorCode;
+pub use origin_check::{is_unsafe, require_trusted_origin};
 pub use request::{ApiRequest, Method};
 pub use request_id::{request_id, REQUEST_ID_HEADER};
 pub use response::ApiResponse;

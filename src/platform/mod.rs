@@ -1,14 +1,16 @@
-//! The four things the core needs from its host: SQL storage, a key-value store, outbound HTTP
-//! and a clock. The worker shell implements them with D1, KV and fetch; tests with SQLite and
-//! in-process fakes of what cannot run here.
+//! What the core needs from its host: SQL storage, a key-value store, outbound HTTP, a rate
+//! limiter and a clock. The worker shell implements them with D1, KV, fetch and the
+//! rate-limiting binding; tests with SQLite and in-process fakes of what cannot run here.
 
 mod database;
 mod http_client;
 mod key_value;
+mod rate_limiter;
 
 pub use database::{Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
 pub use http_client::{FetchError, HttpClient, HttpGet, HttpPost, HttpReply};
 pub use key_value::{KeyValueError, KeyValueStore};
+pub use rate_limiter::{RateLimiter, SIGN_IN_LIMIT_PERIOD_SECONDS};
 
 /// Milliseconds since the Unix epoch.
 pub type UnixMillis = i64;
@@ -21,6 +23,8 @@ pub trait Platform {
     type Kv: KeyValueStore;
     /// Outbound HTTP (fetch).
     type Http: HttpClient;
+    /// The limit on sign-in attempts per client address.
+    type Limiter: RateLimiter;
 
     /// The database.
     fn db(&self) -> &Self::Db;
@@ -28,6 +32,8 @@ pub trait Platform {
     fn kv(&self) -> &Self::Kv;
     /// Outbound HTTP.
     fn http(&self) -> &Self::Http;
+    /// The sign-in limiter.
+    fn sign_in_limiter(&self) -> &Self::Limiter;
     /// The current time. In a Worker it only advances across I/O, which is all we need.
     fn now(&self) -> UnixMillis;
 }

@@ -1,6 +1,7 @@
 //! The API's routes on plain request/response values.
 
 mod api_keys;
+mod console;
 mod events;
 mod health;
 mod hosted_sign_in;
@@ -11,6 +12,7 @@ mod openapi;
 mod orgs;
 mod router;
 mod session;
+mod sign_in_limit;
 mod verdict;
 mod views;
 mod web_callback;

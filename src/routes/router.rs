@@ -1,6 +1,10 @@
+use super::console;
+use super::sign_in_limit::limit_sign_in;
 use super::{api_keys, events, health, hosted_sign_in, me, members, openapi, orgs, session, web_callback};
 use crate::app::App;
+use crate::auth::session_cookie_credential;
 use crate::http::ErrorCode;
+use crate::http::{is_unsafe, require_trusted_origin};
 use crate::http::{ApiError, ApiRequest, ApiResponse, Cors, Method, REQUEST_ID_HEADER};
 use crate::log::with_request_id;
 use crate::platform::Platform;
@@ -120,6 +124,11 @@ impl Route {
         }
     }
 
+    /// Whether the route starts a sign-in's work without any credential (rate-limited).
+    pub fn starts_sign_in(&self) -> bool {
+        matches!(self, Route::Login | Route::Callback)
+    }
+
     /// The methods this route answers.
     pub fn methods(&self) -> &'static [Method] {
         let template = self.template();
@@ -144,7 +153,7 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     if let Some(response) = crate::bench::handle(app, request).await {
         return response;
     }
-    let mut response = match dispatch(app, request).await {
+    let mut response = match dispatch(app, request, &cors).await {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
@@ -155,7 +164,12 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     response
 }
 
-async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Cors) -> Result<ApiResponse, ApiError> {
+    if app.config.sign_in_console && matches!(request.method, Method::Get | Method::Head) {
+        if let Some(asset) = console::asset(&request.path) {
+            return Ok(asset);
+        }
+    }
     let Some(route) = Route::parse(&request.path) else {
         return Err(ApiError::new(ErrorCode::RouteNotFound, "no such route"));
     };
@@ -165,6 +179,12 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
         let allow: Vec<&str> = route.methods().iter().map(|m| m.as_str()).collect();
         return Err(ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
             .with_header("allow", allow.join(", ")));
+    }
+    if is_unsafe(method) && session_cookie_credential(app.config, request).is_some() {
+        require_trusted_origin(request, cors)?;
+    }
+    if route.starts_sign_in() {
+        limit_sign_in(app, request, &route).await?;
     }
     match (route, method) {
         (Route::Health, _) => Ok(health::health(app).await),

@@ -4,6 +4,7 @@
 pub mod d1;
 mod fetch;
 mod kv;
+mod rate_limit;
 pub mod request;
 pub mod run_to_completion;
 
@@ -14,6 +15,7 @@ use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledE
 pub use d1::D1Adapter;
 pub use fetch::FetchAdapter;
 pub use kv::KvAdapter;
+pub use rate_limit::RateLimitAdapter;
 pub use run_to_completion::run_to_completion;
 
 use crate::app::App;
@@ -29,6 +31,8 @@ use crate::routes::handle;
 pub const D1_BINDING: &str = "DB";
 /// The KV namespace binding.
 pub const KV_BINDING: &str = "AUTH_KV";
+/// The rate-limiting binding for sign-in attempts.
+pub const SIGN_IN_LIMITER_BINDING: &str = "SIGN_IN_LIMITER";
 
 thread_local! {
     /// The isolate's caches (see [`Isolate`]). A Worker isolate is single-threaded and
@@ -41,12 +45,14 @@ pub struct WorkerPlatform {
     db: D1Adapter,
     kv: KvAdapter,
     http: FetchAdapter,
+    sign_in_limiter: RateLimitAdapter,
 }
 
 impl Platform for WorkerPlatform {
     type Db = D1Adapter;
     type Kv = KvAdapter;
     type Http = FetchAdapter;
+    type Limiter = RateLimitAdapter;
 
     fn db(&self) -> &D1Adapter {
         &self.db
@@ -56,6 +62,9 @@ impl Platform for WorkerPlatform {
     }
     fn http(&self) -> &FetchAdapter {
         &self.http
+    }
+    fn sign_in_limiter(&self) -> &RateLimitAdapter {
+        &self.sign_in_limiter
     }
     fn now(&self) -> UnixMillis {
         js_sys::Date::now() as UnixMillis
@@ -67,6 +76,7 @@ fn platform(env: &Env, context: Option<Rc<Context>>) -> worker::Result<WorkerPla
         db: D1Adapter::new(env.d1(D1_BINDING)?),
         kv: KvAdapter::new(env.kv(KV_BINDING)?, context),
         http: FetchAdapter,
+        sign_in_limiter: RateLimitAdapter::new(env, SIGN_IN_LIMITER_BINDING),
     })
 }
 

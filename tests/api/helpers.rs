@@ -11,7 +11,7 @@ use edge_auth::config::Config;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
 use edge_auth::platform::{
     Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpPost, HttpReply, KeyValueError, KeyValueStore,
-    Platform, Row, SqlValue, Statement,
+    Platform, RateLimiter, Row, SqlValue, Statement, SIGN_IN_LIMIT_PERIOD_SECONDS,
 };
 use edge_auth::routes::handle;
 use rsa::pkcs1v15::SigningKey;
@@ -458,10 +458,28 @@ impl HttpClient for FakeWorkos {
 
 // ---------------------------------------------------------------- the app
 
+/// The rate-limiting binding's behaviour: a fixed window per key, on the test clock.
+pub struct WindowLimiter {
+    pub limit: Cell<u32>,
+    clock: Rc<Cell<i64>>,
+    counts: RefCell<HashMap<(String, i64), u32>>,
+}
+
+impl RateLimiter for WindowLimiter {
+    async fn allow(&self, key: &str) -> bool {
+        let window = self.clock.get() / (SIGN_IN_LIMIT_PERIOD_SECONDS as i64 * 1000);
+        let mut counts = self.counts.borrow_mut();
+        let count = counts.entry((key.to_owned(), window)).or_default();
+        *count += 1;
+        *count <= self.limit.get()
+    }
+}
+
 pub struct TestPlatform {
     pub db: SqliteDatabase,
     pub kv: MemoryKv,
     pub workos: FakeWorkos,
+    pub sign_in_limiter: WindowLimiter,
     pub now: Rc<Cell<i64>>,
 }
 
@@ -469,6 +487,7 @@ impl Platform for TestPlatform {
     type Db = SqliteDatabase;
     type Kv = MemoryKv;
     type Http = FakeWorkos;
+    type Limiter = WindowLimiter;
     fn db(&self) -> &SqliteDatabase {
         &self.db
     }
@@ -477,6 +496,9 @@ impl Platform for TestPlatform {
     }
     fn http(&self) -> &FakeWorkos {
         &self.workos
+    }
+    fn sign_in_limiter(&self) -> &WindowLimiter {
+        &self.sign_in_limiter
     }
     fn now(&self) -> i64 {
         self.now.get()
@@ -520,6 +542,11 @@ pub fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         platform: TestPlatform {
             db: SqliteDatabase::migrated(),
             kv: MemoryKv::default(),
+            sign_in_limiter: WindowLimiter {
+                limit: Cell::new(1_000),
+                clock: workos.clock.clone(),
+                counts: RefCell::default(),
+            },
             now: workos.clock.clone(),
             workos,
         },

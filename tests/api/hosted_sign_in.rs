@@ -74,7 +74,7 @@ fn callback(app: &TestApp, code: &str, state: &str, flow_cookie: &str) -> ApiRes
 }
 
 /// A whole hosted sign-in; the `Cookie` header of the session.
-fn hosted_sign_in(app: &TestApp, user_id: &str, email: &str) -> String {
+pub fn hosted_sign_in(app: &TestApp, user_id: &str, email: &str) -> String {
     let started = login(app, "", None).unwrap_or_else(|r| panic!("{}", body_text(&r)));
     let (code, state) = approve(app, &started, user_id, email);
     let response = callback(app, &code, &state, &started.flow_cookie);
@@ -245,7 +245,11 @@ fn a_browser_keeps_at_most_ten_open_flows() {
 fn logout_ends_the_session_here_and_at_workos_and_the_old_cookie_is_refused() {
     let app = spawn_app();
     let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
-    let response = app.send(ApiRequest::new(Method::Post, "/v1/auth/logout").with_header("cookie", &cookie));
+    let response = app.send(
+        ApiRequest::new(Method::Post, "/v1/auth/logout")
+            .with_header("cookie", &cookie)
+            .with_header("origin", "https://edge.test"),
+    );
     assert_eq!(response.status, 200, "{}", body_text(&response));
     let logout_url = response.json_body()["logout_url"].as_str().unwrap().to_owned();
     assert!(logout_url.starts_with(&format!("{API_BASE}/user_management/sessions/logout?session_id=session_")));
@@ -340,7 +344,11 @@ fn the_answers_of_the_session_routes_match_the_document() {
     conforms(Method::Get, "/v1/auth/welcome", &get_with_cookie(&app, "/v1/auth/welcome", &cookie));
     conforms(Method::Get, "/v1/auth/session", &get_with_cookie(&app, "/v1/auth/session", &cookie));
     conforms(Method::Get, "/v1/auth/access-token", &access_token(&app, &cookie));
-    let logout = app.send(ApiRequest::new(Method::Post, "/v1/auth/logout").with_header("cookie", &cookie));
+    let logout = app.send(
+        ApiRequest::new(Method::Post, "/v1/auth/logout")
+            .with_header("cookie", &cookie)
+            .with_header("origin", "https://edge.test"),
+    );
     conforms(Method::Post, "/v1/auth/logout", &logout);
     conforms(Method::Get, "/v1/auth/access-token", &access_token(&app, &cookie));
     conforms(Method::Get, "/v1/auth/login", &app.get("/v1/auth/login?provider=nope", None));

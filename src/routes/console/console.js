@@ -1,0 +1,131 @@
+// The sign-in console: a page of this worker that uses its API with the session cookie, as an
+// app would. No framework and no build step.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+async function api(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const json = await response.json().catch(() => null);
+  return { status: response.status, json };
+}
+
+function showError(answer) {
+  const error = answer.json && answer.json.error;
+  $("error").textContent = error ? `${error.code}: ${error.message}` : `request failed (${answer.status})`;
+  $("error").hidden = false;
+}
+
+function cell(row, text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  row.appendChild(td);
+  return td;
+}
+
+function showSession(session) {
+  const rows = $("session-rows");
+  rows.replaceChildren();
+  const fields = [
+    ["User", `${session.user.email} (${session.user.id})`],
+    ["WorkOS session", session.workos_session_id],
+    ["Organisation", session.organization_id || "—"],
+    ["Signed in with", session.authentication_method || "—"],
+    ["Access token expires", session.access_token_expires_at],
+    ["Session ends", session.expires_at],
+  ];
+  for (const [name, value] of fields) {
+    const row = document.createElement("tr");
+    cell(row, name);
+    cell(row, value);
+    rows.appendChild(row);
+  }
+  $("who").textContent = session.user.email;
+  $("session").hidden = false;
+}
+
+async function showMembers(workspace) {
+  const answer = await api("GET", `/v1/orgs/${encodeURIComponent(workspace.id)}/members?limit=100`);
+  if (answer.status !== 200) return showError(answer);
+  $("members-of").textContent = workspace.name;
+  const rows = $("member-rows");
+  rows.replaceChildren();
+  for (const member of answer.json.data) {
+    const row = document.createElement("tr");
+    cell(row, member.email);
+    cell(row, member.user_id);
+    cell(row, member.role);
+    rows.appendChild(row);
+  }
+  $("members").hidden = false;
+}
+
+async function showWorkspaces() {
+  const answer = await api("GET", "/v1/orgs?limit=100");
+  if (answer.status !== 200) return showError(answer);
+  const rows = $("workspace-rows");
+  rows.replaceChildren();
+  for (const workspace of answer.json.data) {
+    const row = document.createElement("tr");
+    row.dataset.slug = workspace.slug;
+    cell(row, workspace.name);
+    cell(row, workspace.slug);
+    cell(row, workspace.personal ? "yes" : "");
+    const button = document.createElement("button");
+    button.className = "quiet";
+    button.textContent = "Members";
+    button.addEventListener("click", () => showMembers(workspace));
+    cell(row, "").appendChild(button);
+    rows.appendChild(row);
+  }
+  $("workspaces").hidden = false;
+}
+
+async function showWelcome() {
+  // The first call after a first sign-in gets the default key; later calls get 404.
+  const answer = await api("GET", "/v1/auth/welcome");
+  if (answer.status !== 200) return;
+  $("welcome-key").textContent = answer.json.default_api_key.secret;
+  $("welcome").hidden = false;
+}
+
+async function signOut() {
+  const answer = await api("POST", "/v1/auth/logout");
+  if (answer.status !== 200) return showError(answer);
+  // WorkOS ends its own session too, then sends the browser back here.
+  window.location.assign(answer.json.logout_url);
+}
+
+async function createWorkspace(event) {
+  event.preventDefault();
+  const form = event.target;
+  const answer = await api("POST", "/v1/orgs", { name: form.name.value, slug: form.slug.value });
+  if (answer.status !== 201) return showError(answer);
+  $("error").hidden = true;
+  form.reset();
+  await showWorkspaces();
+}
+
+async function start() {
+  $("sign-out").addEventListener("click", signOut);
+  $("create-workspace").addEventListener("submit", createWorkspace);
+  const answer = await api("GET", "/v1/auth/session");
+  if (answer.status === 401) {
+    $("signed-out").hidden = false;
+    document.body.dataset.ready = "true";
+    return;
+  }
+  if (answer.status !== 200) return showError(answer);
+  $("sign-out").hidden = false;
+  showSession(answer.json.session);
+  await showWelcome();
+  await showWorkspaces();
+  document.body.dataset.ready = "true";
+}
+
+start();
