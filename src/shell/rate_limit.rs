@@ -1,4 +1,3 @@
-use wasm_bindgen::JsValue;
 use worker::{Env, RateLimiter as Binding};
 
 use crate::log::log_error;
@@ -13,10 +12,7 @@ pub struct RateLimitAdapter {
 impl RateLimitAdapter {
     /// The binding `name` of `env`, if configured.
     pub fn new(env: &Env, name: &str) -> Self {
-        // Read without `Env::rate_limiter`'s constructor-name check, which the local runtime's
-        // binding object does not pass; both have the same `limit({key})`.
-        let value = js_sys::Reflect::get(env, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined());
-        Self { binding: value.map(wasm_bindgen::JsCast::unchecked_into) }
+        Self { binding: env.rate_limiter(name).ok() }
     }
 }
 

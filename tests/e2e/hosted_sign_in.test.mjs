@@ -115,3 +115,16 @@ test("a client that leaves during a slow refresh does not lose the rotated refre
     await issuing({});
   }
 });
+
+// Last in this file: it spends this address's sign-in attempts for the minute.
+test("sign-in attempts over the limit are answered 429 with Retry-After by the rate-limiting binding", async () => {
+  const statuses = [];
+  for (let i = 0; i < 40 && !statuses.includes(429); i++) {
+    statuses.push((await fetch(`${stack.worker.base}/v1/auth/login`, { redirect: "manual" })).status);
+  }
+  assert.ok(statuses.filter((s) => s === 302).length >= 10, statuses.join());
+  const refused = await stack.worker.request("GET", "/v1/auth/login");
+  assert.equal(refused.status, 429);
+  assert.equal(refused.json.error.code, "rate_limited");
+  assert.equal(refused.headers.get("retry-after"), "60");
+});
