@@ -1,7 +1,9 @@
-// `npm test`: native tests, the shell's wasm tests under Node, then end-to-end tests against the
-// built worker under `wrangler dev` with the WorkOS stand-in. Fails on the first failing stage.
+// `npm test`: native tests, the shell's wasm tests under Node, end-to-end tests against the
+// built worker under `wrangler dev` with the WorkOS stand-in, then the same in a real headless
+// Chromium. Fails on the first failing stage.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { ensureBrowser } from "./browser.mjs";
 import { CARGO_BIN, ROOT, run } from "./toolchain.mjs";
 
 const stage = (name) => console.log(`\n==> ${name}`);
@@ -28,11 +30,18 @@ stage("build: release worker and the WorkOS stand-in");
 run("node", ["scripts/build.mjs"]);
 run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
 
+const testFiles = (folder) =>
+  readdirSync(join(ROOT, "tests", folder))
+    .filter((f) => f.endsWith(".test.mjs"))
+    .map((f) => join("tests", folder, f));
+const testEnv = { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`, EDGE_AUTH_SKIP_BUILD: "1" };
+
 stage("end-to-end tests (wrangler dev + WorkOS stand-in)");
-const files = readdirSync(join(ROOT, "tests", "e2e"))
-  .filter((f) => f.endsWith(".test.mjs"))
-  .map((f) => join("tests", "e2e", f));
-run("node", ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], {
-  env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`, EDGE_AUTH_SKIP_BUILD: "1" },
+run("node", ["--test", "--test-concurrency=2", "--test-reporter=spec", ...testFiles("e2e")], { env: testEnv });
+
+stage("browser tests (headless Chromium + wrangler dev + WorkOS stand-in)");
+const chrome = ensureBrowser();
+run("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", ...testFiles("browser")], {
+  env: { ...testEnv, CHROME_PATH: chrome },
 });
 console.log("\nall test stages passed");
