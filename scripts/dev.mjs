@@ -46,8 +46,10 @@ try {
   edge-auth is running at ${api}  (local D1 and KV under .wrangler/state)
   WorkOS stand-in at ${standIn.match[1]}
 
-  Sign in in a browser (the stand-in's page takes any email), then use the API with the cookie:
-    ${api}/v1/auth/login?return_to=/v1/me
+  The sign-in console, in a browser (the stand-in's page takes any email):
+    http://localhost:${WORKER_PORT}/
+  Or sign in and land on the API with the cookie:
+    http://localhost:${WORKER_PORT}/v1/auth/login?return_to=/v1/me
 
   Or with a token, from the command line:
     TOKEN=$(npm run --silent token -- --email ada@example.com)
