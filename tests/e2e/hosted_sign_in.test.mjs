@@ -65,7 +65,10 @@ test("login → the stand-in's page → callback → cookie → API → welcome 
   const session = await stack.worker.request("GET", "/v1/auth/session", { bearer: token.json.access_token });
   assert.equal(session.status, 200);
 
-  const logout = await withCookie("POST", "/v1/auth/logout");
+  const refused = await withCookie("POST", "/v1/auth/logout");
+  assert.equal(refused.status, 403, "a change made with the cookie states its origin");
+  assert.equal(refused.json.error.code, "origin_refused");
+  const logout = await stack.worker.request("POST", "/v1/auth/logout", { headers: { cookie: sessionCookie, origin: base } });
   assert.equal(logout.status, 200);
   assert.match(logout.json.logout_url, /\/user_management\/sessions\/logout\?session_id=session_/);
   const sid = new URL(logout.json.logout_url).searchParams.get("session_id");
