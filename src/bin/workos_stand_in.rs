@@ -17,6 +17,8 @@
 
 // A bin's root resolves `mod` paths from src/bin/, so point into our own
 // directory explicitly.
+#[path = "workos_stand_in/accounts.rs"]
+mod accounts;
 #[path = "workos_stand_in/hosted.rs"]
 mod hosted;
 #[path = "workos_stand_in/ids.rs"]

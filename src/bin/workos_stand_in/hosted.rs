@@ -47,6 +47,18 @@ pub struct Session {
     #[serde(skip)]
     refresh_token: String,
     pub revoked: bool,
+    pub auth_method: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: i64,
+}
+
+/// Where a new session comes from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub auth_method: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 /// Codes and sessions.
@@ -118,7 +130,12 @@ impl Hosted {
     }
 
     /// The code grant: single use, PKCE checked, a new session.
-    pub fn exchange_code(&mut self, code: &str, code_verifier: Option<&str>) -> Result<Session, GrantError> {
+    pub fn exchange_code(
+        &mut self,
+        code: &str,
+        code_verifier: Option<&str>,
+        origin: Origin,
+    ) -> Result<Session, GrantError> {
         let pending =
             self.codes.remove(code).ok_or_else(|| invalid_grant("The code is invalid or was already used."))?;
         if pending.expires_at < ids::now_unix_millis() {
@@ -130,15 +147,31 @@ impl Hosted {
             }
         }
         let _ = pending.redirect_uri;
+        Ok(self.start_session(&pending.user_id, pending.organization_id, origin))
+    }
+
+    /// A new session for `user_id` (the code and password grants).
+    pub fn start_session(&mut self, user_id: &str, organization_id: Option<String>, origin: Origin) -> Session {
         let session = Session {
             id: ids::prefixed("session"),
-            user_id: pending.user_id,
-            organization_id: pending.organization_id,
+            user_id: user_id.to_owned(),
+            organization_id,
             refresh_token: new_refresh_token(),
             revoked: false,
+            auth_method: origin.auth_method,
+            ip_address: origin.ip_address,
+            user_agent: origin.user_agent,
+            created_at: ids::now_unix_millis(),
         };
         self.sessions.insert(session.id.clone(), session.clone());
-        Ok(session)
+        session
+    }
+
+    /// A user's sessions, newest first.
+    pub fn sessions_of(&self, user_id: &str) -> Vec<Session> {
+        let mut sessions: Vec<Session> = self.sessions.values().filter(|s| s.user_id == user_id).cloned().collect();
+        sessions.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        sessions
     }
 
     /// The refresh grant: the token is spent, a new one takes its place; a spent, unknown or
@@ -157,6 +190,11 @@ impl Hosted {
         }
         session.refresh_token = new_refresh_token();
         Ok(session.clone())
+    }
+
+    /// The session whose live refresh token this is.
+    pub fn session_of_refresh_token(&self, refresh_token: &str) -> Option<&Session> {
+        self.sessions.values().find(|s| s.refresh_token == refresh_token)
     }
 
     /// Ends a session; `false` when there is no such session.
@@ -181,6 +219,26 @@ impl Session {
     pub fn refresh_token(&self) -> &str {
         &self.refresh_token
     }
+
+    /// The session as WorkOS lists it (`GET /user_management/users/{id}/sessions`).
+    pub fn listed(&self) -> serde_json::Value {
+        let at = edge_auth::domain::rfc3339(self.created_at);
+        serde_json::json!({
+            "object": "session",
+            "id": self.id,
+            "user_id": self.user_id,
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "organization_id": self.organization_id,
+            "impersonator": null,
+            "auth_method": self.auth_method,
+            "status": if self.revoked { "revoked" } else { "active" },
+            "expires_at": edge_auth::domain::rfc3339(self.created_at + 30 * 86_400_000),
+            "ended_at": null,
+            "created_at": at,
+            "updated_at": at,
+        })
+    }
 }
 
 fn new_refresh_token() -> String {
@@ -195,18 +253,22 @@ mod tests {
     fn a_code_is_single_use_and_pkce_is_checked() {
         let mut hosted = Hosted::default();
         let code = hosted.issue_code("user_1", "http://x/cb", Some(&s256("verifier")), None);
-        assert_eq!(hosted.exchange_code(&code, Some("wrong")).unwrap_err().error, "invalid_grant");
+        assert_eq!(hosted.exchange_code(&code, Some("wrong"), Origin::default()).unwrap_err().error, "invalid_grant");
         let code = hosted.issue_code("user_1", "http://x/cb", Some(&s256("verifier")), None);
-        let session = hosted.exchange_code(&code, Some("verifier")).unwrap();
+        let session = hosted.exchange_code(&code, Some("verifier"), Origin::default()).unwrap();
         assert_eq!(session.user_id, "user_1");
-        assert_eq!(hosted.exchange_code(&code, Some("verifier")).unwrap_err().error, "invalid_grant", "used");
+        assert_eq!(
+            hosted.exchange_code(&code, Some("verifier"), Origin::default()).unwrap_err().error,
+            "invalid_grant",
+            "used"
+        );
     }
 
     #[test]
     fn refresh_tokens_rotate_and_are_single_use() {
         let mut hosted = Hosted::default();
         let code = hosted.issue_code("user_1", "http://x/cb", None, None);
-        let session = hosted.exchange_code(&code, None).unwrap();
+        let session = hosted.exchange_code(&code, None, Origin::default()).unwrap();
         let first = session.refresh_token().to_owned();
         let rotated = hosted.refresh(&first, Some("org_1")).unwrap();
         assert_ne!(rotated.refresh_token(), first);

@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::hosted::{GrantError, Hosted, Issuing, RefreshFailure};
+use super::accounts::{Accounts, Identity, Requirement, MIN_PASSWORD_LENGTH};
+use super::hosted::{GrantError, Hosted, Issuing, Origin, RefreshFailure};
 use super::ids;
 use super::keys::{KeyRing, SigningKey};
 use super::tokens::{self, TokenRequest};
@@ -50,6 +51,7 @@ pub struct State {
     users: Mutex<UserStore>,
     outage: Mutex<Outage>,
     hosted: Mutex<Hosted>,
+    accounts: Mutex<Accounts>,
     jwks_requests: AtomicU64,
     user_requests: AtomicU64,
     authenticate_requests: AtomicU64,
@@ -66,6 +68,7 @@ impl State {
             users: Mutex::new(UserStore::default()),
             outage: Mutex::new(Outage::None),
             hosted: Mutex::new(Hosted::default()),
+            accounts: Mutex::new(Accounts::default()),
             jwks_requests: AtomicU64::new(0),
             user_requests: AtomicU64::new(0),
             authenticate_requests: AtomicU64::new(0),
@@ -141,6 +144,38 @@ pub fn handle(state: &State, req: &Request) -> Reply {
             }
             get_user(state, req.authorization, user_id)
         }
+        ("POST", ["user_management", "users"]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            with_body(req, |body| create_user(state, body))
+        }
+        ("GET", ["user_management", "users", user_id, "identities"]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            if lock(&state.users).get(user_id).is_none() {
+                return coded(404, "entity_not_found", "User not found.");
+            }
+            reply(200, json!(lock(&state.accounts).identities(user_id)))
+        }
+        ("GET", ["user_management", "users", user_id, "sessions"]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            list_sessions(state, user_id, &query(req.url))
+        }
+        ("GET", ["user_management", "organization_memberships"]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            let params = query(req.url);
+            let memberships = lock(&state.accounts).memberships(
+                params.get("user_id").map(String::as_str),
+                params.get("organization_id").map(String::as_str),
+            );
+            reply(200, json!({ "data": memberships, "list_metadata": { "before": null, "after": null } }))
+        }
         ("GET", ["user_management", "authorize"]) => authorize_page(state, &query(req.url)),
         ("GET", ["user_management", "authorize", "approve"]) => approve(state, &query(req.url)),
         ("POST", ["user_management", "authenticate"]) => {
@@ -164,6 +199,18 @@ pub fn handle(state: &State, req: &Request) -> Reply {
         ("POST", ["__dev", "issuing"]) => with_body(req, |body: Issuing| {
             lock(&state.hosted).issuing = body;
             reply(200, json!({ "ttl_seconds": body.ttl_seconds, "refresh_delay_ms": body.refresh_delay_ms }))
+        }),
+        ("POST", ["__dev", "email-verification"]) => with_body(req, |body: EmailVerificationRequest| {
+            lock(&state.accounts).email_verification_required = body.required;
+            reply(200, json!({ "required": body.required }))
+        }),
+        ("POST", ["__dev", "memberships"]) => with_body(req, |body: MembershipRequest| {
+            let role = body.role.as_deref().unwrap_or("member");
+            reply(200, json!(lock(&state.accounts).add_membership(&body.user_id, &body.organization_id, role)))
+        }),
+        ("POST", ["__dev", "organizations", organization_id]) => with_body(req, |body: OrganizationRequest| {
+            lock(&state.accounts).set_requirement(organization_id, body.requires);
+            reply(200, json!({ "id": organization_id, "requires": body.requires }))
         }),
         ("GET", ["__dev", "sessions", session_id]) => match lock(&state.hosted).session(session_id) {
             Some(session) => reply(200, json!(session)),
@@ -265,6 +312,11 @@ struct UserRequest {
     email: String,
     /// Whether WorkOS has verified the email; unchanged when absent (new users: verified).
     email_verified: Option<bool>,
+    /// Sets the password the password grant checks.
+    password: Option<String>,
+    /// Adds provider identities.
+    #[serde(default)]
+    identities: Vec<Identity>,
 }
 
 fn put_user(state: &State, req: UserRequest) -> Reply {
@@ -275,7 +327,98 @@ fn put_user(state: &State, req: UserRequest) -> Reply {
     if let Some(verified) = req.email_verified {
         user = users.set_email_verified(&id, verified);
     }
+    let mut accounts = lock(&state.accounts);
+    if let Some(password) = &req.password {
+        accounts.set_password(&id, password);
+    }
+    for identity in req.identities {
+        accounts.add_identity(&id, identity);
+    }
     reply(200, json!(user))
+}
+
+#[derive(Deserialize)]
+struct CreateUserRequest {
+    email: String,
+    password: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email_verified: Option<bool>,
+}
+
+/// `POST /user_management/users`: 201 with the user; a taken email or a password the policy
+/// refuses is 422 `user_creation_error` with the reason in `errors`.
+fn create_user(state: &State, req: CreateUserRequest) -> Reply {
+    let refuse = |code: &str, text: &str| {
+        reply(
+            422,
+            json!({
+                "code": "user_creation_error",
+                "message": "Could not create user.",
+                "errors": [{ "code": code, "message": text }],
+            }),
+        )
+    };
+    if !req.email.contains('@') {
+        return refuse("email_invalid", "The email is not valid.");
+    }
+    let mut users = lock(&state.users);
+    if users.find_by_email(&req.email).is_some() {
+        return refuse("email_not_available", "This email is not available.");
+    }
+    if req.password.as_deref().is_some_and(|p| p.chars().count() < MIN_PASSWORD_LENGTH) {
+        return refuse("password_too_short", &format!("Password must be at least {MIN_PASSWORD_LENGTH} characters."));
+    }
+    let id = users.id_for_email(&req.email);
+    users.upsert(&id, &req.email);
+    let user = users.set_profile(&id, req.first_name, req.last_name, req.email_verified.unwrap_or(false));
+    if let Some(password) = &req.password {
+        lock(&state.accounts).set_password(&id, password);
+    }
+    reply(201, json!(user))
+}
+
+/// `GET /user_management/users/{id}/sessions?limit&after`: newest first, `list_metadata.after`
+/// names the last one of a full page.
+fn list_sessions(state: &State, user_id: &str, params: &HashMap<String, String>) -> Reply {
+    let limit = params.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(10).clamp(1, 100);
+    let sessions = lock(&state.hosted).sessions_of(user_id);
+    let start = match params.get("after") {
+        Some(after) => match sessions.iter().position(|s| &s.id == after) {
+            Some(i) => i + 1,
+            None => return coded(400, "invalid_request_parameters", "after names no session."),
+        },
+        None => 0,
+    };
+    let page: Vec<_> = sessions.iter().skip(start).take(limit).collect();
+    let after = (start + page.len() < sessions.len()).then(|| page.last().map(|s| s.id.clone())).flatten();
+    reply(
+        200,
+        json!({
+            "data": page.iter().map(|s| s.listed()).collect::<Vec<_>>(),
+            "list_metadata": { "before": null, "after": after },
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MembershipRequest {
+    user_id: String,
+    organization_id: String,
+    role: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailVerificationRequest {
+    required: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrganizationRequest {
+    requires: Option<Requirement>,
 }
 
 #[derive(Deserialize)]
@@ -424,6 +567,12 @@ fn approve(state: &State, params: &HashMap<String, String>) -> Reply {
         users.upsert(&id, email);
         id
     };
+    // Signing in with a social provider links that provider's identity, as AuthKit does.
+    if let Some(provider) = params.get("provider").filter(|p| p.as_str() != "authkit") {
+        let idp_id = format!("{}-{}", provider.to_ascii_lowercase(), encode(email));
+        lock(&state.accounts)
+            .add_identity(&user_id, Identity { idp_id, kind: "OAuth".into(), provider: provider.clone() });
+    }
     let code = lock(&state.hosted).issue_code(
         &user_id,
         redirect_uri,
@@ -442,11 +591,9 @@ struct AuthenticateRequest {
     code_verifier: Option<String>,
     refresh_token: Option<String>,
     organization_id: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
+    email: Option<String>,
+    password: Option<String>,
     ip_address: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
     user_agent: Option<String>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -457,15 +604,48 @@ fn grant_error(error: GrantError) -> Reply {
     reply(error.status, json!({ "error": error.error, "error_description": error.description }))
 }
 
-/// `POST /user_management/authenticate`: the code and refresh grants.
+/// An error in WorkOS's `{code, message}` shape (user management's other errors).
+fn coded(status: u16, code: &str, text: &str) -> Reply {
+    reply(status, json!({ "code": code, "message": text }))
+}
+
+/// `POST /user_management/authenticate`: the code, password and refresh grants.
 fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
     if req.client_id != state.config.client_id || req.client_secret != state.config.api_key {
         return reply(401, json!({ "error": "invalid_client", "error_description": "Invalid client credentials." }));
     }
+    let origin = |auth_method: &str| Origin {
+        auth_method: auth_method.to_owned(),
+        ip_address: req.ip_address.clone(),
+        user_agent: req.user_agent.clone(),
+    };
     let session = match req.grant_type.as_str() {
         "authorization_code" => {
             let Some(code) = req.code.as_deref() else { return grant_error(GrantError::missing("code")) };
-            lock(&state.hosted).exchange_code(code, req.code_verifier.as_deref())
+            lock(&state.hosted).exchange_code(code, req.code_verifier.as_deref(), origin("Password"))
+        }
+        "password" => {
+            let (Some(email), Some(password)) = (req.email.as_deref(), req.password.as_deref()) else {
+                return grant_error(GrantError::missing("email and password"));
+            };
+            let Some(user) = lock(&state.users).find_by_email(email).cloned() else {
+                return coded(400, "invalid_credentials", "Invalid credentials.");
+            };
+            if !lock(&state.accounts).password_matches(&user.id, password) {
+                return coded(400, "invalid_credentials", "Invalid credentials.");
+            }
+            if lock(&state.accounts).email_verification_required && !user.email_verified {
+                return reply(
+                    403,
+                    json!({
+                        "code": "email_verification_required",
+                        "message": "Email ownership must be verified before authentication.",
+                        "email": user.email,
+                        "pending_authentication_token": ids::prefixed("pat"),
+                    }),
+                );
+            }
+            Ok(lock(&state.hosted).start_session(&user.id, None, origin("Password")))
         }
         "refresh_token" => {
             state.refresh_requests.fetch_add(1, Ordering::Relaxed);
@@ -493,6 +673,11 @@ fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
             let Some(refresh_token) = req.refresh_token.as_deref() else {
                 return grant_error(GrantError::missing("refresh_token"));
             };
+            if let Some(organization_id) = req.organization_id.as_deref() {
+                if let Some(refused) = refuse_organization(state, refresh_token, organization_id) {
+                    return refused;
+                }
+            }
             // A slow refresh still rotates, whether or not its caller waited for the answer.
             let delay = lock(&state.hosted).issuing.refresh_delay_ms;
             std::thread::sleep(Duration::from_millis(delay));
@@ -512,10 +697,14 @@ fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
     let Some(user) = lock(&state.users).get(&session.user_id).cloned() else {
         return grant_error(GrantError { status: 400, error: "invalid_grant", description: "User not found.".into() });
     };
+    let role = session.organization_id.as_deref().map(|organization_id| {
+        let memberships = lock(&state.accounts).memberships(Some(&user.id), Some(organization_id));
+        memberships.first().and_then(|m| m.role["slug"].as_str().map(str::to_owned)).unwrap_or_else(|| "member".into())
+    });
     let request = TokenRequest {
         sid: Some(session.id.clone()),
         org_id: session.organization_id.clone(),
-        role: session.organization_id.as_ref().map(|_| "member".to_owned()),
+        role,
         ttl_seconds: lock(&state.hosted).issuing.ttl_seconds,
         ..TokenRequest::default()
     };
@@ -529,10 +718,29 @@ fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
             "organization_id": session.organization_id,
             "access_token": access_token,
             "refresh_token": session.refresh_token(),
-            "authentication_method": "Password",
+            "authentication_method": session.auth_method,
             "impersonator": null,
         }),
     )
+}
+
+/// Why a refresh into `organization_id` is refused before it spends anything, as WorkOS refuses
+/// it: the user is no member, or the organisation demands SSO or MFA first.
+fn refuse_organization(state: &State, refresh_token: &str, organization_id: &str) -> Option<Reply> {
+    let user_id = lock(&state.hosted).session_of_refresh_token(refresh_token)?.user_id.clone();
+    let accounts = lock(&state.accounts);
+    if !accounts.is_member(&user_id, organization_id) {
+        return Some(coded(403, "organization_membership_not_found", "The user is not a member of the organization."));
+    }
+    let requirement = accounts.requirement(organization_id)?;
+    Some(reply(
+        400,
+        json!({
+            "error": requirement.error(),
+            "error_description": "The organization requires another sign-in.",
+            "pending_authentication_token": ids::prefixed("pat"),
+        }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -897,6 +1105,84 @@ mod tests {
         let logout =
             get(&state, "/user_management/sessions/logout?session_id=x&return_to=http%3A%2F%2Flocalhost%3A3000%2F");
         assert_eq!(location(&logout), "http://localhost:3000/");
+    }
+
+    #[test]
+    fn passwords_identities_sessions_memberships_and_organisation_switches_answer_like_workos() {
+        let state = test_state();
+        let create = |body: &str| call(&state, "POST", "/user_management/users", AUTH, body);
+        assert_eq!(call(&state, "POST", "/user_management/users", None, "{}").status, 401);
+        let created = create(r#"{"email":"pat@example.com","password":"long enough pw","first_name":"Pat"}"#);
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        let user_id = created.body["id"].as_str().unwrap().to_owned();
+        let taken = create(r#"{"email":"PAT@example.com","password":"long enough pw"}"#);
+        assert_eq!((taken.status, taken.body["errors"][0]["code"].clone()), (422, json!("email_not_available")));
+        let weak = create(r#"{"email":"weak@example.com","password":"short"}"#);
+        assert_eq!(weak.body["errors"][0]["code"], "password_too_short");
+
+        let password = |email: &str, pw: &str| {
+            post(
+                &state,
+                "/user_management/authenticate",
+                &authenticate_body("password", &format!(r#","email":"{email}","password":"{pw}","user_agent":"ua/1""#)),
+            )
+        };
+        assert_eq!(password("pat@example.com", "wrong password").body["code"], "invalid_credentials");
+        assert_eq!(password("nobody@example.com", "long enough pw").body["code"], "invalid_credentials");
+        let signed_in = password("pat@example.com", "long enough pw");
+        assert_eq!(signed_in.status, 200, "{:?}", signed_in.body);
+        post(&state, "/__dev/email-verification", r#"{"required":true}"#);
+        let unverified = password("pat@example.com", "long enough pw");
+        assert_eq!((unverified.status, unverified.body["code"].clone()), (403, json!("email_verification_required")));
+        post(&state, "/__dev/email-verification", r#"{"required":false}"#);
+
+        let sessions =
+            |query: &str| call(&state, "GET", &format!("/user_management/users/{user_id}/sessions{query}"), AUTH, "");
+        password("pat@example.com", "long enough pw");
+        let first = sessions("?limit=1");
+        assert_eq!(first.body["data"][0]["user_agent"], "ua/1");
+        assert_eq!(first.body["data"][0]["status"], "active");
+        let after = first.body["list_metadata"]["after"].as_str().unwrap().to_owned();
+        let second = sessions(&format!("?limit=1&after={after}"));
+        assert_eq!(second.body["data"].as_array().unwrap().len(), 1);
+        assert_eq!(second.body["list_metadata"]["after"], Value::Null, "the last page");
+
+        post(
+            &state,
+            "/__dev/users",
+            &format!(
+                r#"{{"id":"{user_id}","email":"pat@example.com","identities":[{{"idp_id":"g-7","provider":"GoogleOAuth"}}]}}"#
+            ),
+        );
+        let identities = call(&state, "GET", &format!("/user_management/users/{user_id}/identities"), AUTH, "");
+        assert_eq!(identities.body, json!([{ "idp_id": "g-7", "type": "OAuth", "provider": "GoogleOAuth" }]));
+
+        let refresh_token = signed_in.body["refresh_token"].as_str().unwrap().to_owned();
+        let switch = |org: &str| {
+            post(
+                &state,
+                "/user_management/authenticate",
+                &authenticate_body(
+                    "refresh_token",
+                    &format!(r#","refresh_token":"{refresh_token}","organization_id":"{org}""#),
+                ),
+            )
+        };
+        assert_eq!(switch("org_other").body["code"], "organization_membership_not_found");
+        post(
+            &state,
+            "/__dev/memberships",
+            &format!(r#"{{"user_id":"{user_id}","organization_id":"org_sso","role":"admin"}}"#),
+        );
+        post(&state, "/__dev/organizations/org_sso", r#"{"requires":"sso"}"#);
+        assert_eq!(switch("org_sso").body["error"], "sso_required");
+        let listed =
+            call(&state, "GET", &format!("/user_management/organization_memberships?user_id={user_id}"), AUTH, "");
+        assert_eq!(listed.body["data"][0]["organization_id"], "org_sso");
+        post(&state, "/__dev/organizations/org_sso", r#"{"requires":null}"#);
+        let switched = switch("org_sso");
+        assert_eq!(switched.body["organization_id"], "org_sso", "nothing was spent by the refusals");
+        assert_eq!(tokens_claims(&switched.body["access_token"])["role"], "admin");
     }
 
     fn tokens_sid(token: &Value) -> String {

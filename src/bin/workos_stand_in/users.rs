@@ -66,6 +66,21 @@ impl UserStore {
         user.clone()
     }
 
+    /// Sets the names and the verified flag (the user must exist).
+    pub fn set_profile(
+        &mut self,
+        id: &str,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        email_verified: bool,
+    ) -> User {
+        let user = self.by_id.get_mut(id).expect("upserted first");
+        user.first_name = first_name;
+        user.last_name = last_name;
+        user.email_verified = email_verified;
+        user.clone()
+    }
+
     /// Marks the user's email verified or not (the user must exist).
     pub fn set_email_verified(&mut self, id: &str, verified: bool) -> User {
         let user = self.by_id.get_mut(id).expect("upserted first");
