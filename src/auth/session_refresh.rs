@@ -1,7 +1,8 @@
 //! A cookie session's WorkOS access token, refreshed when it is about to expire. Refreshes of
 //! one session are serialised across isolates by a claim on the session's `version` in D1
 //! (compare-and-swap): the request that wins spends the single-use refresh token; the others
-//! keep the still-valid token, or are told to retry while the winner finishes.
+//! keep the still-valid token, or are told to retry while the winner finishes. Moving a session
+//! into another WorkOS organisation is such a refresh too.
 
 use super::credential::session_invalid;
 use crate::app::App;
@@ -9,11 +10,14 @@ use crate::config::Config;
 use crate::crypto::pepper::Pepper;
 use crate::crypto::sealing;
 use crate::http::ApiError;
+use crate::http::ErrorCode;
 use crate::log::log_error;
 use crate::platform::Platform;
 use crate::store::sessions::{self, RefreshedTokens, SessionRecord};
 use crate::token::verify_access_token;
-use crate::workos::authenticate::{self, GrantRefused};
+use crate::workos::api::CallFailed;
+use crate::workos::authenticate::{self, url_encode, GrantRefused};
+use crate::workos::memberships;
 
 /// `/v1/auth/access-token` refreshes a token expiring within this long.
 pub const REFRESH_WINDOW_MS: i64 = 60_000;
@@ -73,8 +77,45 @@ pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms
         }
         return Ok(FreshToken::Unavailable { retry_after_seconds: 1 });
     };
+    match refresh_claimed(app, &session, claimed, None).await? {
+        Refreshed::Tokens { token, expires_at } => Ok(FreshToken::Current { token, expires_at }),
+        Refreshed::Refused(code) => {
+            log_error(&format!("session refresh refused by WorkOS ({code}); the session ends"));
+            sessions::end(db, &session.id_hash).await?;
+            Err(session_invalid())
+        }
+        Refreshed::Unavailable { retry_after_seconds } => {
+            if session.access_expires_at > now {
+                return current(&session);
+            }
+            Ok(FreshToken::Unavailable { retry_after_seconds })
+        }
+    }
+}
+
+/// What a claimed refresh came to. Only [`Refreshed::Tokens`] changed the session (and
+/// released the claim); after the others the claim is released and the session is as it was.
+pub enum Refreshed {
+    /// New tokens, stored.
+    Tokens { token: String, expires_at: i64 },
+    /// WorkOS refused: its code (`invalid_grant`, `sso_required`, …). The caller decides
+    /// whether that ends the session.
+    Refused(String),
+    /// WorkOS could not be reached.
+    Unavailable { retry_after_seconds: u64 },
+}
+
+/// Spends the session's refresh token (the caller holds the claim `claimed`), into
+/// `organization_id` when given, and stores the new tokens.
+async fn refresh_claimed<P: Platform>(
+    app: &App<'_, P>,
+    session: &SessionRecord,
+    claimed: i64,
+    organization_id: Option<&str>,
+) -> Result<Refreshed, ApiError> {
+    let db = app.platform.db();
     let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.refresh_token_sealed)?;
-    match authenticate::refresh(app.platform, app.config, &refresh_token).await {
+    match authenticate::refresh(app.platform, app.config, &refresh_token, organization_id).await {
         Ok(refreshed) => {
             let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &refreshed.access_token)
                 .await
@@ -90,19 +131,64 @@ pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms
                 seal_kid: pepper.kid().to_owned(),
             };
             sessions::store_refreshed(db, &session.id_hash, claimed, &tokens).await?;
-            Ok(FreshToken::Current { token: refreshed.access_token, expires_at: tokens.access_expires_at })
+            Ok(Refreshed::Tokens { token: refreshed.access_token, expires_at: tokens.access_expires_at })
         }
         Err(GrantRefused::Terminal(code)) => {
-            log_error(&format!("session refresh refused by WorkOS ({code}); the session ends"));
-            sessions::end(db, &session.id_hash).await?;
-            Err(session_invalid())
+            sessions::release_claim(db, &session.id_hash, claimed).await?;
+            Ok(Refreshed::Refused(code))
         }
         Err(GrantRefused::Unavailable { retry_after_seconds }) => {
             sessions::release_claim(db, &session.id_hash, claimed).await?;
-            if session.access_expires_at > now {
-                return current(&session);
-            }
-            Ok(FreshToken::Unavailable { retry_after_seconds: retry_after_seconds.unwrap_or(5).clamp(1, 300) })
+            Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds.unwrap_or(5).clamp(1, 300) })
         }
+    }
+}
+
+/// WorkOS's refusals of an organisation switch that another sign-in resolves.
+const SIGN_IN_AGAIN: &[&str] = &["sso_required", "mfa_enrollment", "mfa_challenge", "organization_selection_required"];
+
+/// Moves the cookie's session (`hashes`) into the WorkOS organisation `organization_id`: a
+/// refresh into it. The user must be a member (403 `organization_not_member`, asked of WorkOS
+/// first so that a refusal spends nothing); an organisation that demands SSO or MFA answers 409
+/// with the URL that signs in to it. Every refusal leaves the session as it was, except one
+/// that means the session itself is over.
+pub async fn switch_organization<P: Platform>(
+    app: &App<'_, P>,
+    hashes: &str,
+    organization_id: &str,
+) -> Result<(), ApiError> {
+    let db = app.platform.db();
+    let now = app.platform.now();
+    let session = sessions::live(db, hashes, now).await?.ok_or_else(session_invalid)?;
+    let not_member =
+        || ApiError::new(ErrorCode::OrganizationNotMember, "you are not a member of that organisation at WorkOS");
+    let member = memberships::is_member(app.platform, app.config, &session.user_id, organization_id).await.map_err(
+        |failed| match failed {
+            CallFailed::Unavailable { retry_after_seconds } => CallFailed::unavailable_error(retry_after_seconds),
+            CallFailed::Refused { .. } => not_member(),
+        },
+    )?;
+    if !member {
+        return Err(not_member());
+    }
+    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + REFRESH_CLAIM_MS).await? else {
+        return Err(
+            ApiError::new(ErrorCode::Conflict, "the session is being refreshed; retry").with_header("retry-after", "1")
+        );
+    };
+    match refresh_claimed(app, &session, claimed, Some(organization_id)).await? {
+        Refreshed::Tokens { .. } => Ok(()),
+        Refreshed::Refused(code) if SIGN_IN_AGAIN.contains(&code.as_str()) => Err(ApiError::new(
+            ErrorCode::OrganizationSignInRequired,
+            &format!("the organisation requires another sign-in ({code})"),
+        )
+        .with_authorize_url(format!("/v1/auth/login?organization_id={}", url_encode(organization_id)))),
+        Refreshed::Refused(code) if code.contains("membership") => Err(not_member()),
+        Refreshed::Refused(code) => {
+            log_error(&format!("organisation switch refused by WorkOS ({code}); the session ends"));
+            sessions::end(db, &session.id_hash).await?;
+            Err(session_invalid())
+        }
+        Refreshed::Unavailable { retry_after_seconds } => Err(CallFailed::unavailable_error(Some(retry_after_seconds))),
     }
 }

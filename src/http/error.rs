@@ -15,6 +15,9 @@ pub struct ApiError {
     pub message: String,
     /// Extra headers (`WWW-Authenticate`, `Allow`, `Retry-After`).
     pub headers: Vec<(&'static str, String)>,
+    /// Where to send the browser to go on (`authorize_url` of an organisation that needs
+    /// another sign-in), answered inside the error object.
+    pub authorize_url: Option<String>,
 }
 
 /// Seconds a client waits before retrying a 503.
@@ -23,7 +26,8 @@ const RETRY_AFTER_SECONDS: &str = "5";
 impl ApiError {
     /// An error with `code`, answered with the code's status; a 503 says when to retry.
     pub fn new(code: ErrorCode, message: &str) -> Self {
-        let error = Self { status: code.status(), code, message: message.to_owned(), headers: Vec::new() };
+        let error =
+            Self { status: code.status(), code, message: message.to_owned(), headers: Vec::new(), authorize_url: None };
         if error.status == 503 {
             return error.with_header("retry-after", RETRY_AFTER_SECONDS);
         }
@@ -62,12 +66,19 @@ impl ApiError {
         Self::new(ErrorCode::InternalError, "internal error")
     }
 
-    /// The JSON response `{"error": {"code", "message"}}`.
+    /// Adds the URL the browser should go to next.
+    pub fn with_authorize_url(mut self, url: String) -> Self {
+        self.authorize_url = Some(url);
+        self
+    }
+
+    /// The JSON response `{"error": {"code", "message"[, "authorize_url"]}}`.
     pub fn into_response(self) -> ApiResponse {
-        let mut response = ApiResponse::json(
-            self.status,
-            &json!({ "error": { "code": self.code.as_str(), "message": self.message } }),
-        );
+        let mut error = json!({ "code": self.code.as_str(), "message": self.message });
+        if let Some(url) = self.authorize_url {
+            error["authorize_url"] = url.into();
+        }
+        let mut response = ApiResponse::json(self.status, &json!({ "error": error }));
         response.headers.extend(self.headers.into_iter().map(|(k, v)| (k.to_owned(), v)));
         response
     }

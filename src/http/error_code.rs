@@ -74,6 +74,8 @@ error_codes! {
     ApiKeyInvalid => ("api_key_invalid", 401),
     /// 401: the session cookie names no live session (signed out, revoked, expired); sign in again
     SessionExpired => ("session_expired", 401),
+    /// 401: no user with this email and password (one answer for both)
+    InvalidCredentials => ("invalid_credentials", 401),
     /// 403: the token's user has not signed in through POST /v1/auth/web/callback
     UserNotProvisioned => ("user_not_provisioned", 403),
     /// 403: the caller's role does not allow this (API keys act as admin at most)
@@ -84,6 +86,10 @@ error_codes! {
     ApiKeyNotAllowed => ("api_key_not_allowed", 403),
     /// 403: a cookie-authenticated change (or a sign-in) from an origin that is neither this worker's nor an entry of ALLOWED_ORIGINS, or with no Origin or Referer
     OriginRefused => ("origin_refused", 403),
+    /// 403: WorkOS will not sign this user in until they verify their email
+    EmailVerificationRequired => ("email_verification_required", 403),
+    /// 403: the user is not a member of that WorkOS organisation; the session is unchanged
+    OrganizationNotMember => ("organization_not_member", 403),
     /// 404: no such route
     RouteNotFound => ("route_not_found", 404),
     /// 404: no such workspace, or the caller is not a member (existence does not leak)
@@ -96,6 +102,8 @@ error_codes! {
     ApiKeyNotFound => ("api_key_not_found", 404),
     /// 404: nothing to show once: not a first sign-in, or already shown
     WelcomeNotFound => ("welcome_not_found", 404),
+    /// 404: no session of yours with this id
+    SessionNotFound => ("session_not_found", 404),
     /// 405: the route does not answer this method; see `Allow`
     MethodNotAllowed => ("method_not_allowed", 405),
     /// 409: another workspace has this slug (case-insensitively)
@@ -110,6 +118,10 @@ error_codes! {
     UserAmbiguous => ("user_ambiguous", 409),
     /// 409: a replayed callback's stored answer cannot be opened (pepper rotated); sign in again
     ReplayUnavailable => ("replay_unavailable", 409),
+    /// 409: an account with this email exists; sign in instead
+    EmailTaken => ("email_taken", 409),
+    /// 409: the organisation demands another sign-in (SSO or MFA); send the browser to `authorize_url`
+    OrganizationSignInRequired => ("organization_sign_in_required", 409),
     /// 413: the body is over 16 KB
     PayloadTooLarge => ("payload_too_large", 413),
     /// 415: the body is not sent as application/json
@@ -122,6 +134,8 @@ error_codes! {
     ScopesInvalid => ("scopes_invalid", 422),
     /// 422: no usable email for the user (WorkOS does not know them, or no email claim)
     EmailUnavailable => ("email_unavailable", 422),
+    /// 422: WorkOS's password policy refuses the password; the message says why
+    PasswordRejected => ("password_rejected", 422),
     /// 429: too many sign-in attempts from this address; retry after `Retry-After` seconds
     RateLimited => ("rate_limited", 429),
     /// 500: a bug on our side

@@ -16,6 +16,8 @@ pub enum Position {
     After { created_at: i64, id: String },
     /// Newest-first lists in `seq` order continue below this sequence number.
     Before { seq: i64 },
+    /// Lists read from WorkOS continue after the item with this id (its own `after`).
+    Upstream { after: String },
 }
 
 /// A position in one list. The list's scope (e.g. `members:org_…`) is signed with it, so a

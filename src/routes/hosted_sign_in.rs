@@ -6,22 +6,18 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::web_callback::provision;
+use super::session_start::start_session;
 use crate::app::App;
 use crate::auth::session_cookie::{self, BROWSER_MAC_PURPOSE, FLOW_COOKIE, SESSION_MAC_PURPOSE};
 use crate::auth::session_invalid;
-use crate::auth::session_refresh::{self, open_sealed, seal_for_session, FreshToken};
+use crate::auth::session_refresh::{self, open_sealed, FreshToken};
 use crate::config::Config;
-use crate::domain::Email;
 use crate::http::{cookie, set_cookie, ApiError, ApiRequest, ApiResponse, ErrorCode, ReturnTo};
 use crate::log::log_error;
 use crate::platform::Platform;
-use crate::store::audit_events::{self, NewEvent};
 use crate::store::login_flows::{self, LoginFlow};
-use crate::store::sessions::{self, NewSession, SessionRecord};
-use crate::token::verify_access_token;
+use crate::store::sessions::{self};
 use crate::workos::authenticate::{self, url_encode, GrantRefused};
-use crate::workos::UserEmail;
 
 /// A sign-in flow lives ten minutes (WorkOS's codes do too).
 const FLOW_LIFETIME_MS: i64 = 10 * 60 * 1000;
@@ -43,7 +39,7 @@ fn invalid_query(message: &str) -> ApiError {
 }
 
 /// Hosted sign-in exchanges codes with the API key as client secret.
-fn require_api_key(config: &Config) -> Result<(), ApiError> {
+pub(super) fn require_api_key(config: &Config) -> Result<(), ApiError> {
     if config.workos_api_key.is_none() {
         log_error("hosted sign-in needs WORKOS_API_KEY");
         return Err(ApiError::new(ErrorCode::ConfigurationInvalid, "hosted sign-in needs WORKOS_API_KEY"));
@@ -209,81 +205,16 @@ async fn complete_sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
         }
         GrantRefused::Unavailable { .. } => workos_unavailable(),
     })?;
-    let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &authenticated.access_token)
-        .await
-        .map_err(ApiError::from)?;
-    let workos_session_id = identity.session_id.clone().ok_or_else(|| {
-        log_error("hosted sign-in: the access token has no sid");
-        ApiError::internal()
-    })?;
-    let email = Email::parse(&authenticated.user.email)
-        .ok_or_else(|| ApiError::new(ErrorCode::EmailUnavailable, "WorkOS has no usable email for this user"))?;
-    let user_email = UserEmail { email, verified: authenticated.user.email_verified };
-    let provisioned = provision(app, &identity, &user_email, &format!("sid:{workos_session_id}")).await?;
-    let answer = provisioned.json_body();
-    let personal_workspace = answer["workspace"]["id"].as_str().unwrap_or_default().to_owned();
-
-    let secret = session_cookie::new_secret();
-    let pepper = app.config.peppers.current();
-    let id_hash = session_cookie::hash(pepper, SESSION_MAC_PURPOSE, &secret);
-    let seal = |plaintext: &str| seal_for_session(pepper, &id_hash, plaintext);
-    let welcome = (provisioned.status == 201).then(|| seal(&answer["default_api_key"].to_string()));
-    let new = NewSession {
-        record: SessionRecord {
-            id_hash: id_hash.clone(),
-            user_id: identity.user_id.clone(),
-            workos_session_id: workos_session_id.clone(),
-            organization_id: authenticated.organization_id.clone(),
-            role: identity.role.clone(),
-            authentication_method: authenticated.authentication_method.clone(),
-            impersonator: authenticated.impersonator.as_ref().filter(|i| !i.is_null()).map(ToString::to_string),
-            access_token_sealed: seal(&authenticated.access_token),
-            access_expires_at: identity.expires_at * 1000,
-            refresh_token_sealed: seal(&authenticated.refresh_token),
-            seal_kid: pepper.kid().to_owned(),
-            version: 0,
-            refreshing_until: None,
-            created_at: now,
-            last_used_at: now,
-            idle_expires_at: now + app.config.session_idle_seconds * 1000,
-            expires_at: now + app.config.session_max_seconds * 1000,
-        },
-        welcome_sealed: welcome,
-    };
-    let actor = crate::domain::Actor::User(identity.user_id.clone());
-    let event_id = crate::domain::new_id(crate::domain::IdKind::Event);
-    let sign_in_event = audit_events::insert_if_workspace_exists(NewEvent {
-        id: &event_id,
-        workspace_id: &personal_workspace,
-        actor: &actor,
-        action: "session.signed_in",
-        target_type: "session",
-        target_id: &workos_session_id,
-        detail: json!({
-            "authentication_method": authenticated.authentication_method,
-            "first_sign_in": provisioned.status == 201,
-        }),
-        now,
-    });
-    sessions::create(app.platform.db(), &new, sign_in_event).await?;
-    let config = &app.config.session_cookie;
-    let session_cookie = set_cookie(
-        &config.name,
-        &secret,
-        "/",
-        app.config.session_max_seconds,
-        config.same_site,
-        config.domain.as_deref(),
-    );
-    Ok(redirect(302, &flow.return_to, vec![session_cookie]))
+    let started = start_session(app, &authenticated).await?;
+    Ok(redirect(302, &flow.return_to, vec![started.set_cookie]))
 }
 
-fn workos_unavailable() -> ApiError {
+pub(super) fn workos_unavailable() -> ApiError {
     ApiError::new(ErrorCode::WorkosUnavailable, "WorkOS could not be reached; retry shortly")
 }
 
 /// The hashes of the request's session cookie; 401 without one.
-fn session_hashes<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<String, ApiError> {
+pub(super) fn session_hashes<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<String, ApiError> {
     let secret = cookie(request.header("cookie"), &app.config.session_cookie.name)
         .ok_or_else(|| ApiError::not_authenticated("sign in first: this needs the session cookie"))?;
     if !session_cookie::is_secret(secret) {

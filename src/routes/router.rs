@@ -1,6 +1,7 @@
 use super::console;
 use super::sign_in_limit::limit_sign_in;
-use super::{api_keys, events, health, hosted_sign_in, me, members, openapi, orgs, session, web_callback};
+use super::{api_keys, events, health, hosted_sign_in, me, members, my_sessions, openapi, orgs};
+use super::{password_sign_in, session, session_organization, web_callback};
 use crate::app::App;
 use crate::auth::session_cookie_credential;
 use crate::http::ErrorCode;
@@ -17,6 +18,12 @@ pub enum Route {
     Health,
     /// `/v1/auth/session`
     Session,
+    /// `/v1/auth/session/organization`
+    SessionOrganization,
+    /// `/v1/auth/sign-up`
+    SignUp,
+    /// `/v1/auth/sign-in`
+    SignIn,
     /// `/v1/auth/web/callback`
     WebCallback,
     /// `/v1/auth/login`
@@ -33,6 +40,10 @@ pub enum Route {
     OpenApi,
     /// `/v1/me`
     Me,
+    /// `/v1/me/sessions`
+    MySessions,
+    /// `/v1/me/sessions/{session_id}`
+    MySession { session_id: String },
     /// `/v1/orgs`
     Orgs,
     /// `/v1/orgs/{org}`
@@ -54,6 +65,9 @@ pub enum Route {
 pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/health", &[Method::Get]),
     ("/v1/auth/session", &[Method::Get]),
+    ("/v1/auth/session/organization", &[Method::Post]),
+    ("/v1/auth/sign-up", &[Method::Post]),
+    ("/v1/auth/sign-in", &[Method::Post]),
     ("/v1/auth/web/callback", &[Method::Post]),
     ("/v1/auth/login", &[Method::Get]),
     ("/v1/auth/callback", &[Method::Get]),
@@ -62,6 +76,8 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/auth/logout", &[Method::Post]),
     ("/v1/openapi.json", &[Method::Get]),
     ("/v1/me", &[Method::Get]),
+    ("/v1/me/sessions", &[Method::Get, Method::Delete]),
+    ("/v1/me/sessions/{session_id}", &[Method::Delete]),
     ("/v1/orgs", &[Method::Get, Method::Post]),
     ("/v1/orgs/{org}", &[Method::Get, Method::Patch, Method::Delete]),
     ("/v1/orgs/{org}/members", &[Method::Get, Method::Post]),
@@ -82,6 +98,9 @@ impl Route {
         match segments.as_slice() {
             ["v1", "health"] => Some(Route::Health),
             ["v1", "auth", "session"] => Some(Route::Session),
+            ["v1", "auth", "session", "organization"] => Some(Route::SessionOrganization),
+            ["v1", "auth", "sign-up"] => Some(Route::SignUp),
+            ["v1", "auth", "sign-in"] => Some(Route::SignIn),
             ["v1", "auth", "web", "callback"] => Some(Route::WebCallback),
             ["v1", "auth", "login"] => Some(Route::Login),
             ["v1", "auth", "callback"] => Some(Route::Callback),
@@ -90,6 +109,8 @@ impl Route {
             ["v1", "auth", "logout"] => Some(Route::Logout),
             ["v1", "openapi.json"] => Some(Route::OpenApi),
             ["v1", "me"] => Some(Route::Me),
+            ["v1", "me", "sessions"] => Some(Route::MySessions),
+            ["v1", "me", "sessions", session_id] => Some(Route::MySession { session_id: owned(session_id) }),
             ["v1", "orgs"] => Some(Route::Orgs),
             ["v1", "orgs", org] => Some(Route::Org { org: owned(org) }),
             ["v1", "orgs", org, "members"] => Some(Route::Members { org: owned(org) }),
@@ -106,6 +127,9 @@ impl Route {
         match self {
             Route::Health => "/v1/health",
             Route::Session => "/v1/auth/session",
+            Route::SessionOrganization => "/v1/auth/session/organization",
+            Route::SignUp => "/v1/auth/sign-up",
+            Route::SignIn => "/v1/auth/sign-in",
             Route::WebCallback => "/v1/auth/web/callback",
             Route::Login => "/v1/auth/login",
             Route::Callback => "/v1/auth/callback",
@@ -114,6 +138,8 @@ impl Route {
             Route::Logout => "/v1/auth/logout",
             Route::OpenApi => "/v1/openapi.json",
             Route::Me => "/v1/me",
+            Route::MySessions => "/v1/me/sessions",
+            Route::MySession { .. } => "/v1/me/sessions/{session_id}",
             Route::Orgs => "/v1/orgs",
             Route::Org { .. } => "/v1/orgs/{org}",
             Route::Members { .. } => "/v1/orgs/{org}/members",
@@ -126,7 +152,13 @@ impl Route {
 
     /// Whether the route starts a sign-in's work without any credential (rate-limited).
     pub fn starts_sign_in(&self) -> bool {
-        matches!(self, Route::Login | Route::Callback)
+        matches!(self, Route::Login | Route::Callback | Route::SignUp | Route::SignIn)
+    }
+
+    /// Whether the route makes a session cookie from what a page sends it: origin-checked like
+    /// any change made with the cookie.
+    pub fn creates_session(&self) -> bool {
+        matches!(self, Route::SignUp | Route::SignIn)
     }
 
     /// The methods this route answers.
@@ -180,7 +212,7 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
         return Err(ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
             .with_header("allow", allow.join(", ")));
     }
-    if is_unsafe(method) && session_cookie_credential(app.config, request).is_some() {
+    if is_unsafe(method) && (route.creates_session() || session_cookie_credential(app.config, request).is_some()) {
         require_trusted_origin(request, cors)?;
     }
     if route.starts_sign_in() {
@@ -189,6 +221,9 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
     match (route, method) {
         (Route::Health, _) => Ok(health::health(app).await),
         (Route::Session, _) => session::session(app, request).await,
+        (Route::SessionOrganization, _) => session_organization::switch(app, request).await,
+        (Route::SignUp, _) => password_sign_in::sign_up(app, request).await,
+        (Route::SignIn, _) => password_sign_in::sign_in(app, request).await,
         (Route::WebCallback, _) => web_callback::web_callback(app, request).await,
         (Route::Login, _) => hosted_sign_in::login(app, request).await,
         (Route::Callback, _) => Ok(hosted_sign_in::callback(app, request).await),
@@ -197,6 +232,9 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
         (Route::Logout, _) => hosted_sign_in::logout(app, request).await,
         (Route::OpenApi, _) => Ok(openapi::openapi()),
         (Route::Me, _) => me::me(app, request).await,
+        (Route::MySessions, Method::Delete) => my_sessions::revoke_others(app, request).await,
+        (Route::MySessions, _) => my_sessions::list(app, request).await,
+        (Route::MySession { session_id }, _) => my_sessions::revoke_one(app, request, &session_id).await,
         (Route::Orgs, Method::Post) => orgs::create(app, request).await,
         (Route::Orgs, _) => orgs::list(app, request).await,
         (Route::Org { org }, Method::Patch) => orgs::update(app, request, &org).await,
@@ -221,8 +259,11 @@ mod tests {
     #[test]
     fn every_table_entry_parses_to_its_own_template() {
         for (template, _) in ROUTES {
-            let concrete =
-                template.replace("{org}", "acme").replace("{user_id}", "user_1").replace("{key_id}", "key_1");
+            let concrete = template
+                .replace("{org}", "acme")
+                .replace("{user_id}", "user_1")
+                .replace("{key_id}", "key_1")
+                .replace("{session_id}", "session_1");
             let route = Route::parse(&concrete).unwrap_or_else(|| panic!("{template} not routed"));
             assert_eq!(route.template(), *template);
         }

@@ -107,8 +107,8 @@ pub async fn live<D: Database>(db: &D, hashes: &str, now: i64) -> Result<Option<
 }
 
 /// One round trip: creates the session with the audit event of its sign-in.
-pub async fn create<D: Database>(db: &D, new: &NewSession, sign_in_event: Statement) -> Result<(), DatabaseError> {
-    db.batch(vec![insert(new), sign_in_event]).await?;
+pub async fn create<D: Database>(db: &D, new: &NewSession, more: Vec<Statement>) -> Result<(), DatabaseError> {
+    db.batch(std::iter::once(insert(new)).chain(more).collect()).await?;
     Ok(())
 }
 
@@ -266,6 +266,15 @@ pub async fn release_claim<D: Database>(db: &D, id_hash: &str, claimed_version: 
 pub async fn end<D: Database>(db: &D, id_hash: &str) -> Result<(), DatabaseError> {
     db.query(Statement::new("DELETE FROM sessions WHERE id_hash = ?1", vec![id_hash.into()])).await?;
     Ok(())
+}
+
+/// Ends the local sessions of `user_id` that belong to the WorkOS session `workos_session_id`
+/// (revoked at WorkOS).
+pub fn end_of_workos_session(user_id: &str, workos_session_id: &str) -> Statement {
+    Statement::new(
+        "DELETE FROM sessions WHERE user_id = ?1 AND workos_session_id = ?2",
+        vec![user_id.into(), workos_session_id.into()],
+    )
 }
 
 /// Deletes sessions past either lifetime (the scheduled job); returns how many.

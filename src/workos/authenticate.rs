@@ -69,18 +69,44 @@ pub async fn exchange_code<P: Platform>(
     authenticate(platform, config, body).await
 }
 
-/// The refresh grant: single use, the answer carries the next refresh token.
+/// The password grant of headless sign-in.
+pub async fn password<P: Platform>(
+    platform: &P,
+    config: &Config,
+    email: &str,
+    password: &str,
+    ip_address: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Authenticated, GrantRefused> {
+    let body = json!({
+        "grant_type": "password",
+        "client_id": config.workos_client_id,
+        "client_secret": config.workos_api_key,
+        "email": email,
+        "password": password,
+        "ip_address": ip_address,
+        "user_agent": user_agent,
+    });
+    authenticate(platform, config, body).await
+}
+
+/// The refresh grant: single use, the answer carries the next refresh token. With an
+/// `organization_id` it moves the session into that organisation.
 pub async fn refresh<P: Platform>(
     platform: &P,
     config: &Config,
     refresh_token: &str,
+    organization_id: Option<&str>,
 ) -> Result<Authenticated, GrantRefused> {
-    let body = json!({
+    let mut body = json!({
         "grant_type": "refresh_token",
         "client_id": config.workos_client_id,
         "client_secret": config.workos_api_key,
         "refresh_token": refresh_token,
     });
+    if let Some(organization_id) = organization_id {
+        body["organization_id"] = organization_id.into();
+    }
     authenticate(platform, config, body).await
 }
 

@@ -297,6 +297,14 @@ pub struct FakeWorkos {
     pub refresh_failure: Cell<RefreshFailure>,
     pub refresh_requests: Cell<usize>,
     pub revoked_sessions: RefCell<Vec<String>>,
+    /// Session management: identities (user id → JSON list), memberships ((user id,
+    /// organisation id) → role), organisations' sign-in requirements (`sso_required`, …),
+    /// passwords (user id → password), whether the password grant wants verified emails.
+    pub identities: RefCell<HashMap<String, Value>>,
+    pub memberships: RefCell<HashMap<(String, String), String>>,
+    pub org_requirements: RefCell<HashMap<String, &'static str>>,
+    pub passwords: RefCell<HashMap<String, String>>,
+    pub email_verification_required: Cell<bool>,
     /// The platform's clock, shared, so tokens are minted for the test's "now".
     pub clock: Rc<Cell<i64>>,
 }
@@ -306,6 +314,9 @@ pub struct FakeSession {
     pub user_id: String,
     pub refresh_token: String,
     pub revoked: bool,
+    pub organization_id: Option<String>,
+    /// Creation order (the list is newest first).
+    pub created: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -331,6 +342,11 @@ impl Default for FakeWorkos {
             refresh_failure: Cell::new(RefreshFailure::None),
             refresh_requests: Cell::new(0),
             revoked_sessions: RefCell::default(),
+            identities: RefCell::default(),
+            memberships: RefCell::default(),
+            org_requirements: RefCell::default(),
+            passwords: RefCell::default(),
+            email_verification_required: Cell::new(false),
             clock: Rc::new(Cell::new(START_MS)),
         }
     }
@@ -338,6 +354,9 @@ impl Default for FakeWorkos {
 
 impl HttpClient for FakeWorkos {
     async fn get(&self, request: HttpGet<'_>) -> Result<HttpReply, FetchError> {
+        if let Some(reply) = self.session_management_get(&request) {
+            return reply;
+        }
         let jwks_url = format!("{API_BASE}/sso/jwks/{CLIENT_ID}");
         let users_prefix = format!("{API_BASE}/user_management/users/");
         let is_jwks = request.url == jwks_url;
@@ -383,6 +402,9 @@ impl HttpClient for FakeWorkos {
 
     async fn post(&self, request: HttpPost<'_>) -> Result<HttpReply, FetchError> {
         let body: Value = serde_json::from_str(&request.body).unwrap();
+        if request.url == format!("{API_BASE}/user_management/users") {
+            return Ok(self.create_user(&body));
+        }
         if request.url == format!("{API_BASE}/user_management/sessions/revoke") {
             let sid = body["session_id"].as_str().unwrap().to_owned();
             if let Some(session) = self.sessions.borrow_mut().get_mut(&sid) {
@@ -409,12 +431,25 @@ impl HttpClient for FakeWorkos {
                 if s256(body["code_verifier"].as_str().unwrap_or("")) != challenge {
                     return invalid_grant();
                 }
-                let sid = format!("session_{}", random_jti());
-                self.sessions.borrow_mut().insert(
-                    sid.clone(),
-                    FakeSession { user_id: user_id.clone(), refresh_token: String::new(), revoked: false },
-                );
-                (sid, user_id)
+                (self.new_session(&user_id), user_id)
+            }
+            "password" => {
+                let email = body["email"].as_str().unwrap();
+                let user_id =
+                    self.users.borrow().iter().find(|(_, e)| e.eq_ignore_ascii_case(email)).map(|(id, _)| id.clone());
+                let Some(user_id) = user_id
+                    .filter(|id| self.passwords.borrow().get(id).map(String::as_str) == body["password"].as_str())
+                else {
+                    return Ok(HttpReply::new(
+                        400,
+                        br#"{"code":"invalid_credentials","message":"Invalid credentials."}"#.to_vec(),
+                    ));
+                };
+                if self.email_verification_required.get() && self.unverified.borrow().contains(&user_id) {
+                    let answer = json!({ "code": "email_verification_required", "message": "Verify first.", "pending_authentication_token": "pat_1" });
+                    return Ok(HttpReply::new(403, answer.to_string().into_bytes()));
+                }
+                (self.new_session(&user_id), user_id)
             }
             "refresh_token" => {
                 self.refresh_requests.set(self.refresh_requests.get() + 1);
@@ -429,30 +464,148 @@ impl HttpClient for FakeWorkos {
                     RefreshFailure::InvalidGrant => return invalid_grant(),
                 }
                 let presented = body["refresh_token"].as_str().unwrap();
-                let sessions = self.sessions.borrow();
-                let Some((sid, session)) = sessions.iter().find(|(_, s)| s.refresh_token == presented && !s.revoked)
+                let mut sessions = self.sessions.borrow_mut();
+                let Some((sid, session)) =
+                    sessions.iter_mut().find(|(_, s)| s.refresh_token == presented && !s.revoked)
                 else {
                     return invalid_grant();
                 };
+                if let Some(org) = body["organization_id"].as_str() {
+                    if !self.memberships.borrow().contains_key(&(session.user_id.clone(), org.to_owned())) {
+                        let answer = br#"{"code":"organization_membership_not_found","message":"Not a member."}"#;
+                        return Ok(HttpReply::new(403, answer.to_vec()));
+                    }
+                    if let Some(error) = self.org_requirements.borrow().get(org) {
+                        let answer = json!({ "error": error, "error_description": "Sign in again.", "pending_authentication_token": "pat_1" });
+                        return Ok(HttpReply::new(400, answer.to_string().into_bytes()));
+                    }
+                    session.organization_id = Some(org.to_owned());
+                }
                 (sid.clone(), session.user_id.clone())
             }
             other => panic!("unexpected grant {other}"),
         };
         let refresh_token = format!("rt_{}", random_jti());
-        self.sessions.borrow_mut().get_mut(&sid).unwrap().refresh_token = refresh_token.clone();
+        let organization_id = {
+            let mut sessions = self.sessions.borrow_mut();
+            let session = sessions.get_mut(&sid).unwrap();
+            session.refresh_token = refresh_token.clone();
+            session.organization_id.clone()
+        };
         let now = self.clock.get() / 1000;
-        let claims = json!({
+        let mut claims = json!({
             "iss": format!("{API_BASE}/user_management/{CLIENT_ID}"), "sub": user_id, "sid": sid,
             "jti": random_jti(), "iat": now, "exp": now + 300,
         });
+        if let Some(org) = &organization_id {
+            claims["org_id"] = json!(org);
+            claims["role"] =
+                json!(self.memberships.borrow().get(&(user_id.clone(), org.clone())).cloned().unwrap_or_default());
+        }
         let access_token = sign(&json!({ "alg": "RS256", "typ": "JWT", "kid": "kid-1" }), &claims, test_key(0));
         let email = self.users.borrow().get(&user_id).cloned().unwrap_or_default();
         let answer = json!({
             "user": { "object": "user", "id": user_id, "email": email, "email_verified": true },
-            "organization_id": null, "access_token": access_token, "refresh_token": refresh_token,
+            "organization_id": organization_id, "access_token": access_token, "refresh_token": refresh_token,
             "authentication_method": "Password", "impersonator": null,
         });
         Ok(HttpReply::new(200, answer.to_string().into_bytes()))
+    }
+}
+
+impl FakeWorkos {
+    fn new_session(&self, user_id: &str) -> String {
+        let sid = format!("session_{}", random_jti());
+        let created = self.sessions.borrow().len();
+        let session = FakeSession {
+            user_id: user_id.to_owned(),
+            refresh_token: String::new(),
+            revoked: false,
+            organization_id: None,
+            created,
+        };
+        self.sessions.borrow_mut().insert(sid.clone(), session);
+        sid
+    }
+
+    /// `POST /user_management/users`, as WorkOS answers it.
+    fn create_user(&self, body: &Value) -> HttpReply {
+        let email = body["email"].as_str().unwrap().to_owned();
+        let refuse = |code: &str, message: &str| {
+            let answer = json!({ "code": "user_creation_error", "message": "Could not create user.", "errors": [{ "code": code, "message": message }] });
+            HttpReply::new(422, answer.to_string().into_bytes())
+        };
+        if self.users.borrow().values().any(|e| e.eq_ignore_ascii_case(&email)) {
+            return refuse("email_not_available", "This email is not available.");
+        }
+        let password = body["password"].as_str().unwrap_or_default().to_owned();
+        if password.chars().count() < 10 {
+            return refuse("password_too_short", "Password must be at least 10 characters.");
+        }
+        let id = format!("user_{}", random_jti());
+        self.users.borrow_mut().insert(id.clone(), email.clone());
+        self.passwords.borrow_mut().insert(id.clone(), password);
+        HttpReply::new(201, json!({ "object": "user", "id": id, "email": email }).to_string().into_bytes())
+    }
+
+    /// The session management reads: identities, a user's sessions, memberships.
+    fn session_management_get(&self, request: &HttpGet<'_>) -> Option<Result<HttpReply, FetchError>> {
+        let path = request.url.strip_prefix(API_BASE)?;
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let param =
+            |name: &str| query.split('&').find_map(|pair| pair.strip_prefix(&format!("{name}="))).map(str::to_owned);
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let outage = match self.outage.get() {
+            Outage::Unavailable => Some(Ok(HttpReply::new(503, b"{}".to_vec()))),
+            Outage::Timeout => Some(Err(FetchError::Timeout)),
+            Outage::None => None,
+        };
+        let answer = match segments.as_slice() {
+            ["user_management", "users", user_id, "identities"] => {
+                self.identities.borrow().get(*user_id).cloned().unwrap_or_else(|| json!([]))
+            }
+            ["user_management", "users", user_id, "sessions"] => {
+                let mut sessions: Vec<(String, FakeSession)> = self
+                    .sessions
+                    .borrow()
+                    .iter()
+                    .filter(|(_, s)| s.user_id == *user_id)
+                    .map(|(sid, s)| (sid.clone(), s.clone()))
+                    .collect();
+                sessions.sort_by_key(|s| std::cmp::Reverse(s.1.created));
+                let limit: usize = param("limit").and_then(|l| l.parse().ok()).unwrap_or(10);
+                let start = match param("after") {
+                    Some(after) => sessions.iter().position(|(sid, _)| *sid == after).map_or(sessions.len(), |i| i + 1),
+                    None => 0,
+                };
+                let page: Vec<_> = sessions.iter().skip(start).take(limit).collect();
+                let after = (start + page.len() < sessions.len()).then(|| page.last().unwrap().0.clone());
+                json!({
+                    "data": page.iter().map(|(sid, s)| json!({
+                        "object": "session", "id": sid, "user_id": s.user_id, "ip_address": "203.0.113.9",
+                        "user_agent": "test", "organization_id": s.organization_id, "impersonator": null,
+                        "auth_method": "Password", "status": if s.revoked { "revoked" } else { "active" },
+                        "expires_at": "2030-01-01T00:00:00.000Z", "ended_at": null,
+                        "created_at": "2026-01-01T00:00:00.000Z", "updated_at": "2026-01-01T00:00:00.000Z",
+                    })).collect::<Vec<_>>(),
+                    "list_metadata": { "before": null, "after": after },
+                })
+            }
+            ["user_management", "organization_memberships"] => {
+                let (user_id, org) =
+                    (param("user_id").unwrap_or_default(), param("organization_id").unwrap_or_default());
+                let data: Vec<Value> = self
+                    .memberships
+                    .borrow()
+                    .get(&(user_id.clone(), org.clone()))
+                    .map(|role| json!({ "object": "organization_membership", "id": "om_1", "user_id": user_id, "organization_id": org, "role": { "slug": role }, "status": "active" }))
+                    .into_iter()
+                    .collect();
+                json!({ "data": data, "list_metadata": { "before": null, "after": null } })
+            }
+            _ => return None,
+        };
+        Some(outage.unwrap_or_else(|| Ok(HttpReply::new(200, answer.to_string().into_bytes()))))
     }
 }
 

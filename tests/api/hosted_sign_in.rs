@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const SESSION_COOKIE: &str = "__Host-edge_auth";
+pub const SESSION_COOKIE: &str = "__Host-edge_auth";
 const FLOW_COOKIE: &str = "__Host-edge_auth_flow";
 
 fn query_of(location: &str) -> HashMap<String, String> {
@@ -23,7 +23,7 @@ fn query_of(location: &str) -> HashMap<String, String> {
 }
 
 /// The value a `Set-Cookie` of the answer gives `name`.
-fn set_cookie(response: &ApiResponse, name: &str) -> Option<String> {
+pub fn set_cookie(response: &ApiResponse, name: &str) -> Option<String> {
     response
         .headers
         .iter()

@@ -21,6 +21,7 @@ mod query_plans;
 mod request_bodies;
 mod round_trips;
 mod routing;
+mod session_management;
 mod storage_errors;
 mod token_verification;
 mod web_callback;

@@ -1,0 +1,135 @@
+//! Headless sign-in, as seed 000 does it: `POST /v1/auth/sign-up {email, password, first_name?,
+//! last_name?}` creates the user at WorkOS and signs them in; `POST /v1/auth/sign-in {email,
+//! password}` signs in. Both give the same session, cookie and provisioning as hosted sign-in,
+//! answered as JSON; the router checks their origin and counts them against the sign-in limit.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::hosted_sign_in::{require_api_key, workos_unavailable};
+use super::session_start::start_session;
+use crate::app::App;
+use crate::domain::Email;
+use crate::http::request::not_null;
+use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
+use crate::platform::Platform;
+use crate::workos::authenticate::{self, GrantRefused};
+use crate::workos::sign_up::{create_user, NewUser, SignUpRefused};
+
+/// WorkOS's own limit on a password's length is far below this; anything longer is not one.
+const MAX_PASSWORD_CHARS: usize = 1024;
+/// A first or last name.
+const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInBody {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignUpBody {
+    email: String,
+    password: String,
+    #[serde(default, deserialize_with = "not_null")]
+    first_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    last_name: Option<String>,
+}
+
+fn invalid(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidBody, message)
+}
+
+fn checked_email(email: &str) -> Result<Email, ApiError> {
+    Email::parse(email).ok_or_else(|| invalid("email is not an email address"))
+}
+
+fn checked_password(password: &str) -> Result<(), ApiError> {
+    match password.chars().count() {
+        0 => Err(invalid("password is empty")),
+        n if n > MAX_PASSWORD_CHARS => Err(invalid("password is over 1024 characters")),
+        _ => Ok(()),
+    }
+}
+
+fn checked_name(name: &Option<String>, field: &str) -> Result<(), ApiError> {
+    match name {
+        Some(name) if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) => {
+            Err(invalid(&format!("{field} is at most 100 characters, without control characters")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST /v1/auth/sign-up`: 201 `{user, first_sign_in}` with the session cookie.
+pub async fn sign_up<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    require_api_key(app.config)?;
+    let body: SignUpBody = request.json()?;
+    let email = checked_email(&body.email)?;
+    checked_password(&body.password)?;
+    checked_name(&body.first_name, "first_name")?;
+    checked_name(&body.last_name, "last_name")?;
+    let new_user = NewUser {
+        email: email.as_str(),
+        password: &body.password,
+        first_name: body.first_name.as_deref(),
+        last_name: body.last_name.as_deref(),
+    };
+    create_user(app.platform, app.config, &new_user).await.map_err(|refused| match refused {
+        SignUpRefused::EmailTaken => {
+            ApiError::new(ErrorCode::EmailTaken, "an account with this email exists; sign in instead")
+        }
+        SignUpRefused::PasswordRejected(message) => ApiError::new(ErrorCode::PasswordRejected, &message),
+        SignUpRefused::Unavailable { .. } => workos_unavailable(),
+    })?;
+    signed_in(app, request, &email, &body.password, 201).await
+}
+
+/// `POST /v1/auth/sign-in`: 200 `{user, first_sign_in}` with the session cookie.
+pub async fn sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+    require_api_key(app.config)?;
+    let body: SignInBody = request.json()?;
+    let email = checked_email(&body.email)?;
+    checked_password(&body.password)?;
+    signed_in(app, request, &email, &body.password, 200).await
+}
+
+/// The password grant, then the session.
+async fn signed_in<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    email: &Email,
+    password: &str,
+    status: u16,
+) -> Result<ApiResponse, ApiError> {
+    let authenticated = authenticate::password(
+        app.platform,
+        app.config,
+        email.as_str(),
+        password,
+        request.header("cf-connecting-ip"),
+        request.header("user-agent"),
+    )
+    .await
+    .map_err(|refused| match refused {
+        GrantRefused::Terminal(code) if code == "email_verification_required" => ApiError::new(
+            ErrorCode::EmailVerificationRequired,
+            "verify your email address first (WorkOS sent a code), then sign in",
+        ),
+        GrantRefused::Terminal(code) if code == "invalid_credentials" => {
+            ApiError::new(ErrorCode::InvalidCredentials, "the email or the password is wrong")
+        }
+        GrantRefused::Terminal(code) => {
+            ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the sign-in ({code})"))
+        }
+        GrantRefused::Unavailable { .. } => workos_unavailable(),
+    })?;
+    let started = start_session(app, &authenticated).await?;
+    let mut response =
+        ApiResponse::json(status, &json!({ "user": started.user, "first_sign_in": started.first_sign_in }));
+    response.headers.push(("set-cookie".into(), started.set_cookie));
+    Ok(response)
+}
