@@ -12,7 +12,7 @@ const ready = (page) => page.waitForSelector("body[data-ready=true]");
 const text = (page, selector) => page.$eval(selector, (element) => element.textContent);
 const visible = (page, selector) => page.$eval(selector, (element) => !element.hidden);
 
-test("the console: sign in, see who you are and your workspaces, create one, read the key once, sign out", async () => {
+test("the console: sign in, see who you are and your workspaces, create one, read the key once, switch organisation, sign out elsewhere, sign out", async () => {
   const { context, page } = await freshPage(stack);
   const problems = [];
   // The page's own errors; a 401 or 404 the page asked for and handles is not one.
@@ -42,7 +42,35 @@ test("the console: sign in, see who you are and your workspaces, create one, rea
     await page.$$eval("#member-rows tr td", (cells) => cells.map((cell) => cell.textContent)).then((c) => [c[0], c[2]]),
     ["fay@console.example", "owner"],
   );
+  // The organisation switcher: a WorkOS membership, then the switch.
+  const userId = (await page.$eval('#session-rows tr[data-field="User"] td:last-child', (td) => td.textContent)).match(/\((user_[^)]+)\)/)[1];
+  await fetch(`${stack.standIn.url}/__dev/memberships`, {
+    method: "POST",
+    body: JSON.stringify({ user_id: userId, organization_id: "org_console", role: "admin" }),
+  });
+  await page.locator("#switch-organization input[name=organization_id]").fill("org_console");
+  await page.click("#switch-organization button[type=submit]");
+  await page.waitForFunction(
+    () => document.querySelector('#session-rows tr[data-field="Organisation"] td:last-child').textContent === "org_console (admin)",
+  );
+
+  // Sign out everywhere else: a second browser signed in as the same person loses its session.
+  const { context: elsewhere, page: other } = await freshPage(stack);
+  await other.goto(`${stack.base}/v1/auth/login?return_to=%2Fv1%2Fme`);
+  await signInOnStandIn(other, "fay@console.example");
+  assert.equal((await other.goto(`${stack.base}/v1/me`)).status(), 200);
+  await page.reload();
+  await ready(page);
+  assert.equal(await page.$$eval("#session-list tr", (rows) => rows.length), 2);
   await page.screenshot({ path: join(OUTPUT, "console.png"), fullPage: true });
+  await page.click("#sign-out-others");
+  await page.waitForFunction(() => document.querySelector("#sign-out-others-result").textContent === "1 signed out");
+  const ended = await other.goto(`${stack.base}/v1/me`);
+  assert.equal(ended.status(), 401, "the other browser's session ended");
+  assert.equal((await page.goto(`${stack.base}/v1/me`)).status(), 200, "this one stays");
+  await elsewhere.close();
+  await page.goto(`${stack.base}/`);
+  await ready(page);
 
   await page.reload();
   await ready(page);

@@ -34,13 +34,14 @@ function showSession(session) {
   const fields = [
     ["User", `${session.user.email} (${session.user.id})`],
     ["WorkOS session", session.workos_session_id],
-    ["Organisation", session.organization_id || "—"],
+    ["Organisation", session.organization_id ? `${session.organization_id} (${session.role || "no role"})` : "—"],
     ["Signed in with", session.authentication_method || "—"],
     ["Access token expires", session.access_token_expires_at],
     ["Session ends", session.expires_at],
   ];
   for (const [name, value] of fields) {
     const row = document.createElement("tr");
+    row.dataset.field = name;
     cell(row, name);
     cell(row, value);
     rows.appendChild(row);
@@ -86,6 +87,44 @@ async function showWorkspaces() {
   $("workspaces").hidden = false;
 }
 
+async function showSessions() {
+  const answer = await api("GET", "/v1/me/sessions?limit=100");
+  if (answer.status !== 200) return showError(answer);
+  const rows = $("session-list");
+  rows.replaceChildren();
+  for (const session of answer.json.data) {
+    const row = document.createElement("tr");
+    row.dataset.current = String(session.current);
+    cell(row, session.current ? `${session.id} (this one)` : session.id);
+    cell(row, session.status);
+    cell(row, session.auth_method || "—");
+    cell(row, session.created_at);
+    rows.appendChild(row);
+  }
+  $("sessions").hidden = false;
+}
+
+async function signOutOthers() {
+  const answer = await api("DELETE", "/v1/me/sessions");
+  if (answer.status !== 200) return showError(answer);
+  $("sign-out-others-result").textContent = `${answer.json.revoked} signed out`;
+  await showSessions();
+}
+
+async function switchOrganization(event) {
+  event.preventDefault();
+  const form = event.target;
+  const answer = await api("POST", "/v1/auth/session/organization", { organization_id: form.organization_id.value });
+  if (answer.status === 409 && answer.json.error.authorize_url) {
+    // SSO or MFA first: a sign-in into that organisation.
+    window.location.assign(answer.json.error.authorize_url);
+    return;
+  }
+  if (answer.status !== 200) return showError(answer);
+  $("error").hidden = true;
+  showSession(answer.json.session);
+}
+
 async function showWelcome() {
   // The first call after a first sign-in gets the default key; later calls get 404.
   const answer = await api("GET", "/v1/auth/welcome");
@@ -114,6 +153,8 @@ async function createWorkspace(event) {
 async function start() {
   $("sign-out").addEventListener("click", signOut);
   $("create-workspace").addEventListener("submit", createWorkspace);
+  $("switch-organization").addEventListener("submit", switchOrganization);
+  $("sign-out-others").addEventListener("click", signOutOthers);
   const answer = await api("GET", "/v1/auth/session");
   if (answer.status === 401) {
     $("signed-out").hidden = false;
@@ -123,7 +164,9 @@ async function start() {
   if (answer.status !== 200) return showError(answer);
   $("sign-out").hidden = false;
   showSession(answer.json.session);
+  $("organization").hidden = false;
   await showWelcome();
+  await showSessions();
   await showWorkspaces();
   document.body.dataset.ready = "true";
 }
