@@ -1,7 +1,7 @@
 use jwt_compact::Claims;
 use serde::Deserialize;
 
-use super::{Identity, TokenError};
+use super::{Identity, TokenError, Trust};
 use crate::config::Config;
 
 /// The claims of a WorkOS AuthKit access token we read. Unknown claims are ignored; a claim of
@@ -18,6 +18,9 @@ pub struct WorkosClaims {
     email: Option<String>,
     email_verified: Option<bool>,
     aud: Option<Audience>,
+    /// OAuth tokens (MCP): the space-separated scopes and the client they were issued to.
+    scope: Option<String>,
+    client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,16 +36,23 @@ enum Audience {
 pub struct ClaimPolicy<'a> {
     issuers: &'a [String],
     audience: Option<&'a str>,
+    refused_audience: Option<&'a str>,
     leeway_seconds: i64,
 }
 
 impl<'a> ClaimPolicy<'a> {
-    /// The policy of a configuration.
+    /// The policy of session tokens under a configuration.
     pub fn from_config(config: &'a Config) -> Self {
+        Self::new(&config.session_trust(None), config.jwt_leeway_seconds)
+    }
+
+    /// The policy of a trust.
+    pub fn new(trust: &Trust<'a>, leeway_seconds: i64) -> Self {
         Self {
-            issuers: &config.workos_issuers,
-            audience: config.workos_audience.as_deref(),
-            leeway_seconds: config.jwt_leeway_seconds,
+            issuers: trust.issuers,
+            audience: trust.required_audience,
+            refused_audience: trust.refused_audience,
+            leeway_seconds,
         }
     }
 
@@ -64,15 +74,15 @@ impl<'a> ClaimPolicy<'a> {
         if !self.issuers.iter().any(|trusted| trusted == issuer.trim_end_matches('/')) {
             return Err(TokenError::IssuerInvalid);
         }
-        if let Some(expected) = self.audience {
-            let matches = match &custom.aud {
-                Some(Audience::One(aud)) => aud == expected,
-                Some(Audience::Many(auds)) => auds.iter().any(|aud| aud == expected),
-                None => false,
-            };
-            if !matches {
-                return Err(TokenError::AudienceInvalid);
-            }
+        let names = |expected: &str| match &custom.aud {
+            Some(Audience::One(aud)) => aud == expected,
+            Some(Audience::Many(auds)) => auds.iter().any(|aud| aud == expected),
+            None => false,
+        };
+        if self.audience.is_some_and(|expected| !names(expected))
+            || self.refused_audience.is_some_and(|refused| names(refused))
+        {
+            return Err(TokenError::AudienceInvalid);
         }
         let user_id = non_blank(custom.sub).ok_or(TokenError::ClaimMissing("sub"))?;
         Ok(Identity {
@@ -84,6 +94,8 @@ impl<'a> ClaimPolicy<'a> {
             email: non_blank(custom.email),
             email_verified: custom.email_verified == Some(true),
             expires_at,
+            scope: custom.scope,
+            client_id: non_blank(custom.client_id),
         })
     }
 }

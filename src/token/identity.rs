@@ -20,6 +20,12 @@ pub struct Identity {
     pub email_verified: bool,
     /// Expiry, seconds since the Unix epoch.
     pub expires_at: i64,
+    /// An OAuth token's scopes, space-separated (`scope`); session tokens have none.
+    #[serde(skip)]
+    pub scope: Option<String>,
+    /// The OAuth client an MCP token was issued to.
+    #[serde(skip)]
+    pub client_id: Option<String>,
 }
 
 impl Identity {

@@ -83,24 +83,25 @@ impl JwksCache {
     pub fn still_publishes(
         &self,
         config: &Config,
+        url: &str,
         now: UnixMillis,
         kid: Option<&str>,
         key: &Rc<RsaVerifyingKey>,
     ) -> bool {
         let memory = self.memory.borrow();
         let Some(cached) = memory.as_ref() else { return false };
-        let fresh = &*cached.url == config.jwks_url() && now - cached.fetched_at < ttl_ms(config);
+        let fresh = &*cached.url == url && now - cached.fetched_at < ttl_ms(config);
         fresh && matches!(cached.set.lookup(kid), KeyLookup::Found(found) if Rc::ptr_eq(&found, key))
     }
 
-    /// The verifying key for a token's `kid`.
+    /// The verifying key for a token's `kid` in the key set at `url`.
     pub async fn key_for<P: Platform>(
         &self,
         platform: &P,
         config: &Config,
+        url: &str,
         kid: Option<&str>,
     ) -> Result<Rc<RsaVerifyingKey>, TokenError> {
-        let url = config.jwks_url();
         let now = platform.now();
         let ttl = ttl_ms(config);
 
@@ -114,13 +115,13 @@ impl JwksCache {
             return match cached.set.lookup(kid) {
                 KeyLookup::Found(key) => Ok(key),
                 KeyLookup::Unusable => Err(TokenError::KeyUnusable),
-                KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, kid).await,
+                KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, url, kid).await,
             };
         }
 
         // Nothing fresh anywhere: refresh, falling back to a stale set if WorkOS is down.
         let stale = self.memory_set(url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
-        match self.fetch_if_allowed(platform, config).await {
+        match self.fetch_if_allowed(platform, config, url).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             Fetch::CoolingDown { .. } | Fetch::Failed => match stale {
                 Some(stale) => match stale.set.lookup(kid) {
@@ -137,18 +138,19 @@ impl JwksCache {
         &self,
         platform: &P,
         config: &Config,
+        url: &str,
         kid: Option<&str>,
     ) -> Result<Rc<RsaVerifyingKey>, TokenError> {
         if kid.is_none() {
             // Without a kid there is nothing a newer set could add.
             return Err(TokenError::KeyUnknown);
         }
-        match self.fetch_if_allowed(platform, config).await {
+        match self.fetch_if_allowed(platform, config, url).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             // Another isolate may have fetched a newer set (a key rotation) within the cooldown:
             // its copy in KV is the answer, not a refusal.
             Fetch::CoolingDown { last_ok } => {
-                let newer = self.load_from_key_value(platform, config.jwks_url()).await;
+                let newer = self.load_from_key_value(platform, url).await;
                 match newer.map(|cached| cached.set.lookup(kid)) {
                     Some(KeyLookup::Found(key)) => Ok(key),
                     Some(KeyLookup::Unusable) => Err(TokenError::KeyUnusable),
@@ -188,8 +190,7 @@ impl JwksCache {
     }
 
     /// The last fetch attempt (by any isolate) if it is within the cooldown: no fetch now.
-    async fn attempt_cooling_down<P: Platform>(&self, platform: &P, config: &Config) -> Option<Attempt> {
-        let url = config.jwks_url();
+    async fn attempt_cooling_down<P: Platform>(&self, platform: &P, config: &Config, url: &str) -> Option<Attempt> {
         let now = platform.now();
         let cooldown = config.jwks_refetch_cooldown_seconds * 1000;
         let recent = |attempt: &Attempt| now - attempt.at < cooldown;
@@ -213,8 +214,7 @@ impl JwksCache {
     }
 
     /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it.
-    async fn record_attempt<P: Platform>(&self, platform: &P, config: &Config, attempt: Attempt) {
-        let url = config.jwks_url();
+    async fn record_attempt<P: Platform>(&self, platform: &P, config: &Config, url: &str, attempt: Attempt) {
         self.last_attempt.replace(Some((url.to_owned(), attempt)));
         let cooldown_ttl = (config.jwks_refetch_cooldown_seconds as u64).max(KV_MIN_TTL_SECONDS);
         let record = serde_json::to_string(&attempt).expect("serialisable");
@@ -225,13 +225,13 @@ impl JwksCache {
 
     /// Fetches the JWKS unless an attempt is cooling down; stores a good answer in memory and KV,
     /// and records a failure for the other isolates.
-    async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config) -> Fetch {
+    async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config, url: &str) -> Fetch {
         let now = platform.now();
-        if let Some(attempt) = self.attempt_cooling_down(platform, config).await {
+        if let Some(attempt) = self.attempt_cooling_down(platform, config, url).await {
             // A request of this isolate fetched since the attempt was made: its set is the answer.
             // (Waiting for a fetch still in flight is not an option: the Workers runtime cancels a
             // request that waits on another request's work as hung.)
-            if let Some(fetched) = self.memory_set(config.jwks_url()).filter(|cached| cached.fetched_at >= attempt.at) {
+            if let Some(fetched) = self.memory_set(url).filter(|cached| cached.fetched_at >= attempt.at) {
                 return Fetch::Fetched(fetched);
             }
             // An attempt of this isolate newer than the one found: its outcome counts.
@@ -239,18 +239,16 @@ impl JwksCache {
             let last_ok = latest.filter(|latest| latest.at >= attempt.at).map_or(attempt.ok, |latest| latest.ok);
             return Fetch::CoolingDown { last_ok };
         }
-        self.record_attempt(platform, config, Attempt { at: now, ok: true }).await;
-        let fetch = self.fetch(platform, config, now).await;
+        self.record_attempt(platform, config, url, Attempt { at: now, ok: true }).await;
+        let fetch = self.fetch(platform, config, url, now).await;
         if matches!(fetch, Fetch::Failed) {
-            self.record_attempt(platform, config, Attempt { at: now, ok: false }).await;
+            self.record_attempt(platform, config, url, Attempt { at: now, ok: false }).await;
         }
         fetch
     }
 
     /// One fetch of the JWKS from WorkOS.
-    async fn fetch<P: Platform>(&self, platform: &P, config: &Config, now: UnixMillis) -> Fetch {
-        let url = config.jwks_url();
-
+    async fn fetch<P: Platform>(&self, platform: &P, config: &Config, url: &str, now: UnixMillis) -> Fetch {
         let request = HttpGet {
             url,
             headers: vec![("accept", "application/json".to_owned())],

@@ -1,5 +1,5 @@
-//! Verification of WorkOS AuthKit access tokens: RS256 JWTs checked against the client's JWKS,
-//! cached in isolate memory, then KV, then fetched.
+//! Verification of WorkOS AuthKit access tokens (and AuthKit's OAuth tokens for MCP clients):
+//! RS256 JWTs checked against the issuer's JWKS, cached in isolate memory, then KV, then fetched.
 
 mod bearer;
 mod claims;
@@ -8,6 +8,7 @@ mod identity;
 mod jwk_set;
 mod jwks_cache;
 mod rs256;
+mod trust;
 mod unverified_token;
 mod verified_cache;
 mod verifier;
@@ -23,4 +24,5 @@ pub use unverified_token::UnverifiedToken;
 pub use verified_cache::VerifiedTokenCache;
 #[cfg(feature = "bench-routes")]
 pub(crate) use verifier::verify_signature_and_claims;
-pub use verifier::{verify_access_token, TokenVerifierState};
+pub use trust::Trust;
+pub use verifier::{verify_access_token, verify_token, TokenVerifierState};

@@ -111,6 +111,8 @@ mod tests {
             email: None,
             email_verified: false,
             expires_at,
+            scope: None,
+            client_id: None,
         };
         CachedVerification { identity: Rc::new(identity), kid: None, key: key.clone() }
     }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 use super::claims::ClaimPolicy;
 use super::unverified_token::UnverifiedToken;
 use super::verified_cache::{CachedVerification, VerifiedTokenCache};
-use super::{Identity, JwksCache, TokenError, MAX_TOKEN_BYTES};
+use super::{Identity, JwksCache, TokenError, Trust, MAX_TOKEN_BYTES};
 use crate::config::Config;
 use crate::crypto::rsa::RsaVerifyingKey;
 use crate::platform::Platform;
@@ -18,13 +18,25 @@ pub struct TokenVerifierState {
     pub verified: RefCell<VerifiedTokenCache>,
 }
 
-/// Verifies a WorkOS access token: structure, RS256 with a key of the configured JWKS chosen by
-/// `kid`, then the claims. The signature is checked before any claim, so a forged token reports
-/// a signature failure rather than, say, "expired".
+/// Verifies a WorkOS session access token (see [`verify_token`]).
 pub async fn verify_access_token<P: Platform>(
     state: &TokenVerifierState,
     platform: &P,
     config: &Config,
+    token: &str,
+) -> Result<Rc<Identity>, TokenError> {
+    verify_token(state, platform, config, &config.session_trust(None), token).await
+}
+
+/// Verifies a token under `trust`: structure, RS256 with a key of the trust's JWKS chosen by
+/// `kid`, then the claims. The signature is checked before any claim, so a forged token reports
+/// a signature failure rather than, say, "expired". `state` belongs to this trust alone, so a
+/// token verified under one trust is never taken from the cache under another.
+pub async fn verify_token<P: Platform>(
+    state: &TokenVerifierState,
+    platform: &P,
+    config: &Config,
+    trust: &Trust<'_>,
     token: &str,
 ) -> Result<Rc<Identity>, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
@@ -37,13 +49,13 @@ pub async fn verify_access_token<P: Platform>(
     let digest = state.verified.borrow().digest(token);
     let hit = state.verified.borrow().get(digest, now, leeway).cloned();
     if let Some(hit) = hit {
-        if state.jwks.still_publishes(config, now_ms, hit.kid.as_deref(), &hit.key) {
+        if state.jwks.still_publishes(config, trust.jwks_url, now_ms, hit.kid.as_deref(), &hit.key) {
             return Ok(hit.identity);
         }
         state.verified.borrow_mut().remove(digest);
     }
 
-    let (identity, kid, key) = verify_signature_and_claims(state, platform, config, token, now).await?;
+    let (identity, kid, key) = verify_signature_and_claims(state, platform, config, trust, token, now).await?;
     let identity = Rc::new(identity);
     state.verified.borrow_mut().insert(
         digest,
@@ -60,13 +72,14 @@ pub(crate) async fn verify_signature_and_claims<P: Platform>(
     state: &TokenVerifierState,
     platform: &P,
     config: &Config,
+    trust: &Trust<'_>,
     token: &str,
     now: i64,
 ) -> Result<(Identity, Option<String>, Rc<RsaVerifyingKey>), TokenError> {
     let unverified = UnverifiedToken::parse(token)?;
-    let key = state.jwks.key_for(platform, config, unverified.key_id()).await?;
+    let key = state.jwks.key_for(platform, config, trust.jwks_url, unverified.key_id()).await?;
     let claims = unverified.verify(&key)?;
-    let identity = ClaimPolicy::from_config(config).check(claims, now)?;
+    let identity = ClaimPolicy::new(trust, config.jwt_leeway_seconds).check(claims, now)?;
     let kid = unverified.key_id().map(str::to_owned);
     Ok((identity, kid, key))
 }
