@@ -1,6 +1,7 @@
 //! Typed configuration, read from the Worker's vars and secrets once per request.
 
 use crate::crypto::pepper::{PepperRing, PepperRingError};
+use crate::mcp_config::McpConfig;
 
 /// Marks every development default for a secret; the production environment refuses them.
 pub const INSECURE_DEV_MARKER: &str = "INSECURE-DEV";
@@ -59,6 +60,8 @@ pub struct Config {
     /// Whether `/` serves the sign-in console (`SIGN_IN_CONSOLE`: `on`/`off`; on by default
     /// outside production).
     pub sign_in_console: bool,
+    /// MCP with AuthKit as the authorisation server (`AUTHKIT_DOMAIN`); `None`: off.
+    pub mcp: Option<McpConfig>,
     /// `<base>/sso/jwks/<client id>`, computed once: the verifier compares it on every request.
     jwks_url: String,
 }
@@ -173,6 +176,7 @@ impl Config {
             session_cookie: SessionCookie::from_lookup(&get)?,
             session_idle_seconds: seconds(&get, "SESSION_IDLE_SECONDS", 7 * 86_400, 300..=90 * 86_400)?,
             session_max_seconds: seconds(&get, "SESSION_MAX_SECONDS", 30 * 86_400, 3_600..=400 * 86_400)?,
+            mcp: McpConfig::from_lookup(&get, environment, problem)?,
             sign_in_console: match get("SIGN_IN_CONSOLE").as_deref() {
                 None => environment != Environment::Production,
                 Some("on") => true,
@@ -189,7 +193,7 @@ impl Config {
 }
 
 /// `https://host[:port]` (or `http://localhost…` outside production), with no path.
-fn is_origin(origin: &str, environment: Environment) -> bool {
+pub(crate) fn is_origin(origin: &str, environment: Environment) -> bool {
     let rest = origin
         .strip_prefix("https://")
         .or_else(|| (environment != Environment::Production && is_loopback_http(origin)).then(|| &origin[7..]));
@@ -230,7 +234,7 @@ impl SessionCookie {
     }
 }
 
-fn is_loopback_http(url: &str) -> bool {
+pub(crate) fn is_loopback_http(url: &str) -> bool {
     ["http://127.0.0.1", "http://localhost", "http://[::1]"]
         .iter()
         .any(|prefix| url.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])))

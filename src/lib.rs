@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod log;
+pub mod mcp_config;
 pub mod pagination;
 pub mod platform;
 pub mod routes;

@@ -1,7 +1,7 @@
 use super::credential::api_key_invalid;
 use super::PresentedApiKey;
 use crate::crypto::pepper::PepperRing;
-use crate::domain::Actor;
+use crate::domain::{Actor, Scope, Scopes};
 use crate::http::ApiError;
 use crate::http::ErrorCode;
 use crate::store::api_keys::{ApiKeyRecord, StoredApiKey};
@@ -16,6 +16,9 @@ pub enum Caller {
     /// An unrevoked API key with a genuine credential. Acts only in its own workspace, as an
     /// admin at most, within its scopes.
     ApiKey(ApiKeyRecord),
+    /// A user acting through an MCP client: by their roles, never beyond the OAuth scopes the
+    /// client was granted.
+    Agent { user: UserRecord, scopes: Scopes },
 }
 
 impl Caller {
@@ -44,23 +47,42 @@ impl Caller {
         }
     }
 
+    /// A user caller whose token carries OAuth scopes (an MCP client's) acts as an agent.
+    pub fn of_token_user(stored: Option<UserRecord>, oauth_scope: Option<&str>) -> Result<Self, ApiError> {
+        let caller = Self::user(stored)?;
+        match (caller, oauth_scope) {
+            (Caller::User(user), Some(scope)) => Ok(Caller::Agent { user, scopes: Scopes::granted(scope) }),
+            (caller, _) => Ok(caller),
+        }
+    }
+
+    /// The user acting, if a user acts.
+    pub fn acting_user(&self) -> Option<&UserRecord> {
+        match self {
+            Caller::User(user) | Caller::Agent { user, .. } => Some(user),
+            Caller::ApiKey(_) => None,
+        }
+    }
+
     /// The actor the audit trail records.
     pub fn actor(&self) -> Actor {
         match self {
-            Caller::User(user) => Actor::User(user.id.clone()),
+            Caller::User(user) | Caller::Agent { user, .. } => Actor::User(user.id.clone()),
             Caller::ApiKey(key) => Actor::ApiKey(key.id.clone()),
         }
     }
 
     /// Whether this is the user `user_id`.
     pub fn is_user(&self, user_id: &str) -> bool {
-        matches!(self, Caller::User(user) if user.id == user_id)
+        self.acting_user().is_some_and(|user| user.id == user_id)
     }
 
-    /// Refuses API keys where only users may act.
-    pub fn require_user(&self) -> Result<&UserRecord, ApiError> {
+    /// Refuses API keys where only users may act; an agent needs `scope` for it.
+    pub fn require_user(&self, scope: Scope) -> Result<&UserRecord, ApiError> {
         match self {
             Caller::User(user) => Ok(user),
+            Caller::Agent { user, scopes } if scopes.contains(scope) => Ok(user),
+            Caller::Agent { .. } => Err(ApiError::insufficient_scope(scope.as_str())),
             Caller::ApiKey(_) => Err(ApiError::new(
                 ErrorCode::ApiKeyNotAllowed,
                 "API keys act only inside their own workspace; use a user's access token",

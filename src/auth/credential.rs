@@ -17,7 +17,7 @@ use std::rc::Rc;
 /// token is verified (signature and claims), an API key only parsed.
 #[derive(Debug, Clone)]
 pub enum Credential {
-    /// A verified WorkOS access token.
+    /// A verified WorkOS access token, or an MCP client's OAuth token (whose `scope` limits it).
     AccessToken(Rc<Identity>),
     /// Something shaped like one of our API keys.
     ApiKey(PresentedApiKey),
@@ -76,6 +76,10 @@ impl Credential {
     /// sent): no credential is 401 `not_authenticated`, a bad token 401 with its reason, a
     /// malformed API key 401 `api_key_invalid`.
     pub async fn from_request<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<Self, ApiError> {
+        // An MCP tool's own request: its token was verified by the MCP endpoint.
+        if let Some(identity) = &request.mcp_identity {
+            return Ok(Credential::AccessToken(identity.clone()));
+        }
         if let Some(secret) = session_cookie_credential(app.config, request) {
             if !is_secret(secret) {
                 return Err(session_invalid());

@@ -49,7 +49,9 @@ impl CallerLookup {
     ) -> Result<Caller, ApiError> {
         let row = results.first(self.slot);
         match credential {
-            Credential::AccessToken(_) => Caller::user(row.map(UserRecord::from_row).transpose()?),
+            Credential::AccessToken(identity) => {
+                Caller::of_token_user(row.map(UserRecord::from_row).transpose()?, identity.scope.as_deref())
+            }
             Credential::ApiKey(key) => Caller::api_key(key, api_keys::stored_from(row)?, &app.config.peppers),
             Credential::Session(session) => {
                 let row = row.ok_or_else(session_invalid)?;

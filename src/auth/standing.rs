@@ -29,6 +29,7 @@ impl Standing {
         let access = access.ok_or_else(org_not_found)?;
         let standing = match caller {
             Caller::User(_) => access.member_role.map(|role| Standing { role, scopes: None }),
+            Caller::Agent { scopes, .. } => access.member_role.map(|role| Standing { role, scopes: Some(scopes.clone()) }),
             Caller::ApiKey(key) => {
                 (access.key_active && key.workspace_id == access.workspace.id).then(|| Standing::of_api_key(key))
             }

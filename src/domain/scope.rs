@@ -43,6 +43,18 @@ impl Scopes {
         Ok(Self(scopes))
     }
 
+    /// The scopes an OAuth token was granted (`scope`, space-separated): the names we know,
+    /// possibly none (then it may do nothing that needs a scope).
+    pub fn granted(scope: &str) -> Self {
+        let mut scopes: Vec<Scope> = scope
+            .split(' ')
+            .filter_map(|name| serde_json::from_value(serde_json::Value::String(name.to_owned())).ok())
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        Self(scopes)
+    }
+
     /// What a new key gets when no scopes are asked for.
     pub fn default_for_new_key() -> Self {
         Self(vec![Scope::Read])

@@ -76,6 +76,9 @@ pub struct ApiRequest {
     pub request_id: Rc<str>,
     /// `scheme://host[:port]` the request was sent to: where this worker is.
     pub origin: String,
+    /// Set only by the MCP endpoint on the API requests its tools make: the verified MCP token
+    /// they act with. Nothing a client sends can set it.
+    pub mcp_identity: Option<std::rc::Rc<crate::token::Identity>>,
 }
 
 impl ApiRequest {
@@ -90,6 +93,7 @@ impl ApiRequest {
             body: Vec::new(),
             request_id: request_id(None),
             origin: "https://edge.test".to_owned(),
+            mcp_identity: None,
         }
     }
 

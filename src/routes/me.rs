@@ -37,7 +37,7 @@ pub async fn me<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<A
     };
     let results = batch.run(app.platform.db()).await?;
     let answer = match caller.read(app, &credential, &results).await? {
-        Caller::User(user) => {
+        Caller::User(user) | Caller::Agent { user, .. } => {
             let mut memberships =
                 results.rows(related).iter().map(UserWorkspace::from_row).collect::<Result<Vec<_>, _>>()?;
             let has_more = memberships.len() > ME_MEMBERSHIPS;

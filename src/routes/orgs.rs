@@ -7,7 +7,7 @@ use super::verdict::Verdict;
 use super::views::WorkspaceView;
 use crate::app::App;
 use crate::auth::{Caller, CallerLookup, Credential, Permission, Standing, WorkspaceLookup};
-use crate::domain::{new_id, IdKind, Name, Slug, WorkspaceRef};
+use crate::domain::{new_id, IdKind, Name, Scope, Slug, WorkspaceRef};
 use crate::http::request::not_null;
 use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
@@ -86,13 +86,15 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result
     });
     let results = batch.run(app.platform.db()).await?;
     let caller = caller.read(app, &credential, &results).await?;
-    if let Caller::ApiKey(key) = &caller {
-        Standing::of_api_key(key).require(Permission::Read)?;
+    match &caller {
+        Caller::ApiKey(key) => Standing::of_api_key(key).require(Permission::Read)?,
+        Caller::Agent { .. } => drop(caller.require_user(Scope::Read)?),
+        Caller::User(_) => {}
     }
     let params = params?;
     let pepper = app.config.peppers.current();
     let answer = match &caller {
-        Caller::User(user) => {
+        Caller::User(user) | Caller::Agent { user, .. } => {
             let scope = format!("orgs:user:{}", user.id);
             params.position_in(&scope)?;
             let rows = results.rows(page).iter().map(UserWorkspace::from_row).collect::<Result<Vec<_>, _>>()?;
@@ -125,7 +127,7 @@ pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Resu
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<CreateBody>().and_then(NewWorkspaceInput::try_from);
     let caller = CallerLookup::identify(app, &credential).await?;
-    caller.require_user()?;
+    caller.require_user(Scope::Write)?;
     let input = input?;
     let new = NewWorkspace {
         id: new_id(IdKind::Workspace),

@@ -29,7 +29,7 @@ pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> R
             Err(_) => Vec::new(),
         },
     };
-    Ok(ApiRequest { method, path, query, headers, body, request_id, origin })
+    Ok(ApiRequest { method, path, query, headers, body, request_id, origin, mcp_identity: None })
 }
 
 /// `https://host[:port]` of an absolute URL.

@@ -37,6 +37,7 @@ pub struct ClaimPolicy<'a> {
     issuers: &'a [String],
     audience: Option<&'a str>,
     refused_audience: Option<&'a str>,
+    oauth_scopes: bool,
     leeway_seconds: i64,
 }
 
@@ -52,6 +53,7 @@ impl<'a> ClaimPolicy<'a> {
             issuers: trust.issuers,
             audience: trust.required_audience,
             refused_audience: trust.refused_audience,
+            oauth_scopes: trust.oauth_scopes,
             leeway_seconds,
         }
     }
@@ -94,7 +96,9 @@ impl<'a> ClaimPolicy<'a> {
             email: non_blank(custom.email),
             email_verified: custom.email_verified == Some(true),
             expires_at,
-            scope: custom.scope,
+            // An OAuth token without a scope claim may do nothing scoped; a session token's
+            // scope claim (none is expected) is not read.
+            scope: self.oauth_scopes.then(|| custom.scope.unwrap_or_default()),
             client_id: non_blank(custom.client_id),
         })
     }

@@ -14,6 +14,8 @@ pub struct Trust<'a> {
     pub required_audience: Option<&'a str>,
     /// `aud` must not contain this.
     pub refused_audience: Option<&'a str>,
+    /// Whether the tokens' OAuth `scope` claim limits them (MCP); session tokens' never does.
+    pub oauth_scopes: bool,
 }
 
 impl Config {
@@ -25,6 +27,7 @@ impl Config {
             jwks_url: self.jwks_url(),
             required_audience: self.workos_audience.as_deref(),
             refused_audience,
+            oauth_scopes: false,
         }
     }
 }
