@@ -52,9 +52,11 @@ impl<'a, P: Platform> App<'a, P> {
         let mcp = self.config.mcp.as_ref()?;
         let resource = mcp.resource(&request.origin);
         let verified = match bearer_token(request) {
-            Ok(token) => verify_token(&self.isolate.mcp_tokens, self.platform, self.config, &mcp.trust(&resource), token)
-                .await
-                .map_err(ApiError::from),
+            Ok(token) => {
+                verify_token(&self.isolate.mcp_tokens, self.platform, self.config, &mcp.trust(&resource), token)
+                    .await
+                    .map_err(ApiError::from)
+            }
             Err(error) => Err(error),
         };
         Some(verified)

@@ -28,14 +28,20 @@ impl McpConfig {
         let Some(domain) = get("AUTHKIT_DOMAIN") else { return Ok(None) };
         let domain = domain.trim().trim_end_matches('/').to_owned();
         if !is_origin(&domain, environment) {
-            return Err(problem("AUTHKIT_DOMAIN", "must be an https:// origin (http://localhost outside production)".into()));
+            return Err(problem(
+                "AUTHKIT_DOMAIN",
+                "must be an https:// origin (http://localhost outside production)".into(),
+            ));
         }
         let resource = get("MCP_RESOURCE").map(|r| r.trim().to_owned());
         let secure_url = |url: &str| {
             url.starts_with("https://") || (environment != Environment::Production && is_loopback_http(url))
         };
         if resource.as_deref().is_some_and(|resource| !secure_url(resource)) {
-            return Err(problem("MCP_RESOURCE", "must be an https:// URL (http://localhost outside production)".into()));
+            return Err(problem(
+                "MCP_RESOURCE",
+                "must be an https:// URL (http://localhost outside production)".into(),
+            ));
         }
         Ok(Some(Self {
             issuers: vec![domain.clone()],

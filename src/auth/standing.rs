@@ -29,7 +29,9 @@ impl Standing {
         let access = access.ok_or_else(org_not_found)?;
         let standing = match caller {
             Caller::User(_) => access.member_role.map(|role| Standing { role, scopes: None }),
-            Caller::Agent { scopes, .. } => access.member_role.map(|role| Standing { role, scopes: Some(scopes.clone()) }),
+            Caller::Agent { scopes, .. } => {
+                access.member_role.map(|role| Standing { role, scopes: Some(scopes.clone()) })
+            }
             Caller::ApiKey(key) => {
                 (access.key_active && key.workspace_id == access.workspace.id).then(|| Standing::of_api_key(key))
             }
@@ -76,7 +78,10 @@ impl Standing {
             return Ok(());
         };
         let Some(needed) = grant.as_scopes() else {
-            let message = format!("{} needs the owner role; an API key can never grant it", grant.describe());
+            let message = format!(
+                "{} needs the owner role; a scoped credential (API key, MCP client) can never grant it",
+                grant.describe()
+            );
             return Err(ApiError::new(ErrorCode::InsufficientRole, &message));
         };
         match needed.into_iter().find(|scope| !own.contains(*scope)) {
@@ -86,7 +91,7 @@ impl Standing {
     }
 
     fn insufficient_role(&self, what: &str, needed: Role) -> ApiError {
-        let message = if self.scopes.is_some() {
+        let message = if self.scopes.is_some() && self.role == Role::Admin {
             format!("{what} needs the {} role; an API key acts as an admin at most", needed.as_str())
         } else {
             format!("{what} needs the {} role", needed.as_str())

@@ -49,8 +49,15 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
     match mode {
         "fresh" => {
             for _ in 0..repetitions {
-                verify_signature_and_claims(&app.isolate.tokens, app.platform, app.config, &app.config.session_trust(None), token, now)
-                    .await?;
+                verify_signature_and_claims(
+                    &app.isolate.tokens,
+                    app.platform,
+                    app.config,
+                    &app.config.session_trust(None),
+                    token,
+                    now,
+                )
+                .await?;
             }
         }
         "cached" => {

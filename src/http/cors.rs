@@ -9,7 +9,7 @@ pub struct Cors {
 }
 
 const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
-const ALLOWED_HEADERS: &str = "authorization, content-type";
+const ALLOWED_HEADERS: &str = "authorization, content-type, mcp-protocol-version";
 const EXPOSED_HEADERS: &str = "www-authenticate, retry-after, x-request-id";
 const MAX_AGE_SECONDS: &str = "600";
 

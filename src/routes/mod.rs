@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod hosted_sign_in;
 mod input;
+mod mcp;
 mod me;
 mod members;
 mod my_sessions;

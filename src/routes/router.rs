@@ -1,4 +1,5 @@
 use super::console;
+use super::mcp::{self, discovery};
 use super::sign_in_limit::limit_sign_in;
 use super::{api_keys, events, health, hosted_sign_in, me, members, my_sessions, openapi, orgs};
 use super::{password_sign_in, session, session_organization, web_callback};
@@ -185,10 +186,36 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     if let Some(response) = crate::bench::handle(app, request).await {
         return response;
     }
-    let mut response = match dispatch(app, request, &cors).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
+    let mut response = match app.config.mcp.as_ref() {
+        Some(mcp) => match request.path.as_str() {
+            "/mcp" => {
+                let cors = &cors;
+                let run = |inner: ApiRequest| async move {
+                    dispatch(app, &inner, cors).await.unwrap_or_else(ApiError::into_response)
+                };
+                mcp::endpoint(app, request, run).await
+            }
+            "/.well-known/oauth-protected-resource" | "/.well-known/oauth-protected-resource/mcp" => {
+                discovery::protected_resource(mcp, &request.origin)
+            }
+            "/.well-known/oauth-authorization-server" => {
+                discovery::authorization_server(app, mcp).await.unwrap_or_else(ApiError::into_response)
+            }
+            _ => dispatch(app, request, &cors).await.unwrap_or_else(ApiError::into_response),
+        },
+        None => dispatch(app, request, &cors).await.unwrap_or_else(ApiError::into_response),
     };
+    // With MCP on, every refusal of a bearer points at where to get a token.
+    if let Some(mcp) = app.config.mcp.as_ref() {
+        let scope_refused = response.status == 403
+            && response.header("www-authenticate").is_some_and(|c| c.contains("insufficient_scope"));
+        if response.status == 401 || scope_refused {
+            discovery::point_challenge_at_metadata(
+                &mut response,
+                &discovery::metadata_url(&mcp.resource(&request.origin)),
+            );
+        }
+    }
     if request.method == Method::Head {
         response.body.clear();
     }

@@ -81,9 +81,7 @@ impl<'a> ClaimPolicy<'a> {
             Some(Audience::Many(auds)) => auds.iter().any(|aud| aud == expected),
             None => false,
         };
-        if self.audience.is_some_and(|expected| !names(expected))
-            || self.refused_audience.is_some_and(|refused| names(refused))
-        {
+        if self.audience.is_some_and(|expected| !names(expected)) || self.refused_audience.is_some_and(names) {
             return Err(TokenError::AudienceInvalid);
         }
         let user_id = non_blank(custom.sub).ok_or(TokenError::ClaimMissing("sub"))?;

@@ -20,9 +20,9 @@ pub use identity::Identity;
 pub use jwk_set::{JwkSet, JwkSetError};
 pub use jwks_cache::{JwksCache, JwksSource};
 pub use rs256::Rs256;
+pub use trust::Trust;
 pub use unverified_token::UnverifiedToken;
 pub use verified_cache::VerifiedTokenCache;
 #[cfg(feature = "bench-routes")]
 pub(crate) use verifier::verify_signature_and_claims;
-pub use trust::Trust;
 pub use verifier::{verify_access_token, verify_token, TokenVerifierState};

@@ -23,6 +23,8 @@ use sha2::Sha256;
 
 pub const CLIENT_ID: &str = "client_test";
 pub const API_BASE: &str = "https://api.workos.test";
+/// The AuthKit domain of the MCP tests.
+pub const AUTHKIT: &str = "https://acme.authkit.test";
 pub const WORKOS_API_KEY: &str = "sk_test_key";
 /// 2026-11-22T00:00:00Z
 pub const START_MS: i64 = 1_795_305_600_000;
@@ -305,6 +307,10 @@ pub struct FakeWorkos {
     pub org_requirements: RefCell<HashMap<String, &'static str>>,
     pub passwords: RefCell<HashMap<String, String>>,
     pub email_verification_required: Cell<bool>,
+    /// AuthKit (the MCP authorisation server at [`AUTHKIT`]): whether it is down, and how many
+    /// JWKS and metadata requests it got.
+    pub authkit_down: Cell<bool>,
+    pub authkit_requests: Cell<usize>,
     /// The platform's clock, shared, so tokens are minted for the test's "now".
     pub clock: Rc<Cell<i64>>,
 }
@@ -347,6 +353,8 @@ impl Default for FakeWorkos {
             org_requirements: RefCell::default(),
             passwords: RefCell::default(),
             email_verification_required: Cell::new(false),
+            authkit_down: Cell::new(false),
+            authkit_requests: Cell::new(0),
             clock: Rc::new(Cell::new(START_MS)),
         }
     }
@@ -354,6 +362,24 @@ impl Default for FakeWorkos {
 
 impl HttpClient for FakeWorkos {
     async fn get(&self, request: HttpGet<'_>) -> Result<HttpReply, FetchError> {
+        if let Some(path) = request.url.strip_prefix(AUTHKIT) {
+            self.authkit_requests.set(self.authkit_requests.get() + 1);
+            if self.authkit_down.get() {
+                return Ok(HttpReply::new(503, b"{}".to_vec()));
+            }
+            return Ok(match path {
+                "/oauth2/jwks" => HttpReply::new(200, self.jwks.borrow().to_string().into_bytes()),
+                "/.well-known/oauth-authorization-server" => HttpReply::new(
+                    200,
+                    json!({ "issuer": AUTHKIT, "authorization_endpoint": format!("{AUTHKIT}/oauth2/authorize"),
+                            "token_endpoint": format!("{AUTHKIT}/oauth2/token"), "jwks_uri": format!("{AUTHKIT}/oauth2/jwks"),
+                            "registration_endpoint": format!("{AUTHKIT}/oauth2/register"), "code_challenge_methods_supported": ["S256"] })
+                    .to_string()
+                    .into_bytes(),
+                ),
+                _ => HttpReply::new(404, b"{}".to_vec()),
+            });
+        }
         if let Some(reply) = self.session_management_get(&request) {
             return reply;
         }
