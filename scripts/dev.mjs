@@ -28,7 +28,7 @@ try {
   const worker = await startService(
     wrangler,
     ["dev", "--ip", "127.0.0.1", "--port", WORKER_PORT, "--show-interactive-dev-session=false",
-      "--var", `WORKOS_API_BASE:http://127.0.0.1:${STAND_IN_PORT}`],
+      "--var", `WORKOS_API_BASE:http://127.0.0.1:${STAND_IN_PORT}`, "--var", `AUTHKIT_DOMAIN:http://127.0.0.1:${STAND_IN_PORT}`],
     { ready: /Ready on (http:\/\/\S+)/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" } },
   );
   children.push(worker.child);
@@ -56,6 +56,11 @@ try {
     curl -s -X POST ${api}/v1/auth/web/callback -H "authorization: Bearer $TOKEN"
     curl -s ${api}/v1/auth/session -H "authorization: Bearer $TOKEN"
     curl -s ${api}/v1/health
+
+  MCP at ${api}/mcp, with a token the stand-in mints for it (AuthKit plays at the stand-in):
+    MCP_TOKEN=$(curl -s -X POST ${standIn.match[1]}/__dev/mcp-tokens -d '{"email":"ada@example.com","aud":"${api}/mcp"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+    curl -s ${api}/mcp -H "authorization: Bearer $MCP_TOKEN" -H 'content-type: application/json' \
+      -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
 
   Ctrl-C stops everything.
 `);

@@ -58,6 +58,7 @@ export async function startWorker(standIn, vars = {}) {
     WORKOS_CLIENT_ID: CLIENT_ID,
     WORKOS_API_BASE: standIn.url,
     WORKOS_API_KEY,
+    AUTHKIT_DOMAIN: standIn.url,
     JWKS_REFETCH_COOLDOWN_SECONDS: "3",
     ...vars,
   };

@@ -32,7 +32,7 @@ test("a bad token is a 401 with WWW-Authenticate and a stable code, never echoed
   const forged = access_token.slice(0, -6) + "AAAAAA";
   const response = await session(forged);
   assert.equal(response.status, 401);
-  assert.equal(response.headers.get("www-authenticate"), 'Bearer error="invalid_token"');
+  assert.match(response.headers.get("www-authenticate"), /^Bearer resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp", error="invalid_token"$/);
   assert.equal(response.json.error.code, "token_signature_invalid");
   assert.ok(!response.text.includes(forged));
   const expired = await stack.standIn.token({ ttl_seconds: -120 });

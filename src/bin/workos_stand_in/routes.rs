@@ -217,6 +217,46 @@ pub fn handle(state: &State, req: &Request) -> Reply {
             None => message(404, "Session not found"),
         },
         ("POST", ["__dev", "tokens"]) => with_body(req, |body| mint_token(state, body)),
+        ("POST", ["__dev", "mcp-tokens"]) => with_body(req, |body: TokenRequest| {
+            if body.aud.is_none() {
+                return message(400, "aud (the MCP resource) is required");
+            }
+            let request = TokenRequest {
+                iss: body.iss.clone().or_else(|| Some(state.config.issuer_base.clone())),
+                client_id: body.client_id.clone().or_else(|| Some("client_mcp_dev".into())),
+                scope: body.scope.clone().or_else(|| Some("read write keys".into())),
+                ..body
+            };
+            mint_token(state, request)
+        }),
+        // The AuthKit domain of MCP clients: its key set (the same keys here) and its metadata.
+        ("GET", ["oauth2", "jwks"]) => {
+            state.jwks_requests.fetch_add(1, Ordering::Relaxed);
+            if let Some(down) = outage(state) {
+                return down;
+            }
+            reply(200, lock(&state.keys).jwks())
+        }
+        ("GET", [".well-known", "oauth-authorization-server"]) => {
+            if let Some(down) = outage(state) {
+                return down;
+            }
+            let issuer = &state.config.issuer_base;
+            reply(
+                200,
+                json!({
+                    "issuer": issuer,
+                    "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
+                    "token_endpoint": format!("{issuer}/oauth2/token"),
+                    "registration_endpoint": format!("{issuer}/oauth2/register"),
+                    "jwks_uri": format!("{issuer}/oauth2/jwks"),
+                    "response_types_supported": ["code"],
+                    "grant_types_supported": ["authorization_code", "refresh_token"],
+                    "code_challenge_methods_supported": ["S256"],
+                    "scopes_supported": ["openid", "profile", "email", "offline_access", "read", "write", "keys"],
+                }),
+            )
+        }
         ("POST", ["__dev", "users"]) => with_body(req, |body| put_user(state, body)),
         ("POST", ["__dev", "rotate-key"]) => with_body(req, |body| rotate_key(state, body)),
         ("POST", ["__dev", "outage"]) => with_body(req, |body| set_outage(state, body)),
@@ -1183,6 +1223,25 @@ mod tests {
         let switched = switch("org_sso");
         assert_eq!(switched.body["organization_id"], "org_sso", "nothing was spent by the refusals");
         assert_eq!(tokens_claims(&switched.body["access_token"])["role"], "admin");
+    }
+
+    #[test]
+    fn it_plays_an_authkit_domain_for_mcp_clients() {
+        let state = test_state();
+        assert_eq!(post(&state, "/__dev/mcp-tokens", "{}").status, 400, "aud is required");
+        let minted =
+            post(&state, "/__dev/mcp-tokens", r#"{"email":"mcp@example.com","aud":"http://localhost:8787/mcp"}"#);
+        assert_eq!(minted.status, 200);
+        let claims = &minted.body["claims"];
+        assert_eq!(claims["iss"], state.config.issuer_base.as_str());
+        assert_eq!(
+            (claims["aud"].clone(), claims["scope"].clone()),
+            (json!("http://localhost:8787/mcp"), json!("read write keys"))
+        );
+        assert_eq!(claims["client_id"], "client_mcp_dev");
+        assert_eq!(get(&state, "/oauth2/jwks").body, get(&state, "/sso/jwks/client_test").body);
+        let metadata = get(&state, "/.well-known/oauth-authorization-server").body;
+        assert_eq!(metadata["jwks_uri"], format!("{}/oauth2/jwks", state.config.issuer_base));
     }
 
     fn tokens_sid(token: &Value) -> String {

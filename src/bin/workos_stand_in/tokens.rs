@@ -35,6 +35,9 @@ pub struct TokenRequest {
     /// Header kid override, e.g. to present a kid the JWKS doesn't have.
     /// The token is still signed with the current key.
     pub kid: Option<String>,
+    /// OAuth claims of an AuthKit token for an MCP client.
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
     /// Claim names to leave out of the payload.
     #[serde(default)]
     pub omit: Vec<String>,
@@ -69,6 +72,12 @@ pub fn build_claims(req: &TokenRequest, sub: &str, default_iss: &str, now: i64) 
     }
     if let Some(aud) = &req.aud {
         put("aud", aud.clone());
+    }
+    if let Some(scope) = &req.scope {
+        put("scope", scope.as_str().into());
+    }
+    if let Some(client_id) = &req.client_id {
+        put("client_id", client_id.as_str().into());
     }
     for name in &req.omit {
         claims.remove(name);
