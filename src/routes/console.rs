@@ -1,26 +1,34 @@
 //! The sign-in console: a page at `/` that shows the product working in a browser (sign in,
-//! who you are, workspaces and members, a new workspace, the default key once, sign out). It
-//! only calls the public API with the session cookie; served when `SIGN_IN_CONSOLE` is on
-//! (the default outside production).
+//! who you are, workspaces and members, a new workspace, the default key once, organisation
+//! switch, your sessions, sign out). It only calls the public API with the session cookie;
+//! served when `SIGN_IN_CONSOLE` is on (the default outside production). Its files are
+//! `public/console/`, published with the worker.
 
-use crate::http::ApiResponse;
-
-const PAGE: &str = include_str!("console/index.html");
-const SCRIPT: &str = include_str!("console/console.js");
+use crate::app::App;
+use crate::http::{ApiError, ApiResponse};
+use crate::log::log_error;
+use crate::platform::{Platform, StaticAssets};
 
 /// The page's own rules: its script and API calls from this origin only, nothing framed.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
     style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The console's file at `path`, if it is one.
-pub fn asset(path: &str) -> Option<ApiResponse> {
-    let (body, content_type) = match path {
-        "/" => (PAGE, "text/html; charset=utf-8"),
-        "/console.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+/// The console's file at `path`, if it is one of its paths.
+pub async fn asset<P: Platform>(app: &App<'_, P>, path: &str) -> Option<Result<ApiResponse, ApiError>> {
+    let (file, content_type) = match path {
+        "/" => ("/console/index.html", "text/html; charset=utf-8"),
+        "/console.js" => ("/console/console.js", "text/javascript; charset=utf-8"),
         _ => return None,
     };
+    let body = match app.platform.assets().get(file).await {
+        Ok(Some(body)) => body,
+        failed => {
+            log_error(&format!("the console's {file} could not be read: {failed:?}"));
+            return Some(Err(ApiError::internal()));
+        }
+    };
     let mut response = ApiResponse::empty(200);
-    response.body = body.as_bytes().to_vec();
+    response.body = body;
     response.headers.extend([
         ("content-type".into(), content_type.into()),
         ("cache-control".into(), "no-cache".into()),
@@ -28,5 +36,5 @@ pub fn asset(path: &str) -> Option<ApiResponse> {
         ("x-content-type-options".into(), "nosniff".into()),
         ("referrer-policy".into(), "same-origin".into()),
     ]);
-    Some(response)
+    Some(Ok(response))
 }

@@ -23,5 +23,4 @@ mod views;
 mod web_callback;
 mod workspace_list;
 
-pub use openapi::OPENAPI_JSON;
 pub use router::{handle, Route, ROUTES};

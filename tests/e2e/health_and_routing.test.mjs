@@ -72,3 +72,17 @@ test("every answer carries an x-request-id, refusals before routing included", a
   for (const id of ids) assert.match(id ?? "", /^[A-Za-z0-9-_]{1,64}$/);
   assert.equal(new Set(ids).size, 3);
 });
+
+test("the OpenAPI document and the console are served from the published files", async () => {
+  const document = await stack.worker.request("GET", "/v1/openapi.json");
+  assert.equal(document.status, 200);
+  assert.match(document.headers.get("content-type"), /application\/json/);
+  assert.equal(document.json.openapi, "3.1.0");
+  assert.ok(document.json.paths["/v1/me/sessions"]);
+  const page = await fetch(`${stack.worker.base}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-security-policy"), /script-src 'self'/);
+  assert.match(await page.text(), /edge-auth console/);
+  // Files of public/ are reachable only as the worker serves them.
+  assert.equal((await fetch(`${stack.worker.base}/console/index.html`)).status, 404);
+});
