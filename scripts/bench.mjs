@@ -1,12 +1,13 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { ROOT, run } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+import { benchPeer } from "./bench-peer.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -35,6 +36,14 @@ if (wanted("size")) {
   const gzip = gzipSync(wasm, { level: 9 }).length;
   report("wasm size, raw", `${(wasm.length / 1024).toFixed(1)} KB`, "npm run bench -- --only size");
   report("wasm size, gzip -9", `${(gzip / 1024).toFixed(1)} KB`, "npm run bench -- --only size");
+}
+
+// ---------------------------------------------------------------- 7. side by side with the JS peer
+if (wanted("peer")) {
+  // The build that ships (no benchmark routes), beside the peer.
+  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  await benchPeer({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
 }
 
 if (wanted("verify") || wanted("latency") || wanted("trips")) {

@@ -41,8 +41,8 @@ export function lockedVersion(name) {
 }
 
 /** Starts a long-running child; resolves once a line of its stdout matches `ready`. */
-export function startService(command, args, { ready, env = {}, name, timeoutMs = 600_000 }) {
-  const child = spawn(command, args, { cwd: ROOT, env: toolEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+export function startService(command, args, { ready, env = {}, name, timeoutMs = 600_000, cwd = ROOT }) {
+  const child = spawn(command, args, { cwd, env: toolEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
   return new Promise((resolvePromise, reject) => {
     let buffer = "";
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms`)), timeoutMs);

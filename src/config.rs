@@ -124,7 +124,8 @@ impl Config {
         let peppers = PepperRing::parse(&peppers_text).map_err(|error| match error {
             PepperRingError::Malformed(why) => problem("API_KEY_PEPPER", why),
         })?;
-        let workos_api_key = get("WORKOS_API_KEY");
+        // Empty means unset (the email then comes from the token), as `--var WORKOS_API_KEY:` gives.
+        let workos_api_key = get("WORKOS_API_KEY").filter(|key| !key.is_empty());
         if environment == Environment::Production {
             if peppers_text.contains(INSECURE_DEV_MARKER) {
                 return Err(problem(

@@ -1,0 +1,175 @@
+// `npm run bench -- --only peer`: the worker side by side with the JavaScript peer
+// (../shared/peer: jose + WebCrypto + plain D1), both under `wrangler dev` against one WorkOS
+// stand-in, the email taken from the token in both. Four paths at concurrency 1 and 16,
+// interleaved round by round (the order of the two flips each round), with the ratios; beside
+// them the floor: a minimal JS worker answering one D1 primary-key read. A benchmark, not a test.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, run, startService, stopService } from "./toolchain.mjs";
+import { CLIENT_ID, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+
+const PEER_SOURCE = join(ROOT, "..", "shared", "peer");
+const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A worker directory under `wrangler dev` with its own local D1 (migrations applied). */
+async function startDirectory(name, directory, database, vars) {
+  const state = mkdtempSync(join(tmpdir(), `edge-auth-bench-${name}-`));
+  run(wrangler, ["d1", "migrations", "apply", database, "--local", "--persist-to", state], { cwd: directory, stdio: ["ignore", "ignore", "inherit"] });
+  const port = await freePort();
+  const inspector = await freePort();
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs];
+  const { child } = await startService(wrangler, args, { ready: /Ready on http/, name, timeoutMs: 180_000, cwd: directory });
+  return { base: `http://127.0.0.1:${port}`, stop: () => (stopService(child), rmSync(state, { recursive: true, force: true })) };
+}
+
+/** The peer, copied out of ../shared/peer (read-only where CI lays it) with jose installed. */
+async function startPeer(standIn) {
+  const directory = join(ROOT, "target", "bench-peer");
+  if (!existsSync(join(directory, "node_modules", "jose"))) {
+    rmSync(directory, { recursive: true, force: true });
+    cpSync(PEER_SOURCE, directory, { recursive: true });
+    // Only jose: the peer runs under this repository's wrangler (the same version it pins).
+    run("npm", ["install", "--omit=dev", "--no-audit", "--no-fund"], { cwd: directory });
+  }
+  return startDirectory("peer", directory, "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
+}
+
+/** The JS floor: one D1 primary-key read per request, nothing else. */
+async function startFloor() {
+  const directory = join(ROOT, "target", "bench-floor");
+  mkdirSync(join(directory, "migrations"), { recursive: true });
+  writeFileSync(
+    join(directory, "index.js"),
+    `export default { async fetch(request, env) {
+  const row = await env.DB.prepare("SELECT id, name FROM items WHERE id = ?1").bind("item_1").first();
+  return new Response(JSON.stringify(row), { headers: { "content-type": "application/json" } });
+} };\n`,
+  );
+  writeFileSync(
+    join(directory, "migrations", "0001_items.sql"),
+    "CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT NOT NULL);\nINSERT INTO items VALUES ('item_1', 'one');\n",
+  );
+  writeFileSync(
+    join(directory, "wrangler.toml"),
+    `name = "floor"\nmain = "index.js"\ncompatibility_date = "2025-11-01"\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "floor-db"\ndatabase_id = "00000000-0000-0000-0000-00000000000f"\nmigrations_dir = "migrations"\n`,
+  );
+  return startDirectory("floor", directory, "floor-db", {});
+}
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+/** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
+async function load(base, requests, concurrency) {
+  const latencies = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests.length) {
+        const { method, path, token } = requests[next++];
+        const sent = process.hrtime.bigint();
+        const response = await fetch(`${base}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+        const body = await response.text();
+        if (response.status >= 400) throw new Error(`${base}${path}: ${response.status} ${body}`);
+        latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+      }
+    }),
+  );
+  return { latencies, rate: requests.length / (Number(process.hrtime.bigint() - started) / 1e9) };
+}
+
+export async function benchPeer({ report, rounds }) {
+  const standIn = await startStandIn();
+  const targets = {};
+  try {
+    // The email from the token in both (no WORKOS_API_KEY): the same work on both sides.
+    targets.worker = await startWorker(standIn, { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
+    targets.peer = await startPeer(standIn);
+    targets.floor = await startFloor();
+    const mint = async (email) => (await standIn.token({ email })).access_token;
+    const command = "npm run bench -- --only peer";
+
+    for (const concurrency of [1, 16]) {
+      const perRound = concurrency === 1 ? 20 : 96;
+      // Returning users and their workspaces on each side (the same tokens serve both: separate databases).
+      const regulars = [];
+      for (let i = 0; i < 8; i++) regulars.push(await mint(`regular-${concurrency}-${i}@bench.example`));
+      const orgs = {};
+      for (const side of ["worker", "peer"]) {
+        for (const token of regulars) {
+          const answer = await fetch(`${targets[side].base}/v1/auth/web/callback`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+          const body = await answer.json();
+          orgs[side] ??= body.workspace.id;
+        }
+      }
+      const paths = {
+        "first sign-in": async (round) => {
+          const tokens = [];
+          for (let i = 0; i < perRound; i++) tokens.push(await mint(`first-${concurrency}-${round}-${i}@bench.example`));
+          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", token }));
+        },
+        "returning sign-in": async (round) => {
+          const tokens = [];
+          for (let i = 0; i < perRound; i++) tokens.push(await mint(`regular-${concurrency}-${i % 8}@bench.example`));
+          void round;
+          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", token }));
+        },
+        replay: async () => () => Array.from({ length: perRound }, (_, i) => ({ method: "POST", path: "/v1/auth/web/callback", token: regulars[i % 8] })),
+        "GET /v1/orgs/{id}": async () => (side) => Array.from({ length: perRound }, () => ({ method: "GET", path: `/v1/orgs/${orgs[side]}`, token: regulars[0] })),
+      };
+      const results = {};
+      for (let round = 0; round < rounds; round++) {
+        for (const [name, prepare] of Object.entries(paths)) {
+          const requestsFor = await prepare(round);
+          const order = round % 2 ? ["peer", "worker"] : ["worker", "peer"];
+          for (const side of order) {
+            const outcome = await load(targets[side].base, requestsFor(side), concurrency);
+            const entry = ((results[name] ??= {})[side] ??= { latencies: [], rates: [] });
+            entry.latencies.push(...outcome.latencies);
+            entry.rates.push(outcome.rate);
+          }
+        }
+        const floor = await load(targets.floor.base, Array.from({ length: perRound }, () => ({ method: "GET", path: "/" })), concurrency);
+        const entry = ((results.floor ??= {}).floor ??= { latencies: [], rates: [] });
+        entry.latencies.push(...floor.latencies);
+        entry.rates.push(floor.rate);
+      }
+      const figures = (entry) =>
+        `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s`;
+      const floorRate = median(results.floor.floor.rates);
+      for (const name of Object.keys(paths)) {
+        const { worker, peer } = results[name];
+        const ratio = median(worker.rates) / median(peer.rates);
+        report(`7. ${name}, c=${concurrency}: worker`, figures(worker), command);
+        report(`7. ${name}, c=${concurrency}: peer`, figures(peer), command);
+        report(
+          `7. ${name}, c=${concurrency}: worker ÷ peer`,
+          `${ratio.toFixed(2)}× throughput; worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor`,
+          command,
+        );
+      }
+      report(`7. floor (JS, one D1 primary-key read), c=${concurrency}`, figures(results.floor.floor), command);
+    }
+  } finally {
+    for (const target of Object.values(targets)) target.stop();
+    standIn.stop();
+  }
+}
