@@ -54,7 +54,13 @@ async function startFloor() {
   writeFileSync(
     join(directory, "index.js"),
     `export default { async fetch(request, env) {
-  const row = await env.DB.prepare("SELECT id, name FROM items WHERE id = ?1").bind("item_1").first();
+  const read = () => env.DB.prepare("SELECT id, name FROM items WHERE id = ?1").bind("item_1");
+  // /batch13: the same read thirteen times in one batch, the statement count of our sign-in batch.
+  if (new URL(request.url).pathname === "/batch13") {
+    const results = await env.DB.batch(Array.from({ length: 13 }, read));
+    return new Response(JSON.stringify(results[0].results[0]), { headers: { "content-type": "application/json" } });
+  }
+  const row = await read().first();
   return new Response(JSON.stringify(row), { headers: { "content-type": "application/json" } });
 } };\n`,
   );
@@ -147,10 +153,12 @@ export async function benchPeer({ report, rounds }) {
             entry.rates.push(outcome.rate);
           }
         }
-        const floor = await load(targets.floor.base, Array.from({ length: perRound }, () => ({ method: "GET", path: "/" })), concurrency);
-        const entry = ((results.floor ??= {}).floor ??= { latencies: [], rates: [] });
-        entry.latencies.push(...floor.latencies);
-        entry.rates.push(floor.rate);
+        for (const [variant, path] of [["floor", "/"], ["batch13", "/batch13"]]) {
+          const floor = await load(targets.floor.base, Array.from({ length: perRound }, () => ({ method: "GET", path })), concurrency);
+          const entry = ((results.floor ??= {})[variant] ??= { latencies: [], rates: [] });
+          entry.latencies.push(...floor.latencies);
+          entry.rates.push(floor.rate);
+        }
       }
       const figures = (entry) =>
         `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s`;
@@ -167,6 +175,7 @@ export async function benchPeer({ report, rounds }) {
         );
       }
       report(`7. floor (JS, one D1 primary-key read), c=${concurrency}`, figures(results.floor.floor), command);
+      report(`7. floor, the same read 13 times in one batch, c=${concurrency}`, figures(results.floor.batch13), command);
     }
   } finally {
     for (const target of Object.values(targets)) target.stop();
