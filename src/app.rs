@@ -6,6 +6,7 @@ use std::rc::Rc;
 use crate::config::Config;
 use crate::http::{ApiError, ApiRequest};
 use crate::platform::Platform;
+use crate::routes::AnsweredKeys;
 use crate::token::{bearer_token, verify_token, Identity, TokenVerifierState};
 use crate::workos::UserEmailCache;
 
@@ -19,6 +20,8 @@ pub struct Isolate {
     pub mcp_tokens: TokenVerifierState,
     /// Users' canonical emails, for a few minutes.
     pub user_emails: UserEmailCache,
+    /// Callback keys answered here (a hint that a request is a replay).
+    pub answered_keys: AnsweredKeys,
 }
 
 /// What a request handler works with: the host, the configuration and the isolate's caches.

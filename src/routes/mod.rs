@@ -1,5 +1,6 @@
 //! The API's routes on plain request/response values.
 
+mod answered_keys;
 mod api_keys;
 mod console;
 mod events;
@@ -23,4 +24,5 @@ mod views;
 mod web_callback;
 mod workspace_list;
 
+pub use answered_keys::AnsweredKeys;
 pub use router::{handle, Route, ROUTES};

@@ -31,6 +31,14 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     let db = app.platform.db();
     let now = app.platform.now();
 
+    // A key this isolate has answered is a replay: one statement reads its answer. (The answer
+    // is D1's; a key D1 no longer answers goes the whole way.)
+    if app.isolate.answered_keys.contains(&key) {
+        if let Some(answer) = stored_answer(db, &key, &identity.user_id, now).await? {
+            return respond_with_stored(app, &key, answer);
+        }
+    }
+
     let email = match canonical_email(app.platform, app.config, &app.isolate.user_emails, &identity).await {
         Ok(email) => email,
         // WorkOS down (or no email) does not stop a replay from getting its stored answer.
@@ -42,7 +50,9 @@ pub async fn web_callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
         }
     };
 
-    provision(app, &identity, &email, &key).await
+    let answer = provision(app, &identity, &email, &key).await?;
+    app.isolate.answered_keys.insert(&key);
+    Ok(answer)
 }
 
 /// A sign-in of `identity` with its canonical email, in one D1 round trip: provisions a first
