@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, run, startService, stopService } from "./toolchain.mjs";
+import { CARGO_BIN, ROOT, WASM_OPT, run, startService, stopService } from "./toolchain.mjs";
 import { CLIENT_ID, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const PEER_SOURCE = join(ROOT, "..", "shared", "peer");
@@ -75,6 +75,16 @@ async function startFloor() {
   return startDirectory("floor", directory, "floor-db", {});
 }
 
+/** The Rust floor (crates/bench-floor): the same read from a minimal workers-rs worker. */
+async function startRustFloor() {
+  const directory = join(ROOT, "crates", "bench-floor");
+  run(join(CARGO_BIN, "worker-build"), ["--release"], {
+    cwd: directory,
+    env: { ...process.env, PATH: `${CARGO_BIN}:${process.env.PATH}`, WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"), WASM_OPT_BIN: WASM_OPT },
+  });
+  return startDirectory("floor-rust", directory, "floor-rust-db", {});
+}
+
 const median = (xs) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -110,6 +120,7 @@ export async function benchPeer({ report, rounds }) {
     targets.worker = await startWorker(standIn, { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
     targets.peer = await startPeer(standIn);
     targets.floor = await startFloor();
+    targets.rustFloor = await startRustFloor();
     const mint = async (email) => (await standIn.token({ email })).access_token;
     const command = "npm run bench -- --only peer";
 
@@ -141,6 +152,11 @@ export async function benchPeer({ report, rounds }) {
         replay: async () => () => Array.from({ length: perRound }, (_, i) => ({ method: "POST", path: "/v1/auth/web/callback", token: regulars[i % 8] })),
         "GET /v1/orgs/{id}": async () => (side) => Array.from({ length: perRound }, () => ({ method: "GET", path: `/v1/orgs/${orgs[side]}`, token: regulars[0] })),
       };
+      // PEER_PATHS=replay,org narrows a run to some paths (for quick A/B runs while profiling).
+      const chosen = process.env.PEER_PATHS?.split(",");
+      for (const name of Object.keys(paths)) {
+        if (chosen && !chosen.some((c) => name.toLowerCase().includes(c))) delete paths[name];
+      }
       const results = {};
       for (let round = 0; round < rounds; round++) {
         for (const [name, prepare] of Object.entries(paths)) {
@@ -153,8 +169,8 @@ export async function benchPeer({ report, rounds }) {
             entry.rates.push(outcome.rate);
           }
         }
-        for (const [variant, path] of [["floor", "/"], ["batch13", "/batch13"]]) {
-          const floor = await load(targets.floor.base, Array.from({ length: perRound }, () => ({ method: "GET", path })), concurrency);
+        for (const [variant, target, path] of [["floor", "floor", "/"], ["batch13", "floor", "/batch13"], ["rust", "rustFloor", "/"]]) {
+          const floor = await load(targets[target].base, Array.from({ length: perRound }, () => ({ method: "GET", path })), concurrency);
           const entry = ((results.floor ??= {})[variant] ??= { latencies: [], rates: [] });
           entry.latencies.push(...floor.latencies);
           entry.rates.push(floor.rate);
@@ -163,6 +179,7 @@ export async function benchPeer({ report, rounds }) {
       const figures = (entry) =>
         `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s`;
       const floorRate = median(results.floor.floor.rates);
+      const rustFloorRate = median(results.floor.rust.rates);
       for (const name of Object.keys(paths)) {
         const { worker, peer } = results[name];
         const ratio = median(worker.rates) / median(peer.rates);
@@ -170,12 +187,13 @@ export async function benchPeer({ report, rounds }) {
         report(`7. ${name}, c=${concurrency}: peer`, figures(peer), command);
         report(
           `7. ${name}, c=${concurrency}: worker ÷ peer`,
-          `${ratio.toFixed(2)}× throughput; worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor`,
+          `${ratio.toFixed(2)}× throughput; worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor, ${((median(worker.rates) / rustFloorRate) * 100).toFixed(0)}% of the Rust floor`,
           command,
         );
       }
       report(`7. floor (JS, one D1 primary-key read), c=${concurrency}`, figures(results.floor.floor), command);
       report(`7. floor, the same read 13 times in one batch, c=${concurrency}`, figures(results.floor.batch13), command);
+      report(`7. floor (Rust, workers-rs, one D1 primary-key read), c=${concurrency}`, figures(results.floor.rust), command);
     }
   } finally {
     for (const target of Object.values(targets)) target.stop();
