@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { ROOT, run } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { benchPeer } from "./bench-peer.mjs";
+import { benchProfile } from "./bench-profile.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -44,6 +45,11 @@ if (wanted("peer")) {
   run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
   run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
   await benchPeer({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
+}
+
+// ---------------------------------------------------------------- 8. a CPU profile of two paths
+if (wanted("profile")) {
+  await benchProfile({ report });
 }
 
 if (wanted("verify") || wanted("latency") || wanted("trips")) {

@@ -65,11 +65,11 @@ export async function startWorker(standIn, vars = {}) {
   const varArgs = Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   // A port found free can be taken before wrangler binds it (concurrent test files each start a
   // wrangler, and workerd binds ports of its own): then start again on other ports.
-  let child, port;
+  let child, port, inspectorPort;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     // Concurrent test files each run a wrangler: give each its own devtools port too.
-    const inspectorPort = await freePort();
+    inspectorPort = await freePort();
     try {
       ({ child } = await startService(
         wrangler,
@@ -85,6 +85,8 @@ export async function startWorker(standIn, vars = {}) {
   return {
     base,
     state,
+    /** The devtools (V8 inspector) port of the worker, for profiles. */
+    inspectorPort,
     /** fetch against the worker with a JSON body and an optional bearer. */
     request: async (method, path, { bearer, body, headers = {} } = {}) => {
       const init = { method, headers: { ...headers } };
