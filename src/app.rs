@@ -3,10 +3,10 @@
 
 use std::rc::Rc;
 
+use crate::answered_keys::AnsweredKeys;
 use crate::config::Config;
 use crate::http::{ApiError, ApiRequest};
 use crate::platform::Platform;
-use crate::routes::AnsweredKeys;
 use crate::token::{bearer_token, verify_token, Identity, TokenVerifierState};
 use crate::workos::UserEmailCache;
 

@@ -1,7 +1,6 @@
 //! Typed configuration, read from the Worker's vars and secrets once per request.
 
 use crate::crypto::pepper::{PepperRing, PepperRingError};
-use crate::mcp_config::McpConfig;
 
 /// Marks every development default for a secret; the production environment refuses them.
 pub const INSECURE_DEV_MARKER: &str = "INSECURE-DEV";
@@ -258,6 +257,63 @@ fn seconds(
             .ok()
             .filter(|value| range.contains(value))
             .ok_or_else(|| problem(variable, format!("must be an integer in {range:?}"))),
+    }
+}
+
+// ------------------------------------------------------------------------------------ MCP
+
+/// OAuth scopes an MCP client may be granted (configured in AuthKit), as API key scopes.
+pub const MCP_SCOPES: &[&str] = &["read", "write", "keys"];
+
+/// Where MCP tokens come from and what they must be issued for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpConfig {
+    /// The AuthKit domain without a trailing slash, e.g. `https://acme.authkit.app`: the issuer.
+    pub authkit_domain: String,
+    /// `[authkit_domain]`: the one issuer of MCP tokens.
+    pub issuers: Vec<String>,
+    /// `<domain>/oauth2/jwks`.
+    pub jwks_url: String,
+    /// `MCP_RESOURCE`; unset: this origin + `/mcp`.
+    resource: Option<String>,
+}
+
+impl McpConfig {
+    /// Reads `AUTHKIT_DOMAIN` and `MCP_RESOURCE`; `None` when MCP is off.
+    pub fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        environment: Environment,
+        problem: impl Fn(&'static str, String) -> ConfigError,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(domain) = get("AUTHKIT_DOMAIN") else { return Ok(None) };
+        let domain = domain.trim().trim_end_matches('/').to_owned();
+        if !is_origin(&domain, environment) {
+            return Err(problem(
+                "AUTHKIT_DOMAIN",
+                "must be an https:// origin (http://localhost outside production)".into(),
+            ));
+        }
+        let resource = get("MCP_RESOURCE").map(|r| r.trim().to_owned());
+        let secure_url = |url: &str| {
+            url.starts_with("https://") || (environment != Environment::Production && is_loopback_http(url))
+        };
+        if resource.as_deref().is_some_and(|resource| !secure_url(resource)) {
+            return Err(problem(
+                "MCP_RESOURCE",
+                "must be an https:// URL (http://localhost outside production)".into(),
+            ));
+        }
+        Ok(Some(Self {
+            issuers: vec![domain.clone()],
+            jwks_url: format!("{domain}/oauth2/jwks"),
+            authkit_domain: domain,
+            resource,
+        }))
+    }
+
+    /// The resource MCP tokens must name in `aud` (RFC 8707), for a request to `origin`.
+    pub fn resource(&self, origin: &str) -> String {
+        self.resource.clone().unwrap_or_else(|| format!("{origin}/mcp"))
     }
 }
 

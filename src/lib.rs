@@ -4,6 +4,7 @@
 //! tested with `cargo test` against real SQLite. The wasm shell adapts the Workers runtime
 //! (request, D1, KV, fetch, clock) to the [`platform`] traits.
 
+pub mod answered_keys;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -11,7 +12,6 @@ pub mod crypto;
 pub mod domain;
 pub mod http;
 pub mod log;
-pub mod mcp_config;
 pub mod pagination;
 pub mod platform;
 pub mod routes;

@@ -1,6 +1,5 @@
 //! The API's routes on plain request/response values.
 
-mod answered_keys;
 mod api_keys;
 mod console;
 mod events;
@@ -24,5 +23,4 @@ mod views;
 mod web_callback;
 mod workspace_list;
 
-pub use answered_keys::AnsweredKeys;
 pub use router::{handle, Route, ROUTES};

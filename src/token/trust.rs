@@ -1,4 +1,4 @@
-use crate::config::Config;
+use crate::config::{Config, McpConfig};
 
 /// Whom a verifier trusts: the issuers, the key set they sign with, and what `aud` must (or
 /// must not) contain. The worker has two: WorkOS's session tokens, and AuthKit's OAuth tokens
@@ -28,6 +28,19 @@ impl Config {
             required_audience: self.workos_audience.as_deref(),
             refused_audience,
             oauth_scopes: false,
+        }
+    }
+}
+
+impl McpConfig {
+    /// The trust of MCP tokens issued for `resource`.
+    pub fn trust<'a>(&'a self, resource: &'a str) -> Trust<'a> {
+        Trust {
+            issuers: &self.issuers,
+            jwks_url: &self.jwks_url,
+            required_audience: Some(resource),
+            refused_audience: None,
+            oauth_scopes: true,
         }
     }
 }

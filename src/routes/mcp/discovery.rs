@@ -5,9 +5,9 @@
 use serde_json::{json, Value};
 
 use crate::app::App;
+use crate::config::{McpConfig, MCP_SCOPES};
 use crate::http::{ApiError, ApiResponse};
 use crate::log::log_error;
-use crate::mcp_config::{McpConfig, MCP_SCOPES};
 use crate::platform::{HttpClient, HttpGet, KeyValueStore, Platform};
 use crate::workos::api::CallFailed;
 
