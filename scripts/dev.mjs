@@ -59,8 +59,7 @@ try {
 
   MCP at ${api}/mcp, with a token the stand-in mints for it (AuthKit plays at the stand-in):
     MCP_TOKEN=$(curl -s -X POST ${standIn.match[1]}/__dev/mcp-tokens -d '{"email":"ada@example.com","aud":"${api}/mcp"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
-    curl -s ${api}/mcp -H "authorization: Bearer $MCP_TOKEN" -H 'content-type: application/json' \
-      -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
+    curl -s ${api}/mcp -H "authorization: Bearer $MCP_TOKEN" -H 'content-type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}}'
 
   Ctrl-C stops everything.
 `);
