@@ -195,6 +195,15 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
                 };
                 mcp::endpoint(app, request, run).await
             }
+            "/.well-known/oauth-protected-resource"
+            | "/.well-known/oauth-protected-resource/mcp"
+            | "/.well-known/oauth-authorization-server"
+                if !matches!(request.method, Method::Get | Method::Head) =>
+            {
+                ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
+                    .with_header("allow", "GET")
+                    .into_response()
+            }
             "/.well-known/oauth-protected-resource" | "/.well-known/oauth-protected-resource/mcp" => {
                 discovery::protected_resource(mcp, &request.origin)
             }

@@ -60,6 +60,8 @@ fn a_bare_request_is_told_where_to_get_a_token() {
     assert_eq!(server.json_body()["issuer"], AUTHKIT);
     app.get("/.well-known/oauth-authorization-server", None);
     assert_eq!(app.platform.workos.authkit_requests.get(), 1, "AuthKit's document is cached");
+    let posted = app.send(ApiRequest::new(Method::Post, "/.well-known/oauth-protected-resource"));
+    assert_eq!((posted.status, posted.header("allow")), (405, Some("GET")));
     // Every 401 of the API points there too.
     let api = app.get("/v1/me", None);
     assert!(api.header("www-authenticate").unwrap().contains(&format!("resource_metadata=\"{METADATA}\"")));
