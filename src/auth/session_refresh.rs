@@ -15,8 +15,9 @@ use crate::log::log_error;
 use crate::platform::Platform;
 use crate::store::sessions::{self, RefreshedTokens, SessionRecord};
 use crate::token::verify_access_token;
+use crate::workos::api::url_encode;
 use crate::workos::api::CallFailed;
-use crate::workos::authenticate::{self, url_encode, GrantRefused};
+use crate::workos::authenticate::{self, GrantRefused};
 use crate::workos::memberships;
 
 /// `/v1/auth/access-token` refreshes a token expiring within this long.

@@ -17,7 +17,8 @@ use crate::log::log_error;
 use crate::platform::Platform;
 use crate::store::login_flows::{self, LoginFlow};
 use crate::store::sessions::{self};
-use crate::workos::authenticate::{self, url_encode, GrantRefused};
+use crate::workos::api::url_encode;
+use crate::workos::authenticate::{self, GrantRefused};
 
 /// A sign-in flow lives ten minutes (WorkOS's codes do too).
 const FLOW_LIFETIME_MS: i64 = 10 * 60 * 1000;

@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::api::url_encode;
+use super::user_sessions;
 use crate::config::Config;
 use crate::log::log_error;
 use crate::platform::{HttpClient, HttpPost, Platform};
@@ -146,22 +148,8 @@ async fn authenticate<P: Platform>(platform: &P, config: &Config, body: Value) -
 /// Ends a WorkOS session (`POST /user_management/sessions/revoke`). Best effort: a failure is
 /// logged; the local session is gone either way and its refresh token dies with it.
 pub async fn revoke_session<P: Platform>(platform: &P, config: &Config, session_id: &str) {
-    let url = format!("{}/user_management/sessions/revoke", config.workos_api_base);
-    let Some(api_key) = &config.workos_api_key else { return };
-    let sent = platform
-        .http()
-        .post(HttpPost {
-            url: &url,
-            headers: vec![("authorization", format!("Bearer {api_key}"))],
-            body: json!({ "session_id": session_id }).to_string(),
-            timeout_ms: config.workos_timeout_ms,
-            max_body_bytes: MAX_ANSWER_BYTES,
-        })
-        .await;
-    match sent {
-        Ok(reply) if reply.status < 300 => {}
-        Ok(reply) => log_error(&format!("workos session revoke answered {}", reply.status)),
-        Err(error) => log_error(&format!("workos session revoke failed: {error}")),
+    if let Err(failed) = user_sessions::revoke(platform, config, session_id).await {
+        log_error(&format!("workos session revoke failed: {failed:?}"));
     }
 }
 
@@ -173,14 +161,4 @@ pub fn logout_url(config: &Config, session_id: &str, return_to: &str) -> String 
         url_encode(session_id),
         url_encode(return_to)
     )
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

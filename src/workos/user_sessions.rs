@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::api::{call, id_segment, Call, CallFailed};
-use super::authenticate::url_encode;
+use super::api::{call, id_segment, url_encode, Call, CallFailed};
 use crate::config::Config;
 use crate::platform::Platform;
 

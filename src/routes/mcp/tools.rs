@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::http::Method;
-use crate::workos::authenticate::url_encode;
+use crate::workos::api::url_encode;
 
 /// `tools/list`'s tools.
 pub const TOOLS_JSON: &str = include_str!("tools.json");
