@@ -1,8 +1,10 @@
-//! Domain types parsed at the edge: ids, slugs, names, roles, scopes, actors, emails, timestamps.
+//! Domain types parsed at the edge: ids, slugs, names, roles, scopes, actors, emails, timestamps,
+//! and the identity a verified token speaks for.
 
 mod actor;
 mod api_key_credential;
 mod email;
+mod identity;
 mod ids;
 mod name;
 mod role;
@@ -16,6 +18,7 @@ pub use api_key_credential::{
     credential_key_id, is_api_key_credential, mint_api_key, MintedApiKey, API_KEY_MAC_PURPOSE,
 };
 pub use email::Email;
+pub use identity::Identity;
 pub use ids::{looks_like_id, new_id, IdKind};
 pub use name::{Name, NameError};
 pub use role::Role;

@@ -1,3 +1,4 @@
+use crate::domain::Identity;
 use crate::http::ErrorCode;
 use serde::de::DeserializeOwned;
 
@@ -78,7 +79,7 @@ pub struct ApiRequest {
     pub origin: String,
     /// Set only by the MCP endpoint on the API requests its tools make: the verified MCP token
     /// they act with. Nothing a client sends can set it.
-    pub mcp_identity: Option<std::rc::Rc<crate::token::Identity>>,
+    pub mcp_identity: Option<Rc<Identity>>,
 }
 
 impl ApiRequest {

@@ -4,7 +4,6 @@
 mod bearer;
 mod claims;
 mod error;
-mod identity;
 mod jwk_set;
 mod jwks_cache;
 mod rs256;
@@ -16,7 +15,8 @@ mod verifier;
 pub use bearer::{bearer_token, MAX_TOKEN_BYTES};
 pub use claims::ClaimPolicy;
 pub use error::TokenError;
-pub use identity::Identity;
+// The identity a token speaks for is a domain value (requests carry it too).
+pub use crate::domain::Identity;
 pub use jwk_set::{JwkSet, JwkSetError};
 pub use jwks_cache::{JwksCache, JwksSource};
 pub use rs256::Rs256;
