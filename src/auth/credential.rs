@@ -32,6 +32,16 @@ pub struct PresentedSession {
     pub hashes: String,
 }
 
+impl PresentedSession {
+    /// The session a cookie's value names; 401 `session_expired` for a value we never make.
+    pub fn from_secret(config: &Config, secret: &str) -> Result<Self, ApiError> {
+        if !is_secret(secret) {
+            return Err(session_invalid());
+        }
+        Ok(Self { hashes: hashes(&config.peppers, SESSION_MAC_PURPOSE, secret) })
+    }
+}
+
 impl std::fmt::Debug for PresentedSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PresentedSession")
@@ -81,11 +91,7 @@ impl Credential {
             return Ok(Credential::AccessToken(identity.clone()));
         }
         if let Some(secret) = session_cookie_credential(app.config, request) {
-            if !is_secret(secret) {
-                return Err(session_invalid());
-            }
-            let hashes = hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret);
-            return Ok(Credential::Session(PresentedSession { hashes }));
+            return PresentedSession::from_secret(app.config, secret).map(Credential::Session);
         }
         let credential = bearer_token(request)?;
         if is_api_key_credential(credential) {

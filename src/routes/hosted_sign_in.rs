@@ -8,9 +8,10 @@ use sha2::{Digest, Sha256};
 
 use super::session_start::start_session;
 use crate::app::App;
-use crate::auth::session_cookie::{self, BROWSER_MAC_PURPOSE, FLOW_COOKIE, SESSION_MAC_PURPOSE};
+use crate::auth::session_cookie::{self, BROWSER_MAC_PURPOSE, FLOW_COOKIE};
 use crate::auth::session_invalid;
 use crate::auth::session_refresh::{self, open_sealed, FreshToken};
+use crate::auth::PresentedSession;
 use crate::config::Config;
 use crate::http::{cookie, set_cookie, ApiError, ApiRequest, ApiResponse, ErrorCode, ReturnTo};
 use crate::log::log_error;
@@ -218,10 +219,7 @@ pub(super) fn workos_unavailable() -> ApiError {
 pub(super) fn session_hashes<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<String, ApiError> {
     let secret = cookie(request.header("cookie"), &app.config.session_cookie.name)
         .ok_or_else(|| ApiError::not_authenticated("sign in first: this needs the session cookie"))?;
-    if !session_cookie::is_secret(secret) {
-        return Err(session_invalid());
-    }
-    Ok(session_cookie::hashes(&app.config.peppers, SESSION_MAC_PURPOSE, secret))
+    Ok(PresentedSession::from_secret(app.config, secret)?.hashes)
 }
 
 /// `GET /v1/auth/welcome`: the default API key of the first sign-in that created this session,
