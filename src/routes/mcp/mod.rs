@@ -14,7 +14,7 @@ use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode, Method};
 use crate::platform::Platform;
 use crate::token::Identity;
 use crate::workos::canonical_email;
-use tools::{request_for, BadCall, TOOLS_JSON};
+use tools::{request_for, tools, BadCall};
 
 /// The protocol versions this server speaks, newest first.
 const PROTOCOL_VERSIONS: &[&str] = &["2025-06-18", "2025-03-26", "2024-11-05"];
@@ -85,10 +85,7 @@ where
             )
         }
         "ping" => rpc_result(&id, json!({})),
-        "tools/list" => {
-            let tools: Value = serde_json::from_str(TOOLS_JSON).expect("tools.json is JSON");
-            rpc_result(&id, json!({ "tools": tools }))
-        }
+        "tools/list" => rpc_result(&id, json!({ "tools": tools() })),
         "tools/call" => {
             let name = params["name"].as_str().unwrap_or_default();
             let arguments = match params.get("arguments") {

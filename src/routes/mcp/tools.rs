@@ -3,13 +3,18 @@
 //! `tools/list` shows (names, descriptions, input schemas); this file turns a call into the
 //! API request.
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value};
 
 use crate::http::Method;
 use crate::workos::api::url_encode;
 
-/// `tools/list`'s tools.
-pub const TOOLS_JSON: &str = include_str!("tools.json");
+/// `tools/list`'s tools, parsed once per isolate.
+pub fn tools() -> &'static Value {
+    static TOOLS: OnceLock<Value> = OnceLock::new();
+    TOOLS.get_or_init(|| serde_json::from_str(include_str!("tools.json")).expect("tools.json is JSON"))
+}
 
 /// The API request a tool call makes.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,9 +30,8 @@ pub struct ToolRequest {
 pub struct BadCall(pub String);
 
 /// The tool's schema from `tools.json`, if there is such a tool.
-pub fn schema(tool: &str) -> Option<Value> {
-    let tools: Value = serde_json::from_str(TOOLS_JSON).expect("tools.json is JSON");
-    tools.as_array()?.iter().find(|t| t["name"] == tool).map(|t| t["inputSchema"].clone())
+pub fn schema(tool: &str) -> Option<&'static Value> {
+    tools().as_array()?.iter().find(|t| t["name"] == tool).map(|t| &t["inputSchema"])
 }
 
 /// Checks `arguments` against the tool's schema as far as the API does not: the object shape,
@@ -94,7 +98,7 @@ fn body_of(arguments: &Map<String, Value>, names: &[&str]) -> Value {
 /// The API request of a call to `tool` with `arguments`.
 pub fn request_for(tool: &str, arguments: &Map<String, Value>) -> Result<ToolRequest, BadCall> {
     let schema = schema(tool).ok_or_else(|| BadCall(format!("unknown tool {tool}")))?;
-    check(&schema, arguments)?;
+    check(schema, arguments)?;
     let get = |path: String| ToolRequest { method: Method::Get, path, body: None };
     let workspace = || segment(arguments, "workspace");
     Ok(match tool {
@@ -138,8 +142,7 @@ mod tests {
 
     #[test]
     fn every_listed_tool_maps_to_a_request_and_arguments_are_checked() {
-        let tools: Value = serde_json::from_str(TOOLS_JSON).unwrap();
-        assert_eq!(tools.as_array().unwrap().len(), 9);
+        assert_eq!(tools().as_array().unwrap().len(), 9);
         let call = |tool: &str, a: Value| request_for(tool, &args(a));
         assert_eq!(call("whoami", json!({})).unwrap().path, "/v1/me");
         assert_eq!(
