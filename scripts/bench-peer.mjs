@@ -4,24 +4,14 @@
 // interleaved round by round (the order of the two flips each round), with the ratios; beside
 // them the floor: a minimal JS worker answering one D1 primary-key read. A benchmark, not a test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CARGO_BIN, ROOT, WASM_OPT, run, startService, stopService } from "./toolchain.mjs";
-import { CLIENT_ID, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+import { median, percentile } from "./statistics.mjs";
+import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const PEER_SOURCE = join(ROOT, "..", "shared", "peer");
 const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A worker directory under `wrangler dev` with its own local D1 (migrations applied). */
 async function startDirectory(name, directory, database, vars) {
@@ -85,12 +75,6 @@ async function startRustFloor() {
   return startDirectory("floor-rust", directory, "floor-rust-db", {});
 }
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 
 /** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
 async function load(base, requests, concurrency) {

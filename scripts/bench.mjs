@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { ROOT, run } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { benchPeer } from "./bench-peer.mjs";
+import { median, percentile } from "./statistics.mjs";
 import { benchProfile } from "./bench-profile.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
@@ -20,15 +21,6 @@ const REFERENCE_WEBCRYPTO_MICROS = 23;
 const rows = [];
 const report = (figure, value, command) => rows.push({ figure, value, command });
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const percentile = (xs, p) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
 
 // ---------------------------------------------------------------- 4. bundle size
 if (wanted("size")) {

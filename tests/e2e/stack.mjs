@@ -10,7 +10,8 @@ import { ROOT, run, startService, stopService, toolEnv } from "../../scripts/too
 export const CLIENT_ID = "client_e2e";
 export const WORKOS_API_KEY = "sk_test_e2e";
 
-async function freePort() {
+/** A loopback port free at the moment of asking. */
+export async function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on("error", reject);
