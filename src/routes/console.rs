@@ -4,10 +4,10 @@
 //! served when `SIGN_IN_CONSOLE` is on (the default outside production). Its files are
 //! `public/console/`, published with the worker.
 
+use super::published::published;
 use crate::app::App;
 use crate::http::{ApiError, ApiResponse};
-use crate::log::log_error;
-use crate::platform::{Platform, StaticAssets};
+use crate::platform::Platform;
 
 /// The page's own rules: its script and API calls from this origin only, nothing framed.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
@@ -20,12 +20,9 @@ pub async fn asset<P: Platform>(app: &App<'_, P>, path: &str) -> Option<Result<A
         "/console.js" => ("/console/console.js", "text/javascript; charset=utf-8"),
         _ => return None,
     };
-    let body = match app.platform.assets().get(file).await {
-        Ok(Some(body)) => body,
-        failed => {
-            log_error(&format!("the console's {file} could not be read: {failed:?}"));
-            return Some(Err(ApiError::internal()));
-        }
+    let body = match published(app, file).await {
+        Ok(body) => body,
+        Err(error) => return Some(Err(error)),
     };
     let mut response = ApiResponse::empty(200);
     response.body = body;

@@ -13,6 +13,7 @@ mod my_sessions;
 mod openapi;
 mod orgs;
 mod password_sign_in;
+mod published;
 mod router;
 mod session;
 mod session_organization;

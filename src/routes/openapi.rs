@@ -2,22 +2,12 @@
 //! (published with the worker, not compiled into it), checked against [`super::ROUTES`] by the
 //! tests.
 
+use super::published::published;
 use crate::app::App;
 use crate::http::{ApiError, ApiResponse};
-use crate::log::log_error;
-use crate::platform::{Platform, StaticAssets};
+use crate::platform::Platform;
 
 /// `GET /v1/openapi.json`: public, no database.
 pub async fn openapi<P: Platform>(app: &App<'_, P>) -> Result<ApiResponse, ApiError> {
-    match app.platform.assets().get("/openapi.json").await {
-        Ok(Some(document)) => Ok(ApiResponse::raw_json(200, document)),
-        Ok(None) => {
-            log_error("openapi.json is not published with the worker");
-            Err(ApiError::internal())
-        }
-        Err(error) => {
-            log_error(&format!("openapi.json could not be read: {error}"));
-            Err(ApiError::internal())
-        }
-    }
+    Ok(ApiResponse::raw_json(200, published(app, "/openapi.json").await?))
 }
