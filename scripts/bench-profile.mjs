@@ -2,7 +2,9 @@
 // release worker is built with its function names kept, run under `wrangler dev`, and sampled
 // by V8's CPU profiler over the inspector while each path is sent many times; the self time is
 // summed by function (wasm functions by their Rust names) and the largest are printed.
-import { ROOT, run } from "./toolchain.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "./toolchain.mjs";
 import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 /** A devtools session with the worker's isolate. */
@@ -59,6 +61,8 @@ export async function benchProfile({ report }) {
       const count = 400;
       for (let i = 0; i < count; i++) await worker.request(method, path, { bearer: token });
       const { result } = await devtools.send("Profiler.stop");
+      // PROFILE_DIR=dir keeps each profile (open it in Chrome's devtools, Performance panel).
+      if (process.env.PROFILE_DIR) writeFileSync(join(process.env.PROFILE_DIR, `${name.replace(/\W+/g, "-")}.cpuprofile`), JSON.stringify(result.profile));
       const times = selfTimes(result.profile);
       const busy = times.filter(([fn]) => fn !== "(idle)" && fn !== "(program)" && fn !== "(garbage collector)");
       const total = busy.reduce((sum, [, ms]) => sum + ms, 0);

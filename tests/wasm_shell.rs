@@ -4,7 +4,7 @@
 
 use edge_auth::http::{ApiResponse, Method};
 use edge_auth::platform::SqlValue;
-use edge_auth::shell::d1::to_js_value;
+use edge_auth::shell::d1::{decode_batch, to_js_value};
 use edge_auth::shell::request::{from_worker_request, into_worker_response};
 use wasm_bindgen_test::wasm_bindgen_test;
 use worker::{Headers, Method as WorkerMethod, Request, RequestInit};
@@ -16,6 +16,38 @@ fn sql_values_become_the_js_values_d1_binds() {
     assert_eq!(to_js_value(&SqlValue::Text("org_1".into())).as_string().as_deref(), Some("org_1"));
 }
 
+/// D1's answer to a batch, as the runtime gives it: one result object per statement.
+#[wasm_bindgen_test]
+fn a_d1_batch_answer_becomes_rows() {
+    let answer = js_sys::Function::new_no_args(
+        "return [
+           { success: true, meta: { duration: 0.1, changes: 0 }, results: [
+             { id: 'org_1', name: 'Ünïcødé \"quoted\"', created_at: 1795305600123, deleted_at: null } ] },
+           { success: true, meta: {}, results: [] } ];",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+    let rows = decode_batch(&answer).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        serde_json::Value::Object(rows[0][0].clone()),
+        serde_json::json!({ "id": "org_1", "name": "Ünïcødé \"quoted\"", "created_at": 1_795_305_600_123_i64, "deleted_at": null })
+    );
+    assert_eq!(rows[0][0]["created_at"].as_i64(), Some(1_795_305_600_123));
+    assert!(rows[1].is_empty());
+}
+
+#[wasm_bindgen_test]
+fn a_failed_statement_in_a_d1_answer_is_a_database_error() {
+    let answer = js_sys::Function::new_no_args(
+        "return [{ success: false, error: 'D1_ERROR: UNIQUE constraint failed: workspaces.slug', results: [] }];",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+    let error = decode_batch(&answer).unwrap_err();
+    assert!(error.to_string().contains("UNIQUE constraint failed: workspaces.slug"), "{error}");
+}
+
 #[wasm_bindgen_test]
 async fn a_worker_request_becomes_an_api_request() {
     let headers = Headers::new();
@@ -24,7 +56,7 @@ async fn a_worker_request_becomes_an_api_request() {
     let mut init = RequestInit::new();
     init.with_method(WorkerMethod::Post).with_headers(headers).with_body(Some("{\"a\":1}".into()));
     let request = Request::new_with_init("https://edge.example.com/v1/orgs?limit=5", &init).unwrap();
-    let api = from_worker_request(request, "req_test".into()).await.unwrap();
+    let api = from_worker_request(Clone::clone(request.inner()), "req_test".into()).await.unwrap();
     assert_eq!(api.method, Method::Post);
     assert_eq!(api.path, "/v1/orgs");
     assert_eq!(api.query, "limit=5");
@@ -34,12 +66,30 @@ async fn a_worker_request_becomes_an_api_request() {
     assert_eq!(api.origin, "https://edge.example.com");
 }
 
+/// The runtime decodes `request.cf` from JSON when it is first read: a cost on every request for
+/// a value the worker never uses. The request here counts reads of it.
+#[wasm_bindgen_test]
+async fn the_shell_never_reads_the_requests_cf_properties() {
+    let make = js_sys::Function::new_no_args(
+        "globalThis.__cfReads = 0;
+         const request = new Request('https://edge.example.com/v1/orgs/org_1', { method: 'POST', body: '{}' });
+         Object.defineProperty(request, 'cf', { get() { globalThis.__cfReads++; return {}; } });
+         return request;",
+    );
+    let request: worker::web_sys::Request =
+        wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
+    let api = from_worker_request(request, "req_test".into()).await.unwrap();
+    assert_eq!((api.path.as_str(), api.body.as_slice()), ("/v1/orgs/org_1", b"{}".as_slice()));
+    let reads = js_sys::Reflect::get(&js_sys::global(), &"__cfReads".into()).unwrap().as_f64().unwrap();
+    assert_eq!(reads, 0.0);
+}
+
 #[wasm_bindgen_test]
 async fn an_oversized_body_is_refused_by_the_shell() {
     let mut init = RequestInit::new();
     init.with_method(WorkerMethod::Post).with_body(Some("x".repeat(20_000).into()));
     let request = Request::new_with_init("https://edge.example.com/v1/orgs", &init).unwrap();
-    let error = from_worker_request(request, "req_test".into()).await.unwrap_err();
+    let error = from_worker_request(Clone::clone(request.inner()), "req_test".into()).await.unwrap_err();
     assert_eq!(error.status, 413);
 }
 
@@ -47,23 +97,29 @@ async fn an_oversized_body_is_refused_by_the_shell() {
 async fn an_api_response_becomes_a_worker_response() {
     let mut response = ApiResponse::json(201, &serde_json::json!({ "ok": true }));
     response.headers.push(("www-authenticate".into(), "Bearer".into()));
-    let mut worker_response = into_worker_response(response).unwrap();
-    assert_eq!(worker_response.status_code(), 201);
+    let worker_response = into_worker_response(response);
+    assert_eq!(worker_response.status(), 201);
     assert_eq!(worker_response.headers().get("www-authenticate").unwrap().as_deref(), Some("Bearer"));
-    assert_eq!(worker_response.text().await.unwrap(), "{\"ok\":true}");
+    let text = wasm_bindgen_futures::JsFuture::from(worker_response.text().unwrap()).await.unwrap();
+    assert_eq!(text.as_string().as_deref(), Some("{\"ok\":true}"));
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_api_response_becomes_a_response_without_a_body() {
+    let worker_response = into_worker_response(ApiResponse::empty(204));
+    assert_eq!(worker_response.status(), 204);
+    assert!(worker_response.body().is_none());
 }
 
 /// A request built in JavaScript whose body is an endless stream of 1 KB chunks, sent without
 /// `Content-Length`; `globalThis.__pulled` counts the chunks the runtime was asked for.
-fn endless_chunked_request() -> Request {
+fn endless_chunked_request() -> worker::web_sys::Request {
     let make = js_sys::Function::new_no_args(
         "globalThis.__pulled = 0;
          const body = new ReadableStream({ pull(c) { globalThis.__pulled++; c.enqueue(new Uint8Array(1024)); } });
          return new Request('https://edge.example.com/v1/orgs', { method: 'POST', body, duplex: 'half' });",
     );
-    let request: worker::web_sys::Request =
-        wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
-    Request::from(request)
+    wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap())
 }
 
 #[wasm_bindgen_test]
@@ -79,11 +135,15 @@ async fn a_chunked_body_without_length_is_refused_at_the_cap_not_read_whole() {
 
 /// A fetch event's context as the runtime passes it: `waitUntil` keeps the promises it is given
 /// in `globalThis.__kept`.
-fn recording_context() -> worker::Context {
+fn recording_context() -> worker::worker_sys::Context {
     let make = js_sys::Function::new_no_args(
         "globalThis.__kept = []; return { waitUntil(promise) { globalThis.__kept.push(promise); } };",
     );
-    worker::Context::new(wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap()))
+    wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap())
+}
+
+fn kept_promises() -> js_sys::Array {
+    wasm_bindgen::JsCast::unchecked_into(js_sys::Reflect::get(&js_sys::global(), &"__kept".into()).unwrap())
 }
 
 #[wasm_bindgen_test]
@@ -98,13 +158,13 @@ async fn a_requests_work_outlives_an_abandoned_answer() {
         async move {
             released.await.unwrap();
             written.set(true);
+            Ok(wasm_bindgen::JsValue::UNDEFINED)
         }
     });
-    // The client leaves: the runtime never polls the handler's answer again.
+    // The client leaves: the runtime never waits for the handler's answer.
     drop(answer);
     release.send(()).unwrap();
-    let kept = js_sys::Reflect::get(&js_sys::global(), &"__kept".into()).unwrap();
-    let kept: js_sys::Array = wasm_bindgen::JsCast::unchecked_into(kept);
+    let kept = kept_promises();
     assert_eq!(kept.length(), 1, "the work is registered with waitUntil");
     wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(kept.get(0))).await.unwrap();
     assert!(written.get(), "the write happened though nobody waited for the answer");
@@ -113,5 +173,7 @@ async fn a_requests_work_outlives_an_abandoned_answer() {
 #[wasm_bindgen_test]
 async fn a_requests_answer_is_its_works_output() {
     let context = recording_context();
-    assert_eq!(edge_auth::shell::run_to_completion(&context, async { 7 }).await, Some(7));
+    let answer = edge_auth::shell::run_to_completion(&context, async { Ok(7.into()) });
+    assert_eq!(wasm_bindgen_futures::JsFuture::from(answer).await.unwrap().as_f64(), Some(7.0));
+    assert_eq!(kept_promises().length(), 1);
 }

@@ -1,20 +1,23 @@
 use std::cell::Cell;
 
-use wasm_bindgen::JsValue;
-use worker::D1Database;
+use js_sys::Array;
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::{worker_sys, D1Database};
 
 use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
 
 /// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
 pub struct D1Adapter {
-    database: D1Database,
+    database: worker_sys::D1Database,
     round_trips: Cell<usize>,
 }
 
 impl D1Adapter {
     /// Wraps the `DB` binding.
     pub fn new(database: D1Database) -> Self {
-        Self { database, round_trips: Cell::new(0) }
+        Self { database: JsValue::from(database).unchecked_into(), round_trips: Cell::new(0) }
     }
 
     /// Round trips made so far through this adapter (one request's worth).
@@ -33,23 +36,66 @@ pub fn to_js_value(value: &SqlValue) -> JsValue {
     }
 }
 
+/// One statement's part of a batch's answer, as D1 gives it (`meta` is not read).
+#[derive(Deserialize)]
+struct StatementResult {
+    #[serde(default)]
+    results: Vec<Row>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// The whole batch's answer as Rust values. D1 answers with JS objects; reading them field by
+/// field (as `worker`'s `D1Result::results` does, through serde-wasm-bindgen) is a crossing of
+/// the wasm boundary for every key and value of every row. `JSON.stringify` turns all of it into
+/// one string in one crossing, and serde_json reads that. D1's values are null, numbers
+/// (integers exact up to 2^53, which ours stay under) and text, all of which JSON keeps.
+pub fn decode_batch(results: &JsValue) -> Result<Vec<Vec<Row>>, DatabaseError> {
+    let text: String = js_sys::JSON::stringify(results)
+        .map_err(|error| DatabaseError::new(format!("D1's answer could not be read: {}", error_text(&error))))?
+        .into();
+    let results: Vec<StatementResult> =
+        serde_json::from_str(&text).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))?;
+    results
+        .into_iter()
+        .map(|result| match result.error {
+            Some(error) => Err(DatabaseError::from_driver(error)),
+            None => Ok(result.results),
+        })
+        .collect()
+}
+
+/// A thrown value's text: an `Error`'s message and, for D1's, its cause's (the SQLite message
+/// the core classifies, e.g. `UNIQUE constraint failed: …`).
+fn error_text(error: &JsValue) -> String {
+    match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => {
+            let message = String::from(error.message());
+            match error.cause().dyn_ref::<js_sys::Error>() {
+                Some(cause) => format!("{message}: {}", String::from(cause.message())),
+                None => message,
+            }
+        }
+        None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
+    }
+}
+
 impl Database for D1Adapter {
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>, DatabaseError> {
-        let mut prepared = Vec::with_capacity(statements.len());
+        let prepared = Array::new();
         for statement in &statements {
-            let values: Vec<JsValue> = statement.params.iter().map(to_js_value).collect();
-            let bound =
-                self.database.prepare(statement.sql).bind(&values).map_err(|e| DatabaseError::new(e.to_string()))?;
-            prepared.push(bound);
+            let params: Array = statement.params.iter().map(to_js_value).collect();
+            let bound = self
+                .database
+                .prepare(statement.sql)
+                .and_then(|unbound| unbound.bind(params))
+                .map_err(|error| DatabaseError::new(error_text(&error)))?;
+            prepared.push(&bound);
         }
         self.round_trips.set(self.round_trips.get() + 1);
-        let results = self.database.batch(prepared).await.map_err(|e| DatabaseError::from_driver(e.to_string()))?;
-        results
-            .iter()
-            .map(|result| match result.error() {
-                Some(error) => Err(DatabaseError::from_driver(error)),
-                None => result.results::<Row>().map_err(|e| DatabaseError::new(e.to_string())),
-            })
-            .collect()
+        let driver_error = |error: JsValue| DatabaseError::from_driver(error_text(&error));
+        let answer = self.database.batch(prepared).map_err(driver_error)?;
+        let results = JsFuture::from(answer).await.map_err(driver_error)?;
+        decode_batch(&results)
     }
 }

@@ -21,8 +21,10 @@ impl KvAdapter {
 }
 
 async fn put(store: &KvStore, key: &str, value: &str, ttl_seconds: u64) -> Result<(), KeyValueError> {
+    // As bytes (read back as text): `put` takes any `Serialize` value through serde-wasm-bindgen
+    // and formats numbers, code (~10 KB of the wasm) a string does not need.
     store
-        .put(key, value)
+        .put_bytes(key, value.as_bytes())
         .map_err(|e| KeyValueError(e.to_string()))?
         .expiration_ttl(ttl_seconds.max(60))
         .execute()

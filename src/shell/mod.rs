@@ -11,7 +11,8 @@ pub mod run_to_completion;
 
 use std::rc::Rc;
 
-use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
+use wasm_bindgen::prelude::wasm_bindgen;
+use worker::{event, web_sys, worker_sys, Context, Env, ScheduleContext, ScheduledEvent};
 
 pub use assets::AssetsAdapter;
 pub use d1::D1Adapter;
@@ -118,17 +119,19 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-#[event(fetch)]
-async fn fetch(request: Request, env: Env, context: Context) -> worker::Result<Response> {
+/// The Worker's fetch handler, exported as the module's `fetch` (worker-build's entrypoint
+/// calls it with the request, `env` and the context). Written without `#[event(fetch)]`, whose
+/// glue builds a `worker::Request` (reading `request.cf`, see [`request::from_worker_request`])
+/// and runs the handler as a task of its own beside the one `waitUntil` needs.
+#[wasm_bindgen(js_name = fetch)]
+pub fn fetch(request: web_sys::Request, env: Env, context: worker_sys::Context) -> js_sys::Promise {
     // The request's work runs to its end even if the client leaves (see run_to_completion).
-    let context = Rc::new(context);
+    let context = Rc::new(Context::new(context));
     let work = answer_request(request, env, context.clone());
-    run_to_completion(&context, work)
-        .await
-        .unwrap_or_else(|| Err(worker::Error::RustError("the request's work ended without an answer".into())))
+    run_to_completion((*context).as_ref(), async move { Ok(work.await.into()) })
 }
 
-async fn answer_request(request: Request, env: Env, context: Rc<Context>) -> worker::Result<Response> {
+async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context>) -> web_sys::Response {
     let id = request_id(request.headers().get("cf-ray").ok().flatten().as_deref());
     // Answers refused before the core routes them carry the id too.
     let refuse = |error: ApiError| {
@@ -150,7 +153,13 @@ async fn answer_request(request: Request, env: Env, context: Rc<Context>) -> wor
         Ok(api_request) => api_request,
         Err(error) => return refuse(error),
     };
-    let platform = platform(&env, Some(context))?;
+    let platform = match platform(&env, Some(context)) {
+        Ok(platform) => platform,
+        Err(error) => {
+            with_request_id(id.clone(), async { log_error(&format!("a binding is missing: {error}")) }).await;
+            return refuse(ApiError::internal());
+        }
+    };
     let isolate = ISOLATE.with(|isolate| *isolate);
     let app = App::new(&platform, config, isolate);
     #[allow(unused_mut)]

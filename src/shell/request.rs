@@ -1,6 +1,7 @@
 use std::rc::Rc;
 
-use worker::{Headers, Request, Response};
+use worker::web_sys;
+use worker::{ByteStream, Headers};
 
 use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
@@ -8,25 +9,28 @@ use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 /// A Workers request as the core's [`ApiRequest`]. A body whose `Content-Length` is over the cap
 /// is refused before being read; any other is read as a stream and refused as soon as it grows
 /// past the cap, whatever its headers say.
-pub async fn from_worker_request(mut request: Request, request_id: Rc<str>) -> Result<ApiRequest, ApiError> {
-    let url = request.inner().url();
+///
+/// It takes the runtime's own request, not `worker::Request`: building that one reads
+/// `request.cf`, which the runtime decodes from JSON on first access, and the worker never uses
+/// it. That decoding was the largest single cost of a cached read (see the README's profile).
+pub async fn from_worker_request(request: web_sys::Request, request_id: Rc<str>) -> Result<ApiRequest, ApiError> {
+    let url = request.url();
     let (path, query) = ApiRequest::split_url(&url);
     let origin = origin_of(&url);
     let (path, query) = (path.to_owned(), query.to_owned());
     let headers: Vec<(String, String)> =
-        request.headers().entries().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
+        Headers(request.headers()).entries().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
     let declared_length =
         headers.iter().find(|(name, _)| name == "content-length").and_then(|(_, value)| value.parse::<usize>().ok());
     if declared_length.is_some_and(|length| length > MAX_JSON_BODY_BYTES) {
         return Err(ApiError::payload_too_large());
     }
-    let method = Method::parse(request.inner().method().as_str());
+    let method = Method::parse(request.method().as_str());
     let body = match method {
         Method::Get | Method::Head | Method::Options => Vec::new(),
-        // `stream` fails only when there is no body at all.
-        _ => match request.stream() {
-            Ok(chunks) => read_capped(chunks, MAX_JSON_BODY_BYTES).await?,
-            Err(_) => Vec::new(),
+        _ => match request.body() {
+            Some(chunks) => read_capped(ByteStream::from(chunks), MAX_JSON_BODY_BYTES).await?,
+            None => Vec::new(),
         },
     };
     Ok(ApiRequest { method, path, query, headers, body, request_id, origin, mcp_identity: None })
@@ -39,13 +43,18 @@ fn origin_of(url: &str) -> String {
     url[..end].to_owned()
 }
 
-/// The core's [`ApiResponse`] as a Workers response.
-pub fn into_worker_response(response: ApiResponse) -> worker::Result<Response> {
-    let headers = Headers::new();
+/// The core's [`ApiResponse`] as the runtime's response. Built directly rather than through
+/// `worker::Response`, whose conversion sets fields the worker never uses (each a crossing).
+pub fn into_worker_response(response: ApiResponse) -> web_sys::Response {
+    let headers = web_sys::Headers::new().expect("a Headers object can always be made");
     for (name, value) in &response.headers {
-        headers.append(name, value)?;
+        // Our own header names and values: always valid; one that is not is left out, not a 500.
+        let _ = headers.append(name, value);
     }
-    let worker_response =
-        if response.body.is_empty() { Response::empty()? } else { Response::from_bytes(response.body)? };
-    Ok(worker_response.with_status(response.status).with_headers(headers))
+    let init = web_sys::ResponseInit::new();
+    init.set_status(response.status);
+    init.set_headers(&headers);
+    let mut body = response.body;
+    let body = (!body.is_empty()).then_some(body.as_mut_slice());
+    web_sys::Response::new_with_opt_u8_array_and_init(body, &init).expect("a status from the core is always valid")
 }
