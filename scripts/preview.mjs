@@ -63,7 +63,7 @@ function previewConfig(databaseId, namespaceId) {
     .replace(/database_name = "[^"]*"/, `database_name = "${name}"`)
     .replace(/database_id = "[^"]*"/, `database_id = "${databaseId}"`)
     .replace(/(binding = "AUTH_KV", id = )"[^"]*"/, `$1"${namespaceId}"`);
-  // Next to wrangler.toml, so that its relative paths (main, assets, migrations) still hold.
+  // Next to wrangler.toml, so that its relative paths (main, migrations) still hold.
   const path = join(ROOT, ".wrangler-preview.toml");
   writeFileSync(path, config.slice(0, preview) + section + config.slice(end));
   return path;

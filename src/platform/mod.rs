@@ -1,18 +1,16 @@
 //! What the core needs from its host: SQL storage, a key-value store, outbound HTTP, a rate
-//! limiter, published files and a clock. The worker shell implements them with D1, KV, fetch and the
+//! limiter and a clock. The worker shell implements them with D1, KV, fetch and the
 //! rate-limiting binding; tests with SQLite and in-process fakes of what cannot run here.
 
 mod database;
 mod http_client;
 mod key_value;
 mod rate_limiter;
-mod static_assets;
 
 pub use database::{Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
 pub use http_client::{FetchError, HttpClient, HttpGet, HttpPost, HttpReply};
 pub use key_value::{KeyValueError, KeyValueStore};
 pub use rate_limiter::{RateLimiter, SIGN_IN_LIMIT_PERIOD_SECONDS};
-pub use static_assets::StaticAssets;
 
 /// Milliseconds since the Unix epoch.
 pub type UnixMillis = i64;
@@ -27,8 +25,6 @@ pub trait Platform {
     type Http: HttpClient;
     /// The limit on sign-in attempts per client address.
     type Limiter: RateLimiter;
-    /// The files published with the worker.
-    type Assets: StaticAssets;
 
     /// The database.
     fn db(&self) -> &Self::Db;
@@ -38,8 +34,6 @@ pub trait Platform {
     fn http(&self) -> &Self::Http;
     /// The sign-in limiter.
     fn sign_in_limiter(&self) -> &Self::Limiter;
-    /// The published files.
-    fn assets(&self) -> &Self::Assets;
     /// The current time. In a Worker it only advances across I/O, which is all we need.
     fn now(&self) -> UnixMillis;
 }

@@ -234,8 +234,8 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
 
 async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Cors) -> Result<ApiResponse, ApiError> {
     if app.config.sign_in_console && matches!(request.method, Method::Get | Method::Head) {
-        if let Some(asset) = console::asset(app, &request.path).await {
-            return asset;
+        if let Some(asset) = console::asset(&request.path) {
+            return Ok(asset);
         }
     }
     let Some(route) = Route::parse(&request.path) else {
@@ -266,7 +266,7 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
         (Route::Welcome, _) => hosted_sign_in::welcome(app, request).await,
         (Route::AccessToken, _) => hosted_sign_in::access_token(app, request).await,
         (Route::Logout, _) => hosted_sign_in::logout(app, request).await,
-        (Route::OpenApi, _) => openapi::openapi(app).await,
+        (Route::OpenApi, _) => Ok(openapi::openapi()),
         (Route::Me, _) => me::me(app, request).await,
         (Route::MySessions, Method::Delete) => my_sessions::revoke_others(app, request).await,
         (Route::MySessions, _) => my_sessions::list(app, request).await,

@@ -1,7 +1,6 @@
 //! The wasm shell: adapts the Workers runtime to the portable core. Nothing here decides
 //! anything; it converts types and forwards.
 
-mod assets;
 pub mod d1;
 mod fetch;
 mod kv;
@@ -14,7 +13,6 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{event, web_sys, worker_sys, Context, Env, ScheduleContext, ScheduledEvent};
 
-pub use assets::AssetsAdapter;
 pub use d1::D1Adapter;
 pub use fetch::FetchAdapter;
 pub use kv::KvAdapter;
@@ -34,8 +32,6 @@ use crate::routes::handle;
 pub const D1_BINDING: &str = "DB";
 /// The KV namespace binding.
 pub const KV_BINDING: &str = "AUTH_KV";
-/// The static assets binding (`public/`).
-pub const ASSETS_BINDING: &str = "ASSETS";
 /// The rate-limiting binding for sign-in attempts.
 pub const SIGN_IN_LIMITER_BINDING: &str = "SIGN_IN_LIMITER";
 
@@ -58,7 +54,6 @@ pub struct WorkerPlatform {
     kv: KvAdapter,
     http: FetchAdapter,
     sign_in_limiter: RateLimitAdapter,
-    assets: AssetsAdapter,
 }
 
 impl Platform for WorkerPlatform {
@@ -66,7 +61,6 @@ impl Platform for WorkerPlatform {
     type Kv = KvAdapter;
     type Http = FetchAdapter;
     type Limiter = RateLimitAdapter;
-    type Assets = AssetsAdapter;
 
     fn db(&self) -> &D1Adapter {
         &self.db
@@ -80,9 +74,6 @@ impl Platform for WorkerPlatform {
     fn sign_in_limiter(&self) -> &RateLimitAdapter {
         &self.sign_in_limiter
     }
-    fn assets(&self) -> &AssetsAdapter {
-        &self.assets
-    }
     fn now(&self) -> UnixMillis {
         js_sys::Date::now() as UnixMillis
     }
@@ -94,7 +85,6 @@ fn platform(env: &Env, context: Option<Rc<Context>>) -> worker::Result<WorkerPla
         kv: KvAdapter::new(env.kv(KV_BINDING)?, context),
         http: FetchAdapter,
         sign_in_limiter: RateLimitAdapter::new(env, SIGN_IN_LIMITER_BINDING),
-        assets: AssetsAdapter::new(env, ASSETS_BINDING),
     })
 }
 

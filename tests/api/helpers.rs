@@ -11,7 +11,7 @@ use edge_auth::config::Config;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
 use edge_auth::platform::{
     Database, DatabaseError, FetchError, HttpClient, HttpGet, HttpPost, HttpReply, KeyValueError, KeyValueStore,
-    Platform, RateLimiter, Row, SqlValue, Statement, StaticAssets, SIGN_IN_LIMIT_PERIOD_SECONDS,
+    Platform, RateLimiter, Row, SqlValue, Statement, SIGN_IN_LIMIT_PERIOD_SECONDS,
 };
 use edge_auth::routes::handle;
 use rsa::pkcs1v15::SigningKey;
@@ -654,20 +654,6 @@ impl RateLimiter for WindowLimiter {
     }
 }
 
-/// The published files, as `wrangler` publishes them: `public/`.
-pub struct PublicDirectory;
-
-impl StaticAssets for PublicDirectory {
-    async fn get(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
-        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("public").join(path.trim_start_matches('/'));
-        match std::fs::read(file) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error.to_string()),
-        }
-    }
-}
-
 pub struct TestPlatform {
     pub db: SqliteDatabase,
     pub kv: MemoryKv,
@@ -681,7 +667,6 @@ impl Platform for TestPlatform {
     type Kv = MemoryKv;
     type Http = FakeWorkos;
     type Limiter = WindowLimiter;
-    type Assets = PublicDirectory;
     fn db(&self) -> &SqliteDatabase {
         &self.db
     }
@@ -693,9 +678,6 @@ impl Platform for TestPlatform {
     }
     fn sign_in_limiter(&self) -> &WindowLimiter {
         &self.sign_in_limiter
-    }
-    fn assets(&self) -> &PublicDirectory {
-        &PublicDirectory
     }
     fn now(&self) -> i64 {
         self.now.get()

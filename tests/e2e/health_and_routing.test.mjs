@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, test } from "node:test";
@@ -73,7 +74,7 @@ test("every answer carries an x-request-id, refusals before routing included", a
   assert.equal(new Set(ids).size, 3);
 });
 
-test("the OpenAPI document and the console are served from the published files", async () => {
+test("the OpenAPI document and the console are served from the files compiled into the worker", async () => {
   const document = await stack.worker.request("GET", "/v1/openapi.json");
   assert.equal(document.status, 200);
   assert.match(document.headers.get("content-type"), /application\/json/);
@@ -83,6 +84,11 @@ test("the OpenAPI document and the console are served from the published files",
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-security-policy"), /script-src 'self'/);
   assert.match(await page.text(), /edge-auth console/);
-  // Files of public/ are reachable only as the worker serves them.
+  // Files of public/ are reachable only at the worker's own paths.
   assert.equal((await fetch(`${stack.worker.base}/console/index.html`)).status, 404);
+  // The document is served minified (build.rs) and is the same document as public/openapi.json.
+  const served = await (await fetch(`${stack.worker.base}/v1/openapi.json`)).text();
+  assert.ok(!served.includes("\n  "), "minified");
+  const source = JSON.parse(readFileSync(new URL("../../public/openapi.json", import.meta.url), "utf8"));
+  assert.deepEqual(JSON.parse(served), source);
 });
