@@ -22,11 +22,11 @@ async function startDirectory(name, directory, database, vars) {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs];
   const { child } = await startService(wrangler, args, { ready: /Ready on http/, name, timeoutMs: 180_000, cwd: directory });
-  return { base: `http://127.0.0.1:${port}`, stop: () => (stopService(child), rmSync(state, { recursive: true, force: true })) };
+  return { base: `http://127.0.0.1:${port}`, inspectorPort: inspector, stop: () => (stopService(child), rmSync(state, { recursive: true, force: true })) };
 }
 
 /** The peer, copied out of ../shared/peer (read-only where CI lays it) with jose installed. */
-async function startPeer(standIn) {
+export async function startPeer(standIn) {
   const directory = join(ROOT, "target", "bench-peer");
   if (!existsSync(join(directory, "node_modules", "jose"))) {
     rmSync(directory, { recursive: true, force: true });

@@ -5,9 +5,29 @@
 use edge_auth::http::{ApiResponse, Method};
 use edge_auth::platform::SqlValue;
 use edge_auth::shell::d1::{decode_batch, to_js_value};
-use edge_auth::shell::request::{from_worker_request, into_worker_response};
+use edge_auth::shell::request::{from_worker_request, headers_of, into_worker_response};
 use wasm_bindgen_test::wasm_bindgen_test;
 use worker::{Headers, Method as WorkerMethod, Request, RequestInit};
+
+/// The shell's reading of a request, as the fetch handler does it.
+async fn convert(request: worker::web_sys::Request) -> Result<edge_auth::http::ApiRequest, edge_auth::http::ApiError> {
+    let headers = headers_of(&request);
+    from_worker_request(request, headers, "req_test".into()).await
+}
+
+#[wasm_bindgen_test]
+fn a_requests_headers_are_read_whole_with_lower_case_names() {
+    let make = js_sys::Function::new_no_args(
+        "return new Request('https://edge.example.com/', { headers: {
+           'Authorization': 'Bearer abc', 'X-Quote': 'say \"hi\" ünï', 'Accept': 'a', 'accept': 'b' } });",
+    );
+    let request: worker::web_sys::Request =
+        wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
+    let mut headers = headers_of(&request);
+    headers.sort();
+    let expected = [("accept", "a, b"), ("authorization", "Bearer abc"), ("x-quote", "say \"hi\" ünï")];
+    assert_eq!(headers, expected.map(|(name, value)| (name.to_owned(), value.to_owned())));
+}
 
 #[wasm_bindgen_test]
 fn sql_values_become_the_js_values_d1_binds() {
@@ -56,7 +76,7 @@ async fn a_worker_request_becomes_an_api_request() {
     let mut init = RequestInit::new();
     init.with_method(WorkerMethod::Post).with_headers(headers).with_body(Some("{\"a\":1}".into()));
     let request = Request::new_with_init("https://edge.example.com/v1/orgs?limit=5", &init).unwrap();
-    let api = from_worker_request(Clone::clone(request.inner()), "req_test".into()).await.unwrap();
+    let api = convert(Clone::clone(request.inner())).await.unwrap();
     assert_eq!(api.method, Method::Post);
     assert_eq!(api.path, "/v1/orgs");
     assert_eq!(api.query, "limit=5");
@@ -78,7 +98,7 @@ async fn the_shell_never_reads_the_requests_cf_properties() {
     );
     let request: worker::web_sys::Request =
         wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
-    let api = from_worker_request(request, "req_test".into()).await.unwrap();
+    let api = convert(request).await.unwrap();
     assert_eq!((api.path.as_str(), api.body.as_slice()), ("/v1/orgs/org_1", b"{}".as_slice()));
     let reads = js_sys::Reflect::get(&js_sys::global(), &"__cfReads".into()).unwrap().as_f64().unwrap();
     assert_eq!(reads, 0.0);
@@ -89,7 +109,7 @@ async fn an_oversized_body_is_refused_by_the_shell() {
     let mut init = RequestInit::new();
     init.with_method(WorkerMethod::Post).with_body(Some("x".repeat(20_000).into()));
     let request = Request::new_with_init("https://edge.example.com/v1/orgs", &init).unwrap();
-    let error = from_worker_request(Clone::clone(request.inner()), "req_test".into()).await.unwrap_err();
+    let error = convert(Clone::clone(request.inner())).await.unwrap_err();
     assert_eq!(error.status, 413);
 }
 
@@ -126,7 +146,7 @@ fn endless_chunked_request() -> worker::web_sys::Request {
 async fn a_chunked_body_without_length_is_refused_at_the_cap_not_read_whole() {
     let request = endless_chunked_request();
     assert_eq!(request.headers().get("content-length").unwrap(), None);
-    let error = from_worker_request(request, "req_test".into()).await.unwrap_err();
+    let error = convert(request).await.unwrap_err();
     assert_eq!((error.status, error.code.as_str()), (413, "payload_too_large"));
     let pulled = js_sys::Reflect::get(&js_sys::global(), &"__pulled".into()).unwrap().as_f64().unwrap();
     // The stream may read ahead a little (its high-water mark); an endless body is never read whole.

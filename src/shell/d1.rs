@@ -4,7 +4,7 @@ use js_sys::Array;
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use worker::{worker_sys, D1Database};
+use worker::{worker_sys, Env};
 
 use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
 
@@ -15,9 +15,15 @@ pub struct D1Adapter {
 }
 
 impl D1Adapter {
-    /// Wraps the `DB` binding.
-    pub fn new(database: D1Database) -> Self {
-        Self { database: JsValue::from(database).unchecked_into(), round_trips: Cell::new(0) }
+    /// The D1 binding `name` of `env`. Looked up with one property read, not `Env::d1`, which
+    /// also asks the binding for its constructor's name (two more crossings on every request);
+    /// a binding of another kind fails at its first statement instead.
+    pub fn new(env: &Env, name: &str) -> Result<Self, DatabaseError> {
+        let binding = js_sys::Reflect::get(env, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        if binding.is_undefined() {
+            return Err(DatabaseError::new(format!("no D1 binding named {name}")));
+        }
+        Ok(Self { database: binding.unchecked_into(), round_trips: Cell::new(0) })
     }
 
     /// Round trips made so far through this adapter (one request's worth).

@@ -1,6 +1,7 @@
+use std::cell::OnceCell;
 use std::rc::Rc;
 
-use worker::{Context, KvStore};
+use worker::{Context, Env, KvStore};
 
 use crate::http::request_id;
 use crate::log::{current_request_id, log_error, with_request_id};
@@ -8,15 +9,26 @@ use crate::platform::{KeyValueError, KeyValueStore};
 
 /// Workers KV as the core's [`KeyValueStore`].
 pub struct KvAdapter {
-    store: KvStore,
+    env: Env,
+    binding: &'static str,
+    /// The binding, looked up on first use: `worker`'s `KvStore` reads five methods off it (a
+    /// crossing each), which most requests (a cached token, a database read) never need.
+    store: OnceCell<Result<KvStore, KeyValueError>>,
     /// The fetch event's context, whose `waitUntil` keeps later writes alive past the answer.
     context: Option<Rc<Context>>,
 }
 
 impl KvAdapter {
-    /// Wraps the `AUTH_KV` binding, with the fetch event's context when there is one.
-    pub fn new(store: KvStore, context: Option<Rc<Context>>) -> Self {
-        Self { store, context }
+    /// The KV binding `binding` of `env`, with the fetch event's context when there is one.
+    pub fn new(env: &Env, binding: &'static str, context: Option<Rc<Context>>) -> Self {
+        Self { env: env.clone(), binding, store: OnceCell::new(), context }
+    }
+
+    fn store(&self) -> Result<&KvStore, KeyValueError> {
+        let store = self.store.get_or_init(|| {
+            self.env.kv(self.binding).map_err(|error| KeyValueError(format!("the {} binding: {error}", self.binding)))
+        });
+        store.as_ref().map_err(Clone::clone)
     }
 }
 
@@ -34,15 +46,19 @@ async fn put(store: &KvStore, key: &str, value: &str, ttl_seconds: u64) -> Resul
 
 impl KeyValueStore for KvAdapter {
     async fn get(&self, key: &str) -> Result<Option<String>, KeyValueError> {
-        self.store.get(key).text().await.map_err(|e| KeyValueError(e.to_string()))
+        self.store()?.get(key).text().await.map_err(|e| KeyValueError(e.to_string()))
     }
 
     async fn put(&self, key: &str, value: &str, ttl_seconds: u64) -> Result<(), KeyValueError> {
-        put(&self.store, key, value, ttl_seconds).await
+        put(self.store()?, key, value, ttl_seconds).await
     }
 
     fn put_later(&self, key: &str, value: &str, ttl_seconds: u64) {
-        let (store, key, value) = (self.store.clone(), key.to_owned(), value.to_owned());
+        let store = match self.store() {
+            Ok(store) => store.clone(),
+            Err(error) => return log_error(&format!("KV write of {key} skipped: {}", error.0)),
+        };
+        let (key, value) = (key.to_owned(), value.to_owned());
         let id = current_request_id().unwrap_or_else(|| request_id(None));
         let write = with_request_id(id, async move {
             if let Err(error) = put(&store, &key, &value, ttl_seconds).await {

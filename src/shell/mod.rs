@@ -79,10 +79,10 @@ impl Platform for WorkerPlatform {
     }
 }
 
-fn platform(env: &Env, context: Option<Rc<Context>>) -> worker::Result<WorkerPlatform> {
+fn platform(env: &Env, context: Option<Rc<Context>>) -> Result<WorkerPlatform, crate::platform::DatabaseError> {
     Ok(WorkerPlatform {
-        db: D1Adapter::new(env.d1(D1_BINDING)?),
-        kv: KvAdapter::new(env.kv(KV_BINDING)?, context),
+        db: D1Adapter::new(env, D1_BINDING)?,
+        kv: KvAdapter::new(env, KV_BINDING, context),
         http: FetchAdapter,
         sign_in_limiter: RateLimitAdapter::new(env, SIGN_IN_LIMITER_BINDING),
     })
@@ -122,7 +122,8 @@ pub fn fetch(request: web_sys::Request, env: Env, context: worker_sys::Context) 
 }
 
 async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context>) -> web_sys::Response {
-    let id = request_id(request.headers().get("cf-ray").ok().flatten().as_deref());
+    let headers = request::headers_of(&request);
+    let id = request_id(headers.iter().find(|(name, _)| name == "cf-ray").map(|(_, ray)| ray.as_str()));
     // Answers refused before the core routes them carry the id too.
     let refuse = |error: ApiError| {
         let mut response = error.into_response();
@@ -139,7 +140,7 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
             ));
         }
     };
-    let api_request = match request::from_worker_request(request, id.clone()).await {
+    let api_request = match request::from_worker_request(request, headers, id.clone()).await {
         Ok(api_request) => api_request,
         Err(error) => return refuse(error),
     };

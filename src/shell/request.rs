@@ -1,7 +1,7 @@
 use std::rc::Rc;
 
 use worker::web_sys;
-use worker::{ByteStream, Headers};
+use worker::ByteStream;
 
 use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
@@ -13,13 +13,18 @@ use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 /// It takes the runtime's own request, not `worker::Request`: building that one reads
 /// `request.cf`, which the runtime decodes from JSON on first access, and the worker never uses
 /// it. That decoding was the largest single cost of a cached read (see the README's profile).
-pub async fn from_worker_request(request: web_sys::Request, request_id: Rc<str>) -> Result<ApiRequest, ApiError> {
+///
+/// `headers` are the request's own, read by [`headers_of`] (the caller needs them first, to name
+/// the request).
+pub async fn from_worker_request(
+    request: web_sys::Request,
+    headers: Vec<(String, String)>,
+    request_id: Rc<str>,
+) -> Result<ApiRequest, ApiError> {
     let url = request.url();
     let (path, query) = ApiRequest::split_url(&url);
     let origin = origin_of(&url);
     let (path, query) = (path.to_owned(), query.to_owned());
-    let headers: Vec<(String, String)> =
-        Headers(request.headers()).entries().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect();
     let declared_length =
         headers.iter().find(|(name, _)| name == "content-length").and_then(|(_, value)| value.parse::<usize>().ok());
     if declared_length.is_some_and(|length| length > MAX_JSON_BODY_BYTES) {
@@ -34,6 +39,16 @@ pub async fn from_worker_request(request: web_sys::Request, request_id: Rc<str>)
         },
     };
     Ok(ApiRequest { method, path, query, headers, body, request_id, origin, mcp_identity: None })
+}
+
+/// A request's headers, names in lower case. Read in one piece (`Array.from`, then
+/// `JSON.stringify`): iterating them from Rust crosses the wasm boundary about seven times per
+/// header, and a request through Cloudflare carries a dozen or more.
+pub fn headers_of(request: &web_sys::Request) -> Vec<(String, String)> {
+    // Pairs of strings in, JSON out: neither step can fail on what a Headers object holds.
+    let text = js_sys::JSON::stringify(&js_sys::Array::from(&request.headers())).map(String::from).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_json::from_str(&text).unwrap_or_default();
+    pairs.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect()
 }
 
 /// `https://host[:port]` of an absolute URL.
