@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CARGO_BIN, ROOT, WASM_OPT, run, startService, stopService } from "./toolchain.mjs";
 import { median, percentile } from "./statistics.mjs";
+import { workerdCpuMs } from "./process-cpu.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const PEER_SOURCE = join(ROOT, "..", "shared", "peer");
@@ -22,7 +23,7 @@ async function startDirectory(name, directory, database, vars) {
   const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs];
   const { child } = await startService(wrangler, args, { ready: /Ready on http/, name, timeoutMs: 180_000, cwd: directory });
-  return { base: `http://127.0.0.1:${port}`, inspectorPort: inspector, stop: () => (stopService(child), rmSync(state, { recursive: true, force: true })) };
+  return { base: `http://127.0.0.1:${port}`, inspectorPort: inspector, pid: child.pid, stop: () => (stopService(child), rmSync(state, { recursive: true, force: true })) };
 }
 
 /** The peer, copied out of ../shared/peer (read-only where CI lays it) with jose installed. */
@@ -96,6 +97,18 @@ async function load(base, requests, concurrency) {
   return { latencies, rate: requests.length / (Number(process.hrtime.bigint() - started) / 1e9) };
 }
 
+const newEntry = () => ({ latencies: [], rates: [], cpuMs: 0, count: 0 });
+
+/** One load of `requests` on `target`, added to `entry`: latencies, throughput, workerd's CPU. */
+async function measure(target, requests, concurrency, entry) {
+  const cpuBefore = workerdCpuMs(target.pid);
+  const outcome = await load(target.base, requests, concurrency);
+  entry.cpuMs += workerdCpuMs(target.pid) - cpuBefore;
+  entry.count += requests.length;
+  entry.latencies.push(...outcome.latencies);
+  entry.rates.push(outcome.rate);
+}
+
 export async function benchPeer({ report, rounds }) {
   const standIn = await startStandIn();
   const targets = {};
@@ -146,22 +159,17 @@ export async function benchPeer({ report, rounds }) {
         for (const [name, prepare] of Object.entries(paths)) {
           const requestsFor = await prepare(round);
           const order = round % 2 ? ["peer", "worker"] : ["worker", "peer"];
-          for (const side of order) {
-            const outcome = await load(targets[side].base, requestsFor(side), concurrency);
-            const entry = ((results[name] ??= {})[side] ??= { latencies: [], rates: [] });
-            entry.latencies.push(...outcome.latencies);
-            entry.rates.push(outcome.rate);
-          }
+          for (const side of order) await measure(targets[side], requestsFor(side), concurrency, ((results[name] ??= {})[side] ??= newEntry()));
         }
         for (const [variant, target, path] of [["floor", "floor", "/"], ["batch13", "floor", "/batch13"], ["rust", "rustFloor", "/"]]) {
-          const floor = await load(targets[target].base, Array.from({ length: perRound }, () => ({ method: "GET", path })), concurrency);
-          const entry = ((results.floor ??= {})[variant] ??= { latencies: [], rates: [] });
-          entry.latencies.push(...floor.latencies);
-          entry.rates.push(floor.rate);
+          const requests = Array.from({ length: perRound }, () => ({ method: "GET", path }));
+          await measure(targets[target], requests, concurrency, ((results.floor ??= {})[variant] ??= newEntry()));
         }
       }
+      const cpuPerRequest = (entry) => (entry.cpuMs / entry.count) * 1000;
       const figures = (entry) =>
-        `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s`;
+        `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s` +
+        `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request`;
       const floorRate = median(results.floor.floor.rates);
       const rustFloorRate = median(results.floor.rust.rates);
       for (const name of Object.keys(paths)) {
@@ -171,7 +179,7 @@ export async function benchPeer({ report, rounds }) {
         report(`7. ${name}, c=${concurrency}: peer`, figures(peer), command);
         report(
           `7. ${name}, c=${concurrency}: worker ÷ peer`,
-          `${ratio.toFixed(2)}× throughput; worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor, ${((median(worker.rates) / rustFloorRate) * 100).toFixed(0)}% of the Rust floor`,
+          `${ratio.toFixed(2)}× throughput, ${(cpuPerRequest(peer) / cpuPerRequest(worker)).toFixed(2)}× in workerd CPU per request (peer ÷ worker); worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor, ${((median(worker.rates) / rustFloorRate) * 100).toFixed(0)}% of the Rust floor`,
           command,
         );
       }

@@ -116,10 +116,14 @@ async fn an_oversized_body_is_refused_by_the_shell() {
 #[wasm_bindgen_test]
 async fn an_api_response_becomes_a_worker_response() {
     let mut response = ApiResponse::json(201, &serde_json::json!({ "ok": true }));
-    response.headers.push(("www-authenticate".into(), "Bearer".into()));
+    response.headers.push(("www-authenticate".into(), "Bearer \"quoted\"".into()));
+    response.headers.push(("set-cookie".into(), "a=1; Path=/".into()));
+    response.headers.push(("set-cookie".into(), "b=2; Path=/".into()));
     let worker_response = into_worker_response(response);
     assert_eq!(worker_response.status(), 201);
-    assert_eq!(worker_response.headers().get("www-authenticate").unwrap().as_deref(), Some("Bearer"));
+    assert_eq!(worker_response.headers().get("www-authenticate").unwrap().as_deref(), Some("Bearer \"quoted\""));
+    // Both cookies are kept (joined when read back this way).
+    assert_eq!(worker_response.headers().get("set-cookie").unwrap().as_deref(), Some("a=1; Path=/, b=2; Path=/"));
     let text = wasm_bindgen_futures::JsFuture::from(worker_response.text().unwrap()).await.unwrap();
     assert_eq!(text.as_string().as_deref(), Some("{\"ok\":true}"));
 }

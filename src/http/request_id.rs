@@ -3,20 +3,24 @@
 
 use std::rc::Rc;
 
-use crate::domain::{new_id, IdKind};
+use crate::domain::{IdKind, IdSequence};
 
 /// The response header that carries the id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The id of a request: Cloudflare's `cf-ray` when the edge sent one (it names the request in
-/// Cloudflare's own logs too), else a random `req_…`. A `cf-ray` of any other shape than
+/// Cloudflare's own logs too), else a `req_…` of this isolate's [`IdSequence`]. A `cf-ray` of any other shape than
 /// Cloudflare's (hex, a dash, a colo code) is not used, so nobody can write into our logs.
 pub fn request_id(cf_ray: Option<&str>) -> Rc<str> {
+    thread_local! {
+        /// This isolate's (or test thread's) request ids.
+        static REQUEST_IDS: IdSequence = IdSequence::new(IdKind::Request);
+    }
     let plausible =
         |ray: &&str| (1..=64).contains(&ray.len()) && ray.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     match cf_ray.filter(plausible) {
         Some(ray) => ray.into(),
-        None => new_id(IdKind::Request).into(),
+        None => REQUEST_IDS.with(IdSequence::next_id).into(),
     }
 }
 

@@ -1,5 +1,6 @@
 use std::rc::Rc;
 
+use wasm_bindgen::JsCast;
 use worker::web_sys;
 use worker::ByteStream;
 
@@ -58,18 +59,26 @@ fn origin_of(url: &str) -> String {
     url[..end].to_owned()
 }
 
-/// The core's [`ApiResponse`] as the runtime's response. Built directly rather than through
-/// `worker::Response`, whose conversion sets fields the worker never uses (each a crossing).
+/// The core's [`ApiResponse`] as the runtime's response. Its status and headers go across as one
+/// JSON text (`JSON.parse` makes the `ResponseInit`): building a `Headers` object from Rust is a
+/// crossing per header and more for the init's fields.
 pub fn into_worker_response(response: ApiResponse) -> web_sys::Response {
-    let headers = web_sys::Headers::new().expect("a Headers object can always be made");
-    for (name, value) in &response.headers {
-        // Our own header names and values: always valid; one that is not is left out, not a 500.
-        let _ = headers.append(name, value);
+    #[derive(serde::Serialize)]
+    struct Init<'a> {
+        status: u16,
+        headers: &'a [(String, String)],
     }
-    let init = web_sys::ResponseInit::new();
-    init.set_status(response.status);
-    init.set_headers(&headers);
+    let init = serde_json::to_string(&Init { status: response.status, headers: &response.headers })
+        .expect("a status and strings are always JSON");
+    let init: web_sys::ResponseInit =
+        js_sys::JSON::parse(&init).expect("serde_json writes JSON that JSON.parse reads").unchecked_into();
     let mut body = response.body;
     let body = (!body.is_empty()).then_some(body.as_mut_slice());
-    web_sys::Response::new_with_opt_u8_array_and_init(body, &init).expect("a status from the core is always valid")
+    web_sys::Response::new_with_opt_u8_array_and_init(body, &init).unwrap_or_else(|error| {
+        // A header value the runtime refuses (only ours are set, so a bug): answer without them.
+        crate::log::log_error(&format!("the response could not be built: {error:?}"));
+        let init = web_sys::ResponseInit::new();
+        init.set_status(500);
+        web_sys::Response::new_with_opt_str_and_init(None, &init).expect("a bare 500 can always be built")
+    })
 }

@@ -88,6 +88,8 @@ export async function startWorker(standIn, vars = {}) {
     state,
     /** The devtools (V8 inspector) port of the worker, for profiles. */
     inspectorPort,
+    /** The wrangler process (its workerd is a descendant), for CPU accounting. */
+    pid: child.pid,
     /** fetch against the worker with a JSON body and an optional bearer. */
     request: async (method, path, { bearer, body, headers = {} } = {}) => {
       const init = { method, headers: { ...headers } };

@@ -1,0 +1,41 @@
+// CPU time spent by the workerd processes under a `wrangler dev`, read from /proc: the cost of
+// requests in the runtime itself, which a busy machine does not blur as it blurs throughput
+// (a process's CPU time does not grow while it waits for a core).
+import { readFileSync, readdirSync } from "node:fs";
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** pid → { ppid, name, cpuTicks } for every process. */
+function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The name is in parentheses and may hold spaces; the fields after it are space-separated.
+      const close = stat.lastIndexOf(")");
+      const name = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      table.set(Number(entry), { ppid: Number(fields[1]), name, cpuTicks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return table;
+}
+
+/** Milliseconds of CPU used so far by the workerd processes descended from `rootPid`. */
+export function workerdCpuMs(rootPid) {
+  const table = processTable();
+  let ticks = 0;
+  for (const [pid, process] of table) {
+    if (!process.name.startsWith("workerd")) continue;
+    for (let ancestor = pid; ancestor > 1; ancestor = table.get(ancestor)?.ppid ?? 0) {
+      if (ancestor === rootPid) {
+        ticks += process.cpuTicks;
+        break;
+      }
+    }
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
