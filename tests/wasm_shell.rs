@@ -201,3 +201,31 @@ async fn a_requests_answer_is_its_works_output() {
     assert_eq!(wasm_bindgen_futures::JsFuture::from(answer).await.unwrap().as_f64(), Some(7.0));
     assert_eq!(kept_promises().length(), 1);
 }
+
+/// The outbound fetch adapter against a `data:` URL (Node's fetch answers those itself).
+#[wasm_bindgen_test]
+async fn an_outbound_fetch_returns_status_and_body_and_enforces_the_cap() {
+    use edge_auth::platform::{FetchError, HttpClient, HttpGet};
+    // Workers' setTimeout answers a number, as the adapter's timer expects; Node's an object.
+    js_sys::Function::new_no_args(
+        "if (!globalThis.__numericTimers) { const set = globalThis.setTimeout; \
+         globalThis.setTimeout = (f, ms) => Number(set(f, ms)); globalThis.__numericTimers = true; }",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap();
+    let get = |max_body_bytes| HttpGet {
+        url: "data:application/json,%7B%22ok%22%3Atrue%7D",
+        headers: vec![("accept", "application/json".to_owned())],
+        timeout_ms: 5_000,
+        max_body_bytes,
+    };
+    let reply = edge_auth::shell::FetchAdapter.get(get(1024)).await.unwrap();
+    assert_eq!(
+        (reply.status, reply.body.as_slice(), reply.retry_after_seconds),
+        (200, b"{\"ok\":true}".as_slice(), None)
+    );
+    let refused = edge_auth::shell::FetchAdapter.get(get(4)).await.unwrap_err();
+    assert!(matches!(refused, FetchError::BodyTooLarge), "{refused:?}");
+    let unreachable = edge_auth::shell::FetchAdapter.get(HttpGet { url: "not a url", ..get(1024) }).await.unwrap_err();
+    assert!(matches!(unreachable, FetchError::Network(_)), "{unreachable:?}");
+}

@@ -6,6 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::{worker_sys, Env};
 
+use super::js_error::error_text;
 use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
 
 /// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
@@ -69,21 +70,6 @@ pub fn decode_batch(results: &JsValue) -> Result<Vec<Vec<Row>>, DatabaseError> {
             None => Ok(result.results),
         })
         .collect()
-}
-
-/// A thrown value's text: an `Error`'s message and, for D1's, its cause's (the SQLite message
-/// the core classifies, e.g. `UNIQUE constraint failed: …`).
-fn error_text(error: &JsValue) -> String {
-    match error.dyn_ref::<js_sys::Error>() {
-        Some(error) => {
-            let message = String::from(error.message());
-            match error.cause().dyn_ref::<js_sys::Error>() {
-                Some(cause) => format!("{message}: {}", String::from(cause.message())),
-                None => message,
-            }
-        }
-        None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
-    }
 }
 
 impl Database for D1Adapter {

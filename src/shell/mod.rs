@@ -3,6 +3,7 @@
 
 pub mod d1;
 mod fetch;
+mod js_error;
 mod kv;
 mod rate_limit;
 pub mod request;
