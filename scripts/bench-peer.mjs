@@ -7,8 +7,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CARGO_BIN, ROOT, WASM_OPT, run, startService, stopService } from "./toolchain.mjs";
-import { median, percentile } from "./statistics.mjs";
-import { workerdCpuMs } from "./process-cpu.mjs";
+import { median } from "./statistics.mjs";
+import { bearer, cpuPerRequest, figures, measure, newEntry } from "./bench-load.mjs";
+import { benchSession } from "./bench-session.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const PEER_SOURCE = join(ROOT, "..", "shared", "peer");
@@ -77,38 +78,6 @@ async function startRustFloor() {
 }
 
 
-/** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
-async function load(base, requests, concurrency) {
-  const latencies = [];
-  let next = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < requests.length) {
-        const { method, path, token } = requests[next++];
-        const sent = process.hrtime.bigint();
-        const response = await fetch(`${base}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
-        const body = await response.text();
-        if (response.status >= 400) throw new Error(`${base}${path}: ${response.status} ${body}`);
-        latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
-      }
-    }),
-  );
-  return { latencies, rate: requests.length / (Number(process.hrtime.bigint() - started) / 1e9) };
-}
-
-const newEntry = () => ({ latencies: [], rates: [], cpuMs: 0, count: 0 });
-
-/** One load of `requests` on `target`, added to `entry`: latencies, throughput, workerd's CPU. */
-async function measure(target, requests, concurrency, entry) {
-  const cpuBefore = workerdCpuMs(target.pid);
-  const outcome = await load(target.base, requests, concurrency);
-  entry.cpuMs += workerdCpuMs(target.pid) - cpuBefore;
-  entry.count += requests.length;
-  entry.latencies.push(...outcome.latencies);
-  entry.rates.push(outcome.rate);
-}
-
 export async function benchPeer({ report, rounds }) {
   const standIn = await startStandIn();
   const targets = {};
@@ -129,7 +98,7 @@ export async function benchPeer({ report, rounds }) {
       const orgs = {};
       for (const side of ["worker", "peer"]) {
         for (const token of regulars) {
-          const answer = await fetch(`${targets[side].base}/v1/auth/web/callback`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+          const answer = await fetch(`${targets[side].base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
           const body = await answer.json();
           orgs[side] ??= body.workspace.id;
         }
@@ -138,16 +107,16 @@ export async function benchPeer({ report, rounds }) {
         "first sign-in": async (round) => {
           const tokens = [];
           for (let i = 0; i < perRound; i++) tokens.push(await mint(`first-${concurrency}-${round}-${i}@bench.example`));
-          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", token }));
+          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }));
         },
         "returning sign-in": async (round) => {
           const tokens = [];
           for (let i = 0; i < perRound; i++) tokens.push(await mint(`regular-${concurrency}-${i % 8}@bench.example`));
           void round;
-          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", token }));
+          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }));
         },
-        replay: async () => () => Array.from({ length: perRound }, (_, i) => ({ method: "POST", path: "/v1/auth/web/callback", token: regulars[i % 8] })),
-        "GET /v1/orgs/{id}": async () => (side) => Array.from({ length: perRound }, () => ({ method: "GET", path: `/v1/orgs/${orgs[side]}`, token: regulars[0] })),
+        replay: async () => () => Array.from({ length: perRound }, (_, i) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(regulars[i % 8]) })),
+        "GET /v1/orgs/{id}": async () => (side) => Array.from({ length: perRound }, () => ({ method: "GET", path: `/v1/orgs/${orgs[side]}`, headers: bearer(regulars[0]) })),
       };
       // PEER_PATHS=replay,org narrows a run to some paths (for quick A/B runs while profiling).
       const chosen = process.env.PEER_PATHS?.split(",");
@@ -166,10 +135,6 @@ export async function benchPeer({ report, rounds }) {
           await measure(targets[target], requests, concurrency, ((results.floor ??= {})[variant] ??= newEntry()));
         }
       }
-      const cpuPerRequest = (entry) => (entry.cpuMs / entry.count) * 1000;
-      const figures = (entry) =>
-        `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s` +
-        `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request`;
       const floorRate = median(results.floor.floor.rates);
       const rustFloorRate = median(results.floor.rust.rates);
       for (const name of Object.keys(paths)) {
@@ -187,6 +152,12 @@ export async function benchPeer({ report, rounds }) {
       report(`7. floor, the same read 13 times in one batch, c=${concurrency}`, figures(results.floor.batch13), command);
       report(`7. floor (Rust, workers-rs, one D1 primary-key read), c=${concurrency}`, figures(results.floor.rust), command);
     }
+    // The cookie session beside the bearer, on a worker of its own (it calls WorkOS).
+    for (const [name, target] of Object.entries(targets)) {
+      target.stop();
+      delete targets[name];
+    }
+    await benchSession({ report, rounds, standIn });
   } finally {
     for (const target of Object.values(targets)) target.stop();
     standIn.stop();

@@ -1,6 +1,6 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,cold,profile` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,6 +10,7 @@ import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { benchPeer } from "./bench-peer.mjs";
 import { median, percentile } from "./statistics.mjs";
 import { benchProfile } from "./bench-profile.mjs";
+import { benchCold } from "./bench-cold.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -37,6 +38,13 @@ if (wanted("peer")) {
   run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
   run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
   await benchPeer({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
+}
+
+// ---------------------------------------------------------------- 9. a fresh isolate's first request
+if (wanted("cold")) {
+  if (!wanted("peer")) run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  await benchCold({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths

@@ -213,14 +213,15 @@ impl JwksCache {
         shared.or_else(in_memory)
     }
 
-    /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it.
-    async fn record_attempt<P: Platform>(&self, platform: &P, config: &Config, url: &str, attempt: Attempt) {
+    /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it. The
+    /// KV write is not waited for (nor is the set's, in `fetch`): KV is eventually consistent,
+    /// so waiting guarantees other isolates nothing, and on a cold isolate the two writes were
+    /// most of its first request's extra time (README, performance).
+    fn record_attempt<P: Platform>(&self, platform: &P, config: &Config, url: &str, attempt: Attempt) {
         self.last_attempt.replace(Some((url.to_owned(), attempt)));
         let cooldown_ttl = (config.jwks_refetch_cooldown_seconds as u64).max(KV_MIN_TTL_SECONDS);
         let record = serde_json::to_string(&attempt).expect("serialisable");
-        if let Err(error) = platform.kv().put(&attempt_key(url), &record, cooldown_ttl).await {
-            log_error(&format!("jwks: KV write failed: {}", error.0));
-        }
+        platform.kv().put_later(&attempt_key(url), &record, cooldown_ttl);
     }
 
     /// Fetches the JWKS unless an attempt is cooling down; stores a good answer in memory and KV,
@@ -239,10 +240,10 @@ impl JwksCache {
             let last_ok = latest.filter(|latest| latest.at >= attempt.at).map_or(attempt.ok, |latest| latest.ok);
             return Fetch::CoolingDown { last_ok };
         }
-        self.record_attempt(platform, config, url, Attempt { at: now, ok: true }).await;
+        self.record_attempt(platform, config, url, Attempt { at: now, ok: true });
         let fetch = self.fetch(platform, config, url, now).await;
         if matches!(fetch, Fetch::Failed) {
-            self.record_attempt(platform, config, url, Attempt { at: now, ok: false }).await;
+            self.record_attempt(platform, config, url, Attempt { at: now, ok: false });
         }
         fetch
     }
@@ -279,9 +280,7 @@ impl JwksCache {
         self.last_source.replace(Some(JwksSource::Network));
         let stored = StoredJwks { fetched_at: now, jwks: String::from_utf8_lossy(&body).into_owned() };
         let stored = serde_json::to_string(&stored).expect("serialisable");
-        if let Err(error) = platform.kv().put(&set_key(url), &stored, (MAX_STALE_MS / 1000) as u64).await {
-            log_error(&format!("jwks: KV write failed: {}", error.0));
-        }
+        platform.kv().put_later(&set_key(url), &stored, (MAX_STALE_MS / 1000) as u64);
         Fetch::Fetched(cached)
     }
 }

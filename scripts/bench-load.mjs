@@ -1,0 +1,47 @@
+// The load and the figures of the side-by-side benchmarks (bench-peer.mjs, bench-session.mjs):
+// requests sent at a concurrency, their latencies, throughput and workerd's CPU per request.
+import { median, percentile } from "./statistics.mjs";
+import { workerdCpuMs } from "./process-cpu.mjs";
+
+/** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
+async function load(base, requests, concurrency) {
+  const latencies = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < requests.length) {
+        const { method, path, headers = {} } = requests[next++];
+        const sent = process.hrtime.bigint();
+        const response = await fetch(`${base}${path}`, { method, headers });
+        const body = await response.text();
+        if (response.status >= 400) throw new Error(`${base}${path}: ${response.status} ${body}`);
+        latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
+      }
+    }),
+  );
+  return { latencies, rate: requests.length / (Number(process.hrtime.bigint() - started) / 1e9) };
+}
+
+/** A request's headers for an access token. */
+export const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+export const newEntry = () => ({ latencies: [], rates: [], cpuMs: 0, count: 0 });
+
+/** One load of `requests` on `target`, added to `entry`: latencies, throughput, workerd's CPU. */
+export async function measure(target, requests, concurrency, entry) {
+  const cpuBefore = workerdCpuMs(target.pid);
+  const outcome = await load(target.base, requests, concurrency);
+  entry.cpuMs += workerdCpuMs(target.pid) - cpuBefore;
+  entry.count += requests.length;
+  entry.latencies.push(...outcome.latencies);
+  entry.rates.push(outcome.rate);
+}
+
+/** workerd's CPU per request of an entry, in µs. */
+export const cpuPerRequest = (entry) => (entry.cpuMs / entry.count) * 1000;
+
+/** An entry as a table cell. */
+export const figures = (entry) =>
+  `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s` +
+  `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request`;
