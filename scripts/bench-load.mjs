@@ -38,10 +38,14 @@ export async function measure(target, requests, concurrency, entry) {
   entry.rates.push(outcome.rate);
 }
 
-/** workerd's CPU per request of an entry, in µs. */
-export const cpuPerRequest = (entry) => (entry.cpuMs / entry.count) * 1000;
+/** workerd's CPU per request of an entry, in µs; null when too few requests were sent for /proc's
+ * 10 ms ticks (and, at concurrency 1, workerd's own idle work) to leave a usable figure. */
+export const cpuPerRequest = (entry) => (entry.count >= 300 ? (entry.cpuMs / entry.count) * 1000 : null);
+
+/** `a ÷ b` of two CPU figures as text, or a dash. */
+export const cpuRatio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
 
 /** An entry as a table cell. */
 export const figures = (entry) =>
   `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s` +
-  `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request`;
+  (cpuPerRequest(entry) ? `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request` : "");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CARGO_BIN, ROOT, WASM_OPT, run, startService, stopService } from "./toolchain.mjs";
 import { median } from "./statistics.mjs";
-import { bearer, cpuPerRequest, figures, measure, newEntry } from "./bench-load.mjs";
+import { bearer, cpuPerRequest, cpuRatio, figures, measure, newEntry } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
@@ -144,7 +144,7 @@ export async function benchPeer({ report, rounds }) {
         report(`7. ${name}, c=${concurrency}: peer`, figures(peer), command);
         report(
           `7. ${name}, c=${concurrency}: worker ÷ peer`,
-          `${ratio.toFixed(2)}× throughput, ${(cpuPerRequest(peer) / cpuPerRequest(worker)).toFixed(2)}× in workerd CPU per request (peer ÷ worker); worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor, ${((median(worker.rates) / rustFloorRate) * 100).toFixed(0)}% of the Rust floor`,
+          `${ratio.toFixed(2)}× throughput, ${cpuRatio(cpuPerRequest(peer), cpuPerRequest(worker))} in workerd CPU per request (peer ÷ worker); worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor, ${((median(worker.rates) / rustFloorRate) * 100).toFixed(0)}% of the Rust floor`,
           command,
         );
       }

@@ -3,7 +3,7 @@
 // the same D1 round trips (figure 6 counts them) and throughput within 10 % of the bearer's.
 import { startWorker } from "../tests/e2e/stack.mjs";
 import { median } from "./statistics.mjs";
-import { bearer, cpuPerRequest, figures, measure, newEntry } from "./bench-load.mjs";
+import { bearer, cpuPerRequest, cpuRatio, figures, measure, newEntry } from "./bench-load.mjs";
 
 export async function benchSession({ report, rounds, standIn }) {
   // The dev API key: password sign-up goes through the stand-in's user management.
@@ -17,7 +17,8 @@ export async function benchSession({ report, rounds, standIn }) {
     });
     if (up.status !== 201) throw new Error(`sign-up: ${up.status} ${await up.text()}`);
     const cookie = up.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth="));
-    const sessionOrg = (await up.json()).workspace.id;
+    const me = await (await fetch(`${worker.base}/v1/me`, { headers: { cookie } })).json();
+    const sessionOrg = me.memberships[0].workspace.id;
     const token = (await standIn.token({ email: "bearer@bench.example" })).access_token;
     const first = await fetch(`${worker.base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
     const bearerOrg = (await first.json()).workspace.id;
@@ -41,7 +42,7 @@ export async function benchSession({ report, rounds, standIn }) {
       report(
         `7. GET /v1/orgs/{id}, c=${concurrency}: cookie ÷ bearer`,
         `${(median(cookieEntry.rates) / median(bearerEntry.rates)).toFixed(2)}× throughput, ` +
-          `${(cpuPerRequest(bearerEntry) / cpuPerRequest(cookieEntry)).toFixed(2)}× in workerd CPU per request (bearer ÷ cookie)`,
+          `${cpuRatio(cpuPerRequest(bearerEntry), cpuPerRequest(cookieEntry))} in workerd CPU per request (bearer ÷ cookie)`,
         command,
       );
     }
