@@ -9,8 +9,9 @@ use crate::domain::{IdKind, IdSequence};
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The id of a request: Cloudflare's `cf-ray` when the edge sent one (it names the request in
-/// Cloudflare's own logs too), else a `req_…` of this isolate's [`IdSequence`]. A `cf-ray` of any other shape than
-/// Cloudflare's (hex, a dash, a colo code) is not used, so nobody can write into our logs.
+/// Cloudflare's own logs too), else the next `req_…` of this isolate's [`IdSequence`]. A `cf-ray`
+/// of any other shape than Cloudflare's (hex, a dash, a colo code) is not used, so nobody can
+/// write into our logs.
 pub fn request_id(cf_ray: Option<&str>) -> Rc<str> {
     thread_local! {
         /// This isolate's (or test thread's) request ids.
