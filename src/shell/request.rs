@@ -34,6 +34,9 @@ pub async fn from_worker_request(
     let method = Method::parse(request.method().as_str());
     let body = match method {
         Method::Get | Method::Head | Method::Options => Vec::new(),
+        // A body declared empty (a POST without one, as the web callback's is) is not read:
+        // reading even an empty stream waits for the runtime's I/O.
+        _ if declared_length == Some(0) => Vec::new(),
         _ => match request.body() {
             Some(chunks) => read_capped(ByteStream::from(chunks), MAX_JSON_BODY_BYTES).await?,
             None => Vec::new(),
