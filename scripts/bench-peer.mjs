@@ -1,8 +1,10 @@
 // `npm run bench -- --only peer`: the worker side by side with the JavaScript peer
 // (../shared/peer: jose + WebCrypto + plain D1), both under `wrangler dev` against one WorkOS
 // stand-in, the email taken from the token in both. Four paths at concurrency 1 and 16,
-// interleaved round by round (the order of the two flips each round), with the ratios; beside
-// them the floor: a minimal JS worker answering one D1 primary-key read. A benchmark, not a test.
+// interleaved round by round (the order of the two flips each round), with the ratios of
+// throughput and of workerd's CPU per request; beside them the floors: minimal JS and workers-rs
+// workers answering one D1 primary-key read. Then the cookie session beside the bearer
+// (bench-session.mjs). A benchmark, not a test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
