@@ -16,14 +16,10 @@ pub struct D1Adapter {
 }
 
 impl D1Adapter {
-    /// The D1 binding `name` of `env`. Looked up with one property read, not `Env::d1`, which
-    /// also asks the binding for its constructor's name (two more crossings on every request);
-    /// a binding of another kind fails at its first statement instead.
+    /// The D1 binding `name` of `env` (see [`super::binding`]).
     pub fn new(env: &Env, name: &str) -> Result<Self, DatabaseError> {
-        let binding = js_sys::Reflect::get(env, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
-        if binding.is_undefined() {
-            return Err(DatabaseError::new(format!("no D1 binding named {name}")));
-        }
+        let binding =
+            super::binding(env, name).ok_or_else(|| DatabaseError::new(format!("no D1 binding named {name}")))?;
         Ok(Self { database: binding.unchecked_into(), round_trips: Cell::new(0) })
     }
 

@@ -89,6 +89,13 @@ fn platform(env: &Env, context: Option<Rc<Context>>) -> Result<WorkerPlatform, c
     })
 }
 
+/// The binding `name` of `env`, read with one property access: `Env`'s typed getters also ask
+/// the binding for its constructor's name (two more crossings on every request). A binding of
+/// another kind then fails at its first use instead. `None` when it is not configured.
+fn binding(env: &Env, name: &str) -> Option<wasm_bindgen::JsValue> {
+    js_sys::Reflect::get(env, &wasm_bindgen::JsValue::from_str(name)).ok().filter(|binding| !binding.is_undefined())
+}
+
 /// Reads a var or secret; both are plain strings on `env`.
 fn env_text(env: &Env, name: &str) -> Option<String> {
     env.var(name).map(|v| v.to_string()).ok().or_else(|| env.secret(name).map(|s| s.to_string()).ok())

@@ -26,12 +26,7 @@ impl RateLimitAdapter {
     }
 
     fn binding(&self) -> Option<&worker_sys::RateLimiter> {
-        self.binding
-            .get_or_init(|| {
-                let binding = js_sys::Reflect::get(&self.env, &JsValue::from_str(self.name)).ok()?;
-                (!binding.is_undefined()).then(|| binding.unchecked_into())
-            })
-            .as_ref()
+        self.binding.get_or_init(|| super::binding(&self.env, self.name).map(JsCast::unchecked_into)).as_ref()
     }
 }
 
