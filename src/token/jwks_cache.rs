@@ -1,6 +1,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::join;
 use serde::{Deserialize, Serialize};
 
 use super::jwk_set::{JwkSet, KeyLookup};
@@ -106,22 +107,34 @@ impl JwksCache {
         let ttl = ttl_ms(config);
 
         let is_fresh = |c: &CachedSet| now - c.fetched_at < ttl;
-        let fresh = match self.memory_set(url).filter(is_fresh) {
-            Some(cached) => Some((cached, JwksSource::Memory)),
-            None => self.load_from_key_value(platform, url).await.filter(is_fresh).map(|c| (c, JwksSource::KeyValue)),
+        let (fresh, shared_attempt) = match self.memory_set(url).filter(is_fresh) {
+            Some(cached) => (Some((cached, JwksSource::Memory)), SharedAttempt::NotRead),
+            None => {
+                // Memory has nothing fresh: KV's copy of the set and the last fetch attempt (which
+                // a miss needs next, unless this isolate's own is recent) are read together, one
+                // wait instead of two on a cold isolate.
+                let attempt = async {
+                    match self.own_recent_attempt(config, url, now) {
+                        Some(_) => SharedAttempt::NotRead,
+                        None => SharedAttempt::Read(read_shared_attempt(platform, url).await),
+                    }
+                };
+                let (stored, attempt) = join(self.load_from_key_value(platform, url), attempt).await;
+                (stored.filter(is_fresh).map(|c| (c, JwksSource::KeyValue)), attempt)
+            }
         };
         if let Some((cached, source)) = fresh {
             self.last_source.replace(Some(source));
             return match cached.set.lookup(kid) {
                 KeyLookup::Found(key) => Ok(key),
                 KeyLookup::Unusable => Err(TokenError::KeyUnusable),
-                KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, url, kid).await,
+                KeyLookup::Unknown => self.refetch_for_unknown_kid(platform, config, url, kid, shared_attempt).await,
             };
         }
 
         // Nothing fresh anywhere: refresh, falling back to a stale set if WorkOS is down.
         let stale = self.memory_set(url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
-        match self.fetch_if_allowed(platform, config, url).await {
+        match self.fetch_if_allowed(platform, config, url, shared_attempt).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             Fetch::CoolingDown { .. } | Fetch::Failed => match stale {
                 Some(stale) => match stale.set.lookup(kid) {
@@ -140,12 +153,13 @@ impl JwksCache {
         config: &Config,
         url: &str,
         kid: Option<&str>,
+        shared_attempt: SharedAttempt,
     ) -> Result<Rc<RsaVerifyingKey>, TokenError> {
         if kid.is_none() {
             // Without a kid there is nothing a newer set could add.
             return Err(TokenError::KeyUnknown);
         }
-        match self.fetch_if_allowed(platform, config, url).await {
+        match self.fetch_if_allowed(platform, config, url, shared_attempt).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             // Another isolate may have fetched a newer set (a key rotation) within the cooldown:
             // its copy in KV is the answer, not a refusal.
@@ -190,27 +204,32 @@ impl JwksCache {
     }
 
     /// The last fetch attempt (by any isolate) if it is within the cooldown: no fetch now.
-    async fn attempt_cooling_down<P: Platform>(&self, platform: &P, config: &Config, url: &str) -> Option<Attempt> {
+    async fn attempt_cooling_down<P: Platform>(
+        &self,
+        platform: &P,
+        config: &Config,
+        url: &str,
+        shared_attempt: SharedAttempt,
+    ) -> Option<Attempt> {
         let now = platform.now();
-        let cooldown = config.jwks_refetch_cooldown_seconds * 1000;
-        let recent = |attempt: &Attempt| now - attempt.at < cooldown;
-        let in_memory = || {
-            let last = self.last_attempt.borrow();
-            last.as_ref().filter(|(attempt_url, attempt)| attempt_url == url && recent(attempt)).map(|(_, a)| *a)
-        };
-        if let Some(attempt) = in_memory() {
+        if let Some(attempt) = self.own_recent_attempt(config, url, now) {
             return Some(attempt);
         }
-        let shared = match platform.kv().get(&attempt_key(url)).await {
-            Ok(text) => text.and_then(|text| serde_json::from_str::<Attempt>(&text).ok()).filter(recent),
-            Err(error) => {
-                log_error(&format!("jwks: KV read failed: {}", error.0));
-                None
-            }
+        let shared = match shared_attempt {
+            SharedAttempt::Read(attempt) => attempt,
+            SharedAttempt::NotRead => read_shared_attempt(platform, url).await,
         };
         // Concurrent requests of this isolate waited on the same KV read: the first of them to
         // get here records its attempt (synchronously, in `record_attempt`), the others see it.
-        shared.or_else(in_memory)
+        shared.filter(|attempt| is_recent(config, attempt, now)).or_else(|| self.own_recent_attempt(config, url, now))
+    }
+
+    /// This isolate's last fetch attempt at `url`, if it is within the cooldown.
+    fn own_recent_attempt(&self, config: &Config, url: &str, now: UnixMillis) -> Option<Attempt> {
+        let last = self.last_attempt.borrow();
+        last.as_ref()
+            .filter(|(attempt_url, attempt)| attempt_url == url && is_recent(config, attempt, now))
+            .map(|(_, a)| *a)
     }
 
     /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it. The
@@ -226,9 +245,15 @@ impl JwksCache {
 
     /// Fetches the JWKS unless an attempt is cooling down; stores a good answer in memory and KV,
     /// and records a failure for the other isolates.
-    async fn fetch_if_allowed<P: Platform>(&self, platform: &P, config: &Config, url: &str) -> Fetch {
+    async fn fetch_if_allowed<P: Platform>(
+        &self,
+        platform: &P,
+        config: &Config,
+        url: &str,
+        shared_attempt: SharedAttempt,
+    ) -> Fetch {
         let now = platform.now();
-        if let Some(attempt) = self.attempt_cooling_down(platform, config, url).await {
+        if let Some(attempt) = self.attempt_cooling_down(platform, config, url, shared_attempt).await {
             // A request of this isolate fetched since the attempt was made: its set is the answer.
             // (Waiting for a fetch still in flight is not an option: the Workers runtime cancels a
             // request that waits on another request's work as hung.)
@@ -285,6 +310,25 @@ impl JwksCache {
     }
 }
 
+/// The last fetch attempt as KV holds it, for one request: already read alongside the key set, or
+/// not read yet.
+enum SharedAttempt {
+    NotRead,
+    Read(Option<Attempt>),
+}
+
+/// The last fetch attempt any isolate recorded in KV (a failed read counts as none: the cooldown
+/// then rests on this isolate's memory).
+async fn read_shared_attempt<P: Platform>(platform: &P, url: &str) -> Option<Attempt> {
+    match platform.kv().get(&attempt_key(url)).await {
+        Ok(text) => text.and_then(|text| serde_json::from_str::<Attempt>(&text).ok()),
+        Err(error) => {
+            log_error(&format!("jwks: KV read failed: {}", error.0));
+            None
+        }
+    }
+}
+
 /// The outcome of a fetch attempt.
 enum Fetch {
     /// Another attempt happened within the cooldown; none was made. `last_ok`: whether that one
@@ -302,6 +346,11 @@ fn lookup_strict(set: &JwkSet, kid: Option<&str>) -> Result<Rc<RsaVerifyingKey>,
         KeyLookup::Unusable => Err(TokenError::KeyUnusable),
         KeyLookup::Unknown => Err(TokenError::KeyUnknown),
     }
+}
+
+/// Whether `attempt` is within the refetch cooldown at `now`.
+fn is_recent(config: &Config, attempt: &Attempt, now: UnixMillis) -> bool {
+    now - attempt.at < config.jwks_refetch_cooldown_seconds * 1000
 }
 
 fn ttl_ms(config: &Config) -> i64 {

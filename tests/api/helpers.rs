@@ -230,6 +230,9 @@ pub async fn yield_now() {
 pub struct MemoryKv {
     pub entries: RefCell<HashMap<String, String>>,
     pub reads: Cell<usize>,
+    /// Reads waiting for their answer now, and the most there ever were at once.
+    in_flight: Cell<usize>,
+    pub most_reads_at_once: Cell<usize>,
 }
 
 impl KeyValueStore for MemoryKv {
@@ -238,7 +241,10 @@ impl KeyValueStore for MemoryKv {
         // the value as it was when it asked.
         self.reads.set(self.reads.get() + 1);
         let value = self.entries.borrow().get(key).cloned();
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most_reads_at_once.set(self.most_reads_at_once.get().max(self.in_flight.get()));
         yield_now().await;
+        self.in_flight.set(self.in_flight.get() - 1);
         Ok(value)
     }
     async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) -> Result<(), KeyValueError> {

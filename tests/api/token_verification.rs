@@ -326,6 +326,15 @@ fn a_new_isolate_reads_the_jwks_from_kv() {
 }
 
 #[test]
+fn a_cold_isolate_reads_the_key_set_and_the_last_attempt_from_kv_at_once() {
+    let app = spawn_app();
+    let token = app.token(json!({ "sub": "u" }));
+    assert_eq!(app.get("/v1/auth/session", Some(&token)).status, 200);
+    assert_eq!(app.platform.kv.reads.get(), 2, "the set and the attempt, each read once");
+    assert_eq!(app.platform.kv.most_reads_at_once.get(), 2, "one wait, not two");
+}
+
+#[test]
 fn the_cache_lifetime_is_finite() {
     let app = spawn_app();
     assert_eq!(app.get("/v1/auth/session", Some(&app.token(json!({ "sub": "u" })))).status, 200);
