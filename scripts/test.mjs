@@ -23,7 +23,9 @@ const wasmTestEnv = {
   PATH: `${join(ROOT, "node_modules", ".bin")}:${CARGO_BIN}:${process.env.PATH}`,
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: join(CARGO_BIN, "wasm-bindgen-test-runner"),
 };
-run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell"], { env: wasmTestEnv });
+// With the benchmark routes, as clippy checks it: the shell is the same, and the waits that
+// benchmark builds report are tested too.
+run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell", "--features", "bench-routes"], { env: wasmTestEnv });
 run("cargo", ["test", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib"], { env: wasmTestEnv });
 
 stage("build: release worker and the WorkOS stand-in");

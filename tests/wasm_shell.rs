@@ -219,13 +219,39 @@ async fn an_outbound_fetch_returns_status_and_body_and_enforces_the_cap() {
         timeout_ms: 5_000,
         max_body_bytes,
     };
-    let reply = edge_auth::shell::FetchAdapter.get(get(1024)).await.unwrap();
+    let reply = edge_auth::shell::FetchAdapter::default().get(get(1024)).await.unwrap();
     assert_eq!(
         (reply.status, reply.body.as_slice(), reply.retry_after_seconds),
         (200, b"{\"ok\":true}".as_slice(), None)
     );
-    let refused = edge_auth::shell::FetchAdapter.get(get(4)).await.unwrap_err();
+    let refused = edge_auth::shell::FetchAdapter::default().get(get(4)).await.unwrap_err();
     assert!(matches!(refused, FetchError::BodyTooLarge), "{refused:?}");
-    let unreachable = edge_auth::shell::FetchAdapter.get(HttpGet { url: "not a url", ..get(1024) }).await.unwrap_err();
+    let unreachable =
+        edge_auth::shell::FetchAdapter::default().get(HttpGet { url: "not a url", ..get(1024) }).await.unwrap_err();
     assert!(matches!(unreachable, FetchError::Network(_)), "{unreachable:?}");
+}
+
+/// What a benchmark build reports in `Server-Timing`: waits made together count once, and
+/// each binding's separately.
+#[cfg(feature = "bench-routes")]
+#[wasm_bindgen_test]
+async fn waits_made_together_count_once() {
+    use edge_auth::shell::Waits;
+    let timer = js_sys::Function::new_with_args("ms", "return new Promise((done) => setTimeout(done, ms))");
+    let sleep = |ms: u32| {
+        let promise: js_sys::Promise = timer.call1(&wasm_bindgen::JsValue::NULL, &ms.into()).unwrap().into();
+        wasm_bindgen_futures::JsFuture::from(promise)
+    };
+    let waits = Waits::default();
+    let (first, second) =
+        futures::future::join(Waits::time(&waits.kv, sleep(60)), Waits::time(&waits.kv, sleep(60))).await;
+    assert!(first.is_ok() && second.is_ok() && Waits::time(&waits.d1, sleep(30)).await.is_ok());
+    let header = waits.server_timing(100.0);
+    let duration = |name: &str| -> f64 {
+        let entry = header.split(", ").find(|entry| entry.starts_with(&format!("{name};"))).unwrap();
+        entry.split(";dur=").nth(1).unwrap().parse().unwrap()
+    };
+    assert!((60.0..110.0).contains(&duration("kv")), "{header}");
+    assert!((30.0..80.0).contains(&duration("d1")), "{header}");
+    assert_eq!((duration("fetch"), duration("total")), (0.0, 100.0), "{header}");
 }

@@ -1,4 +1,5 @@
 use std::cell::Cell;
+use std::rc::Rc;
 
 use js_sys::Array;
 use serde::Deserialize;
@@ -7,20 +8,22 @@ use wasm_bindgen_futures::JsFuture;
 use worker::{worker_sys, Env};
 
 use super::js_error::error_text;
+use super::waits::Waits;
 use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
 
 /// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
 pub struct D1Adapter {
     database: worker_sys::D1Database,
     round_trips: Cell<usize>,
+    waits: Rc<Waits>,
 }
 
 impl D1Adapter {
-    /// The D1 binding `name` of `env` (see [`super::binding`]).
-    pub fn new(env: &Env, name: &str) -> Result<Self, DatabaseError> {
+    /// The D1 binding `name` of `env` (see [`super::binding`]); its waits are added to `waits`.
+    pub fn new(env: &Env, name: &str, waits: Rc<Waits>) -> Result<Self, DatabaseError> {
         let binding =
             super::binding(env, name).ok_or_else(|| DatabaseError::new(format!("no D1 binding named {name}")))?;
-        Ok(Self { database: binding.unchecked_into(), round_trips: Cell::new(0) })
+        Ok(Self { database: binding.unchecked_into(), round_trips: Cell::new(0), waits })
     }
 
     /// Round trips made so far through this adapter (one request's worth).
@@ -83,7 +86,7 @@ impl Database for D1Adapter {
         self.round_trips.set(self.round_trips.get() + 1);
         let driver_error = |error: JsValue| DatabaseError::from_driver(error_text(&error));
         let answer = self.database.batch(prepared).map_err(driver_error)?;
-        let results = JsFuture::from(answer).await.map_err(driver_error)?;
+        let results = Waits::time(&self.waits.d1, JsFuture::from(answer)).await.map_err(driver_error)?;
         decode_batch(&results)
     }
 }

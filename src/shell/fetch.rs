@@ -1,3 +1,4 @@
+use std::rc::Rc;
 use std::time::Duration;
 
 use futures::future::{select, Either};
@@ -6,13 +7,18 @@ use wasm_bindgen_futures::JsFuture;
 use worker::{web_sys, Delay};
 
 use super::js_error::error_text;
+use super::waits::Waits;
 use crate::platform::{FetchError, HttpClient, HttpGet, HttpPost, HttpReply};
 
 /// `fetch` as the core's [`HttpClient`], with a timeout (an abort signal raced against a timer)
 /// and a body cap. Written against the runtime's own types: `worker::Fetch` goes through
 /// `worker::Request` and `RequestInit`, whose conversions (image resizing options, `cf`
 /// properties) the worker never uses and which were ~2 KB of the wasm's gzip.
-pub struct FetchAdapter;
+#[derive(Default)]
+pub struct FetchAdapter {
+    /// Where its waits are added up.
+    pub waits: Rc<Waits>,
+}
 
 fn network(error: JsValue) -> FetchError {
     FetchError::Network(error_text(&error))
@@ -65,12 +71,14 @@ async fn send(
 
 impl HttpClient for FetchAdapter {
     async fn get(&self, request: HttpGet<'_>) -> Result<HttpReply, FetchError> {
-        send(request.url, "GET", &request.headers, None, request.timeout_ms, request.max_body_bytes).await
+        let sent = send(request.url, "GET", &request.headers, None, request.timeout_ms, request.max_body_bytes);
+        Waits::time(&self.waits.fetch, sent).await
     }
 
     async fn post(&self, request: HttpPost<'_>) -> Result<HttpReply, FetchError> {
         let mut headers = request.headers;
         headers.push(("content-type", "application/json".to_owned()));
-        send(request.url, "POST", &headers, Some(&request.body), request.timeout_ms, request.max_body_bytes).await
+        let sent = send(request.url, "POST", &headers, Some(&request.body), request.timeout_ms, request.max_body_bytes);
+        Waits::time(&self.waits.fetch, sent).await
     }
 }

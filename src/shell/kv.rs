@@ -3,6 +3,7 @@ use std::rc::Rc;
 
 use worker::{Context, Env, KvStore};
 
+use super::waits::Waits;
 use crate::http::request_id;
 use crate::log::{current_request_id, log_error, with_request_id};
 use crate::platform::{KeyValueError, KeyValueStore};
@@ -16,12 +17,14 @@ pub struct KvAdapter {
     store: OnceCell<Result<KvStore, KeyValueError>>,
     /// The fetch event's context, whose `waitUntil` keeps later writes alive past the answer.
     context: Option<Rc<Context>>,
+    waits: Rc<Waits>,
 }
 
 impl KvAdapter {
-    /// The KV binding `binding` of `env`, with the fetch event's context when there is one.
-    pub fn new(env: &Env, binding: &'static str, context: Option<Rc<Context>>) -> Self {
-        Self { env: env.clone(), binding, store: OnceCell::new(), context }
+    /// The KV binding `binding` of `env`, with the fetch event's context when there is one; its
+    /// reads' waits are added to `waits`.
+    pub fn new(env: &Env, binding: &'static str, context: Option<Rc<Context>>, waits: Rc<Waits>) -> Self {
+        Self { env: env.clone(), binding, store: OnceCell::new(), context, waits }
     }
 
     fn store(&self) -> Result<&KvStore, KeyValueError> {
@@ -46,11 +49,12 @@ async fn put(store: &KvStore, key: &str, value: &str, ttl_seconds: u64) -> Resul
 
 impl KeyValueStore for KvAdapter {
     async fn get(&self, key: &str) -> Result<Option<String>, KeyValueError> {
-        self.store()?.get(key).text().await.map_err(|e| KeyValueError(e.to_string()))
+        let read = self.store()?.get(key).text();
+        Waits::time(&self.waits.kv, read).await.map_err(|e| KeyValueError(e.to_string()))
     }
 
     async fn put(&self, key: &str, value: &str, ttl_seconds: u64) -> Result<(), KeyValueError> {
-        put(self.store()?, key, value, ttl_seconds).await
+        Waits::time(&self.waits.kv, put(self.store()?, key, value, ttl_seconds)).await
     }
 
     fn put_later(&self, key: &str, value: &str, ttl_seconds: u64) {

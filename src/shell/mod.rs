@@ -8,6 +8,7 @@ mod kv;
 mod rate_limit;
 pub mod request;
 pub mod run_to_completion;
+mod waits;
 
 use std::rc::Rc;
 
@@ -19,6 +20,7 @@ pub use fetch::FetchAdapter;
 pub use kv::KvAdapter;
 pub use rate_limit::RateLimitAdapter;
 pub use run_to_completion::run_to_completion;
+pub use waits::Waits;
 
 use crate::app::App;
 use crate::app::Isolate;
@@ -55,6 +57,9 @@ pub struct WorkerPlatform {
     kv: KvAdapter,
     http: FetchAdapter,
     sign_in_limiter: RateLimitAdapter,
+    /// What this request waited on D1, KV and fetch (benchmark builds report it).
+    #[cfg_attr(not(feature = "bench-routes"), allow(dead_code))]
+    waits: Rc<Waits>,
 }
 
 impl Platform for WorkerPlatform {
@@ -81,11 +86,13 @@ impl Platform for WorkerPlatform {
 }
 
 fn platform(env: &Env, context: Option<Rc<Context>>) -> Result<WorkerPlatform, crate::platform::DatabaseError> {
+    let waits = Rc::new(Waits::default());
     Ok(WorkerPlatform {
-        db: D1Adapter::new(env, D1_BINDING)?,
-        kv: KvAdapter::new(env, KV_BINDING, context),
-        http: FetchAdapter,
+        db: D1Adapter::new(env, D1_BINDING, waits.clone())?,
+        kv: KvAdapter::new(env, KV_BINDING, context, waits.clone()),
+        http: FetchAdapter { waits: waits.clone() },
         sign_in_limiter: RateLimitAdapter::new(env, SIGN_IN_LIMITER_BINDING),
+        waits,
     })
 }
 
@@ -130,6 +137,8 @@ pub fn fetch(request: web_sys::Request, env: Env, context: worker_sys::Context) 
 }
 
 async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context>) -> web_sys::Response {
+    #[cfg(feature = "bench-routes")]
+    let started = js_sys::Date::now();
     let headers = request::headers_of(&request);
     let id = request_id(headers.iter().find(|(name, _)| name == "cf-ray").map(|(_, ray)| ray.as_str()));
     // Answers refused before the core routes them carry the id too.
@@ -163,9 +172,13 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
     let app = App::new(&platform, config, isolate);
     #[allow(unused_mut)]
     let mut response = handle(&app, &api_request).await;
-    // Benchmark builds report how many D1 round trips the request made.
+    // Benchmark builds report how many D1 round trips the request made, and what it waited on.
     #[cfg(feature = "bench-routes")]
-    response.headers.push(("x-d1-round-trips".into(), platform.db.round_trips().to_string()));
+    {
+        response.headers.push(("x-d1-round-trips".into(), platform.db.round_trips().to_string()));
+        let total = js_sys::Date::now() - started;
+        response.headers.push(("server-timing".into(), platform.waits.server_timing(total)));
+    }
     request::into_worker_response(response)
 }
 
