@@ -18,6 +18,9 @@ use crate::platform::Platform;
 use crate::token::bearer_token;
 use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy, UnverifiedToken};
 
+/// Where the benchmark routes live.
+pub const ROUTE_PREFIX: &str = "/v1/__bench/";
+
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
 const MAX_REPETITIONS: u32 = 100_000;
 
@@ -32,7 +35,7 @@ const MAX_REPETITIONS: u32 = 100_000;
 /// In workerd also `webcrypto`, the reference (see the `webcrypto` module). Dispatched by the
 /// router, ahead of the API.
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
-    let mode = request.path.strip_prefix("/v1/__bench/")?;
+    let mode = request.path.strip_prefix(ROUTE_PREFIX)?;
     #[cfg(target_arch = "wasm32")]
     if mode == "webcrypto" {
         return Some(webcrypto::handle(request).await);
