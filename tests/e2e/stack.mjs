@@ -48,13 +48,19 @@ export async function startStandIn() {
   };
 }
 
-/** Starts a worker against `standIn`; `vars` override wrangler.toml's [vars]. */
-export async function startWorker(standIn, vars = {}) {
-  const state = mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
+/**
+ * Starts a worker against `standIn`; `vars` override wrangler.toml's [vars]. With `state` (the
+ * `state` of a worker started before and stopped with `keepState`), it starts on that D1 and KV:
+ * a new isolate of a deployment that has been running.
+ */
+export async function startWorker(standIn, vars = {}, { state: earlier } = {}) {
+  const state = earlier ?? mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
-  run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  if (!earlier) {
+    run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  }
   const allVars = {
     WORKOS_CLIENT_ID: CLIENT_ID,
     WORKOS_API_BASE: standIn.url,
@@ -114,9 +120,15 @@ export async function startWorker(standIn, vars = {}) {
       if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}`);
       return JSON.parse(out.stdout)[0].results;
     },
-    stop: () => {
+    /**
+     * Stops the worker; its D1 and KV go too unless `keepState` (then the caller removes them).
+     * The promise settles once wrangler has exited.
+     */
+    stop: ({ keepState = false } = {}) => {
+      const exited = child.exitCode !== null ? Promise.resolve() : new Promise((done) => child.once("exit", done));
       stopService(child);
-      rmSync(state, { recursive: true, force: true });
+      if (!keepState) rmSync(state, { recursive: true, force: true });
+      return exited;
     },
   };
 }
