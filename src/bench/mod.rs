@@ -33,14 +33,13 @@ const MAX_REPETITIONS: u32 = 100_000;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
 ///
 /// In workerd also `webcrypto`, the reference (see the `webcrypto` module). Dispatched by the
-/// router, ahead of the API.
-pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Option<ApiResponse> {
-    let mode = request.path.strip_prefix(ROUTE_PREFIX)?;
+/// router, ahead of the API, with `mode` the path after [`ROUTE_PREFIX`].
+pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) -> ApiResponse {
     #[cfg(target_arch = "wasm32")]
     if mode == "webcrypto" {
-        return Some(webcrypto::handle(request).await);
+        return webcrypto::handle(request).await;
     }
-    Some(run(app, request, mode).await.unwrap_or_else(ApiError::into_response))
+    run(app, request, mode).await.unwrap_or_else(ApiError::into_response)
 }
 
 async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) -> Result<ApiResponse, ApiError> {

@@ -187,10 +187,8 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     }
     // Boxed for the reason `dispatch` gives: only a benchmark's own requests compile its code.
     #[cfg(feature = "bench-routes")]
-    if request.path.starts_with(crate::bench::ROUTE_PREFIX) {
-        if let Some(response) = Box::pin(crate::bench::handle(app, request)).await {
-            return response;
-        }
+    if let Some(mode) = request.path.strip_prefix(crate::bench::ROUTE_PREFIX) {
+        return Box::pin(crate::bench::handle(app, request, mode)).await;
     }
     let mut response = match app.config.mcp.as_ref() {
         Some(mcp) => match request.path.as_str() {
