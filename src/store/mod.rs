@@ -5,7 +5,6 @@
 
 mod batch;
 mod sql_fragments;
-mod sql_time;
 
 pub mod api_keys;
 pub mod audit_events;
