@@ -3,7 +3,8 @@
 //! looked up under every configured pepper (`?1`, a JSON array of hashes), so rotating the pepper
 //! signs nobody out.
 
-use super::sql_fragments::sql_live_session;
+use super::sql_fragments::{sql_access_columns, sql_live_session, sql_user_columns};
+use crate::domain::WorkspaceRef;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
 /// A session as stored.
@@ -117,11 +118,17 @@ pub fn select_live(hashes: &str, now: i64) -> Statement {
     Statement::new(SELECT_LIVE, vec![hashes.into(), now.into()])
 }
 
+/// The columns of a session's user (see [`select_user`]).
+macro_rules! sql_session_user_columns {
+    () => {
+        concat!(sql_user_columns!(), ", s.access_expires_at AS session_access_expires_at")
+    };
+}
+
 const SELECT_USER: &str = concat!(
-    "SELECT u.id, u.email, u.created_at, u.last_seen_at, \
-     s.access_expires_at AS session_access_expires_at FROM sessions s \
-     JOIN users u ON u.id = s.user_id \
-     WHERE ",
+    "SELECT ",
+    sql_session_user_columns!(),
+    " FROM sessions s JOIN users u ON u.id = s.user_id WHERE ",
     sql_live_session!("s.", "?1", "?2")
 );
 
@@ -129,6 +136,26 @@ const SELECT_USER: &str = concat!(
 /// session's access token expires (`session_access_expires_at`).
 pub fn select_user(hashes: &str, now: i64) -> Statement {
     Statement::new(SELECT_USER, vec![hashes.into(), now.into()])
+}
+
+const SELECT_USER_WITH_ACCESS: &str = concat!(
+    "SELECT ",
+    sql_session_user_columns!(),
+    ", ",
+    sql_access_columns!("(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = u.id)", "0"),
+    " FROM sessions s JOIN users u ON u.id = s.user_id \
+     LEFT JOIN workspaces w ON w.id = ?3 OR w.slug = ?4 COLLATE NOCASE WHERE ",
+    sql_live_session!("s.", "?1", "?2")
+);
+
+/// [`select_user`] and, in the same row, the workspace `workspace` names with the user's role in
+/// it (read with `workspaces::access_from`), as `users::select_user_with_access` does for a
+/// bearer token.
+pub fn select_user_with_access(hashes: &str, now: i64, workspace: &WorkspaceRef) -> Statement {
+    Statement::new(
+        SELECT_USER_WITH_ACCESS,
+        vec![hashes.into(), now.into(), workspace.id().into(), workspace.slug().into()],
+    )
 }
 
 /// Marks a use, at most once a minute, and pushes the idle expiry out.

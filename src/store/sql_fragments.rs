@@ -1,5 +1,6 @@
 //! SQL shared by statements of several aggregates: which workspace a path names, which session a
-//! cookie names, and the audit event's column list.
+//! cookie names, the columns a user and a workspace access are read from, and the audit event's
+//! column list.
 
 /// The id of the workspace a path names, by id or by slug (one of the two parameters is NULL).
 macro_rules! sql_workspace_id {
@@ -29,6 +30,31 @@ macro_rules! sql_live_session {
     };
 }
 
+/// The columns `users::UserRecord::from_row` reads, of the users table aliased `u`.
+macro_rules! sql_user_columns {
+    () => {
+        "u.id, u.email, u.created_at, u.last_seen_at"
+    };
+}
+
+/// The columns `workspaces::access_from` reads, of the workspaces table aliased `w`: the
+/// workspace's own under `workspace_` names (a fused lookup shares the row with the caller's
+/// columns, `id` and `created_at` among them), its version, and the actor's standing in it,
+/// `$member_role` (the role, or NULL) and `$key_active` (1 or 0).
+macro_rules! sql_access_columns {
+    ($member_role:literal, $key_active:literal) => {
+        concat!(
+            "w.id AS workspace_id, w.name AS workspace_name, w.slug AS workspace_slug, \
+             w.personal_owner_id AS workspace_personal_owner_id, w.created_at AS workspace_created_at, \
+             w.updated_at AS workspace_updated_at, w.version, ",
+            $member_role,
+            " AS member_role, ",
+            $key_active,
+            " AS key_active"
+        )
+    };
+}
+
 /// The column list of an audit event insert.
 macro_rules! sql_insert_event {
     () => {
@@ -36,4 +62,4 @@ macro_rules! sql_insert_event {
     };
 }
 
-pub(crate) use {sql_insert_event, sql_live_session, sql_workspace_id};
+pub(crate) use {sql_access_columns, sql_insert_event, sql_live_session, sql_user_columns, sql_workspace_id};

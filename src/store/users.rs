@@ -1,5 +1,7 @@
 //! Users, as the web callback provisions them: read here, never written.
 
+use super::sql_fragments::{sql_access_columns, sql_user_columns};
+use crate::domain::WorkspaceRef;
 use crate::platform::{DatabaseError, Row, RowExt, Statement};
 
 /// A user who has signed in through the web callback.
@@ -15,7 +17,7 @@ pub struct UserRecord {
 }
 
 impl UserRecord {
-    /// Reads a row with columns `id, email, created_at, last_seen_at`.
+    /// Reads a row with columns `id, email, created_at, last_seen_at` ([`sql_user_columns`]).
     pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
         Ok(Self {
             id: row.text("id")?,
@@ -26,9 +28,25 @@ impl UserRecord {
     }
 }
 
-const SELECT_USER: &str = "SELECT id, email, created_at, last_seen_at FROM users WHERE id = ?1";
+const SELECT_USER: &str = concat!("SELECT ", sql_user_columns!(), " FROM users u WHERE u.id = ?1");
 
 /// The user with this id.
 pub fn select_user(user_id: &str) -> Statement {
     Statement::new(SELECT_USER, vec![user_id.into()])
+}
+
+const SELECT_USER_WITH_ACCESS: &str = concat!(
+    "SELECT ",
+    sql_user_columns!(),
+    ", ",
+    sql_access_columns!("(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = u.id)", "0"),
+    " FROM users u LEFT JOIN workspaces w ON w.id = ?2 OR w.slug = ?3 COLLATE NOCASE WHERE u.id = ?1"
+);
+
+/// [`select_user`] and, in the same row, the workspace `workspace` names with the user's role in
+/// it (read with `workspaces::access_from`): one statement where a route that names a workspace
+/// needed two. No row when there is no such user; no workspace columns when there is no such
+/// workspace.
+pub fn select_user_with_access(user_id: &str, workspace: &WorkspaceRef) -> Statement {
+    Statement::new(SELECT_USER_WITH_ACCESS, vec![user_id.into(), workspace.id().into(), workspace.slug().into()])
 }

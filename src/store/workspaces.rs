@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::audit_events::{self, NewEvent};
 use super::change::{missing, write, Change, Written};
-use super::sql_fragments::sql_live_session;
+use super::sql_fragments::{sql_access_columns, sql_live_session};
 use super::Batch;
 use crate::domain::{Actor, Role, WorkspaceRef};
 use crate::pagination::{keyset_after, Position};
@@ -30,15 +30,49 @@ pub struct WorkspaceRecord {
 impl WorkspaceRecord {
     /// Reads the columns `id, name, slug, personal_owner_id, created_at, updated_at`.
     pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
+        Self::read(row, &WorkspaceColumns::PLAIN)
+    }
+
+    fn read(row: &Row, columns: &WorkspaceColumns) -> Result<Self, DatabaseError> {
         Ok(Self {
-            id: row.text("id")?,
-            name: row.text("name")?,
-            slug: row.text("slug")?,
-            personal_owner_id: row.opt_text("personal_owner_id")?,
-            created_at: row.int("created_at")?,
-            updated_at: row.int("updated_at")?,
+            id: row.text(columns.id)?,
+            name: row.text(columns.name)?,
+            slug: row.text(columns.slug)?,
+            personal_owner_id: row.opt_text(columns.personal_owner_id)?,
+            created_at: row.int(columns.created_at)?,
+            updated_at: row.int(columns.updated_at)?,
         })
     }
+}
+
+/// The names a workspace's columns have in a row.
+struct WorkspaceColumns {
+    id: &'static str,
+    name: &'static str,
+    slug: &'static str,
+    personal_owner_id: &'static str,
+    created_at: &'static str,
+    updated_at: &'static str,
+}
+
+impl WorkspaceColumns {
+    const PLAIN: Self = Self {
+        id: "id",
+        name: "name",
+        slug: "slug",
+        personal_owner_id: "personal_owner_id",
+        created_at: "created_at",
+        updated_at: "updated_at",
+    };
+    /// As [`sql_access_columns`] names them.
+    const IN_ACCESS: Self = Self {
+        id: "workspace_id",
+        name: "workspace_name",
+        slug: "workspace_slug",
+        personal_owner_id: "workspace_personal_owner_id",
+        created_at: "workspace_created_at",
+        updated_at: "workspace_updated_at",
+    };
 }
 
 /// A workspace with what the actor is in it.
@@ -54,12 +88,18 @@ pub struct WorkspaceAccess {
     pub version: i64,
 }
 
-const SELECT_ACCESS: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, w.version, \
-     (SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = ?3) AS member_role, \
-     EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ?4 AND k.workspace_id = w.id AND k.revoked_at IS NULL) AS key_active \
-     FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE";
+const SELECT_ACCESS: &str = concat!(
+    "SELECT ",
+    sql_access_columns!(
+        "(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = ?3)",
+        "EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ?4 AND k.workspace_id = w.id AND k.revoked_at IS NULL)"
+    ),
+    " FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE"
+);
 
-/// The workspace `workspace` names, with the actor's standing in it.
+/// The workspace `workspace` names, with the actor's standing in it (an API key's: a user's
+/// lookup reads the user in the same statement, `users::select_user_with_access` and
+/// `sessions::select_user_with_access`).
 pub fn select_access(workspace: &WorkspaceRef, actor: &Actor) -> Statement {
     Statement::new(
         SELECT_ACCESS,
@@ -67,32 +107,20 @@ pub fn select_access(workspace: &WorkspaceRef, actor: &Actor) -> Statement {
     )
 }
 
-const SELECT_ACCESS_FOR_SESSION: &str = concat!(
-    "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
-     w.version, (SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = \
-     (SELECT s.user_id FROM sessions s WHERE ",
-    sql_live_session!("s.", "?3", "?4"),
-    ")) AS member_role, 0 AS key_active FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE"
-);
-
-/// [`select_access`] for the user of a session cookie (`hashes`), in the same round trip that
-/// reads the session.
-pub fn select_access_for_session(workspace: &WorkspaceRef, hashes: &str, now: i64) -> Statement {
-    Statement::new(
-        SELECT_ACCESS_FOR_SESSION,
-        vec![workspace.id().into(), workspace.slug().into(), hashes.into(), now.into()],
-    )
-}
-
-/// Reads the row of [`select_access`]; `None` when no workspace has that id or slug.
+/// Reads the workspace and the actor's standing in it from a row with [`sql_access_columns`]
+/// ([`select_access`] and the fused user lookups); `None` when no workspace has that id or slug.
 pub fn access_from(row: Option<&Row>) -> Result<Option<WorkspaceAccess>, DatabaseError> {
     let Some(row) = row else { return Ok(None) };
+    // A fused lookup's row has the user's columns whether or not its workspace join found one.
+    if row.opt_text("workspace_id")?.is_none() {
+        return Ok(None);
+    }
     let member_role = match row.opt_text("member_role")? {
         Some(role) => Some(Role::parse(&role).ok_or_else(|| DatabaseError::new(format!("unknown role {role}")))?),
         None => None,
     };
     Ok(Some(WorkspaceAccess {
-        workspace: WorkspaceRecord::from_row(row)?,
+        workspace: WorkspaceRecord::read(row, &WorkspaceColumns::IN_ACCESS)?,
         member_role,
         key_active: row.int("key_active")? == 1,
         version: row.int("version")?,

@@ -35,6 +35,8 @@ pub const START_MS: i64 = 1_795_305_600_000;
 pub struct SqliteDatabase {
     pub connection: rusqlite::Connection,
     pub round_trips: Cell<usize>,
+    /// Statements sent, over all batches: each costs D1 a round of preparing and answering.
+    pub statements: Cell<usize>,
     /// Makes the next batch fail with this driver message (D1's outages cannot run here).
     pub fail_next: RefCell<Option<String>>,
     /// SQL run just before every batch: another writer that is always one step ahead.
@@ -63,6 +65,7 @@ impl SqliteDatabase {
         Self {
             connection,
             round_trips: Cell::new(0),
+            statements: Cell::new(0),
             fail_next: RefCell::new(None),
             before_each_batch: RefCell::new(None),
         }
@@ -156,6 +159,7 @@ impl Database for SqliteDatabase {
         // that join several requests interleave them the same way.
         yield_now().await;
         self.round_trips.set(self.round_trips.get() + 1);
+        self.statements.set(self.statements.get() + statements.len());
         if let Some(sql) = self.before_each_batch.borrow().as_deref() {
             self.connection.execute_batch(sql).unwrap();
         }

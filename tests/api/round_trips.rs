@@ -171,3 +171,32 @@ fn every_route_makes_a_fixed_small_number_of_round_trips() {
     }
     println!("{}", report.join("\n"));
 }
+
+#[test]
+fn the_hot_paths_send_d1_few_statements() {
+    let app = spawn_app();
+    let statements_of = |run: &mut dyn FnMut()| {
+        let before = (app.platform.db.round_trips.get(), app.platform.db.statements.get());
+        run();
+        (app.platform.db.round_trips.get() - before.0, app.platform.db.statements.get() - before.1)
+    };
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let mut org = String::new();
+    let first = statements_of(&mut || {
+        let answer = app.callback(&token);
+        assert_eq!(answer.status, 201);
+        org = answer.json_body()["workspace"]["id"].as_str().unwrap().to_owned();
+    });
+    app.advance_seconds(5);
+    let replay = statements_of(&mut || assert_eq!(app.callback(&token).status, 201));
+    let again = app.sign_in_token("user_ada", "ada@example.com");
+    let returning = statements_of(&mut || assert_eq!(app.callback(&again).status, 200));
+    // (round trips, statements): a sign-in is the insert whose trigger takes its steps and the
+    // read of their outcome; a replay of a key this isolate answered reads the stored answer.
+    assert_eq!([first, returning, replay], [(1, 2), (1, 2), (1, 1)]);
+    let read = statements_of(&mut || assert_eq!(app.get(&format!("/v1/orgs/{org}"), Some(&again)).status, 200));
+    assert_eq!(read, (1, 1), "a bearer's org read: the user and the workspace in one row");
+    let (key, _) = app.create_key(&again, &org, &["read"]);
+    let read = statements_of(&mut || assert_eq!(app.get(&format!("/v1/orgs/{org}"), Some(&key)).status, 200));
+    assert_eq!(read, (1, 3), "an API key's: its use recorded, the key, the workspace");
+}
