@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { ROOT, run } from "./toolchain.mjs";
+import { ROOT, run, workerWasm } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { benchPeer } from "./bench-peer.mjs";
 import { median, percentile } from "./statistics.mjs";
@@ -30,7 +30,7 @@ const report = (figure, value, command) => {
 // ---------------------------------------------------------------- 4. bundle size
 if (wanted("size")) {
   run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
-  const wasm = readFileSync(join(ROOT, "build", "index_bg.wasm"));
+  const wasm = readFileSync(workerWasm());
   const gzip = gzipSync(wasm, { level: 9 }).length;
   report("wasm size, raw", `${(wasm.length / 1024).toFixed(1)} KB`, "npm run bench -- --only size");
   report("wasm size, gzip -9", `${(gzip / 1024).toFixed(1)} KB`, "npm run bench -- --only size");

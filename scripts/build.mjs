@@ -2,12 +2,16 @@
 // at binaryen's wasm-opt from node_modules (worker-build's own downloads come from GitHub, which
 // these machines cannot reach). Also the [build] command of wrangler.toml.
 //   BENCH=1 adds the benchmark-only routes.   BUILD_PROFILE=dev builds without optimisation.
+//   BUILD_DIR=dir builds into dir instead of build/ (the entry is then dir/worker/shim.mjs).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CARGO_BIN, ROOT, WASM_OPT, run } from "./toolchain.mjs";
+import { CARGO_BIN, ROOT, WASM_OPT, workerWasm, run } from "./toolchain.mjs";
+
+const buildDir = process.env.BUILD_DIR ?? join(ROOT, "build");
+const wasm = workerWasm(buildDir);
 
 // The test and bench runners build once, then start `wrangler dev` several times.
-if (process.env.EDGE_AUTH_SKIP_BUILD === "1" && existsSync(join(ROOT, "build", "index_bg.wasm"))) {
+if (process.env.EDGE_AUTH_SKIP_BUILD === "1" && existsSync(wasm)) {
   console.log("build: using the existing build/ (EDGE_AUTH_SKIP_BUILD=1)");
   process.exit(0);
 }
@@ -17,11 +21,13 @@ if (!existsSync(workerBuild)) {
   process.exit(1);
 }
 const profile = process.env.BUILD_PROFILE === "dev" ? "--dev" : "--release";
-const args = [profile];
+const args = [profile, "--out-dir", buildDir];
 if (process.env.BENCH === "1") args.push("--features", "bench-routes");
 run(workerBuild, args, {
   env: {
     ...process.env,
+    // Our own entry module instead of worker-build's (src/shell/entry.js says why).
+    CUSTOM_SHIM: join(ROOT, "src", "shell", "entry.js"),
     PATH: `${CARGO_BIN}:${process.env.PATH}`,
     WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"),
     WASM_OPT_BIN: WASM_OPT,
@@ -32,7 +38,6 @@ run(workerBuild, args, {
 // panic hook's messages do not need it, so release builds drop it and run -Oz once more;
 // KEEP_WASM_NAMES=1 keeps it for debugging.
 if (profile === "--release" && process.env.KEEP_WASM_NAMES !== "1") {
-  const wasm = join(ROOT, "build", "index_bg.wasm");
   const features = ["mutable-globals", "sign-ext", "nontrapping-float-to-int", "bulk-memory", "multivalue",
     "reference-types", "exception-handling", "simd"].map((f) => `--enable-${f}`);
   run(WASM_OPT, [wasm, ...features, "-Oz", "--strip-debug", "--strip-producers", "-o", wasm]);

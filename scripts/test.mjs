@@ -41,6 +41,13 @@ const testEnv = { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:$
 stage("end-to-end tests (wrangler dev + WorkOS stand-in)");
 run("node", ["--test", "--test-concurrency=2", "--test-reporter=spec", ...testFiles("e2e")], { env: testEnv });
 
+stage("panic recovery (a benchmark build, whose bench route panics, under wrangler dev)");
+const benchBuild = join(ROOT, "target", "bench-build");
+run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", BUILD_DIR: benchBuild, EDGE_AUTH_SKIP_BUILD: "0" } });
+run("node", ["--test", "--test-reporter=spec", ...testFiles("recovery")], {
+  env: { ...testEnv, EDGE_AUTH_BENCH_ENTRY: join(benchBuild, "worker", "shim.mjs") },
+});
+
 stage("browser tests (headless Chromium + wrangler dev + WorkOS stand-in)");
 const chrome = ensureBrowser();
 run("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", ...testFiles("browser")], {

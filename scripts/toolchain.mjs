@@ -9,6 +9,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CARGO_BIN = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "bin");
 export const NODE_BIN = join(ROOT, "node_modules", ".bin");
 export const WASM_OPT = join(ROOT, "node_modules", "binaryen", "bin", "wasm-opt");
+/** The wasm the worker runs: worker-build's output (in `buildDir`) with our entry module (src/shell/entry.js). */
+export const workerWasm = (buildDir = join(ROOT, "build")) => join(buildDir, "worker", "index.wasm");
 
 /** An environment whose PATH finds cargo-installed tools and Node 22 from node_modules first. */
 export function toolEnv(extra = {}) {

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::crypto::rsa::RsaVerifyingKey;
 use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
-use crate::platform::Platform;
+use crate::platform::{KeyValueStore, Platform};
 use crate::token::bearer_token;
 use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy, UnverifiedToken};
 
@@ -32,9 +32,15 @@ const MAX_REPETITIONS: u32 = 100_000;
 /// - `parse`: the token's structure and header alone; `claims`: its claims and their policy alone;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
 ///
-/// In workerd also `webcrypto`, the reference (see the `webcrypto` module). Dispatched by the
-/// router, ahead of the API, with `mode` the path after [`ROUTE_PREFIX`].
+/// In workerd also `webcrypto`, the reference (see the `webcrypto` module), and `panic`, which
+/// panics after an await, as a bug in the request's work would: the end-to-end tests hold the
+/// worker's entry to recovering from it (`src/shell/entry.js`). Dispatched by the router, ahead of
+/// the API, with `mode` the path after [`ROUTE_PREFIX`].
 pub async fn handle<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) -> ApiResponse {
+    if mode == "panic" {
+        let _ = app.platform.kv().get("bench:panic").await;
+        panic!("the bench route that panics");
+    }
     #[cfg(target_arch = "wasm32")]
     if mode == "webcrypto" {
         return webcrypto::handle(request).await;
