@@ -52,9 +52,10 @@ export async function startStandIn() {
  * Starts a worker against `standIn`; `vars` override wrangler.toml's [vars]. With `state` (the
  * `state` of a worker started before and stopped with `keepState`), it starts on that D1 and KV:
  * a new isolate of a deployment that has been running. With `script`, it runs that entry (another
- * build's, such as a benchmark build's) with wrangler.toml's configuration.
+ * build's, such as a benchmark build's) with wrangler.toml's configuration; with `testScheduled`,
+ * `GET /__scheduled` runs the cron handler (wrangler wraps the worker for it, so not by default).
  */
-export async function startWorker(standIn, vars = {}, { state: earlier, script } = {}) {
+export async function startWorker(standIn, vars = {}, { state: earlier, script, testScheduled = false } = {}) {
   const state = earlier ?? mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
   if (!earlier) {
@@ -81,7 +82,7 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script }
     try {
       ({ child } = await startService(
         wrangler,
-        ["dev", ...(script ? [script] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
+        ["dev", ...(script ? [script] : []), ...(testScheduled ? ["--test-scheduled"] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
         { ready: /Ready on http/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" }, timeoutMs: 180_000 },
       ));
       break;
