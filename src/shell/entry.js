@@ -37,7 +37,6 @@ if (typeof scheduleReinit !== "function") {
 // A trap inside a request's work is thrown from a microtask of wasm-bindgen's executor, out of
 // reach of the handler's caller: the runtime reports it as an uncaught error. That request
 // gets the runtime's 500 (its promise can never settle); the next one gets a new instance.
-// A trap in the synchronous part of a call is thrown to the handler's caller instead.
 function recoverFrom(error) {
   if (error instanceof WebAssembly.RuntimeError) {
     console.error("the worker's wasm trapped (a panic); the next request starts a new instance", error);
@@ -46,21 +45,14 @@ function recoverFrom(error) {
 }
 addEventListener("error", (event) => recoverFrom(event.error));
 
-export default {
-  fetch(request, env, context) {
-    try {
-      return glue.fetch(request, env, context);
-    } catch (error) {
-      recoverFrom(error);
-      throw error;
-    }
-  },
-  scheduled(controller, env, context) {
-    try {
-      return glue.scheduled(controller, env, context);
-    } catch (error) {
-      recoverFrom(error);
-      throw error;
-    }
-  },
+// A trap in the synchronous part of a call is thrown to the handler's caller instead.
+const guarded = (handler) => (event, env, context) => {
+  try {
+    return handler(event, env, context);
+  } catch (error) {
+    recoverFrom(error);
+    throw error;
+  }
 };
+
+export default { fetch: guarded(glue.fetch), scheduled: guarded(glue.scheduled) };
