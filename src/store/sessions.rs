@@ -3,7 +3,7 @@
 //! looked up under every configured pepper (`?1`, a JSON array of hashes), so rotating the pepper
 //! signs nobody out.
 
-use super::sql_fragments::{sql_access_columns, sql_live_session, sql_user_columns};
+use super::sql_fragments::{sql_access_columns, sql_live_session, sql_user_columns, sql_user_member_role};
 use crate::domain::WorkspaceRef;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
@@ -142,7 +142,7 @@ const SELECT_USER_WITH_ACCESS: &str = concat!(
     "SELECT ",
     sql_session_user_columns!(),
     ", ",
-    sql_access_columns!("(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = u.id)", "0"),
+    sql_access_columns!(sql_user_member_role!(), "0"),
     " FROM sessions s JOIN users u ON u.id = s.user_id \
      LEFT JOIN workspaces w ON w.id = ?3 OR w.slug = ?4 COLLATE NOCASE WHERE ",
     sql_live_session!("s.", "?1", "?2")

@@ -42,7 +42,7 @@ macro_rules! sql_user_columns {
 /// columns, `id` and `created_at` among them), its version, and the actor's standing in it,
 /// `$member_role` (the role, or NULL) and `$key_active` (1 or 0).
 macro_rules! sql_access_columns {
-    ($member_role:literal, $key_active:literal) => {
+    ($member_role:expr, $key_active:expr) => {
         concat!(
             "w.id AS workspace_id, w.name AS workspace_name, w.slug AS workspace_slug, \
              w.personal_owner_id AS workspace_personal_owner_id, w.created_at AS workspace_created_at, \
@@ -55,6 +55,14 @@ macro_rules! sql_access_columns {
     };
 }
 
+/// The role of the user `u` in the workspace `w`, or NULL: the `$member_role` of
+/// [`sql_access_columns`] in a lookup that reads the user and the workspace in one row.
+macro_rules! sql_user_member_role {
+    () => {
+        "(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = u.id)"
+    };
+}
+
 /// The column list of an audit event insert.
 macro_rules! sql_insert_event {
     () => {
@@ -62,4 +70,6 @@ macro_rules! sql_insert_event {
     };
 }
 
-pub(crate) use {sql_access_columns, sql_insert_event, sql_live_session, sql_user_columns, sql_workspace_id};
+pub(crate) use {
+    sql_access_columns, sql_insert_event, sql_live_session, sql_user_columns, sql_user_member_role, sql_workspace_id,
+};

@@ -1,6 +1,6 @@
 //! Users, as the web callback provisions them: read here, never written.
 
-use super::sql_fragments::{sql_access_columns, sql_user_columns};
+use super::sql_fragments::{sql_access_columns, sql_user_columns, sql_user_member_role};
 use crate::domain::WorkspaceRef;
 use crate::platform::{DatabaseError, Row, RowExt, Statement};
 
@@ -39,7 +39,7 @@ const SELECT_USER_WITH_ACCESS: &str = concat!(
     "SELECT ",
     sql_user_columns!(),
     ", ",
-    sql_access_columns!("(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = u.id)", "0"),
+    sql_access_columns!(sql_user_member_role!(), "0"),
     " FROM users u LEFT JOIN workspaces w ON w.id = ?2 OR w.slug = ?3 COLLATE NOCASE WHERE u.id = ?1"
 );
 
