@@ -119,12 +119,7 @@ fn isolate_config(env: &Env) -> Result<&'static Config, crate::config::ConfigErr
     Ok(config)
 }
 
-#[event(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
-
-/// The Worker's fetch handler, exported as the module's `fetch` (worker-build's entrypoint
+/// The Worker's fetch handler, exported as the module's `fetch` (our entry module, `entry.js`,
 /// calls it with the request, `env` and the context). Written without `#[event(fetch)]`, whose
 /// glue builds a `worker::Request` (reading `request.cf`, see [`request::from_worker_request`])
 /// and runs the handler as a task of its own beside the one `waitUntil` needs.
