@@ -11,11 +11,11 @@ async function load(base, requests, concurrency) {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < requests.length) {
-        const { method, path, headers = {} } = requests[next++];
+        const { method, path, headers = {}, body } = requests[next++];
         const sent = process.hrtime.bigint();
-        const response = await fetch(`${base}${path}`, { method, headers });
-        const body = await response.text();
-        if (response.status >= 400) throw new Error(`${base}${path}: ${response.status} ${body}`);
+        const response = await fetch(`${base}${path}`, { method, headers, body });
+        const answer = await response.text();
+        if (response.status >= 400) throw new Error(`${base}${path}: ${response.status} ${answer}`);
         latencies.push(Number(process.hrtime.bigint() - sent) / 1e6);
       }
     }),

@@ -1,6 +1,7 @@
 // Part of `npm run bench -- --only peer`: the same read (`GET /v1/orgs/{id}`) by a cookie
-// session and by a bearer token, on one worker, interleaved round by round. The issue's goal:
-// the same D1 round trips (figure 6 counts them) and throughput within 10 % of the bearer's.
+// session, by a bearer token and by an MCP client (`tools/call get_workspace`), on one worker,
+// interleaved round by round. The issue's goal for the cookie: the same D1 round trips (figure 6
+// counts them) and throughput within 10 % of the bearer's.
 import { startWorker } from "../tests/e2e/stack.mjs";
 import { median } from "./statistics.mjs";
 import { bearer, cpuPerRequest, cpuRatio, figures, measure, newEntry } from "./bench-load.mjs";
@@ -22,29 +23,48 @@ export async function benchSession({ report, rounds, standIn }) {
     const token = (await standIn.token({ email: "bearer@bench.example" })).access_token;
     const first = await fetch(`${worker.base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
     const bearerOrg = (await first.json()).workspace.id;
+    // An MCP client's token (audience: the worker's /mcp); its first call provisions its user.
+    const mcp = await fetch(`${standIn.url}/__dev/mcp-tokens`, {
+      method: "POST",
+      body: JSON.stringify({ aud: `${worker.base}/mcp`, email: "mcp@bench.example", scope: "read" }),
+    });
+    const mcpToken = (await mcp.json()).access_token;
+    const call = (name, args) => ({
+      method: "POST",
+      path: "/mcp",
+      headers: { ...bearer(mcpToken), "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+    });
+    const whoami = await (await fetch(`${worker.base}/mcp`, call("whoami", {}))).json();
+    const mcpOrg = whoami.result.structuredContent.memberships[0].workspace.id;
+    const check = await (await fetch(`${worker.base}/mcp`, call("get_workspace", { workspace: mcpOrg }))).json();
+    if (check.result?.isError !== false) throw new Error(`MCP get_workspace: ${JSON.stringify(check)}`);
     const kinds = {
-      "session cookie": { path: `/v1/orgs/${sessionOrg}`, headers: { cookie } },
-      bearer: { path: `/v1/orgs/${bearerOrg}`, headers: bearer(token) },
+      "session cookie": { method: "GET", path: `/v1/orgs/${sessionOrg}`, headers: { cookie } },
+      bearer: { method: "GET", path: `/v1/orgs/${bearerOrg}`, headers: bearer(token) },
+      "MCP tools/call get_workspace": call("get_workspace", { workspace: mcpOrg }),
     };
     for (const concurrency of [1, 16]) {
       const perRound = concurrency === 1 ? 20 : 96;
       const results = {};
       for (let round = 0; round < rounds; round++) {
-        const order = round % 2 ? ["bearer", "session cookie"] : ["session cookie", "bearer"];
-        for (const kind of order) {
-          const requests = Array.from({ length: perRound }, () => ({ method: "GET", ...kinds[kind] }));
+        const order = Object.keys(kinds);
+        for (const kind of round % 2 ? order.reverse() : order) {
+          const requests = Array.from({ length: perRound }, () => kinds[kind]);
           await measure(worker, requests, concurrency, (results[kind] ??= newEntry()));
         }
       }
-      const [cookieEntry, bearerEntry] = [results["session cookie"], results.bearer];
-      report(`7. GET /v1/orgs/{id}, c=${concurrency}: session cookie`, figures(cookieEntry), command);
+      const bearerEntry = results.bearer;
       report(`7. GET /v1/orgs/{id}, c=${concurrency}: bearer, same worker`, figures(bearerEntry), command);
-      report(
-        `7. GET /v1/orgs/{id}, c=${concurrency}: cookie ÷ bearer`,
-        `${(median(cookieEntry.rates) / median(bearerEntry.rates)).toFixed(2)}× throughput, ` +
-          `${cpuRatio(cpuPerRequest(bearerEntry), cpuPerRequest(cookieEntry))} in workerd CPU per request (bearer ÷ cookie)`,
-        command,
-      );
+      for (const [kind, short] of [["session cookie", "cookie"], ["MCP tools/call get_workspace", "MCP"]]) {
+        report(`7. GET /v1/orgs/{id}, c=${concurrency}: ${kind}`, figures(results[kind]), command);
+        report(
+          `7. GET /v1/orgs/{id}, c=${concurrency}: ${short} ÷ bearer`,
+          `${(median(results[kind].rates) / median(bearerEntry.rates)).toFixed(2)}× throughput, ` +
+            `${cpuRatio(cpuPerRequest(bearerEntry), cpuPerRequest(results[kind]))} in workerd CPU per request (bearer ÷ ${short})`,
+          command,
+        );
+      }
     }
   } finally {
     worker.stop();
