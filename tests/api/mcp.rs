@@ -155,6 +155,20 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
 }
 
 #[test]
+fn an_mcp_read_of_a_workspace_is_one_round_trip_of_one_statement_like_the_bearers() {
+    let app = mcp_app();
+    app.platform.workos.users.borrow_mut().insert("user_mia".into(), "mia@example.com".into());
+    let token = mcp_token(&app, "user_mia", "read", json!({}));
+    let me = result(&call(&app, &token, "whoami", json!({})));
+    let org = me["structuredContent"]["memberships"][0]["workspace"]["id"].as_str().unwrap().to_owned();
+    let before = (app.platform.db.round_trips.get(), app.platform.db.statements.get());
+    let read = result(&call(&app, &token, "get_workspace", json!({ "workspace": org })));
+    assert_eq!(read["isError"], false, "{read}");
+    let after = (app.platform.db.round_trips.get(), app.platform.db.statements.get());
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1));
+}
+
+#[test]
 fn bad_json_rpc_gets_json_rpc_errors() {
     let app = mcp_app();
     let token = mcp_token(&app, "user_mia", "read", json!({}));
