@@ -12,7 +12,7 @@ const wasm = workerWasm(buildDir);
 
 // The test and bench runners build once, then start `wrangler dev` several times.
 if (process.env.EDGE_AUTH_SKIP_BUILD === "1" && existsSync(wasm)) {
-  console.log("build: using the existing build/ (EDGE_AUTH_SKIP_BUILD=1)");
+  console.log(`build: using the existing ${buildDir} (EDGE_AUTH_SKIP_BUILD=1)`);
   process.exit(0);
 }
 const workerBuild = join(CARGO_BIN, "worker-build");
