@@ -2,7 +2,7 @@ use super::credential::session_invalid;
 use super::session_refresh;
 use super::{Caller, Credential};
 use crate::app::App;
-use crate::domain::{Actor, WorkspaceRef};
+use crate::domain::WorkspaceRef;
 use crate::http::ApiError;
 use crate::platform::{Platform, RowExt, Statement};
 use crate::store::change::Change;
@@ -23,10 +23,9 @@ impl CallerLookup {
         Self::push_with_access(batch, app, credential, None).0
     }
 
-    /// [`Self::push`], and with `workspace` the statement that finds it with the caller's standing
-    /// in it (read with [`workspaces::access_from`]): for a user, bearer or cookie, the statement
-    /// that reads the user, whose row then holds both (one statement fewer in every batch of a
-    /// route that names a workspace); for an API key a statement of its own.
+    /// [`Self::push`], and with `workspace` the workspace it names with the caller's standing in
+    /// it (read with [`workspaces::access_from`]), in the row of the statement that reads the
+    /// caller: one statement fewer in every batch of a route that names a workspace.
     fn push_with_access<P: Platform>(
         batch: &mut Batch,
         app: &App<'_, P>,
@@ -44,10 +43,11 @@ impl CallerLookup {
             Credential::ApiKey(key) => {
                 let macs = key.macs_by_pepper(&app.config.peppers);
                 batch.push(api_keys::touch(key.key_id(), app.platform.now(), macs));
-                let slot = batch.push(api_keys::select_for_auth(key.key_id()));
-                let actor = Actor::ApiKey(key.key_id().to_owned());
-                let access = workspace.map(|workspace| batch.push(workspaces::select_access(workspace, &actor)));
-                (Self { slot }, access)
+                let slot = batch.push(match workspace {
+                    Some(workspace) => api_keys::select_for_auth_with_access(key.key_id(), workspace),
+                    None => api_keys::select_for_auth(key.key_id()),
+                });
+                (Self { slot }, workspace.map(|_| slot))
             }
             Credential::Session(session) => {
                 let now = app.platform.now();
@@ -104,7 +104,7 @@ impl CallerLookup {
 pub struct WorkspaceLookup<'c> {
     batch: Batch,
     caller: CallerLookup,
-    /// The row of the workspace found (for a user, the caller's own row).
+    /// The row of the workspace found (the caller's own row).
     access: Option<Slot>,
     credential: &'c Credential,
 }

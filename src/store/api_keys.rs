@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::change::{missing, write, Change, Written};
-use super::sql_fragments::sql_workspace_id;
+use super::sql_fragments::{sql_access_columns, sql_workspace_id};
 use crate::domain::{Scopes, WorkspaceRef};
 use crate::pagination::{keyset_after, Position};
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
@@ -69,12 +69,34 @@ pub fn touch(key_id: &str, now: i64, macs_by_pepper: String) -> Statement {
     Statement::new(TOUCH, vec![key_id.into(), now.into(), macs_by_pepper.into()])
 }
 
-const SELECT_FOR_AUTH: &str = "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at, \
-     secret_hmac, pepper_kid FROM api_keys WHERE id = ?1";
+/// The columns [`stored_from`] reads, of the api_keys table aliased `k`.
+macro_rules! sql_key_for_auth_columns {
+    () => {
+        "k.id, k.workspace_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at, \
+         k.secret_hmac, k.pepper_kid"
+    };
+}
+
+const SELECT_FOR_AUTH: &str = concat!("SELECT ", sql_key_for_auth_columns!(), " FROM api_keys k WHERE k.id = ?1");
 
 /// The key with this id, with its HMAC (read with [`stored_from`]).
 pub fn select_for_auth(key_id: &str) -> Statement {
     Statement::new(SELECT_FOR_AUTH, vec![key_id.into()])
+}
+
+const SELECT_FOR_AUTH_WITH_ACCESS: &str = concat!(
+    "SELECT ",
+    sql_key_for_auth_columns!(),
+    ", ",
+    sql_access_columns!("NULL", "(k.workspace_id = w.id AND k.revoked_at IS NULL)"),
+    " FROM api_keys k LEFT JOIN workspaces w ON w.id = ?2 OR w.slug = ?3 COLLATE NOCASE WHERE k.id = ?1"
+);
+
+/// [`select_for_auth`] and, in the same row, the workspace `workspace` names with whether this
+/// is an unrevoked key of it (read with `workspaces::access_from`), as
+/// `users::select_user_with_access` does for a user.
+pub fn select_for_auth_with_access(key_id: &str, workspace: &WorkspaceRef) -> Statement {
+    Statement::new(SELECT_FOR_AUTH_WITH_ACCESS, vec![key_id.into(), workspace.id().into(), workspace.slug().into()])
 }
 
 /// Reads the row of [`select_for_auth`].

@@ -38,15 +38,15 @@ macro_rules! sql_user_columns {
 }
 
 /// The columns `workspaces::access_from` reads, of the workspaces table aliased `w`: the
-/// workspace's own under `workspace_` names (a fused lookup shares the row with the caller's
-/// columns, `id` and `created_at` among them), its version, and the actor's standing in it,
-/// `$member_role` (the role, or NULL) and `$key_active` (1 or 0).
+/// workspace's own under `org_` names (the lookup shares the row with the caller's columns: a
+/// user's `id` and `created_at`, an API key's `workspace_id` among them), its version, and the
+/// actor's standing in it, `$member_role` (the role, or NULL) and `$key_active` (1 or 0).
 macro_rules! sql_access_columns {
     ($member_role:expr, $key_active:expr) => {
         concat!(
-            "w.id AS workspace_id, w.name AS workspace_name, w.slug AS workspace_slug, \
-             w.personal_owner_id AS workspace_personal_owner_id, w.created_at AS workspace_created_at, \
-             w.updated_at AS workspace_updated_at, w.version, ",
+            "w.id AS org_id, w.name AS org_name, w.slug AS org_slug, \
+             w.personal_owner_id AS org_personal_owner_id, w.created_at AS org_created_at, \
+             w.updated_at AS org_updated_at, w.version, ",
             $member_role,
             " AS member_role, ",
             $key_active,
@@ -56,7 +56,7 @@ macro_rules! sql_access_columns {
 }
 
 /// The role of the user `u` in the workspace `w`, or NULL: the `$member_role` of
-/// [`sql_access_columns`] in a lookup that reads the user and the workspace in one row.
+/// [`sql_access_columns`] in a user's lookup.
 macro_rules! sql_user_member_role {
     () => {
         "(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = u.id)"

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::audit_events::{self, NewEvent};
 use super::change::{missing, write, Change, Written};
-use super::sql_fragments::{sql_access_columns, sql_live_session};
+use super::sql_fragments::sql_live_session;
 use super::Batch;
 use crate::domain::{Actor, Role, WorkspaceRef};
 use crate::pagination::{keyset_after, Position};
@@ -64,14 +64,14 @@ impl WorkspaceColumns {
         created_at: "created_at",
         updated_at: "updated_at",
     };
-    /// As [`sql_access_columns`] names them.
+    /// As `sql_access_columns!` names them.
     const IN_ACCESS: Self = Self {
-        id: "workspace_id",
-        name: "workspace_name",
-        slug: "workspace_slug",
-        personal_owner_id: "workspace_personal_owner_id",
-        created_at: "workspace_created_at",
-        updated_at: "workspace_updated_at",
+        id: "org_id",
+        name: "org_name",
+        slug: "org_slug",
+        personal_owner_id: "org_personal_owner_id",
+        created_at: "org_created_at",
+        updated_at: "org_updated_at",
     };
 }
 
@@ -88,31 +88,13 @@ pub struct WorkspaceAccess {
     pub version: i64,
 }
 
-const SELECT_ACCESS: &str = concat!(
-    "SELECT ",
-    sql_access_columns!(
-        "(SELECT m.role FROM memberships m WHERE m.workspace_id = w.id AND m.user_id = ?3)",
-        "EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ?4 AND k.workspace_id = w.id AND k.revoked_at IS NULL)"
-    ),
-    " FROM workspaces w WHERE w.id = ?1 OR w.slug = ?2 COLLATE NOCASE"
-);
-
-/// The workspace `workspace` names, with the actor's standing in it (an API key's: a user's
-/// lookup reads the user in the same statement, `users::select_user_with_access` and
-/// `sessions::select_user_with_access`).
-pub fn select_access(workspace: &WorkspaceRef, actor: &Actor) -> Statement {
-    Statement::new(
-        SELECT_ACCESS,
-        vec![workspace.id().into(), workspace.slug().into(), actor.user_id().into(), actor.api_key_id().into()],
-    )
-}
-
-/// Reads the workspace and the actor's standing in it from a row with [`sql_access_columns`]
-/// ([`select_access`] and the fused user lookups); `None` when no workspace has that id or slug.
+/// Reads the workspace and the actor's standing in it from the row of a caller's lookup with
+/// `sql_access_columns!` (`users::select_user_with_access`, `sessions::select_user_with_access`,
+/// `api_keys::select_for_auth_with_access`); `None` when no workspace has that id or slug.
 pub fn access_from(row: Option<&Row>) -> Result<Option<WorkspaceAccess>, DatabaseError> {
     let Some(row) = row else { return Ok(None) };
-    // A fused lookup's row has the user's columns whether or not its workspace join found one.
-    if row.opt_text("workspace_id")?.is_none() {
+    // The caller's row is there whether or not its workspace join found one.
+    if row.opt_text(WorkspaceColumns::IN_ACCESS.id)?.is_none() {
         return Ok(None);
     }
     let member_role = match row.opt_text("member_role")? {
