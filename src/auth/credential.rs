@@ -4,7 +4,7 @@ use super::session_cookie::{hashes, is_secret, SESSION_MAC_PURPOSE};
 use crate::app::App;
 use crate::config::Config;
 use crate::crypto::pepper::PepperRing;
-use crate::domain::{credential_key_id, is_api_key_credential, Actor, API_KEY_MAC_PURPOSE};
+use crate::domain::{credential_key_id, is_api_key_credential, API_KEY_MAC_PURPOSE};
 use crate::http::ErrorCode;
 use crate::http::{cookie, ApiError, ApiRequest};
 use crate::platform::Platform;
@@ -99,16 +99,6 @@ impl Credential {
             return Ok(Credential::ApiKey(PresentedApiKey { key_id, credential: credential.to_owned() }));
         }
         Ok(Credential::AccessToken(app.authenticate_token(request).await?))
-    }
-
-    /// Who would act: the token's user or the key, before either is confirmed by the database;
-    /// `None` for a session, whose user only the database knows.
-    pub fn actor(&self) -> Option<Actor> {
-        match self {
-            Credential::AccessToken(identity) => Some(Actor::User(identity.user_id.clone())),
-            Credential::ApiKey(key) => Some(Actor::ApiKey(key.key_id.clone())),
-            Credential::Session(_) => None,
-        }
     }
 }
 

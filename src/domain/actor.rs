@@ -30,12 +30,4 @@ impl Actor {
             Actor::ApiKey(_) => None,
         }
     }
-
-    /// The key id, for an API key.
-    pub fn api_key_id(&self) -> Option<&str> {
-        match self {
-            Actor::ApiKey(id) => Some(id),
-            Actor::User(_) => None,
-        }
-    }
 }
