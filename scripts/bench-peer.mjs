@@ -69,12 +69,18 @@ async function startFloor() {
   return startDirectory("floor", directory, "floor-db", {});
 }
 
-/** The Rust floor (crates/bench-floor): the same read from a minimal workers-rs worker. */
+/** The Rust floor (crates/bench-floor): the same read from a minimal Rust worker, built as the worker is. */
 async function startRustFloor() {
   const directory = join(ROOT, "crates", "bench-floor");
   run(join(CARGO_BIN, "worker-build"), ["--release"], {
     cwd: directory,
-    env: { ...process.env, PATH: `${CARGO_BIN}:${process.env.PATH}`, WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"), WASM_OPT_BIN: WASM_OPT },
+    env: {
+      ...process.env,
+      CUSTOM_SHIM: join(ROOT, "src", "shell", "entry.js"),
+      PATH: `${CARGO_BIN}:${process.env.PATH}`,
+      WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"),
+      WASM_OPT_BIN: WASM_OPT,
+    },
   });
   return startDirectory("floor-rust", directory, "floor-rust-db", {});
 }
