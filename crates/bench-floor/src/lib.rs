@@ -10,8 +10,8 @@
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use worker::worker_sys::D1Database;
 use worker::web_sys;
+use worker::worker_sys::D1Database;
 
 #[wasm_bindgen]
 pub fn fetch(_request: web_sys::Request, env: JsValue, _context: JsValue) -> Promise {
