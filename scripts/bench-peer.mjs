@@ -8,7 +8,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CARGO_BIN, ROOT, WASM_OPT, run, startService, stopService } from "./toolchain.mjs";
+import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
 import { median } from "./statistics.mjs";
 import { bearer, cpuPerRequest, cpuRatio, figures, measure, newEntry } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
@@ -72,16 +72,7 @@ async function startFloor() {
 /** The Rust floor (crates/bench-floor): the same read from a minimal Rust worker, built as the worker is. */
 async function startRustFloor() {
   const directory = join(ROOT, "crates", "bench-floor");
-  run(join(CARGO_BIN, "worker-build"), ["--release"], {
-    cwd: directory,
-    env: {
-      ...process.env,
-      CUSTOM_SHIM: join(ROOT, "src", "shell", "entry.js"),
-      PATH: `${CARGO_BIN}:${process.env.PATH}`,
-      WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"),
-      WASM_OPT_BIN: WASM_OPT,
-    },
-  });
+  runWorkerBuild(["--release"], { cwd: directory });
   return startDirectory("floor-rust", directory, "floor-rust-db", {});
 }
 

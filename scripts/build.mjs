@@ -5,7 +5,7 @@
 //   BUILD_DIR=dir builds into dir instead of build/ (the entry is then dir/worker/shim.mjs).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CARGO_BIN, ROOT, WASM_OPT, workerWasm, run } from "./toolchain.mjs";
+import { CARGO_BIN, ROOT, WASM_OPT, run, runWorkerBuild, workerWasm } from "./toolchain.mjs";
 
 const buildDir = process.env.BUILD_DIR ?? join(ROOT, "build");
 const wasm = workerWasm(buildDir);
@@ -23,16 +23,7 @@ if (!existsSync(workerBuild)) {
 const profile = process.env.BUILD_PROFILE === "dev" ? "--dev" : "--release";
 const args = [profile, "--out-dir", buildDir];
 if (process.env.BENCH === "1") args.push("--features", "bench-routes");
-run(workerBuild, args, {
-  env: {
-    ...process.env,
-    // Our own entry module instead of worker-build's (src/shell/entry.js says why).
-    CUSTOM_SHIM: join(ROOT, "src", "shell", "entry.js"),
-    PATH: `${CARGO_BIN}:${process.env.PATH}`,
-    WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"),
-    WASM_OPT_BIN: WASM_OPT,
-  },
-});
+runWorkerBuild(args);
 
 // worker-build keeps the wasm name section (function names for stack traces, ~45 KB gzip). The
 // panic hook's messages do not need it, so release builds drop it and run -Oz once more;

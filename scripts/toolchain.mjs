@@ -12,6 +12,24 @@ export const WASM_OPT = join(ROOT, "node_modules", "binaryen", "bin", "wasm-opt"
 /** The wasm the worker runs: worker-build's output (in `buildDir`) with our entry module (src/shell/entry.js). */
 export const workerWasm = (buildDir = join(ROOT, "build")) => join(buildDir, "worker", "index.wasm");
 
+/**
+ * worker-build with `args` in `cwd`, pointed at the wasm-bindgen that matches Cargo.lock and
+ * binaryen's wasm-opt (its own downloads come from GitHub, which these machines cannot reach),
+ * and with our entry module instead of its own (src/shell/entry.js says why).
+ */
+export function runWorkerBuild(args, { cwd = ROOT } = {}) {
+  run(join(CARGO_BIN, "worker-build"), args, {
+    cwd,
+    env: {
+      ...process.env,
+      CUSTOM_SHIM: join(ROOT, "src", "shell", "entry.js"),
+      PATH: `${CARGO_BIN}:${process.env.PATH}`,
+      WASM_BINDGEN_BIN: join(CARGO_BIN, "wasm-bindgen"),
+      WASM_OPT_BIN: WASM_OPT,
+    },
+  });
+}
+
 /** An environment whose PATH finds cargo-installed tools and Node 22 from node_modules first. */
 export function toolEnv(extra = {}) {
   const path = [NODE_BIN, CARGO_BIN, process.env.PATH ?? ""].join(":");

@@ -1,5 +1,6 @@
-// The worker's entry module: worker-build bundles it with wasm-bindgen's glue (scripts/build.mjs
-// names it as worker-build's CUSTOM_SHIM; worker-build fills in the $SNIPPET_… placeholders).
+// The worker's entry module: worker-build bundles it with wasm-bindgen's glue (`runWorkerBuild`
+// in scripts/toolchain.mjs names it as worker-build's CUSTOM_SHIM; worker-build fills in the
+// $SNIPPET_… placeholders).
 //
 // worker-build's own entry exports a `WorkerEntrypoint` class behind two Proxies, for panic
 // recovery: every request constructs the class and a Proxy of it, and every call of a handler
