@@ -22,8 +22,30 @@ pub enum StoredBody {
     Sealed { sealed: String, seal_kid: String },
 }
 
-const SELECT_ANSWER: &str = "SELECT status, body, sealed_body, seal_kid FROM callback_replays \
-     WHERE idempotency_key = ?1 AND user_id = ?2 AND expires_at > ?3";
+/// The answer stored under the key `$key` for the user `$user` that is still served at `$now`;
+/// `$alias` is the callback_replays table's alias with its dot, or "".
+macro_rules! sql_served_answer {
+    ($alias:literal, $key:literal, $user:literal, $now:literal) => {
+        concat!(
+            $alias,
+            "idempotency_key = ",
+            $key,
+            " AND ",
+            $alias,
+            "user_id = ",
+            $user,
+            " AND ",
+            $alias,
+            "expires_at > ",
+            $now
+        )
+    };
+}
+
+const SELECT_ANSWER: &str = concat!(
+    "SELECT status, body, sealed_body, seal_kid FROM callback_replays WHERE ",
+    sql_served_answer!("", "?1", "?2", "?3")
+);
 
 /// One round trip, no writes: the stored answer, if any (used when WorkOS is unreachable, so a
 /// replay still gets its answer).
@@ -106,10 +128,11 @@ const INSERT_WEB_SIGN_IN: &str = "INSERT INTO web_sign_ins (user_id, email, emai
 
 /// What the sign-in left, in one row: the user's personal workspace (whoever created it) and the
 /// answer stored under the key for this user, if any.
-const SELECT_OUTCOME: &str = "SELECT w.id AS workspace_id, w.slug AS workspace_slug, \
-     a.status, a.body, a.sealed_body, a.seal_kid FROM (SELECT 1) \
-     LEFT JOIN workspaces w ON w.personal_owner_id = ?1 \
-     LEFT JOIN callback_replays a ON a.idempotency_key = ?2 AND a.user_id = ?1 AND a.expires_at > ?3";
+const SELECT_OUTCOME: &str = concat!(
+    "SELECT w.id AS workspace_id, w.slug AS workspace_slug, a.status, a.body, a.sealed_body, a.seal_kid \
+     FROM (SELECT 1) LEFT JOIN workspaces w ON w.personal_owner_id = ?1 LEFT JOIN callback_replays a ON ",
+    sql_served_answer!("a.", "?2", "?1", "?3")
+);
 
 /// A web sign-in in one round trip, one atomic batch whichever kind it turns out to be:
 /// - a replay (an unexpired answer is stored under the key) changes nothing and reads the answer;
