@@ -129,6 +129,18 @@ async fn an_api_response_becomes_a_worker_response() {
 }
 
 #[wasm_bindgen_test]
+async fn every_header_of_a_response_without_repeated_names_arrives() {
+    let mut response = ApiResponse::json(200, &serde_json::json!({ "ok": true }));
+    response.headers.push(("vary".into(), "Origin".into()));
+    response.headers.push(("set-cookie".into(), "a=1; Path=/".into()));
+    let worker_response = into_worker_response(response);
+    let headers = worker_response.headers();
+    assert_eq!(headers.get("content-type").unwrap().as_deref(), Some("application/json; charset=utf-8"));
+    assert_eq!(headers.get("vary").unwrap().as_deref(), Some("Origin"));
+    assert_eq!(headers.get("set-cookie").unwrap().as_deref(), Some("a=1; Path=/"));
+}
+
+#[wasm_bindgen_test]
 async fn an_empty_api_response_becomes_a_response_without_a_body() {
     let worker_response = into_worker_response(ApiResponse::empty(204));
     assert_eq!(worker_response.status(), 204);
