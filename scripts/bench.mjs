@@ -1,6 +1,6 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,cold,profile` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,cold,profile,steps` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,6 +11,7 @@ import { benchPeer } from "./bench-peer.mjs";
 import { median, percentile } from "./statistics.mjs";
 import { benchProfile } from "./bench-profile.mjs";
 import { benchCold } from "./bench-cold.mjs";
+import { benchSteps } from "./bench-steps.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string", default: "15" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -50,6 +51,14 @@ if (wanted("cold")) {
   run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", EDGE_AUTH_SKIP_BUILD: "0" } });
   run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
   await benchCold({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
+}
+
+// ---------------------------------------------------------------- 10. the worker's own steps
+if (wanted("steps")) {
+  // A benchmark build: the steps are its bench routes.
+  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", EDGE_AUTH_SKIP_BUILD: "0" } });
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  await benchSteps({ report, rounds: Math.max(3, Math.min(ROUNDS, 9)) });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths

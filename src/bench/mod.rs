@@ -4,8 +4,11 @@
 //! work `n` times and the benchmark measures the same request with n and n+N repetitions from
 //! outside: the difference divided by N is the cost of one repetition.
 
+mod recorded;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;
+
+pub use recorded::Recorded;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::json;
@@ -22,7 +25,7 @@ use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy
 pub const ROUTE_PREFIX: &str = "/v1/__bench/";
 
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
-const MAX_REPETITIONS: u32 = 100_000;
+pub(crate) const MAX_REPETITIONS: u32 = 100_000;
 
 /// `POST /v1/__bench/{fresh,cached,rsa,sha256,parse,claims,setup}?n=N` with the token as bearer.
 /// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
@@ -31,6 +34,9 @@ const MAX_REPETITIONS: u32 = 100_000;
 /// - `sha256`: SHA-256 of the token's signing input alone (the hashing part of `rsa`);
 /// - `parse`: the token's structure and header alone; `claims`: its claims and their policy alone;
 /// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
+///
+/// `route` (a route's own work, D1 answered from memory) is dispatched by the router itself, which
+/// owns the routes: see [`route_request`].
 ///
 /// In workerd also `webcrypto`, the reference (see the `webcrypto` module), and `panic`, which
 /// panics after an await, as a bug in the request's work would: the end-to-end tests hold the
@@ -119,6 +125,24 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
         _ => return Err(ApiError::new(ErrorCode::RouteNotFound, "no such bench")),
     }
     Ok(ApiResponse::json(200, &json!({ "mode": mode, "n": repetitions, "user_id": identity.user_id })))
+}
+
+/// What `POST /v1/__bench/route?method=M&path=P&n=N` runs (see `routes::router`): the route
+/// `P` with method `M` (GET when absent) and the caller's credential (its authorization, cookie
+/// and origin headers), and `n`.
+pub fn route_request(request: &ApiRequest) -> Result<(ApiRequest, u32), ApiError> {
+    let n = repetitions(request)?;
+    let path = request.query_param("path")?.unwrap_or_default();
+    let method = crate::http::Method::parse(&request.query_param("method")?.unwrap_or_else(|| "GET".into()));
+    let mut inner = ApiRequest::new(method, &path);
+    inner.headers = request
+        .headers
+        .iter()
+        .filter(|(name, _)| matches!(name.as_str(), "authorization" | "cookie" | "origin"))
+        .cloned()
+        .collect();
+    inner.origin.clone_from(&request.origin);
+    Ok((inner, n))
 }
 
 /// The `n` query parameter: how many times to repeat the work, at most [`MAX_REPETITIONS`].

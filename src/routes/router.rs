@@ -188,6 +188,9 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     // Boxed for the reason `dispatch` gives: only a benchmark's own requests compile its code.
     #[cfg(feature = "bench-routes")]
     if let Some(mode) = request.path.strip_prefix(crate::bench::ROUTE_PREFIX) {
+        if mode == "route" {
+            return Box::pin(route_work(app, request, &cors)).await;
+        }
         return Box::pin(crate::bench::handle(app, request, mode)).await;
     }
     let mut response = match app.config.mcp.as_ref() {
@@ -234,6 +237,25 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
     }
     cors.decorate(request, &mut response);
     response
+}
+
+/// Benchmark builds: `POST /v1/__bench/route?method=M&path=P&n=N` sends the route `P` through
+/// [`dispatch`] once against D1 and then `n` times with D1's answers replayed from memory
+/// ([`crate::bench::Recorded`]): the core's own work on a route, D1 left out.
+#[cfg(feature = "bench-routes")]
+async fn route_work<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Cors) -> ApiResponse {
+    let (inner, n) = match crate::bench::route_request(request) {
+        Ok(parts) => parts,
+        Err(error) => return error.into_response(),
+    };
+    let recorded = crate::bench::Recorded::new(app.platform);
+    let canned = App::new(&recorded, app.config, app.isolate);
+    let first = dispatch(&canned, &inner, cors).await.unwrap_or_else(ApiError::into_response);
+    recorded.replay();
+    for _ in 0..n {
+        std::hint::black_box(dispatch(&canned, &inner, cors).await.unwrap_or_else(ApiError::into_response));
+    }
+    ApiResponse::json(200, &serde_json::json!({ "status": first.status, "n": n }))
 }
 
 async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Cors) -> Result<ApiResponse, ApiError> {

@@ -30,6 +30,27 @@ impl D1Adapter {
     pub fn round_trips(&self) -> usize {
         self.round_trips.get()
     }
+
+    /// The statements prepared and bound, as `batch()` takes them.
+    pub(super) fn prepare(&self, statements: &[Statement]) -> Result<Array, DatabaseError> {
+        let prepared = Array::new();
+        for statement in statements {
+            let params: Array = statement.params.iter().map(to_js_value).collect();
+            let bound = self
+                .database
+                .prepare(statement.sql)
+                .and_then(|unbound| unbound.bind(params))
+                .map_err(|error| DatabaseError::new(error_text(&error)))?;
+            prepared.push(&bound);
+        }
+        Ok(prepared)
+    }
+
+    /// Sends prepared statements as one batch; D1's answer as it comes.
+    #[cfg(feature = "bench-routes")]
+    pub(super) async fn send(&self, prepared: Array) -> Result<JsValue, JsValue> {
+        JsFuture::from(self.database.batch(prepared)?).await
+    }
 }
 
 /// A bound parameter as D1 wants it.
@@ -73,16 +94,7 @@ pub fn decode_batch(results: &JsValue) -> Result<Vec<Vec<Row>>, DatabaseError> {
 
 impl Database for D1Adapter {
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>, DatabaseError> {
-        let prepared = Array::new();
-        for statement in &statements {
-            let params: Array = statement.params.iter().map(to_js_value).collect();
-            let bound = self
-                .database
-                .prepare(statement.sql)
-                .and_then(|unbound| unbound.bind(params))
-                .map_err(|error| DatabaseError::new(error_text(&error)))?;
-            prepared.push(&bound);
-        }
+        let prepared = self.prepare(&statements)?;
         self.round_trips.set(self.round_trips.get() + 1);
         let driver_error = |error: JsValue| DatabaseError::from_driver(error_text(&error));
         let answer = self.database.batch(prepared).map_err(driver_error)?;

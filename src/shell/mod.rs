@@ -1,6 +1,8 @@
 //! The wasm shell: adapts the Workers runtime to the portable core. Nothing here decides
 //! anything; it converts types and forwards.
 
+#[cfg(feature = "bench-routes")]
+mod bench_steps;
 pub mod d1;
 mod fetch;
 mod js_error;
@@ -134,6 +136,15 @@ pub fn fetch(request: web_sys::Request, env: Env, context: worker_sys::Context) 
 async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context>) -> web_sys::Response {
     #[cfg(feature = "bench-routes")]
     let started = js_sys::Date::now();
+    #[cfg(feature = "bench-routes")]
+    if let Some(step) = request
+        .url()
+        .split(bench_steps::ROUTE_PREFIX)
+        .nth(1)
+        .map(|rest| rest.split('?').next().unwrap_or("").to_owned())
+    {
+        return bench_steps::answer(&step, request, env, context).await;
+    }
     let headers = request::headers_of(&request);
     let id = request_id(headers.iter().find(|(name, _)| name == "cf-ray").map(|(_, ray)| ray.as_str()));
     // Answers refused before the core routes them carry the id too.
