@@ -25,7 +25,7 @@ use crate::token::{verify_access_token, verify_signature_and_claims, ClaimPolicy
 pub const ROUTE_PREFIX: &str = "/v1/__bench/";
 
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
-pub(crate) const MAX_REPETITIONS: u32 = 100_000;
+const MAX_REPETITIONS: u32 = 100_000;
 
 /// `POST /v1/__bench/{fresh,cached,rsa,sha256,parse,claims,setup}?n=N` with the token as bearer.
 /// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
