@@ -1,8 +1,9 @@
 //! Routes that exist only in benchmark builds (`--features bench-routes`, `npm run bench`).
 //!
-//! Time does not advance inside a Worker during pure CPU work, so these routes repeat a piece of
-//! work `n` times and the benchmark measures the same request with n and n+N repetitions from
-//! outside: the difference divided by N is the cost of one repetition.
+//! A Worker's clock cannot time microseconds (`Date.now()` counts milliseconds, and a deployed
+//! Worker's clock only moves with I/O), so these routes repeat a piece of work `n` times and the
+//! benchmark measures the same request with n and n+N repetitions from outside: the difference
+//! divided by N is the cost of one repetition.
 
 mod recorded;
 #[cfg(target_arch = "wasm32")]
