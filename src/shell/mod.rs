@@ -137,13 +137,11 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
     #[cfg(feature = "bench-routes")]
     let started = js_sys::Date::now();
     #[cfg(feature = "bench-routes")]
-    if let Some(step) = request
-        .url()
-        .split(bench_steps::ROUTE_PREFIX)
-        .nth(1)
-        .map(|rest| rest.split('?').next().unwrap_or("").to_owned())
     {
-        return bench_steps::answer(&step, request, env, context).await;
+        let url = request.url();
+        if let Some(step) = crate::http::ApiRequest::split_url(&url).0.strip_prefix(bench_steps::ROUTE_PREFIX) {
+            return bench_steps::answer(step, request, env, context).await;
+        }
     }
     let headers = request::headers_of(&request);
     let id = request_id(headers.iter().find(|(name, _)| name == "cf-ray").map(|(_, ray)| ray.as_str()));
