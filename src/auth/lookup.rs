@@ -20,7 +20,7 @@ impl CallerLookup {
     /// Pushes the caller's lookup. For an API key the first statement records its use (at most
     /// once a minute, genuine credential only), so that costs no round trip of its own.
     pub fn push<P: Platform>(batch: &mut Batch, app: &App<'_, P>, credential: &Credential) -> Self {
-        Self::push_with_access(batch, app, credential, None).0
+        Self::push_with_access(batch, app, credential, None)
     }
 
     /// [`Self::push`], and with `workspace` the workspace it names with the caller's standing in
@@ -31,35 +31,31 @@ impl CallerLookup {
         app: &App<'_, P>,
         credential: &Credential,
         workspace: Option<&WorkspaceRef>,
-    ) -> (Self, Option<Slot>) {
-        match credential {
-            Credential::AccessToken(identity) => {
-                let slot = batch.push(match workspace {
-                    Some(workspace) => users::select_user_with_access(&identity.user_id, workspace),
-                    None => users::select_user(&identity.user_id),
-                });
-                (Self { slot }, workspace.map(|_| slot))
-            }
+    ) -> Self {
+        let slot = match credential {
+            Credential::AccessToken(identity) => batch.push(match workspace {
+                Some(workspace) => users::select_user_with_access(&identity.user_id, workspace),
+                None => users::select_user(&identity.user_id),
+            }),
             Credential::ApiKey(key) => {
                 let macs = key.macs_by_pepper(&app.config.peppers);
                 batch.push(api_keys::touch(key.key_id(), app.platform.now(), macs));
-                let slot = batch.push(match workspace {
+                batch.push(match workspace {
                     Some(workspace) => api_keys::select_for_auth_with_access(key.key_id(), workspace),
                     None => api_keys::select_for_auth(key.key_id()),
-                });
-                (Self { slot }, workspace.map(|_| slot))
+                })
             }
             Credential::Session(session) => {
                 let now = app.platform.now();
                 let idle_until = now + app.config.session_idle_seconds * 1000;
                 batch.push(sessions::touch(&session.hashes, now, idle_until));
-                let slot = batch.push(match workspace {
+                batch.push(match workspace {
                     Some(workspace) => sessions::select_user_with_access(&session.hashes, now, workspace),
                     None => sessions::select_user(&session.hashes, now),
-                });
-                (Self { slot }, workspace.map(|_| slot))
+                })
             }
-        }
+        };
+        Self { slot }
     }
 
     /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid`,
@@ -103,9 +99,8 @@ impl CallerLookup {
 #[derive(Debug)]
 pub struct WorkspaceLookup<'c> {
     batch: Batch,
+    /// The caller's lookup, whose row also holds the workspace found.
     caller: CallerLookup,
-    /// The row of the workspace found (the caller's own row).
-    access: Option<Slot>,
     credential: &'c Credential,
 }
 
@@ -133,8 +128,8 @@ impl<'c> WorkspaceLookup<'c> {
     /// Starts the batch with the caller's and the workspace's lookups.
     pub fn new<P: Platform>(app: &App<'_, P>, credential: &'c Credential, workspace: &WorkspaceRef) -> Self {
         let mut batch = Batch::new();
-        let (caller, access) = CallerLookup::push_with_access(&mut batch, app, credential, Some(workspace));
-        Self { batch, caller, access, credential }
+        let caller = CallerLookup::push_with_access(&mut batch, app, credential, Some(workspace));
+        Self { batch, caller, credential }
     }
 
     /// Adds a statement of the route's own to the same round trip.
@@ -146,7 +141,7 @@ impl<'c> WorkspaceLookup<'c> {
     pub async fn run<P: Platform>(self, app: &App<'_, P>) -> Result<WorkspaceLookupResult, ApiError> {
         let results = self.batch.run(app.platform.db()).await?;
         let caller = self.caller.read(app, self.credential, &results).await?;
-        let access = workspaces::access_from(self.access.and_then(|slot| results.first(slot)))?;
+        let access = workspaces::access_from(results.first(self.caller.slot))?;
         Ok(WorkspaceLookupResult { caller, access, results })
     }
 }
