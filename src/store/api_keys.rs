@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::change::{missing, write, Change, Written};
-use super::sql_fragments::{sql_access_columns, sql_workspace_id};
+use super::sql_fragments::{sql_access_columns, sql_names_workspace, sql_workspace_id};
 use crate::domain::{Scopes, WorkspaceRef};
 use crate::pagination::{keyset_after, Position};
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
@@ -89,7 +89,9 @@ const SELECT_FOR_AUTH_WITH_ACCESS: &str = concat!(
     sql_key_for_auth_columns!(),
     ", ",
     sql_access_columns!("NULL", "(k.workspace_id = w.id AND k.revoked_at IS NULL)"),
-    " FROM api_keys k LEFT JOIN workspaces w ON w.id = ?2 OR w.slug = ?3 COLLATE NOCASE WHERE k.id = ?1"
+    " FROM api_keys k LEFT JOIN workspaces w ON ",
+    sql_names_workspace!("w.", "?2", "?3"),
+    " WHERE k.id = ?1"
 );
 
 /// [`select_for_auth`] and, in the same row, the workspace `workspace` names with whether this

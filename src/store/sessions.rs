@@ -3,7 +3,9 @@
 //! looked up under every configured pepper (`?1`, a JSON array of hashes), so rotating the pepper
 //! signs nobody out.
 
-use super::sql_fragments::{sql_access_columns, sql_live_session, sql_user_columns, sql_user_member_role};
+use super::sql_fragments::{
+    sql_access_columns, sql_live_session, sql_names_workspace, sql_user_columns, sql_user_member_role,
+};
 use crate::domain::WorkspaceRef;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
@@ -143,8 +145,9 @@ const SELECT_USER_WITH_ACCESS: &str = concat!(
     sql_session_user_columns!(),
     ", ",
     sql_access_columns!(sql_user_member_role!(), "0"),
-    " FROM sessions s JOIN users u ON u.id = s.user_id \
-     LEFT JOIN workspaces w ON w.id = ?3 OR w.slug = ?4 COLLATE NOCASE WHERE ",
+    " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN workspaces w ON ",
+    sql_names_workspace!("w.", "?3", "?4"),
+    " WHERE ",
     sql_live_session!("s.", "?1", "?2")
 );
 

@@ -2,10 +2,22 @@
 //! cookie names, the columns a user and a workspace access are read from, and the audit event's
 //! column list.
 
-/// The id of the workspace a path names, by id or by slug (one of the two parameters is NULL).
+/// Whether the workspace row `$alias` (the workspaces table's alias with its dot, or "") is the
+/// one a path names, by id or by slug (one of the two parameters is NULL).
+macro_rules! sql_names_workspace {
+    ($alias:literal, $id:literal, $slug:literal) => {
+        concat!($alias, "id = ", $id, " OR ", $alias, "slug = ", $slug, " COLLATE NOCASE")
+    };
+}
+
+/// The id of the workspace a path names (see [`sql_names_workspace`]).
 macro_rules! sql_workspace_id {
     ($id:literal, $slug:literal) => {
-        concat!("(SELECT id FROM workspaces WHERE id = ", $id, " OR slug = ", $slug, " COLLATE NOCASE)")
+        concat!(
+            "(SELECT id FROM workspaces WHERE ",
+            $crate::store::sql_fragments::sql_names_workspace!("", $id, $slug),
+            ")"
+        )
     };
 }
 
@@ -71,5 +83,6 @@ macro_rules! sql_insert_event {
 }
 
 pub(crate) use {
-    sql_access_columns, sql_insert_event, sql_live_session, sql_user_columns, sql_user_member_role, sql_workspace_id,
+    sql_access_columns, sql_insert_event, sql_live_session, sql_names_workspace, sql_user_columns,
+    sql_user_member_role, sql_workspace_id,
 };

@@ -1,6 +1,6 @@
 //! Users, as the web callback provisions them: read here, never written.
 
-use super::sql_fragments::{sql_access_columns, sql_user_columns, sql_user_member_role};
+use super::sql_fragments::{sql_access_columns, sql_names_workspace, sql_user_columns, sql_user_member_role};
 use crate::domain::WorkspaceRef;
 use crate::platform::{DatabaseError, Row, RowExt, Statement};
 
@@ -40,7 +40,9 @@ const SELECT_USER_WITH_ACCESS: &str = concat!(
     sql_user_columns!(),
     ", ",
     sql_access_columns!(sql_user_member_role!(), "0"),
-    " FROM users u LEFT JOIN workspaces w ON w.id = ?2 OR w.slug = ?3 COLLATE NOCASE WHERE u.id = ?1"
+    " FROM users u LEFT JOIN workspaces w ON ",
+    sql_names_workspace!("w.", "?2", "?3"),
+    " WHERE u.id = ?1"
 );
 
 /// [`select_user`] and, in the same row, the workspace `workspace` names with the user's role in

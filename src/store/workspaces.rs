@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::audit_events::{self, NewEvent};
 use super::change::{missing, write, Change, Written};
-use super::sql_fragments::sql_live_session;
+use super::sql_fragments::{sql_live_session, sql_workspace_id};
 use super::Batch;
 use crate::domain::{Actor, Role, WorkspaceRef};
 use crate::pagination::{keyset_after, Position};
@@ -109,8 +109,11 @@ pub fn access_from(row: Option<&Row>) -> Result<Option<WorkspaceAccess>, Databas
     }))
 }
 
-const SELECT_SLUG_TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM workspaces o WHERE o.slug = ?3 COLLATE NOCASE \
-     AND o.id IS NOT (SELECT id FROM workspaces WHERE id = ?1 OR slug = ?2 COLLATE NOCASE)) AS taken";
+const SELECT_SLUG_TAKEN: &str = concat!(
+    "SELECT EXISTS (SELECT 1 FROM workspaces o WHERE o.slug = ?3 COLLATE NOCASE AND o.id IS NOT ",
+    sql_workspace_id!("?1", "?2"),
+    ") AS taken"
+);
 
 /// Whether a workspace other than the named one has `slug` (read with [`slug_taken_from`]).
 pub fn select_slug_taken(workspace: &WorkspaceRef, slug: &str) -> Statement {
