@@ -53,9 +53,10 @@ export async function startStandIn() {
  * `state` of a worker started before and stopped with `keepState`), it starts on that D1 and KV:
  * a new isolate of a deployment that has been running. With `script`, it runs that entry (another
  * build's, such as a benchmark build's) with wrangler.toml's configuration; with `testScheduled`,
- * `GET /__scheduled` runs the cron handler (wrangler wraps the worker for it, so not by default).
+ * `GET /__scheduled` runs the cron handler (wrangler wraps the worker for it, so not by default);
+ * `v8Flags` go to its workerd's V8 (benchmarks only: `npm run bench -- --only cold`).
  */
-export async function startWorker(standIn, vars = {}, { state: earlier, script, testScheduled = false } = {}) {
+export async function startWorker(standIn, vars = {}, { state: earlier, script, testScheduled = false, v8Flags = [] } = {}) {
   const state = earlier ?? mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
   const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
   if (!earlier) {
@@ -83,7 +84,12 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script, 
       ({ child } = await startService(
         wrangler,
         ["dev", ...(script ? [script] : []), ...(testScheduled ? ["--test-scheduled"] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
-        { ready: /Ready on http/, name: "wrangler", env: { EDGE_AUTH_SKIP_BUILD: "1" }, timeoutMs: 180_000 },
+        {
+          ready: /Ready on http/,
+          name: "wrangler",
+          env: { EDGE_AUTH_SKIP_BUILD: "1", ...(v8Flags.length ? { MINIFLARE_WORKERD_V8_FLAGS: v8Flags.join(" ") } : {}) },
+          timeoutMs: 180_000,
+        },
       ));
       break;
     } catch (error) {
