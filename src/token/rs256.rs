@@ -14,6 +14,13 @@ pub struct Rs256;
 #[derive(Debug, Clone)]
 pub struct Rs256Signature(Vec<u8>);
 
+impl Rs256Signature {
+    /// The signature's bytes, base64url-decoded from the token.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
 impl AlgorithmSignature for Rs256Signature {
     fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
         Ok(Self(slice.to_vec()))
