@@ -5,7 +5,7 @@
 //   BUILD_DIR=dir builds into dir instead of build/ (the entry is then dir/worker/shim.mjs).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CARGO_BIN, ROOT, WASM_OPT, run, runWorkerBuild, workerWasm } from "./toolchain.mjs";
+import { ROOT, WASM_OPT, WORKER_BUILD, run, runWorkerBuild, workerWasm } from "./toolchain.mjs";
 
 const buildDir = process.env.BUILD_DIR ?? join(ROOT, "build");
 const wasm = workerWasm(buildDir);
@@ -15,8 +15,7 @@ if (process.env.EDGE_AUTH_SKIP_BUILD === "1" && existsSync(wasm)) {
   console.log(`build: using the existing ${buildDir} (EDGE_AUTH_SKIP_BUILD=1)`);
   process.exit(0);
 }
-const workerBuild = join(CARGO_BIN, "worker-build");
-if (!existsSync(workerBuild)) {
+if (!existsSync(WORKER_BUILD)) {
   console.error("worker-build is missing: run `npm run setup` (or any npm script) first");
   process.exit(1);
 }

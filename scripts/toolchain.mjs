@@ -12,13 +12,16 @@ export const WASM_OPT = join(ROOT, "node_modules", "binaryen", "bin", "wasm-opt"
 /** The wasm the worker runs: worker-build's output (in `buildDir`) with our entry module (src/shell/entry.js). */
 export const workerWasm = (buildDir = join(ROOT, "build")) => join(buildDir, "worker", "index.wasm");
 
+/** worker-build, as the bootstrap installs it. */
+export const WORKER_BUILD = join(CARGO_BIN, "worker-build");
+
 /**
  * worker-build with `args` in `cwd`, pointed at the wasm-bindgen that matches Cargo.lock and
  * binaryen's wasm-opt (its own downloads come from GitHub, which these machines cannot reach),
  * and with our entry module instead of its own (src/shell/entry.js says why).
  */
 export function runWorkerBuild(args, { cwd = ROOT } = {}) {
-  run(join(CARGO_BIN, "worker-build"), args, {
+  run(WORKER_BUILD, args, {
     cwd,
     env: {
       ...process.env,
