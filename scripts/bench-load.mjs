@@ -1,6 +1,6 @@
 // The load and the figures of the side-by-side benchmarks (bench-peer.mjs, bench-session.mjs):
 // requests sent at a concurrency, their latencies, throughput and workerd's CPU per request.
-import { median, percentile } from "./statistics.mjs";
+import { median, medianInterval, percentile } from "./statistics.mjs";
 import { workerdCpuMs } from "./process-cpu.mjs";
 
 /** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
@@ -26,14 +26,19 @@ async function load(base, requests, concurrency) {
 /** A request's headers for an access token. */
 export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
-export const newEntry = () => ({ latencies: [], rates: [], cpuMs: 0, count: 0 });
+export const newEntry = () => ({ latencies: [], rates: [], cpuRounds: [], cpuMs: 0, count: 0 });
+
+/** Fewest requests in a round for its own CPU figure: /proc counts 10 ms ticks. */
+const CPU_ROUND_REQUESTS = 90;
 
 /** One load of `requests` on `target`, added to `entry`: latencies, throughput, workerd's CPU. */
 export async function measure(target, requests, concurrency, entry) {
   const cpuBefore = workerdCpuMs(target.pid);
   const outcome = await load(target.base, requests, concurrency);
-  entry.cpuMs += workerdCpuMs(target.pid) - cpuBefore;
+  const cpuMs = workerdCpuMs(target.pid) - cpuBefore;
+  entry.cpuMs += cpuMs;
   entry.count += requests.length;
+  if (requests.length >= CPU_ROUND_REQUESTS) entry.cpuRounds.push((cpuMs / requests.length) * 1000);
   entry.latencies.push(...outcome.latencies);
   entry.rates.push(outcome.rate);
 }
@@ -42,8 +47,18 @@ export async function measure(target, requests, concurrency, entry) {
  * 10 ms ticks (and, at concurrency 1, workerd's own idle work) to leave a usable figure. */
 export const cpuPerRequest = (entry) => (entry.count >= 300 ? (entry.cpuMs / entry.count) * 1000 : null);
 
-/** `a ÷ b` of two CPU figures as text, or a dash. */
-export const cpuRatio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
+
+/**
+ * `a[i] ÷ b[i]` for figures of two sides measured in the same rounds, as their median and the
+ * interval that holds the median with 95 % confidence (`medianInterval`): "0.92× (0.85–0.99)".
+ * Pairing each round's figures cancels the machine's slower drifts, and the interval says whether
+ * a ratio is told apart from 1 by this run at all. A dash when there are no such rounds.
+ */
+export function pairedRatio(a, b) {
+  if (a.length === 0 || a.length !== b.length) return "–";
+  const { median, low, high } = medianInterval(a.map((x, i) => x / b[i]));
+  return `${median.toFixed(2)}× (${low.toFixed(2)}–${high.toFixed(2)})`;
+}
 
 /** An entry as a table cell. */
 export const figures = (entry) =>

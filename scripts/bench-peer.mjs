@@ -2,15 +2,15 @@
 // (../shared/peer: jose + WebCrypto + plain D1), both under `wrangler dev` against one WorkOS
 // stand-in, the email taken from the token in both. Four paths at concurrency 1 and 16,
 // interleaved round by round (the order of the two flips each round), with the ratios of
-// throughput and of workerd's CPU per request; beside them the floors: minimal JS and workers-rs
+// throughput and of workerd's CPU per request taken per round (their median and its 95 %
+// interval: bench-load.mjs's pairedRatio); beside them the floors: minimal JS and workers-rs
 // workers answering one D1 primary-key read. Then the cookie session beside the bearer
 // (bench-session.mjs). A benchmark, not a test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
-import { median } from "./statistics.mjs";
-import { bearer, cpuPerRequest, cpuRatio, figures, measure, newEntry } from "./bench-load.mjs";
+import { bearer, figures, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
@@ -134,22 +134,25 @@ export async function benchPeer({ report, rounds }) {
           await measure(targets[target], requests, concurrency, ((results.floor ??= {})[variant] ??= newEntry()));
         }
       }
-      const floorRate = median(results.floor.floor.rates);
-      const rustFloorRate = median(results.floor.rust.rates);
+      const { floor, batch13, rust } = results.floor;
       for (const name of Object.keys(paths)) {
         const { worker, peer } = results[name];
-        const ratio = median(worker.rates) / median(peer.rates);
         report(`7. ${name}, c=${concurrency}: worker`, figures(worker), command);
         report(`7. ${name}, c=${concurrency}: peer`, figures(peer), command);
         report(
           `7. ${name}, c=${concurrency}: worker ÷ peer`,
-          `${ratio.toFixed(2)}× throughput, ${cpuRatio(cpuPerRequest(peer), cpuPerRequest(worker))} in workerd CPU per request (peer ÷ worker); worker at ${((median(worker.rates) / floorRate) * 100).toFixed(0)}% of the JS floor, ${((median(worker.rates) / rustFloorRate) * 100).toFixed(0)}% of the Rust floor`,
+          `${pairedRatio(worker.rates, peer.rates)} throughput, ${pairedRatio(peer.cpuRounds, worker.cpuRounds)} in workerd CPU per request (peer ÷ worker); worker ÷ JS floor ${pairedRatio(worker.rates, floor.rates)}, ÷ Rust floor ${pairedRatio(worker.rates, rust.rates)} throughput`,
           command,
         );
       }
-      report(`7. floor (JS, one D1 primary-key read), c=${concurrency}`, figures(results.floor.floor), command);
-      report(`7. floor, the same read 13 times in one batch, c=${concurrency}`, figures(results.floor.batch13), command);
-      report(`7. floor (Rust, workers-rs, one D1 primary-key read), c=${concurrency}`, figures(results.floor.rust), command);
+      report(`7. floor (JS, one D1 primary-key read), c=${concurrency}`, figures(floor), command);
+      report(`7. floor, the same read 13 times in one batch, c=${concurrency}`, figures(batch13), command);
+      report(`7. floor (Rust, workers-rs, one D1 primary-key read), c=${concurrency}`, figures(rust), command);
+      report(
+        `7. floors, c=${concurrency}: Rust ÷ JS`,
+        `${pairedRatio(rust.rates, floor.rates)} throughput, ${pairedRatio(floor.cpuRounds, rust.cpuRounds)} in workerd CPU per request (JS ÷ Rust)`,
+        command,
+      );
     }
     // The cookie session beside the bearer, on a worker of its own (it calls WorkOS).
     for (const [name, target] of Object.entries(targets)) {

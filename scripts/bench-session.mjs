@@ -3,8 +3,7 @@
 // interleaved round by round. The issue's goal for the cookie: the same D1 round trips (figure 6
 // counts them) and throughput within 10 % of the bearer's.
 import { startWorker } from "../tests/e2e/stack.mjs";
-import { median } from "./statistics.mjs";
-import { bearer, cpuPerRequest, cpuRatio, figures, measure, newEntry } from "./bench-load.mjs";
+import { bearer, figures, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 
 export async function benchSession({ report, rounds, standIn }) {
   // The dev API key: password sign-up goes through the stand-in's user management.
@@ -60,8 +59,8 @@ export async function benchSession({ report, rounds, standIn }) {
         report(`7. GET /v1/orgs/{id}, c=${concurrency}: ${kind}`, figures(results[kind]), command);
         report(
           `7. GET /v1/orgs/{id}, c=${concurrency}: ${short} ÷ bearer`,
-          `${(median(results[kind].rates) / median(bearerEntry.rates)).toFixed(2)}× throughput, ` +
-            `${cpuRatio(cpuPerRequest(bearerEntry), cpuPerRequest(results[kind]))} in workerd CPU per request (bearer ÷ ${short})`,
+          `${pairedRatio(results[kind].rates, bearerEntry.rates)} throughput, ` +
+            `${pairedRatio(bearerEntry.cpuRounds, results[kind].cpuRounds)} in workerd CPU per request (bearer ÷ ${short})`,
           command,
         );
       }

@@ -42,7 +42,8 @@ if (wanted("peer")) {
   // The build that ships (no benchmark routes), beside the peer.
   run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
   run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
-  await benchPeer({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
+  // 7 rounds by default (each is minutes); more when asked for, which narrows the intervals.
+  await benchPeer({ report, rounds: Math.max(3, values.rounds ? Math.min(ROUNDS, 15) : 7) });
 }
 
 // ---------------------------------------------------------------- 9. a fresh isolate's first request
