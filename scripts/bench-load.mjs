@@ -47,7 +47,6 @@ export async function measure(target, requests, concurrency, entry) {
  * 10 ms ticks (and, at concurrency 1, workerd's own idle work) to leave a usable figure. */
 export const cpuPerRequest = (entry) => (entry.count >= 300 ? (entry.cpuMs / entry.count) * 1000 : null);
 
-
 /**
  * `a[i] ÷ b[i]` for figures of two sides measured in the same rounds, as their median and the
  * interval that holds the median with 95 % confidence (`medianInterval`): "0.92× (0.85–0.99)".
