@@ -57,6 +57,8 @@ impl<'t> UnverifiedToken<'t> {
         else {
             return Err(TokenError::Malformed("structure"));
         };
+        // `header.payload`: the first two parts and the dot between them.
+        let signing_input = &token[..header.len() + 1 + payload.len()];
         let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| TokenError::Malformed("not base64url"));
         let (header, payload, signature) = (decode(header)?, decode(payload)?, decode(signature)?);
         let header = read_header(&header)?;
@@ -69,7 +71,6 @@ impl<'t> UnverifiedToken<'t> {
         if header.crit.as_ref().is_some_and(|crit| !crit.is_empty()) || header.b64 == Some(false) {
             return Err(TokenError::UnsupportedHeader);
         }
-        let signing_input = token.rsplit_once('.').map_or(token, |(signing_input, _)| signing_input);
         Ok(Self { key_id: header.kid, payload, signature: Rs256Signature::new(signature), signing_input })
     }
 
