@@ -134,7 +134,8 @@ impl JwksCache {
 
         // Nothing fresh anywhere: refresh, falling back to a stale set if WorkOS is down.
         let stale = self.memory_set(url).filter(|c| now - c.fetched_at < MAX_STALE_MS);
-        match self.fetch_if_allowed(platform, config, url, shared_attempt).await {
+        let fallback = if stale.is_some() { Fallback::StaleSet } else { Fallback::Nothing };
+        match self.fetch_if_allowed(platform, config, url, shared_attempt, fallback).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             Fetch::CoolingDown { .. } | Fetch::Failed => match stale {
                 Some(stale) => match stale.set.lookup(kid) {
@@ -159,7 +160,7 @@ impl JwksCache {
             // Without a kid there is nothing a newer set could add.
             return Err(TokenError::KeyUnknown);
         }
-        match self.fetch_if_allowed(platform, config, url, shared_attempt).await {
+        match self.fetch_if_allowed(platform, config, url, shared_attempt, Fallback::FreshSet).await {
             Fetch::Fetched(fresh) => lookup_strict(&fresh.set, kid),
             // Another isolate may have fetched a newer set (a key rotation) within the cooldown:
             // its copy in KV is the answer, not a refusal.
@@ -251,19 +252,28 @@ impl JwksCache {
         config: &Config,
         url: &str,
         shared_attempt: SharedAttempt,
+        fallback: Fallback,
     ) -> Fetch {
         let now = platform.now();
         if let Some(attempt) = self.attempt_cooling_down(platform, config, url, shared_attempt).await {
             // A request of this isolate fetched since the attempt was made: its set is the answer.
-            // (Waiting for a fetch still in flight is not an option: the Workers runtime cancels a
-            // request that waits on another request's work as hung.)
             if let Some(fetched) = self.memory_set(url).filter(|cached| cached.fetched_at >= attempt.at) {
                 return Fetch::Fetched(fetched);
             }
             // An attempt of this isolate newer than the one found: its outcome counts.
             let latest = self.last_attempt.borrow().as_ref().map(|(_, latest)| *latest);
             let last_ok = latest.filter(|latest| latest.at >= attempt.at).map_or(attempt.ok, |latest| latest.ok);
-            return Fetch::CoolingDown { last_ok };
+            // A request with no set at all while that attempt is still in flight (or worked, and
+            // its set is not in KV yet): a cold isolate's concurrent first requests, or a new
+            // deployment's isolates starting at once. It cannot verify anything, and it cannot wait
+            // for the other request's fetch: the runtime cancels a request's continuations with
+            // the request that made the promise (a client hanging up would take every waiter with
+            // it). So it fetches too: each such request sets the cache for itself rather than await
+            // another's promise. Once the last attempt failed, the cooldown holds for everyone: in
+            // an outage WorkOS is asked once per cooldown, not once per request.
+            if !(last_ok && matches!(fallback, Fallback::Nothing)) {
+                return Fetch::CoolingDown { last_ok };
+            }
         }
         self.record_attempt(platform, config, url, Attempt { at: now, ok: true });
         let fetch = self.fetch(platform, config, url, now).await;
@@ -327,6 +337,17 @@ async fn read_shared_attempt<P: Platform>(platform: &P, url: &str) -> Option<Att
             None
         }
     }
+}
+
+/// What a request that finds a fetch attempt cooling down has to verify with instead.
+#[derive(Clone, Copy)]
+enum Fallback {
+    /// A fresh set, which does not publish the token's `kid`.
+    FreshSet,
+    /// An expired set, usable while WorkOS cannot be reached.
+    StaleSet,
+    /// Nothing: this isolate has no set, and neither has KV.
+    Nothing,
 }
 
 /// The outcome of a fetch attempt.

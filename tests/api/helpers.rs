@@ -372,6 +372,8 @@ impl Default for FakeWorkos {
 
 impl HttpClient for FakeWorkos {
     async fn get(&self, request: HttpGet<'_>) -> Result<HttpReply, FetchError> {
+        // A fetch is an await in a Worker: concurrent requests interleave there, as at a KV read.
+        yield_now().await;
         if let Some(path) = request.url.strip_prefix(AUTHKIT) {
             self.authkit_requests.set(self.authkit_requests.get() + 1);
             if self.authkit_down.get() {
@@ -437,6 +439,7 @@ impl HttpClient for FakeWorkos {
     }
 
     async fn post(&self, request: HttpPost<'_>) -> Result<HttpReply, FetchError> {
+        yield_now().await;
         let body: Value = serde_json::from_str(&request.body).unwrap();
         if request.url == format!("{API_BASE}/user_management/users") {
             return Ok(self.create_user(&body));

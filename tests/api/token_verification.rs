@@ -585,17 +585,41 @@ fn concurrent_unknown_kids_in_one_isolate_make_one_refetch() {
     assert_eq!(app.platform.workos.jwks_requests.get(), 2, "one initial fetch and one refetch for all 40");
 }
 
-#[test]
-fn concurrent_first_requests_of_a_cold_isolate_take_the_set_one_of_them_fetched() {
-    let app = spawn_app();
-    let requests: Vec<_> = (0..16)
+/// Concurrent first requests of a cold isolate (a browser's tabs signing in at once after a
+/// deploy): each reaches the key set's fetch while another's is in flight. None may be refused for
+/// it; they cannot wait on another request's fetch in a Worker, so each makes its own.
+fn cold_burst(app: &TestApp, requests: usize) -> Vec<u16> {
+    let requests: Vec<_> = (0..requests)
         .map(|i| {
             let token = app.token(json!({ "sub": format!("u{i}") }));
             app.call_async(edge_auth::http::Method::Get, "/v1/auth/session", Some(&token), None)
         })
         .collect();
-    let answers = futures::executor::block_on(futures::future::join_all(requests));
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    futures::executor::block_on(futures::future::join_all(requests)).iter().map(|a| a.status).collect()
+}
+
+#[test]
+fn concurrent_first_requests_of_a_cold_isolate_all_verify() {
+    let app = spawn_app();
+    let statuses = cold_burst(&app, 16);
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    assert_eq!(app.platform.workos.jwks_requests.get(), 1, "one fetch for all");
+    assert!(app.platform.workos.jwks_requests.get() <= 16, "at most one fetch per request of the burst");
+    let fetched = app.platform.workos.jwks_requests.get();
+    assert_eq!(cold_burst(&app, 16), vec![200; 16], "the next burst verifies from memory");
+    assert_eq!(app.platform.workos.jwks_requests.get(), fetched);
+}
+
+#[test]
+fn concurrent_first_requests_of_a_cold_isolate_in_an_outage_then_keep_the_cooldown() {
+    let app = spawn_app();
+    app.platform.workos.outage.set(Outage::Unavailable);
+    assert_eq!(cold_burst(&app, 16), vec![503; 16]);
+    let fetched = app.platform.workos.jwks_requests.get();
+    assert!(fetched <= 16, "{fetched}");
+    // The failure is seen now: within the cooldown nobody asks WorkOS again.
+    assert_eq!(cold_burst(&app, 16), vec![503; 16]);
+    assert_eq!(app.platform.workos.jwks_requests.get(), fetched, "no fetch during the cooldown");
+    app.platform.workos.outage.set(Outage::None);
+    app.advance_seconds(31);
+    assert_eq!(cold_burst(&app, 16), vec![200; 16]);
 }
