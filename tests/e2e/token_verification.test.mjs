@@ -18,6 +18,18 @@ function withKid(token, kid) {
   return `${Buffer.from(JSON.stringify(decoded)).toString("base64url")}.${payload}.${signature}`;
 }
 
+// First in the file: the worker has no key set yet. Concurrent first requests each reach the
+// fetch while another's is in flight, and none may be refused for it.
+test("a fresh worker's concurrent first requests all verify", async () => {
+  const tokens = await Promise.all(Array.from({ length: 8 }, (_, i) => stack.standIn.token({ email: `cold${i}@example.com` })));
+  const responses = await Promise.all(tokens.map(({ access_token }) => session(access_token)));
+  assert.deepEqual(
+    responses.map((r) => r.status),
+    Array(8).fill(200),
+    responses.map((r) => r.text).join("\n"),
+  );
+});
+
 test("a valid AuthKit token verifies and yields the identity", async () => {
   const { access_token, user_id } = await stack.standIn.token({ email: "ada@example.com", org_id: "org_1", role: "admin" });
   const response = await session(access_token);
