@@ -253,6 +253,8 @@ impl KeyValueStore for MemoryKv {
     }
     async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) -> Result<(), KeyValueError> {
         self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
+        // An awaited write is an await in a Worker too.
+        yield_now().await;
         Ok(())
     }
     /// At once: a test's next request comes after the answer, as `waitUntil`'s writes do.
@@ -659,6 +661,8 @@ pub struct WindowLimiter {
 
 impl RateLimiter for WindowLimiter {
     async fn allow(&self, key: &str) -> bool {
+        // The binding's `limit()` is a promise in a Worker: concurrent requests interleave there.
+        yield_now().await;
         let window = self.clock.get() / (SIGN_IN_LIMIT_PERIOD_SECONDS as i64 * 1000);
         let mut counts = self.counts.borrow_mut();
         let count = counts.entry((key.to_owned(), window)).or_default();

@@ -9,6 +9,7 @@
 
 use std::io::{BufRead, BufReader, Read as _, Write};
 use std::net::{TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,15 +81,22 @@ fn serve_connection(stream: TcpStream, state: &State) {
                 return;
             }
         };
-        let reply = routes::handle(
-            state,
-            &routes::Request {
-                method: &incoming.method,
-                url: &incoming.url,
-                authorization: incoming.authorization.as_deref(),
-                body: &incoming.body,
-            },
-        );
+        let request = routes::Request {
+            method: &incoming.method,
+            url: &incoming.url,
+            authorization: incoming.authorization.as_deref(),
+            body: &incoming.body,
+        };
+        // A bug in a route answers 500 (its panic message is on stderr) rather than leave the
+        // client waiting on a connection whose thread is gone.
+        let reply =
+            std::panic::catch_unwind(AssertUnwindSafe(|| routes::handle(state, &request))).unwrap_or_else(|_| {
+                routes::Reply {
+                    status: 500,
+                    body: serde_json::json!({ "message": "The stand-in failed on this request" }),
+                    ..Default::default()
+                }
+            });
         // The client may have hung up (e.g. it timed out during a simulated outage); that's
         // expected, so just note it.
         let outcome = match write_reply(&mut writer, &reply, incoming.keep_alive) {
@@ -232,6 +240,7 @@ fn reason(status: u16) -> &'static str {
         422 => "Unprocessable Content",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "",
     }
