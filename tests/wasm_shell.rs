@@ -252,54 +252,6 @@ async fn a_requests_answer_is_its_works_output() {
 }
 
 #[wasm_bindgen_test]
-async fn a_requests_work_starts_inside_the_call_that_starts_it() {
-    use std::{cell::Cell, rc::Rc};
-    let context = recording_context();
-    let started = Rc::new(Cell::new(false));
-    let (release, released) = futures::channel::oneshot::channel::<()>();
-    let answer = edge_auth::shell::run_to_completion(&context, {
-        let started = started.clone();
-        async move {
-            started.set(true);
-            released.await.unwrap();
-            Ok(1.into())
-        }
-    });
-    assert!(started.get(), "the work ran up to its first wait before the call returned");
-    release.send(()).unwrap();
-    assert_eq!(wasm_bindgen_futures::JsFuture::from(answer).await.unwrap().as_f64(), Some(1.0));
-}
-
-/// A future that wakes its task while the task is being polled (as `join`'s children can) must
-/// get polled again: the wake may not be lost.
-#[wasm_bindgen_test]
-async fn a_task_woken_while_it_is_polled_is_polled_again() {
-    use std::{cell::Cell, rc::Rc};
-    let context = recording_context();
-    let finished = Rc::new(Cell::new(false));
-    let answer = edge_auth::shell::run_to_completion(&context, {
-        let finished = finished.clone();
-        async move {
-            for _ in 0..3 {
-                let mut yielded = false;
-                std::future::poll_fn(|cx| {
-                    if std::mem::replace(&mut yielded, true) {
-                        return std::task::Poll::Ready(());
-                    }
-                    cx.waker().wake_by_ref();
-                    std::task::Poll::Pending
-                })
-                .await;
-            }
-            finished.set(true);
-            Ok(3.into())
-        }
-    });
-    assert!(finished.get(), "each wake during the poll was answered by another poll at once");
-    assert_eq!(wasm_bindgen_futures::JsFuture::from(answer).await.unwrap().as_f64(), Some(3.0));
-}
-
-#[wasm_bindgen_test]
 async fn a_requests_failed_work_rejects_its_answer() {
     let context = recording_context();
     let answer = edge_auth::shell::run_to_completion(&context, async { Err("broken".into()) });

@@ -35,10 +35,9 @@ if (typeof scheduleReinit !== "function") {
   throw new Error("wasm-bindgen's glue has no reinit import: the worker could not recover from a panic");
 }
 
-// A trap inside a request's work after its first wait is thrown from a microtask, out of reach
-// of the handler's caller: the runtime reports it as an uncaught error or an unhandled rejection.
-// That request gets the runtime's 500 (its promise can never settle); the next one gets a new
-// instance.
+// A trap inside a request's work is thrown from a microtask of wasm-bindgen's executor, out of
+// reach of the handler's caller: the runtime reports it as an uncaught error. That request
+// gets the runtime's 500 (its promise can never settle); the next one gets a new instance.
 function recoverFrom(error) {
   if (error instanceof WebAssembly.RuntimeError) {
     console.error("the worker's wasm trapped (a panic); the next request starts a new instance", error);
@@ -46,9 +45,6 @@ function recoverFrom(error) {
   }
 }
 addEventListener("error", (event) => recoverFrom(event.error));
-// A trap inside a promise's reaction (a task polled where its awaited promise settles, see
-// src/shell/task.rs) rejects the promise that reaction made, which nobody awaits.
-addEventListener("unhandledrejection", (event) => recoverFrom(event.reason));
 
 // A trap in the synchronous part of a call is thrown to the handler's caller instead.
 const guarded = (handler) => (event, env, context) => {

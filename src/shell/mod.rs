@@ -10,7 +10,6 @@ mod kv;
 mod rate_limit;
 pub mod request;
 pub mod run_to_completion;
-mod task;
 mod waits;
 
 use std::rc::Rc;

@@ -2,24 +2,20 @@
 //!
 //! Built as the worker is built (worker-build, with the worker's own entry module,
 //! `src/shell/entry.js`) and written as its shell is: a `#[wasm_bindgen]` `fetch` on the
-//! runtime's own types, one promise per request, its task the worker's own executor
-//! (`src/shell/task.rs`, compiled in from there). `#[event(fetch)]` with `worker::D1` (what this
+//! runtime's own types, one promise per request. `#[event(fetch)]` with `worker::D1` (what this
 //! floor was at first) costs workerd 0.2–0.5 ms more CPU per request on this machine, all of it
 //! glue: a floor built that way measured the glue, not what a Rust worker has to pay.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use worker::web_sys;
 use worker::worker_sys::D1Database;
 
-#[path = "../../../src/shell/task.rs"]
-mod task;
-
 #[wasm_bindgen]
 pub fn fetch(_request: web_sys::Request, env: JsValue, _context: JsValue) -> Promise {
-    task::start(async move {
+    future_to_promise(async move {
         let db: D1Database = js_sys::Reflect::get(&env, &"DB".into())?.unchecked_into();
         let statement = db.prepare("SELECT id, name FROM items WHERE id = ?1")?.bind(Array::of1(&"item_1".into()))?;
         let row = JsFuture::from(statement.first(None)?).await?;
