@@ -113,43 +113,6 @@ async fn an_oversized_body_is_refused_by_the_shell() {
     assert_eq!(error.status, 413);
 }
 
-/// A request built in JavaScript with `body` and a `content-length` header of `declared`; its
-/// body's stream, if ever asked for, sets `globalThis.__streamRead`.
-fn request_with_declared_length(body: &str, declared: usize) -> worker::web_sys::Request {
-    let make = js_sys::Function::new_with_args(
-        "body, declared",
-        "globalThis.__streamRead = false;
-         const request = new Request('https://edge.example.com/mcp', {
-           method: 'POST', body, headers: { 'content-length': String(declared) } });
-         const stream = Object.getOwnPropertyDescriptor(Request.prototype, 'body').get;
-         Object.defineProperty(request, 'body', { get() { globalThis.__streamRead = true; return stream.call(this); } });
-         return request;",
-    );
-    wasm_bindgen::JsCast::unchecked_into(
-        make.call2(&wasm_bindgen::JsValue::NULL, &body.into(), &declared.into()).unwrap(),
-    )
-}
-
-#[wasm_bindgen_test]
-async fn a_body_of_declared_length_is_read_in_one_piece_not_as_a_stream() {
-    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-    let request = request_with_declared_length(body, body.len());
-    assert_eq!(request.headers().get("content-length").unwrap(), Some(body.len().to_string()));
-    let api = convert(request).await.unwrap();
-    assert_eq!(api.body, body.as_bytes());
-    let streamed = js_sys::Reflect::get(&js_sys::global(), &"__streamRead".into()).unwrap();
-    assert_eq!(streamed.as_bool(), Some(false));
-}
-
-/// HTTP ends a body at its declared length; a body longer than it claimed (which only a request
-/// built in the isolate can have) is still held to the cap.
-#[wasm_bindgen_test]
-async fn a_body_longer_than_its_declared_length_is_still_held_to_the_cap() {
-    let request = request_with_declared_length(&"x".repeat(20_000), 10);
-    let error = convert(request).await.unwrap_err();
-    assert_eq!((error.status, error.code.as_str()), (413, "payload_too_large"));
-}
-
 #[wasm_bindgen_test]
 async fn an_api_response_becomes_a_worker_response() {
     let mut response = ApiResponse::json(201, &serde_json::json!({ "ok": true }));

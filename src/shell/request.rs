@@ -1,12 +1,11 @@
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use worker::web_sys;
 use worker::ByteStream;
 
 use crate::http::request::MAX_JSON_BODY_BYTES;
-use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, ErrorCode, Method};
+use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 
 /// A Workers request as the core's [`ApiRequest`]. A body whose `Content-Length` is over the cap
 /// is refused before being read; any other is read as a stream and refused as soon as it grows
@@ -38,28 +37,12 @@ pub async fn from_worker_request(
         // A body declared empty (a POST without one, as the web callback's is) is not read:
         // reading even an empty stream waits for the runtime's I/O.
         _ if declared_length == Some(0) => Vec::new(),
-        // A length declared within the cap: the runtime reads the body in one piece (one promise,
-        // where a stream takes one per chunk and one more for its end). HTTP's framing ends the
-        // body at that length, so the cap holds; it is checked again all the same.
-        _ if declared_length.is_some() => read_whole(&request).await?,
         _ => match request.body() {
             Some(chunks) => read_capped(ByteStream::from(chunks), MAX_JSON_BODY_BYTES).await?,
             None => Vec::new(),
         },
     };
     Ok(ApiRequest { method, path, query, headers, body, request_id, origin, mcp_identity: None })
-}
-
-/// A body of declared length, read whole. One that ends short of its length (the client went
-/// away) is a 400, as a stream's is.
-async fn read_whole(request: &web_sys::Request) -> Result<Vec<u8>, ApiError> {
-    let unreadable = |_| ApiError::new(ErrorCode::InvalidBody, "the request body could not be read");
-    let buffer = JsFuture::from(request.array_buffer().map_err(unreadable)?).await.map_err(unreadable)?;
-    let body = js_sys::Uint8Array::new(&buffer).to_vec();
-    if body.len() > MAX_JSON_BODY_BYTES {
-        return Err(ApiError::payload_too_large());
-    }
-    Ok(body)
 }
 
 /// A request's headers, names in lower case. Read in one piece (`Array.from`, then
