@@ -46,7 +46,7 @@ const SIDES = {
 // the first request. With these flags the whole module is compiled as it loads and stays.
 const COMPILED_UP_FRONT = ["--no-wasm-lazy-compilation", "--no-flush-liftoff-code"];
 
-export async function benchCold({ report, rounds }) {
+export async function benchCold({ report, rounds, script }) {
   const standIn = await startStandIn();
   const command = "npm run bench -- --only cold";
   const results = Object.fromEntries(Object.keys(SIDES).map((side) => [side, { first: [], warm: [], timings: [] }]));
@@ -63,7 +63,7 @@ export async function benchCold({ report, rounds }) {
   try {
     for (let round = 0; round < rounds; round++) {
       const worker = async () => {
-        const empty = await startWorker(standIn, vars);
+        const empty = await startWorker(standIn, vars, { script });
         try {
           await measure("worker, empty KV", empty, round);
         } finally {
@@ -77,7 +77,7 @@ export async function benchCold({ report, rounds }) {
         ];
         try {
           for (const [side, v8Flags] of round % 2 ? restarts.reverse() : restarts) {
-            const running = await startWorker(standIn, vars, { state: empty.state, v8Flags });
+            const running = await startWorker(standIn, vars, { state: empty.state, script, v8Flags });
             try {
               await measure(side, running, round);
             } finally {

@@ -22,8 +22,8 @@ const BROWSER_HEADERS = {
   "cf-connecting-ip": "203.0.113.7",
 };
 
-export async function benchSteps({ report, rounds }) {
-  const stack = await startStack({ WORKOS_API_KEY: "" });
+export async function benchSteps({ report, rounds, script }) {
+  const stack = await startStack({ WORKOS_API_KEY: "" }, { script });
   const command = "npm run bench -- --only steps";
   try {
     const { worker, standIn } = stack;

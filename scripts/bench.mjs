@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
-import { ROOT, run, workerWasm } from "./toolchain.mjs";
+import { BENCH_BUILD_DIR, BENCH_ENTRY, ROOT, run, workerWasm } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { benchPeer } from "./bench-peer.mjs";
 import { median, percentile } from "./statistics.mjs";
@@ -27,6 +27,18 @@ const report = (figure, value, command) => {
   console.error(`figure: ${figure}: ${value}`);
 };
 
+/** The release build (what ships, in `build/`) and the stand-in. */
+function buildRelease() {
+  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+}
+
+/** A benchmark build (bench routes, `Server-Timing`) into its own directory, `BENCH_BUILD_DIR`,
+ * and the stand-in. */
+function buildBench() {
+  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", BUILD_DIR: BENCH_BUILD_DIR, EDGE_AUTH_SKIP_BUILD: "0" } });
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+}
 
 // ---------------------------------------------------------------- 4. bundle size
 if (wanted("size")) {
@@ -40,8 +52,7 @@ if (wanted("size")) {
 // ---------------------------------------------------------------- 7. side by side with the JS peer
 if (wanted("peer")) {
   // The build that ships (no benchmark routes), beside the peer.
-  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
-  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  buildRelease();
   // 7 rounds unless asked for more (up to 15), which narrows the ratios' intervals.
   await benchPeer({ report, rounds: Math.max(3, values.rounds ? Math.min(ROUNDS, 15) : 7) });
 }
@@ -49,17 +60,15 @@ if (wanted("peer")) {
 // ---------------------------------------------------------------- 9. a fresh isolate's first request
 if (wanted("cold")) {
   // A benchmark build: its answers carry what the request waited on (Server-Timing).
-  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", EDGE_AUTH_SKIP_BUILD: "0" } });
-  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
-  await benchCold({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)) });
+  buildBench();
+  await benchCold({ report, rounds: Math.max(3, Math.min(ROUNDS, 7)), script: BENCH_ENTRY });
 }
 
 // ---------------------------------------------------------------- 10. the worker's own steps
 if (wanted("steps")) {
   // A benchmark build: the steps are its bench routes.
-  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", EDGE_AUTH_SKIP_BUILD: "0" } });
-  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
-  await benchSteps({ report, rounds: Math.max(3, Math.min(ROUNDS, 9)) });
+  buildBench();
+  await benchSteps({ report, rounds: Math.max(3, Math.min(ROUNDS, 9)), script: BENCH_ENTRY });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths
@@ -68,9 +77,8 @@ if (wanted("profile")) {
 }
 
 if (wanted("verify") || wanted("latency") || wanted("trips")) {
-  run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", EDGE_AUTH_SKIP_BUILD: "0" } });
-  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
-  const stack = await startStack({ JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
+  buildBench();
+  const stack = await startStack({ JWKS_REFETCH_COOLDOWN_SECONDS: "30" }, { script: BENCH_ENTRY });
   try {
     const { worker, standIn } = stack;
     const timed = async (method, path, options) => {
@@ -247,10 +255,7 @@ if (wanted("verify") || wanted("latency") || wanted("trips")) {
 // one without (0). Rounds alternate between them; each round times replays and returning sign-ins
 // of one user and first sign-ins of new ones, and counts the WorkOS user-API calls they made.
 if (wanted("users")) {
-  if (!wanted("verify") && !wanted("latency") && !wanted("trips")) {
-    run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "0", EDGE_AUTH_SKIP_BUILD: "0" } });
-    run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
-  }
+  buildRelease();
   const standIn = await startStandIn();
   const workers = {};
   try {

@@ -4,7 +4,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBrowser } from "./browser.mjs";
-import { CARGO_BIN, ROOT, run } from "./toolchain.mjs";
+import { BENCH_BUILD_DIR, BENCH_ENTRY, CARGO_BIN, ROOT, run } from "./toolchain.mjs";
 
 const stage = (name) => console.log(`\n==> ${name}`);
 
@@ -42,10 +42,9 @@ stage("end-to-end tests (wrangler dev + WorkOS stand-in)");
 run("node", ["--test", "--test-concurrency=2", "--test-reporter=spec", ...testFiles("e2e")], { env: testEnv });
 
 stage("panic recovery (a benchmark build, whose bench route panics, under wrangler dev)");
-const benchBuild = join(ROOT, "target", "bench-build");
-run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", BUILD_DIR: benchBuild, EDGE_AUTH_SKIP_BUILD: "0" } });
+run("node", ["scripts/build.mjs"], { env: { ...process.env, BENCH: "1", BUILD_DIR: BENCH_BUILD_DIR, EDGE_AUTH_SKIP_BUILD: "0" } });
 run("node", ["--test", "--test-reporter=spec", ...testFiles("recovery")], {
-  env: { ...testEnv, EDGE_AUTH_BENCH_ENTRY: join(benchBuild, "worker", "shim.mjs") },
+  env: { ...testEnv, EDGE_AUTH_BENCH_ENTRY: BENCH_ENTRY },
 });
 
 stage("browser tests (headless Chromium + wrangler dev + WorkOS stand-in)");

@@ -11,6 +11,12 @@ export const NODE_BIN = join(ROOT, "node_modules", ".bin");
 export const WASM_OPT = join(ROOT, "node_modules", "binaryen", "bin", "wasm-opt");
 /** The wasm the worker runs: worker-build's output (in `buildDir`) with our entry module (src/shell/entry.js). */
 export const workerWasm = (buildDir = join(ROOT, "build")) => join(buildDir, "worker", "index.wasm");
+/** Where benchmark builds (`BENCH=1`: bench routes, `Server-Timing`) go, never `build/`, which
+ * holds the release build that `wrangler dev` and the peer bench run: a benchmark build left
+ * there once made an A/B compare two different builds. */
+export const BENCH_BUILD_DIR = join(ROOT, "target", "bench-build");
+/** The entry module of the benchmark build, for `startWorker`'s `script`. */
+export const BENCH_ENTRY = join(BENCH_BUILD_DIR, "worker", "shim.mjs");
 
 /** worker-build, as the bootstrap installs it. */
 export const WORKER_BUILD = join(CARGO_BIN, "worker-build");

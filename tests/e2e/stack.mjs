@@ -142,12 +142,13 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script, 
 }
 
 /** Both, stopped together. */
-export async function startStack(vars = {}) {
+/** The stand-in and a worker beside it; `options` as `startWorker`'s (a benchmark build's `script`). */
+export async function startStack(vars = {}, options = {}) {
   const standIn = await startStandIn();
   // Children run in their own process groups: stop them even if this test process dies early.
   process.on("exit", () => standIn.stop());
   try {
-    const worker = await startWorker(standIn, vars);
+    const worker = await startWorker(standIn, vars, options);
     process.on("exit", () => worker.stop());
     return { standIn, worker, stop: () => (worker.stop(), standIn.stop()) };
   } catch (error) {
