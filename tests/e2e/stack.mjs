@@ -141,8 +141,8 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script, 
   };
 }
 
-/** Both, stopped together. */
-/** The stand-in and a worker beside it; `options` as `startWorker`'s (a benchmark build's `script`). */
+/** The stand-in and a worker beside it, stopped together; `options` as `startWorker`'s (a
+ * benchmark build's `script`). */
 export async function startStack(vars = {}, options = {}) {
   const standIn = await startStandIn();
   // Children run in their own process groups: stop them even if this test process dies early.
