@@ -122,7 +122,7 @@ fn page(status: u16, html: String) -> Reply {
     Reply { status, html: Some(html), ..Reply::default() }
 }
 
-fn message(status: u16, text: &str) -> Reply {
+pub fn message(status: u16, text: &str) -> Reply {
     reply(status, json!({ "message": text }))
 }
 

@@ -74,9 +74,7 @@ fn serve_connection(stream: TcpStream, state: &State) {
             Ok(Some(incoming)) => incoming,
             Ok(None) => return,
             Err(Unreadable { status, message }) => {
-                let reply =
-                    routes::Reply { status, body: serde_json::json!({ "message": message }), ..Default::default() };
-                let _ = write_reply(&mut writer, &reply, false);
+                let _ = write_reply(&mut writer, &routes::message(status, message), false);
                 eprintln!("(unreadable request) -> {status}: {message}");
                 return;
             }
@@ -89,14 +87,8 @@ fn serve_connection(stream: TcpStream, state: &State) {
         };
         // A bug in a route answers 500 (its panic message is on stderr) rather than leave the
         // client waiting on a connection whose thread is gone.
-        let reply =
-            std::panic::catch_unwind(AssertUnwindSafe(|| routes::handle(state, &request))).unwrap_or_else(|_| {
-                routes::Reply {
-                    status: 500,
-                    body: serde_json::json!({ "message": "The stand-in failed on this request" }),
-                    ..Default::default()
-                }
-            });
+        let reply = std::panic::catch_unwind(AssertUnwindSafe(|| routes::handle(state, &request)))
+            .unwrap_or_else(|_| routes::message(500, "The stand-in failed on this request"));
         // The client may have hung up (e.g. it timed out during a simulated outage); that's
         // expected, so just note it.
         let outcome = match write_reply(&mut writer, &reply, incoming.keep_alive) {
@@ -195,12 +187,9 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> Re
 fn write_reply(writer: &mut TcpStream, reply: &routes::Reply, keep_alive: bool) -> std::io::Result<()> {
     // A header value is written as it is, so one that could end the line (a redirect built from
     // a query parameter) must never reach the wire.
-    if reply.headers.iter().any(|(name, value)| format!("{name}{value}").contains(['\r', '\n'])) {
-        let refusal = routes::Reply {
-            status: 400,
-            body: serde_json::json!({ "message": "A header value would contain a line break" }),
-            ..Default::default()
-        };
+    let breaks_line = |text: &str| text.contains(['\r', '\n']);
+    if reply.headers.iter().any(|(name, value)| breaks_line(name) || breaks_line(value)) {
+        let refusal = routes::message(400, "A header value would contain a line break");
         return write_reply(writer, &refusal, keep_alive);
     }
     let (text, content_type) = match &reply.html {
@@ -275,11 +264,9 @@ mod tests {
 
     #[test]
     fn serves_over_http_and_a_hanging_request_does_not_block_others() {
-        let (server, port) = bind(0).unwrap();
+        let (port, state) = serving();
         assert_ne!(port, 0);
-        let state = Arc::new(test_state());
         let delay = state.config.timeout_delay;
-        std::thread::spawn(move || serve(server, state));
 
         let (status, body) = http(port, "GET", "/sso/jwks/client_test", "");
         assert_eq!(status, 200);
