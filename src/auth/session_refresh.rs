@@ -14,7 +14,7 @@ use crate::http::ErrorCode;
 use crate::log::log_error;
 use crate::platform::Platform;
 use crate::store::sessions::{self, RefreshedTokens, SessionRecord};
-use crate::token::verify_access_token;
+use crate::token::{verify_access_token, TokenError};
 use crate::workos::api::url_encode;
 use crate::workos::api::CallFailed;
 use crate::workos::authenticate::{self, GrantRefused};
@@ -94,15 +94,16 @@ pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms
     }
 }
 
-/// What a claimed refresh came to. Only [`Refreshed::Tokens`] changed the session (and
-/// released the claim); after the others the claim is released and the session is as it was.
+/// What a claimed refresh came to. The claim is released whatever it came to; only
+/// [`Refreshed::Tokens`] changed the session's access token.
 pub enum Refreshed {
     /// New tokens, stored.
     Tokens { token: String, expires_at: i64 },
     /// WorkOS refused: its code (`invalid_grant`, `sso_required`, …). The caller decides
     /// whether that ends the session.
     Refused(String),
-    /// WorkOS could not be reached.
+    /// WorkOS could not be reached, or what it gave cannot be verified yet (its refresh token
+    /// is then kept: see `keep_rotated_refresh_token`).
     Unavailable { retry_after_seconds: u64 },
 }
 
@@ -118,9 +119,14 @@ async fn refresh_claimed<P: Platform>(
     let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.refresh_token_sealed)?;
     match authenticate::refresh(app.platform, app.config, &refresh_token, organization_id).await {
         Ok(refreshed) => {
-            let identity = verify_access_token(&app.isolate.tokens, app.platform, app.config, &refreshed.access_token)
-                .await
-                .map_err(ApiError::from)?;
+            let verified =
+                verify_access_token(&app.isolate.tokens, app.platform, app.config, &refreshed.access_token).await;
+            let identity = match verified {
+                Ok(identity) => identity,
+                Err(error) => {
+                    return keep_rotated_refresh_token(app, session, claimed, &refreshed.refresh_token, error).await
+                }
+            };
             let pepper = app.config.peppers.current();
             let seal = |plaintext: &str| seal_for_session(pepper, &session.id_hash, plaintext);
             let tokens = RefreshedTokens {
@@ -143,6 +149,28 @@ async fn refresh_claimed<P: Platform>(
             Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds.unwrap_or(5).clamp(1, 300) })
         }
     }
+}
+
+/// WorkOS refreshed, but the access token it gave cannot be verified now (its key set out of
+/// reach, or a key we cannot look up yet). WorkOS has rotated the refresh token, so the one the
+/// session holds is spent: storing the new one (sealed as the session's other values are) keeps
+/// the session, where dropping it would sign the user out at the next refresh. The access token
+/// stays the last one verified; the next refresh, once the key set is reachable, replaces it.
+async fn keep_rotated_refresh_token<P: Platform>(
+    app: &App<'_, P>,
+    session: &SessionRecord,
+    claimed: i64,
+    refresh_token: &str,
+    error: TokenError,
+) -> Result<Refreshed, ApiError> {
+    log_error(&format!(
+        "session refresh: WorkOS's new access token could not be verified ({error:?}); kept its refresh token"
+    ));
+    let pepper = app.config.peppers.get(&session.seal_kid).ok_or_else(session_invalid)?;
+    let sealed = seal_for_session(pepper, &session.id_hash, refresh_token);
+    sessions::store_rotated_refresh_token(app.platform.db(), &session.id_hash, claimed, &sealed).await?;
+    let retry_after_seconds = app.config.jwks_refetch_cooldown_seconds.clamp(1, 300) as u64;
+    Ok(Refreshed::Unavailable { retry_after_seconds })
 }
 
 /// WorkOS's refusals of an organisation switch that another sign-in resolves.

@@ -282,6 +282,23 @@ pub async fn store_refreshed<D: Database>(
     Ok(())
 }
 
+/// Stores the refresh token a claimed refresh rotated, releasing the claim, when its access
+/// token could not be verified: the session keeps its last verified access token.
+pub async fn store_rotated_refresh_token<D: Database>(
+    db: &D,
+    id_hash: &str,
+    claimed_version: i64,
+    refresh_token_sealed: &str,
+) -> Result<(), DatabaseError> {
+    db.query(Statement::new(
+        "UPDATE sessions SET refresh_token_sealed = ?3, refreshing_until = NULL, version = version + 1 \
+         WHERE id_hash = ?1 AND version = ?2",
+        vec![id_hash.into(), claimed_version.into(), refresh_token_sealed.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Releases a claim whose refresh failed without ending the session (WorkOS unavailable).
 pub async fn release_claim<D: Database>(db: &D, id_hash: &str, claimed_version: i64) -> Result<(), DatabaseError> {
     db.query(Statement::new(

@@ -310,6 +310,8 @@ pub struct FakeWorkos {
     pub sessions: RefCell<HashMap<String, FakeSession>>,
     pub refresh_failure: Cell<RefreshFailure>,
     pub refresh_requests: Cell<usize>,
+    /// Which of the shared test keys signs the access tokens it issues (`kid-1` is key 0).
+    pub signing_key: Cell<usize>,
     pub revoked_sessions: RefCell<Vec<String>>,
     /// Session management: identities (user id → JSON list), memberships ((user id,
     /// organisation id) → role), organisations' sign-in requirements (`sso_required`, …),
@@ -359,6 +361,7 @@ impl Default for FakeWorkos {
             sessions: RefCell::default(),
             refresh_failure: Cell::new(RefreshFailure::None),
             refresh_requests: Cell::new(0),
+            signing_key: Cell::new(0),
             revoked_sessions: RefCell::default(),
             identities: RefCell::default(),
             memberships: RefCell::default(),
@@ -543,7 +546,9 @@ impl HttpClient for FakeWorkos {
             claims["role"] =
                 json!(self.memberships.borrow().get(&(user_id.clone(), org.clone())).cloned().unwrap_or_default());
         }
-        let access_token = sign(&json!({ "alg": "RS256", "typ": "JWT", "kid": "kid-1" }), &claims, test_key(0));
+        let key = self.signing_key.get();
+        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": format!("kid-{}", key + 1) });
+        let access_token = sign(&header, &claims, test_key(key));
         let email = self.users.borrow().get(&user_id).cloned().unwrap_or_default();
         let answer = json!({
             "user": { "object": "user", "id": user_id, "email": email, "email_verified": true },
@@ -555,6 +560,14 @@ impl HttpClient for FakeWorkos {
 }
 
 impl FakeWorkos {
+    /// Rotates the signing key as WorkOS does: the next key is published beside the current one
+    /// and signs every access token issued from now on.
+    pub fn rotate_signing_key(&self) {
+        let next = self.signing_key.get() + 1;
+        self.jwks.borrow_mut()["keys"].as_array_mut().unwrap().push(jwk(&format!("kid-{}", next + 1), test_key(next)));
+        self.signing_key.set(next);
+    }
+
     fn new_session(&self, user_id: &str) -> String {
         let sid = format!("session_{}", random_jti());
         let created = self.sessions.borrow().len();

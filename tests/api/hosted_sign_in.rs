@@ -329,6 +329,47 @@ fn a_transient_refresh_failure_keeps_the_session_and_a_terminal_one_ends_it() {
 }
 
 #[test]
+fn a_refresh_whose_new_token_cannot_be_verified_yet_loses_nothing() {
+    // WorkOS rotates its signing key; the refresh that first gets a token signed with the new
+    // key finds the key set unreachable. The refresh token WorkOS just rotated is the only one
+    // that works now: losing it would sign the user out once the JWKS is back.
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let first = access_token(&app, &cookie).json_body()["access_token"].clone();
+    app.advance_seconds(250);
+    app.platform.workos.rotate_signing_key();
+    app.platform.workos.outage.set(Outage::Unavailable);
+    let during = access_token(&app, &cookie);
+    assert_eq!((during.status, during.json_body()["access_token"].clone()), (200, first), "the still-valid token");
+    app.platform.workos.outage.set(Outage::None);
+    app.advance_seconds(31); // past the JWKS cooldown, still within the refresh window
+    let after = access_token(&app, &cookie);
+    assert_eq!(after.status, 200, "{}", body_text(&after));
+    assert_eq!(app.platform.workos.refresh_requests.get(), 2, "refreshed again with the rotated refresh token");
+    let token = after.json_body()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/v1/auth/session", Some(&token)).json_body()["identity"]["user_id"], "user_ada");
+    assert_eq!(get_with_cookie(&app, "/v1/me", &cookie).status, 200, "still signed in");
+}
+
+#[test]
+fn an_expired_token_whose_refresh_cannot_be_verified_yet_is_a_503_and_the_session_survives() {
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    app.advance_seconds(310); // the access token has expired
+    app.platform.workos.rotate_signing_key();
+    app.platform.workos.outage.set(Outage::Unavailable);
+    let during = access_token(&app, &cookie);
+    assert_eq!((during.status, error_code(&during).as_str()), (503, "workos_unavailable"));
+    assert_eq!(during.header("retry-after"), Some("30"), "when the key set may be asked again");
+    assert_eq!(get_with_cookie(&app, "/v1/me", &cookie).status, 200, "the API still answers the session");
+    app.platform.workos.outage.set(Outage::None);
+    app.advance_seconds(31);
+    let after = access_token(&app, &cookie);
+    assert_eq!(after.status, 200, "{}", body_text(&after));
+    assert_eq!(app.platform.db.count("sessions"), 1);
+}
+
+#[test]
 fn the_answers_of_the_session_routes_match_the_document() {
     let app = spawn_app();
     let doc = crate::openapi::document();
