@@ -94,8 +94,9 @@ pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms
     }
 }
 
-/// What a claimed refresh came to. The claim is released whatever it came to; only
-/// [`Refreshed::Tokens`] changed the session's access token.
+/// What a claimed refresh came to. Only [`Refreshed::Tokens`] changed the session's access
+/// token; the claim is released, or held until a refresh can succeed (see
+/// `keep_rotated_refresh_token`).
 pub enum Refreshed {
     /// New tokens, stored.
     Tokens { token: String, expires_at: i64 },
@@ -155,7 +156,8 @@ async fn refresh_claimed<P: Platform>(
 /// reach, or a key we cannot look up yet). WorkOS has rotated the refresh token, so the one the
 /// session holds is spent: storing the new one (sealed as the session's other values are) keeps
 /// the session, where dropping it would sign the user out at the next refresh. The access token
-/// stays the last one verified; the next refresh, once the key set is reachable, replaces it.
+/// stays the last one verified. The next refresh waits for the key set's refetch cooldown (the
+/// claim is held until then), so requests in the meantime do not each spend a refresh.
 async fn keep_rotated_refresh_token<P: Platform>(
     app: &App<'_, P>,
     session: &SessionRecord,
@@ -168,9 +170,10 @@ async fn keep_rotated_refresh_token<P: Platform>(
     ));
     let pepper = app.config.peppers.get(&session.seal_kid).ok_or_else(session_invalid)?;
     let sealed = seal_for_session(pepper, &session.id_hash, refresh_token);
-    sessions::store_rotated_refresh_token(app.platform.db(), &session.id_hash, claimed, &sealed).await?;
-    let retry_after_seconds = app.config.jwks_refetch_cooldown_seconds.clamp(1, 300) as u64;
-    Ok(Refreshed::Unavailable { retry_after_seconds })
+    let retry_after_seconds = app.config.jwks_refetch_cooldown_seconds.clamp(1, 300);
+    let retry_at = app.platform.now() + retry_after_seconds * 1000;
+    sessions::store_rotated_refresh_token(app.platform.db(), &session.id_hash, claimed, &sealed, retry_at).await?;
+    Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds as u64 })
 }
 
 /// WorkOS's refusals of an organisation switch that another sign-in resolves.

@@ -282,18 +282,20 @@ pub async fn store_refreshed<D: Database>(
     Ok(())
 }
 
-/// Stores the refresh token a claimed refresh rotated, releasing the claim, when its access
-/// token could not be verified: the session keeps its last verified access token.
+/// Stores the refresh token a claimed refresh rotated when its access token could not be
+/// verified (the session keeps its last verified access token), and holds the claim until
+/// `retry_at`, when the next refresh may run.
 pub async fn store_rotated_refresh_token<D: Database>(
     db: &D,
     id_hash: &str,
     claimed_version: i64,
     refresh_token_sealed: &str,
+    retry_at: i64,
 ) -> Result<(), DatabaseError> {
     db.query(Statement::new(
-        "UPDATE sessions SET refresh_token_sealed = ?3, refreshing_until = NULL, version = version + 1 \
+        "UPDATE sessions SET refresh_token_sealed = ?3, refreshing_until = ?4, version = version + 1 \
          WHERE id_hash = ?1 AND version = ?2",
-        vec![id_hash.into(), claimed_version.into(), refresh_token_sealed.into()],
+        vec![id_hash.into(), claimed_version.into(), refresh_token_sealed.into(), retry_at.into()],
     ))
     .await?;
     Ok(())

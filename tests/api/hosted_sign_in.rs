@@ -362,8 +362,12 @@ fn an_expired_token_whose_refresh_cannot_be_verified_yet_is_a_503_and_the_sessio
     assert_eq!((during.status, error_code(&during).as_str()), (503, "workos_unavailable"));
     assert_eq!(during.header("retry-after"), Some("30"), "when the key set may be asked again");
     assert_eq!(get_with_cookie(&app, "/v1/me", &cookie).status, 200, "the API still answers the session");
+    app.advance_seconds(10);
+    let again = access_token(&app, &cookie);
+    assert_eq!(again.status, 503);
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1, "no refresh before the key set can be asked again");
     app.platform.workos.outage.set(Outage::None);
-    app.advance_seconds(31);
+    app.advance_seconds(21);
     let after = access_token(&app, &cookie);
     assert_eq!(after.status, 200, "{}", body_text(&after));
     assert_eq!(app.platform.db.count("sessions"), 1);
