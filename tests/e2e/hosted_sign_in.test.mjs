@@ -119,6 +119,38 @@ test("a client that leaves during a slow refresh does not lose the rotated refre
   }
 });
 
+test("a refresh whose new token cannot be verified yet keeps the session (key rotated, key set down)", async () => {
+  const base = stack.worker.base;
+  const accessToken = async () => fetch(`${base}/v1/auth/access-token`, { headers: { cookie } });
+  let cookie;
+  try {
+    await issuing({ ttl_seconds: 30 }); // inside the refresh window from the start
+    cookie = await signIn(base, "rotated@hosted.example");
+    const first = await (await accessToken()).json();
+    const before = await stack.standIn.stats();
+    // WorkOS signs with a new key, and its key set cannot be fetched just now.
+    await stack.standIn.rotateKey();
+    await stack.standIn.outage("unavailable");
+    const during = await accessToken();
+    assert.equal(during.status, 200, await during.clone().text());
+    assert.equal((await during.json()).access_token, first.access_token, "the still-valid token");
+    await stack.standIn.outage("none");
+    // The key set may be fetched again after the cooldown (3 s in these tests); the refresh
+    // then spends the refresh token WorkOS rotated during the outage.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const after = await accessToken();
+    assert.equal(after.status, 200, await after.clone().text());
+    const refreshed = await after.json();
+    assert.notEqual(refreshed.access_token, first.access_token);
+    assert.equal((await stack.standIn.stats()).refresh_requests, before.refresh_requests + 2);
+    const me = await fetch(`${base}/v1/auth/session`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
+    assert.equal(me.status, 200, "the new token verifies with the rotated key");
+  } finally {
+    await stack.standIn.outage("none");
+    await issuing({});
+  }
+});
+
 // Last in this file: it spends this address's sign-in attempts for the minute.
 test("sign-in attempts over the limit are answered 429 with Retry-After by the rate-limiting binding", async () => {
   // The limiter counts in windows of a minute: a window that turns over during the loop starts
