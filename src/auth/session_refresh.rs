@@ -22,8 +22,14 @@ use crate::workos::memberships;
 
 /// `/v1/auth/access-token` refreshes a token expiring within this long.
 pub const REFRESH_WINDOW_MS: i64 = 60_000;
-/// How long one request may hold a session's refresh before another may take it over.
-const REFRESH_CLAIM_MS: i64 = 15_000;
+/// How long one request may hold a session's refresh before another may take it over: longer
+/// than the holder can take (the refresh at WorkOS, perhaps a key-set fetch to verify its token,
+/// each up to `WORKOS_TIMEOUT_MS`, then one D1 write), so that a slow refresh is never overtaken
+/// by a second one presenting the refresh token the first is spending (WorkOS's `invalid_grant`
+/// to that one would end the session). 15 s at the least.
+fn refresh_claim_ms(config: &Config) -> i64 {
+    (2 * config.workos_timeout_ms as i64 + 5_000).max(15_000)
+}
 
 /// What a session's access token came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +76,7 @@ pub async fn access_token<P: Platform>(app: &App<'_, P>, hashes: &str, window_ms
     if session.access_expires_at - now > window_ms {
         return current(&session);
     }
-    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + REFRESH_CLAIM_MS).await? else {
+    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + refresh_claim_ms(app.config)).await? else {
         // Another request refreshed or is refreshing: its tokens, or the still-valid one.
         let latest = sessions::live(db, hashes, now).await?.ok_or_else(session_invalid)?;
         if latest.access_expires_at > now {
@@ -203,7 +209,7 @@ pub async fn switch_organization<P: Platform>(
     if !member {
         return Err(not_member());
     }
-    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + REFRESH_CLAIM_MS).await? else {
+    let Some(claimed) = sessions::claim_refresh(db, &session, now, now + refresh_claim_ms(app.config)).await? else {
         return Err(
             ApiError::new(ErrorCode::Conflict, "the session is being refreshed; retry").with_header("retry-after", "1")
         );

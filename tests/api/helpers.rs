@@ -312,6 +312,9 @@ pub struct FakeWorkos {
     pub refresh_requests: Cell<usize>,
     /// Which of the shared test keys signs the access tokens it issues (`kid-1` is key 0).
     pub signing_key: Cell<usize>,
+    /// How long a refresh takes: the shared clock moves on by this much while it is in flight,
+    /// and other requests run meanwhile.
+    pub refresh_takes_ms: Cell<i64>,
     pub revoked_sessions: RefCell<Vec<String>>,
     /// Session management: identities (user id → JSON list), memberships ((user id,
     /// organisation id) → role), organisations' sign-in requirements (`sso_required`, …),
@@ -362,6 +365,7 @@ impl Default for FakeWorkos {
             refresh_failure: Cell::new(RefreshFailure::None),
             refresh_requests: Cell::new(0),
             signing_key: Cell::new(0),
+            refresh_takes_ms: Cell::new(0),
             revoked_sessions: RefCell::default(),
             identities: RefCell::default(),
             memberships: RefCell::default(),
@@ -497,6 +501,11 @@ impl HttpClient for FakeWorkos {
             }
             "refresh_token" => {
                 self.refresh_requests.set(self.refresh_requests.get() + 1);
+                if self.refresh_takes_ms.get() > 0 {
+                    self.clock.set(self.clock.get() + self.refresh_takes_ms.get());
+                    yield_now().await;
+                    yield_now().await;
+                }
                 match self.refresh_failure.get() {
                     RefreshFailure::None => {}
                     RefreshFailure::RateLimited => {

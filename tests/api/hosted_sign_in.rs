@@ -329,6 +329,44 @@ fn a_transient_refresh_failure_keeps_the_session_and_a_terminal_one_ends_it() {
 }
 
 #[test]
+fn a_refresh_as_slow_as_workos_calls_may_be_is_not_overtaken() {
+    // WORKOS_TIMEOUT_MS allows a WorkOS call up to 30 s. A refresh that takes 20 s must still hold
+    // its claim when another request of the session arrives: a second refresh would present the
+    // refresh token the first is spending, and WorkOS's `invalid_grant` would end the session.
+    let app = spawn_app_with(&[("WORKOS_TIMEOUT_MS", "30000")]);
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    app.advance_seconds(250);
+    app.platform.workos.refresh_takes_ms.set(20_000);
+    let request = || {
+        let app = &app;
+        let request = ApiRequest::new(Method::Get, "/v1/auth/access-token").with_header("cookie", &cookie);
+        async move {
+            let platform_app = edge_auth::app::App::new(&app.platform, &app.config, &app.isolate);
+            edge_auth::routes::handle(&platform_app, &request).await
+        }
+    };
+    let slow = request();
+    let sent_at = app.platform.now.get();
+    let meanwhile = async {
+        // Arrives while the first refresh is at WorkOS, 20 s after it was sent.
+        while app.platform.now.get() < sent_at + 20_000 {
+            yield_now().await;
+        }
+        request().await
+    };
+    let (slow, meanwhile) = block_on(futures::future::join(slow, meanwhile));
+    assert_eq!((slow.status, meanwhile.status), (200, 200), "{} / {}", body_text(&slow), body_text(&meanwhile));
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1, "one refresh");
+    app.platform.workos.refresh_takes_ms.set(0);
+    let now = access_token(&app, &cookie);
+    assert_eq!(
+        now.json_body()["access_token"],
+        slow.json_body()["access_token"],
+        "the slow refresh's tokens were stored"
+    );
+}
+
+#[test]
 fn a_refresh_whose_new_token_cannot_be_verified_yet_loses_nothing() {
     // WorkOS rotates its signing key; the refresh that first gets a token signed with the new
     // key finds the key set unreachable. The refresh token WorkOS just rotated is the only one
