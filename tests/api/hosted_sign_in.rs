@@ -267,6 +267,13 @@ fn access_token(app: &TestApp, cookie: &str) -> ApiResponse {
     get_with_cookie(app, "/v1/auth/access-token", cookie)
 }
 
+/// [`access_token`] as a future not yet run, for requests that overlap.
+async fn access_token_concurrently(app: &TestApp, cookie: &str) -> ApiResponse {
+    let request = ApiRequest::new(Method::Get, "/v1/auth/access-token").with_header("cookie", cookie);
+    let platform_app = edge_auth::app::App::new(&app.platform, &app.config, &app.isolate);
+    edge_auth::routes::handle(&platform_app, &request).await
+}
+
 #[test]
 fn the_access_token_is_refreshed_only_near_its_expiry() {
     let app = spawn_app();
@@ -291,15 +298,7 @@ fn fifty_concurrent_requests_in_the_refresh_window_make_one_refresh_and_sign_nob
     let app = spawn_app();
     let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
     app.advance_seconds(250);
-    let request = || {
-        let app = &app;
-        let request = ApiRequest::new(Method::Get, "/v1/auth/access-token").with_header("cookie", &cookie);
-        async move {
-            let platform_app = edge_auth::app::App::new(&app.platform, &app.config, &app.isolate);
-            edge_auth::routes::handle(&platform_app, &request).await
-        }
-    };
-    let answers = block_on(futures::future::join_all((0..50).map(|_| request())));
+    let answers = block_on(futures::future::join_all((0..50).map(|_| access_token_concurrently(&app, &cookie))));
     assert!(answers.iter().all(|a| a.status == 200), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
     assert_eq!(app.platform.workos.refresh_requests.get(), 1, "exactly one refresh");
     assert_eq!(access_token(&app, &cookie).status, 200, "still signed in");
@@ -337,22 +336,14 @@ fn a_refresh_as_slow_as_workos_calls_may_be_is_not_overtaken() {
     let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
     app.advance_seconds(250);
     app.platform.workos.refresh_takes_ms.set(20_000);
-    let request = || {
-        let app = &app;
-        let request = ApiRequest::new(Method::Get, "/v1/auth/access-token").with_header("cookie", &cookie);
-        async move {
-            let platform_app = edge_auth::app::App::new(&app.platform, &app.config, &app.isolate);
-            edge_auth::routes::handle(&platform_app, &request).await
-        }
-    };
-    let slow = request();
+    let slow = access_token_concurrently(&app, &cookie);
     let sent_at = app.platform.now.get();
     let meanwhile = async {
         // Arrives while the first refresh is at WorkOS, 20 s after it was sent.
         while app.platform.now.get() < sent_at + 20_000 {
             yield_now().await;
         }
-        request().await
+        access_token_concurrently(&app, &cookie).await
     };
     let (slow, meanwhile) = block_on(futures::future::join(slow, meanwhile));
     assert_eq!((slow.status, meanwhile.status), (200, 200), "{} / {}", body_text(&slow), body_text(&meanwhile));
