@@ -142,17 +142,21 @@ fn wants_json(request: &ApiRequest) -> bool {
     request.header("accept").is_some_and(|accept| accept.contains("application/json"))
 }
 
-/// An error of a browser navigation: a small page, or the JSON error when asked for.
-fn browser_error(request: &ApiRequest, error: ApiError) -> ApiResponse {
+/// An error of a browser navigation: a small page, or the JSON error when asked for. When the
+/// failed sign-in's flow is known, its link starts a new one going to the same place and carrying
+/// the same invitation, so a transient failure costs the person a click, not their invitation.
+fn browser_error(request: &ApiRequest, error: ApiError, failed: Option<&LoginFlow>) -> ApiResponse {
     if wants_json(request) {
         return error.into_response();
     }
-    let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escape =
+        |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let page = format!(
         "<!doctype html><meta charset=utf-8><title>Sign-in failed</title><h1>Sign-in failed</h1>\
-         <p>{}</p><p><code>{}</code></p><p><a href=\"/v1/auth/login\">Sign in again</a></p>",
+         <p>{}</p><p><code>{}</code></p><p><a href=\"{}\">Sign in again</a></p>",
         escape(&error.message),
-        error.code
+        error.code,
+        escape(&sign_in_again(failed)),
     );
     let mut response = ApiResponse::empty(error.status);
     response.headers.push(("content-type".into(), "text/html; charset=utf-8".into()));
@@ -161,17 +165,39 @@ fn browser_error(request: &ApiRequest, error: ApiError) -> ApiResponse {
     response
 }
 
+/// `GET /v1/auth/login` with what the failed flow had been started with.
+fn sign_in_again(failed: Option<&LoginFlow>) -> String {
+    let mut query = Vec::new();
+    if let Some(flow) = failed {
+        if flow.return_to != "/" {
+            query.push(format!("return_to={}", url_encode(&flow.return_to)));
+        }
+        if let Some(invitation) = &flow.invitation_token {
+            query.push(format!("invitation_token={}", url_encode(invitation)));
+        }
+    }
+    match query.is_empty() {
+        true => "/v1/auth/login".to_owned(),
+        false => format!("/v1/auth/login?{}", query.join("&")),
+    }
+}
+
 /// `GET /v1/auth/callback?code&state` (or `?error&error_description&state`): takes the flow,
 /// exchanges the code, provisions a first sign-in, creates the session, sets its cookie and
 /// sends the browser to where it was going.
 pub async fn callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiResponse {
-    match complete_sign_in(app, request).await {
+    let flow = match take_flow(app, request).await {
+        Ok(flow) => flow,
+        Err(error) => return browser_error(request, error, None),
+    };
+    match complete_sign_in(app, request, &flow).await {
         Ok(response) => response,
-        Err(error) => browser_error(request, error),
+        Err(error) => browser_error(request, error, Some(&flow)),
     }
 }
 
-async fn complete_sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
+/// The flow of the callback's `state`, started by this browser; it is used up here.
+async fn take_flow<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<LoginFlow, ApiError> {
     require_api_key(app.config)?;
     let state_invalid = || {
         ApiError::new(ErrorCode::SignInStateInvalid, "this sign-in is unknown, used, expired or from another browser")
@@ -180,7 +206,14 @@ async fn complete_sign_in<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -
     let browser_secret = cookie(request.header("cookie"), FLOW_COOKIE).ok_or_else(state_invalid)?;
     let now = app.platform.now();
     let browser_hash = session_cookie::hash(app.config.peppers.current(), BROWSER_MAC_PURPOSE, browser_secret);
-    let flow = login_flows::take(app.platform.db(), &state, &browser_hash, now).await?.ok_or_else(state_invalid)?;
+    login_flows::take(app.platform.db(), &state, &browser_hash, now).await?.ok_or_else(state_invalid)
+}
+
+async fn complete_sign_in<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    flow: &LoginFlow,
+) -> Result<ApiResponse, ApiError> {
     if let Some(error) = request.query_param("error")? {
         let description = request.query_param("error_description")?.unwrap_or_default();
         let shown: String = description.chars().filter(|c| !c.is_control()).take(200).collect();

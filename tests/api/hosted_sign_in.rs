@@ -215,6 +215,31 @@ fn an_error_from_workos_or_a_refused_code_makes_no_session_and_shows_a_page() {
 }
 
 #[test]
+fn the_failure_page_signs_in_again_to_the_same_place_with_the_same_invitation() {
+    let app = spawn_app();
+    let started = login(&app, "?return_to=%2Fbilling%3Ftab%3D2&invitation_token=inv_01", None).unwrap();
+    let state = query_of(&started.location)["state"].clone();
+    let page = app.send(
+        ApiRequest::new(Method::Get, &format!("/v1/auth/callback?error=server_error&state={state}"))
+            .with_header("cookie", &format!("{FLOW_COOKIE}={}", started.flow_cookie)),
+    );
+    let page = body_text(&page);
+    let href = page.split("<a href=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a link");
+    assert_eq!(href, "/v1/auth/login?return_to=%2Fbilling%3Ftab%3D2&amp;invitation_token=inv_01");
+
+    let again =
+        login(&app, href.replace("&amp;", "&").trim_start_matches("/v1/auth/login"), Some(&started.flow_cookie))
+            .unwrap_or_else(|r| panic!("{}", body_text(&r)));
+    assert_eq!(query_of(&again.location)["invitation_token"], "inv_01");
+    let (code, state) = approve(&app, &again, "user_ada", "ada@example.com");
+    let signed_in = callback(&app, &code, &state, &again.flow_cookie);
+    assert_eq!(signed_in.header("location"), Some("/billing?tab=2"));
+
+    let unknown = app.send(ApiRequest::new(Method::Get, "/v1/auth/callback?code=c&state=unknown"));
+    assert!(body_text(&unknown).contains("<a href=\"/v1/auth/login\">"), "no flow, nothing to carry");
+}
+
+#[test]
 fn several_tabs_of_one_browser_all_sign_in() {
     let app = spawn_app();
     let first = login(&app, "?return_to=%2Fa", None).unwrap();
