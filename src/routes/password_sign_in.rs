@@ -64,7 +64,8 @@ fn checked_name(name: &Option<String>, field: &str) -> Result<(), ApiError> {
     }
 }
 
-/// `POST /v1/auth/sign-up`: 201 `{user, first_sign_in}` with the session cookie.
+/// `POST /v1/auth/sign-up`: 201 `{user, first_sign_in}` with the session cookie (200 when the
+/// email's account exists and the password is its own).
 pub async fn sign_up<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     require_api_key(app.config)?;
     let body: SignUpBody = request.json()?;
@@ -78,14 +79,22 @@ pub async fn sign_up<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
         first_name: body.first_name.as_deref(),
         last_name: body.last_name.as_deref(),
     };
-    create_user(app.platform, app.config, &new_user).await.map_err(|refused| match refused {
-        SignUpRefused::EmailTaken => {
-            ApiError::new(ErrorCode::EmailTaken, "an account with this email exists; sign in instead")
-        }
-        SignUpRefused::PasswordRejected(message) => ApiError::new(ErrorCode::PasswordRejected, &message),
-        SignUpRefused::Unavailable { .. } => workos_unavailable(),
-    })?;
-    signed_in(app, request, &email, &body.password, 201).await
+    let email_taken = || ApiError::new(ErrorCode::EmailTaken, "an account with this email exists; sign in instead");
+    match create_user(app.platform, app.config, &new_user).await {
+        Ok(()) => signed_in(app, request, &email, &body.password, 201).await,
+        // A sign-up retried after its first attempt created the user but failed to sign them
+        // in (WorkOS timed out on the password grant) finds the email taken. With the password
+        // that created it, that is the same person: sign them in. With another, it is still
+        // taken, whatever the grant said.
+        Err(SignUpRefused::EmailTaken) => match signed_in(app, request, &email, &body.password, 200).await {
+            Err(error) if matches!(error.code, ErrorCode::InvalidCredentials | ErrorCode::SignInRefused) => {
+                Err(email_taken())
+            }
+            answered => answered,
+        },
+        Err(SignUpRefused::PasswordRejected(message)) => Err(ApiError::new(ErrorCode::PasswordRejected, &message)),
+        Err(SignUpRefused::Unavailable { .. }) => Err(workos_unavailable()),
+    }
 }
 
 /// `POST /v1/auth/sign-in`: 200 `{user, first_sign_in}` with the session cookie.

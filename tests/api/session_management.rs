@@ -57,6 +57,28 @@ fn sign_up_creates_the_user_signs_them_in_and_provisions_them_like_hosted_sign_i
 }
 
 #[test]
+fn a_sign_up_retried_after_workos_timed_out_signs_the_person_in() {
+    let app = spawn_app();
+    // WorkOS creates the user, then times out on the password grant.
+    app.platform.workos.outage.set(Outage::Timeout);
+    let timed_out = sign_up(&app, "pat@example.com", "long enough pw");
+    assert_eq!((timed_out.status, error_code(&timed_out).as_str()), (503, "workos_unavailable"));
+    assert_eq!(app.platform.workos.users.borrow().len(), 1, "the user exists at WorkOS");
+    assert_eq!(app.platform.db.count("users"), 0, "and not yet here");
+
+    app.platform.workos.outage.set(Outage::None);
+    let retried = sign_up(&app, "pat@example.com", "long enough pw");
+    assert_eq!(retried.status, 200, "{}", body_text(&retried));
+    assert_eq!(retried.json_body()["first_sign_in"], true, "provisioned now");
+    assert_eq!(with_cookie(&app, Method::Get, "/v1/me", &cookie_of(&retried)).status, 200);
+    assert_eq!(app.platform.db.count("workspaces"), 1);
+
+    let another = sign_up(&app, "pat@example.com", "someone else's pw");
+    assert_eq!((another.status, error_code(&another).as_str()), (409, "email_taken"), "not its password");
+    assert_eq!(app.platform.db.count("sessions"), 1);
+}
+
+#[test]
 fn sign_in_checks_the_password_and_answers_workos_refusals_clearly() {
     let app = spawn_app();
     assert_eq!(sign_up(&app, "pat@example.com", "long enough pw").status, 201);

@@ -22,8 +22,12 @@ test("password sign-up and sign-in give a cookie session; WorkOS's refusals are 
   const me = await asPage("GET", "/v1/me", cookie);
   assert.equal(me.json.user.email, "pw@e2e.example");
   assert.match((await asPage("GET", "/v1/auth/welcome", cookie)).json.default_api_key.secret, /^eak_/);
-  const taken = await asPage("POST", "/v1/auth/sign-up", null, { email: "pw@e2e.example", password: "long enough pw" });
+  const taken = await asPage("POST", "/v1/auth/sign-up", null, { email: "pw@e2e.example", password: "another long pw" });
+  assert.equal(taken.status, 409, taken.text);
   assert.equal(taken.json.error.code, "email_taken");
+  const repeated = await asPage("POST", "/v1/auth/sign-up", null, { email: "pw@e2e.example", password: "long enough pw" });
+  assert.equal(repeated.status, 200, "a sign-up repeated with the account's own password signs in");
+  assert.equal(repeated.json.first_sign_in, false);
   const weak = await asPage("POST", "/v1/auth/sign-up", null, { email: "weak@e2e.example", password: "short" });
   assert.equal(weak.status, 422);
   assert.match(weak.json.error.message, /at least 10 characters/);
