@@ -12,7 +12,7 @@ use crate::crypto::sealing;
 use crate::http::ApiError;
 use crate::http::ErrorCode;
 use crate::log::log_error;
-use crate::platform::Platform;
+use crate::platform::{DatabaseError, DatabaseErrorKind, Platform};
 use crate::store::sessions::{self, RefreshedTokens, SessionRecord};
 use crate::token::{verify_access_token, TokenError};
 use crate::workos::api::url_encode;
@@ -144,7 +144,7 @@ async fn refresh_claimed<P: Platform>(
                 refresh_token_sealed: seal(&refreshed.refresh_token),
                 seal_kid: pepper.kid().to_owned(),
             };
-            sessions::store_refreshed(db, &session.id_hash, claimed, &tokens).await?;
+            after_rotation(|| sessions::store_refreshed(db, &session.id_hash, claimed, &tokens)).await?;
             Ok(Refreshed::Tokens { token: refreshed.access_token, expires_at: tokens.access_expires_at })
         }
         Err(GrantRefused::Terminal(code)) => {
@@ -155,6 +155,27 @@ async fn refresh_claimed<P: Platform>(
             sessions::release_claim(db, &session.id_hash, claimed).await?;
             Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds.unwrap_or(5).clamp(1, 300) })
         }
+    }
+}
+
+/// Runs a write of what WorkOS answered a refresh. WorkOS has rotated the refresh token by then,
+/// so this write holds its only copy: a transient D1 failure gets one more try rather than
+/// signing the user out at the next refresh. Trying twice is safe: the write is conditional on
+/// the claim's version, so a first try that did land makes the second change nothing.
+async fn after_rotation<F, Write>(write: F) -> Result<(), DatabaseError>
+where
+    F: Fn() -> Write,
+    Write: std::future::Future<Output = Result<(), DatabaseError>>,
+{
+    match write().await {
+        Err(error) if error.kind == DatabaseErrorKind::Unavailable => {
+            log_error(&format!(
+                "session refresh: storing WorkOS's answer failed ({}); trying once more",
+                error.message
+            ));
+            write().await
+        }
+        done => done,
     }
 }
 
@@ -178,7 +199,8 @@ async fn keep_rotated_refresh_token<P: Platform>(
     let sealed = seal_for_session(pepper, &session.id_hash, refresh_token);
     let retry_after_seconds = app.config.jwks_refetch_cooldown_seconds.clamp(1, 300);
     let retry_at = app.platform.now() + retry_after_seconds * 1000;
-    sessions::store_rotated_refresh_token(app.platform.db(), &session.id_hash, claimed, &sealed, retry_at).await?;
+    let db = app.platform.db();
+    after_rotation(|| sessions::store_rotated_refresh_token(db, &session.id_hash, claimed, &sealed, retry_at)).await?;
     Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds as u64 })
 }
 

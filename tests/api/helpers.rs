@@ -39,6 +39,9 @@ pub struct SqliteDatabase {
     pub statements: Cell<usize>,
     /// Makes the next batch fail with this driver message (D1's outages cannot run here).
     pub fail_next: RefCell<Option<String>>,
+    /// Makes the next `n` batches with a statement whose SQL starts with the text fail with the
+    /// message: (SQL start, message, n).
+    pub fail_statement: RefCell<Option<(&'static str, String, usize)>>,
     /// SQL run just before every batch: another writer that is always one step ahead.
     pub before_each_batch: RefCell<Option<String>>,
 }
@@ -67,6 +70,7 @@ impl SqliteDatabase {
             round_trips: Cell::new(0),
             statements: Cell::new(0),
             fail_next: RefCell::new(None),
+            fail_statement: RefCell::new(None),
             before_each_batch: RefCell::new(None),
         }
     }
@@ -165,6 +169,12 @@ impl Database for SqliteDatabase {
         }
         if let Some(message) = self.fail_next.borrow_mut().take() {
             return Err(DatabaseError::from_driver(message));
+        }
+        if let Some((start, message, left)) = self.fail_statement.borrow_mut().as_mut() {
+            if *left > 0 && statements.iter().any(|statement| statement.sql.starts_with(*start)) {
+                *left -= 1;
+                return Err(DatabaseError::from_driver(message.clone()));
+            }
         }
         self.run(&statements).map_err(|e| DatabaseError::from_driver(e.to_string()))
     }

@@ -353,6 +353,28 @@ fn a_transient_refresh_failure_keeps_the_session_and_a_terminal_one_ends_it() {
 }
 
 #[test]
+fn a_d1_blip_after_workos_rotated_the_refresh_token_does_not_lose_it() {
+    // Once WorkOS has answered a refresh, the token the session held is spent: the write of the
+    // new one is the only copy. A transient D1 failure there gets one more try.
+    let app = spawn_app();
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    app.advance_seconds(310); // expired
+    let lost = "D1_ERROR: Network connection lost.";
+    app.platform.db.fail_statement.replace(Some(("UPDATE sessions SET organization_id", lost.to_owned(), 1)));
+    let refreshed = access_token(&app, &cookie);
+    assert_eq!(refreshed.status, 200, "{}", body_text(&refreshed));
+    assert_eq!(app.platform.workos.refresh_requests.get(), 1);
+    app.advance_seconds(310);
+    assert_eq!(access_token(&app, &cookie).status, 200, "the rotated refresh token was kept");
+
+    // D1 down for both tries: the answer is a retryable 503 (the token is lost, as noted in the README).
+    app.advance_seconds(310);
+    app.platform.db.fail_statement.replace(Some(("UPDATE sessions SET organization_id", lost.to_owned(), 2)));
+    let down = access_token(&app, &cookie);
+    assert_eq!((down.status, error_code(&down).as_str()), (503, "storage_unavailable"));
+}
+
+#[test]
 fn a_refresh_as_slow_as_workos_calls_may_be_is_not_overtaken() {
     // WORKOS_TIMEOUT_MS allows a WorkOS call up to 30 s. A refresh that takes 20 s must still hold
     // its claim when another request of the session arrives: a second refresh would present the
