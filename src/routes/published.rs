@@ -3,7 +3,7 @@
 //!
 //! Compiled in rather than published as Workers static assets: a worker with an `[assets]`
 //! binding is reached through Cloudflare's asset router on every request, an extra hop that
-//! cost each API request ~0.6 ms under `wrangler dev` (README, performance) for three files
+//! cost each API request ~0.6 ms under `wrangler dev` (docs/performance.md) for three files
 //! that are ~13 KB of gzip.
 
 /// The bytes of the published file at `path` (e.g. `/openapi.json`), if it is one.

@@ -282,8 +282,8 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
     }
     // Each route's work is a future of its own behind a pointer, rather than one arm of a single
     // state machine: inlined together, the handlers made `dispatch` one ~110 KB wasm function,
-    // which a fresh isolate compiled whole on its first request, whatever the route (README,
-    // performance). Boxed, each handler is compiled when first called.
+    // which a fresh isolate compiled whole on its first request, whatever the route
+    // (docs/performance.md). Boxed, each handler is compiled when first called.
     let work: RouteWork<'_> = match (route, method) {
         (Route::Health, _) => Box::pin(async move { Ok(health::health(app).await) }),
         (Route::Session, _) => Box::pin(session::session(app, request)),

@@ -5,7 +5,7 @@
 // worker-build's own entry exports a `WorkerEntrypoint` class behind two Proxies, for panic
 // recovery: every request constructs the class and a Proxy of it, and every call of a handler
 // goes through a new Proxy and one more `await`. That cost 2–8 % of workerd's CPU per cached
-// request (README, Performance). This entry exports a plain object whose handlers call the
+// request (docs/performance.md). This entry exports a plain object whose handlers call the
 // wasm exports directly, and recovers from a panic in its own way, below.
 import * as glue from "./index_bg.js";
 import wasmModule from "./index.wasm";

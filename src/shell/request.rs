@@ -13,7 +13,7 @@ use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 ///
 /// It takes the runtime's own request, not `worker::Request`: building that one reads
 /// `request.cf`, which the runtime decodes from JSON on first access, and the worker never uses
-/// it. That decoding was the largest single cost of a cached read (see the README's profile).
+/// it. That decoding was the largest single cost of a cached read (see docs/performance.md).
 ///
 /// `headers` are the request's own, read by [`headers_of`] (the caller needs them first, to name
 /// the request).

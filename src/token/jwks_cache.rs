@@ -236,7 +236,7 @@ impl JwksCache {
     /// Records a fetch attempt in memory and KV, where every isolate's cooldown reads it. The
     /// KV write is not waited for (nor is the set's, in `fetch`): KV is eventually consistent,
     /// so waiting guarantees other isolates nothing, and on a cold isolate the two writes were
-    /// most of its first request's extra time (README, performance).
+    /// most of its first request's extra time (docs/performance.md).
     fn record_attempt<P: Platform>(&self, platform: &P, config: &Config, url: &str, attempt: Attempt) {
         self.last_attempt.replace(Some((url.to_owned(), attempt)));
         let cooldown_ttl = (config.jwks_refetch_cooldown_seconds as u64).max(KV_MIN_TTL_SECONDS);
