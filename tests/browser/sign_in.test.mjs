@@ -76,6 +76,32 @@ test("a foreign origin can neither read with the cookie (CORS) nor change with i
   await context.close();
 });
 
+test("a refused sign-in shows a page whose link signs in again to the same return_to", async () => {
+  const { context, page } = await freshPage(stack);
+  await page.goto(`${stack.base}/v1/auth/login?return_to=%2Fv1%2Fme%3Ffrom%3Dretry`);
+  // The person refuses on WorkOS's page (the stand-in's form with `deny`).
+  await page.waitForSelector("input[name=email]");
+  await Promise.all([
+    page.waitForNavigation(),
+    page.$eval("form", (form) => {
+      const deny = document.createElement("input");
+      deny.type = "hidden";
+      deny.name = "deny";
+      deny.value = "1";
+      form.appendChild(deny);
+      form.submit();
+    }),
+  ]);
+  assert.match(await page.evaluate(() => document.body.innerText), /sign_in_refused/);
+  assert.equal(await sessionCookie(page, stack.base), undefined, "no session");
+  await Promise.all([page.waitForNavigation(), page.click("a")]);
+  await signInOnStandIn(page, "fay@browser.example");
+  assert.equal(page.url(), `${stack.base}/v1/me?from=retry`);
+  const me = JSON.parse(await page.evaluate(() => document.body.innerText));
+  assert.equal(me.user.email, "fay@browser.example");
+  await context.close();
+});
+
 test("several tabs of one browser signing in at once all land signed in", async () => {
   const { context, page: first } = await freshPage(stack);
   const tabs = [first, await context.newPage(), await context.newPage()];
