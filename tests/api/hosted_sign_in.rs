@@ -73,6 +73,15 @@ fn callback(app: &TestApp, code: &str, state: &str, flow_cookie: &str) -> ApiRes
     )
 }
 
+/// The browser sent back by WorkOS with `error=…` (a navigation: it asks for no JSON).
+fn refused_by_workos(app: &TestApp, started: &Started, error: &str) -> ApiResponse {
+    let state = query_of(&started.location)["state"].clone();
+    app.send(
+        ApiRequest::new(Method::Get, &format!("/v1/auth/callback?error={error}&state={state}"))
+            .with_header("cookie", &format!("{FLOW_COOKIE}={}", started.flow_cookie)),
+    )
+}
+
 /// A whole hosted sign-in; the `Cookie` header of the session.
 pub fn hosted_sign_in(app: &TestApp, user_id: &str, email: &str) -> String {
     let started = login(app, "", None).unwrap_or_else(|r| panic!("{}", body_text(&r)));
@@ -195,14 +204,7 @@ fn a_state_is_single_use_bound_to_its_browser_and_expires() {
 fn an_error_from_workos_or_a_refused_code_makes_no_session_and_shows_a_page() {
     let app = spawn_app();
     let started = login(&app, "", None).unwrap();
-    let state = query_of(&started.location)["state"].clone();
-    let page = app.send(
-        ApiRequest::new(
-            Method::Get,
-            &format!("/v1/auth/callback?error=access_denied&error_description=no&state={state}"),
-        )
-        .with_header("cookie", &format!("{FLOW_COOKIE}={}", started.flow_cookie)),
-    );
+    let page = refused_by_workos(&app, &started, "access_denied&error_description=no");
     assert_eq!(page.status, 400);
     assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
     assert!(String::from_utf8_lossy(&page.body).contains("sign_in_refused"));
@@ -218,11 +220,7 @@ fn an_error_from_workos_or_a_refused_code_makes_no_session_and_shows_a_page() {
 fn the_failure_page_signs_in_again_to_the_same_place_with_the_same_invitation() {
     let app = spawn_app();
     let started = login(&app, "?return_to=%2Fbilling%3Ftab%3D2&invitation_token=inv_01", None).unwrap();
-    let state = query_of(&started.location)["state"].clone();
-    let page = app.send(
-        ApiRequest::new(Method::Get, &format!("/v1/auth/callback?error=server_error&state={state}"))
-            .with_header("cookie", &format!("{FLOW_COOKIE}={}", started.flow_cookie)),
-    );
+    let page = refused_by_workos(&app, &started, "server_error");
     let page = body_text(&page);
     let href = page.split("<a href=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a link");
     assert_eq!(href, "/v1/auth/login?return_to=%2Fbilling%3Ftab%3D2&amp;invitation_token=inv_01");
