@@ -61,6 +61,13 @@ fn values() -> Vec<Value> {
     values
 }
 
+/// Whole bodies that are not a JSON object, the first of them a valid body's field values in
+/// order (which serde's derived `Deserialize` for a struct would read, were it let).
+fn not_objects(valid: &Value) -> Vec<Value> {
+    let in_order: Vec<Value> = valid.as_object().unwrap().values().cloned().collect();
+    vec![Value::Array(in_order), json!([]), Value::Null, json!("acme"), json!(5), json!(true)]
+}
+
 /// Sends each body; returns the cells that break the contract.
 fn check_bodies(
     app: &TestApp,
@@ -130,10 +137,12 @@ fn workspace_bodies_are_accepted_exactly_when_the_document_accepts_them() {
         json!({ "name": "A", "slug": "abc-e", "x": 1 }),
         json!({}),
     ]);
+    bodies.extend(not_objects(&json!({ "name": "Acme", "slug": "abc-f" })));
     let mut failures = check_bodies(&app, Method::Post, "/v1/orgs", &ada.token, &schema, bodies);
 
     let schema = request_schema("patch", "/v1/orgs/{org}");
     let mut bodies = vec![json!({}), json!({ "name": "A", "x": 1 })];
+    bodies.extend(not_objects(&json!({ "name": "Acme 3" })));
     for value in values() {
         bodies.push(json!({ "name": value }));
         bodies.push(json!({ "slug": value }));
@@ -158,6 +167,7 @@ fn member_bodies_are_accepted_exactly_when_the_document_accepts_them() {
         with(&base, "x", Some(json!(1))),
         with(&base, "role", None),
     ];
+    bodies.extend(not_objects(&base));
     for value in values() {
         bodies.push(with(&base, "role", Some(value.clone())));
         bodies.push(with(&base, "user_id", Some(value.clone())));
@@ -173,6 +183,7 @@ fn member_bodies_are_accepted_exactly_when_the_document_accepts_them() {
     app.add_member(&ada.token, "acme", "user_eve", "member");
     let update_schema = request_schema("patch", "/v1/orgs/{org}/members/{user_id}");
     let mut bodies = vec![json!({}), json!({ "role": "admin", "x": 1 })];
+    bodies.extend(not_objects(&json!({ "role": "admin" })));
     bodies.extend(values().into_iter().map(|value| json!({ "role": value })));
     bodies.extend(["admin", "member", "owner"].map(|role| json!({ "role": role })));
     failures.extend(check_bodies(
@@ -193,6 +204,7 @@ fn api_key_bodies_are_accepted_exactly_when_the_document_accepts_them() {
     let schema = request_schema("post", "/v1/orgs/{org}/api-keys");
     let base = json!({ "name": "ci", "scopes": ["read"] });
     let mut bodies = vec![with(&base, "scopes", None), with(&base, "name", None), with(&base, "x", Some(json!(1)))];
+    bodies.extend(not_objects(&base));
     for value in values() {
         bodies.push(with(&base, "name", Some(value.clone())));
         bodies.push(with(&base, "scopes", Some(value)));

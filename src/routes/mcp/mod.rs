@@ -50,7 +50,7 @@ where
         Some(Err(error)) => return error.into_response(),
         None => return ApiError::new(ErrorCode::RouteNotFound, "no such route").into_response(),
     };
-    let message: Value = match request.json() {
+    let message = match request.json_value() {
         Ok(message) => message,
         Err(error) if error.code == ErrorCode::InvalidBody => {
             return rpc_error(400, &Value::Null, PARSE_ERROR, "the body is not JSON")
