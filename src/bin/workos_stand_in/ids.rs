@@ -6,6 +6,7 @@
 //! no I/L/O/U). We don't encode a real timestamp because nothing relies on it.
 
 use rand::Rng;
+use sha2::{Digest, Sha256};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -24,6 +25,18 @@ pub fn ulid_like() -> String {
 /// A WorkOS-style id such as `user_01…` or `session_01…`.
 pub fn prefixed(prefix: &str) -> String {
     format!("{prefix}_{}", ulid_like())
+}
+
+/// The user id of an email, the same in every run of the stand-in: WorkOS keeps a user's id for
+/// good, and `npm run dev` keeps its local D1 across restarts, so an in-memory directory that
+/// drew a new id per run would leave a developer's workspaces under yesterday's id and make
+/// every email they had used name two users. (Case-insensitive, as emails are matched.)
+pub fn user_id_for_email(email: &str) -> String {
+    let digest = Sha256::digest(email.to_ascii_lowercase().as_bytes());
+    // 24 characters of 5 bits each: the digest's first 120 bits.
+    let bits = u128::from_be_bytes(digest[..16].try_into().expect("a SHA-256 digest has 32 bytes")) >> 8;
+    let ulid: String = (0..24).rev().map(|i| CROCKFORD[((bits >> (5 * i)) & 31) as usize] as char).collect();
+    format!("user_01{ulid}")
 }
 
 pub fn now_unix_secs() -> i64 {
@@ -47,5 +60,16 @@ mod tests {
         assert!(id.starts_with("user_01"));
         assert!(id["user_".len()..].bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()));
         assert_ne!(prefixed("user"), prefixed("user"));
+    }
+
+    #[test]
+    fn an_email_has_one_user_id_in_every_run() {
+        let id = user_id_for_email("ada@example.com");
+        assert_eq!(id.len(), "user_".len() + 26);
+        assert!(id["user_".len()..].bytes().all(|b| CROCKFORD.contains(&b)), "{id}");
+        // Fixed, so that a restarted stand-in gives the id an earlier run gave.
+        assert_eq!(id, user_id_for_email("Ada@Example.COM"));
+        assert_eq!(id, "user_01PQY8BSAQAQWY1M1GM45B8GMV");
+        assert_ne!(id, user_id_for_email("bob@example.com"));
     }
 }

@@ -88,10 +88,11 @@ impl UserStore {
         user.clone()
     }
 
-    /// The id a sign-in with `email` should get: the existing user's, or a
-    /// fresh one. Does not register anything.
+    /// The id a sign-in with `email` should get: the existing user's, or the
+    /// one this email gets in every run (see `ids::user_id_for_email`). Does
+    /// not register anything.
     pub fn id_for_email(&self, email: &str) -> String {
-        self.find_by_email(email).map(|u| u.id.clone()).unwrap_or_else(|| ids::prefixed("user"))
+        self.find_by_email(email).map(|u| u.id.clone()).unwrap_or_else(|| ids::user_id_for_email(email))
     }
 }
 
