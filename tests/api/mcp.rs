@@ -182,6 +182,20 @@ fn bad_json_rpc_gets_json_rpc_errors() {
     assert_eq!(send(b"{oops").json_body()["error"]["code"], -32700);
     assert_eq!(send(b"[]").json_body()["error"]["code"], -32600);
     assert_eq!(send(br#"{"id":1,"method":"ping"}"#).json_body()["error"]["code"], -32600);
+    for id in [r#"{"a":1}"#, "[1]", "true"] {
+        let answer = send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#).as_bytes()).json_body();
+        assert_eq!((&answer["error"]["code"], &answer["id"]), (&json!(-32600), &Value::Null), "{id}");
+    }
+    for id in [r#""a""#, "7", "null"] {
+        let answer = send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#).as_bytes()).json_body();
+        assert_eq!((&answer["result"], answer["id"].to_string()), (&json!({}), id.to_owned()), "{id}");
+    }
+    for params in ["[]", r#""get_workspace""#, "5"] {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{params}}}"#);
+        let answer = send(body.as_bytes()).json_body();
+        assert_eq!(answer["error"]["code"], -32602, "{params}: {answer}");
+        assert_eq!(answer["error"]["message"], "params must be an object");
+    }
     assert_eq!(send(br#"{"jsonrpc":"2.0","id":1,"method":"resources/list"}"#).json_body()["error"]["code"], -32601);
     let unknown = send(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"drop_tables"}}"#);
     assert_eq!(unknown.json_body()["error"]["code"], -32602);

@@ -65,11 +65,21 @@ where
     let (Some(method), true) = (method, message.get("jsonrpc") == Some(&json!("2.0"))) else {
         return rpc_error(400, &id.unwrap_or(Value::Null), INVALID_REQUEST, "not a JSON-RPC 2.0 request");
     };
+    // JSON-RPC 2.0: an id is a string, a number or null; an object or array cannot be echoed
+    // back as one, so the answer's id is null.
+    if id.as_ref().is_some_and(|id| !(id.is_string() || id.is_number() || id.is_null())) {
+        return rpc_error(400, &Value::Null, INVALID_REQUEST, "id is a string, a number or null");
+    }
     let Some(id) = id else {
         // A notification (`notifications/initialized`, …): nothing to answer.
         return ApiResponse::empty(202);
     };
-    let params = message.get("params").cloned().unwrap_or_else(|| json!({}));
+    // Every MCP method takes its params by name.
+    let params = match message.get("params") {
+        None => json!({}),
+        Some(params @ Value::Object(_)) => params.clone(),
+        Some(_) => return rpc_error(200, &id, INVALID_PARAMS, "params must be an object"),
+    };
     match method {
         "initialize" => {
             let asked = params["protocolVersion"].as_str().unwrap_or_default();
