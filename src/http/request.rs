@@ -125,17 +125,25 @@ impl ApiRequest {
         self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
-    /// A query parameter's value, percent-decoded; `Err` when it is not valid UTF-8.
+    /// A query parameter's value, percent-decoded; `Err` when it is not valid UTF-8 or the
+    /// parameter is given more than once: which of two `return_to`s or `limit`s counts differs
+    /// from one parser to the next (a proxy's, a log's, ours), so neither does. Parameters the
+    /// route does not read are ignored, as a link's `utm_source` should be.
     pub fn query_param(&self, name: &str) -> Result<Option<String>, ApiError> {
+        let mut found = None;
         for pair in self.query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if key == name {
-                return percent_decode(value)
-                    .map(Some)
-                    .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "query is not valid UTF-8"));
+            if key != name {
+                continue;
             }
+            if found.is_some() {
+                return Err(ApiError::new(ErrorCode::InvalidQuery, &format!("send {name} once")));
+            }
+            let value = percent_decode(value)
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidQuery, "query is not valid UTF-8"))?;
+            found = Some(value);
         }
-        Ok(None)
+        Ok(found)
     }
 
     /// Parses the body into `T`. Every body the API defines is a JSON object, and only an object
@@ -222,6 +230,23 @@ mod tests {
         assert_eq!(request.query_param("cursor").unwrap().as_deref(), Some("a-b"));
         assert_eq!(request.query_param("limit").unwrap().as_deref(), Some("5"));
         assert_eq!(request.query_param("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn a_query_parameter_given_twice_is_refused_whichever_way_it_is_spelled() {
+        for (url, name) in [
+            ("/v1/auth/login?return_to=/a&return_to=//evil.example", "return_to"),
+            ("/v1/orgs?limit=1&x=2&limit=50", "limit"),
+            ("/?a&a=", "a"),
+        ] {
+            let error = ApiRequest::new(Method::Get, url).query_param(name).unwrap_err();
+            assert_eq!((error.status, error.code), (400, ErrorCode::InvalidQuery), "{url}");
+        }
+        // Other parameters are no business of the one asked for.
+        assert_eq!(
+            ApiRequest::new(Method::Get, "/?x=1&x=2&limit=5").query_param("limit").unwrap().as_deref(),
+            Some("5")
+        );
     }
 
     #[test]

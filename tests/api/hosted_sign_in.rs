@@ -120,6 +120,7 @@ fn login_sends_the_browser_to_authkit_with_pkce_and_a_state_bound_to_it() {
 fn impossible_combinations_and_foreign_return_tos_are_refused() {
     let app = spawn_app_with(&[("LOGIN_RETURN_ORIGINS", "https://app.example.com")]);
     assert!(login(&app, "?return_to=https%3A%2F%2Fapp.example.com%2Fhome", None).is_ok());
+    assert!(login(&app, "?return_to=%2Fhome&utm_source=mail&utm_source=x", None).is_ok(), "unread ones are ignored");
     for bad in [
         "?provider=google&organization_id=org_1",
         "?provider=myspace",
@@ -132,11 +133,12 @@ fn impossible_combinations_and_foreign_return_tos_are_refused() {
         "?return_to=javascript%3Aalert(1)",
         "?return_to=%2F%252F%252Fevil.example",
         "?return_to=https%3A%2F%2Fapp.example.com%40evil.example",
+        "?return_to=%2Fhome&return_to=%2F%2Fevil.example",
     ] {
         let refused = login(&app, bad, None).err().unwrap_or_else(|| panic!("{bad} was accepted"));
         assert_eq!((refused.status, error_code(&refused).as_str()), (400, "invalid_query"), "{bad}");
     }
-    assert_eq!(app.platform.db.count("login_flows"), 1, "refusals start no flow");
+    assert_eq!(app.platform.db.count("login_flows"), 2, "refusals start no flow");
 }
 
 #[test]
