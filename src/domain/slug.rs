@@ -105,7 +105,8 @@ pub fn personal_slug_base(local_part: &str) -> String {
     slug.truncate(MAX_LEN - 7);
     let mut slug = slug.trim_end_matches('-').to_owned();
     if slug.len() < MIN_LEN {
-        slug = if slug.is_empty() { "workspace".into() } else { format!("{slug}-workspace") };
+        // ("workspace" alone is reserved.)
+        slug = if slug.is_empty() { "my-workspace".into() } else { format!("{slug}-workspace") };
     }
     if Slug::parse(&slug).is_err() {
         slug.push_str("-workspace");
@@ -150,5 +151,10 @@ mod tests {
             assert!(Slug::parse(&format!("{base}-abc123")).is_ok(), "{local:?} → {base:?}");
         }
         assert_eq!(personal_slug_base("Ada.Lovelace"), "ada-lovelace");
+        assert_eq!(personal_slug_base("a"), "a-workspace");
+        assert_eq!(personal_slug_base("www"), "www-workspace");
+        // A local part with nothing a slug can hold (日本@, -@) was "workspace-workspace".
+        assert_eq!(personal_slug_base("日本"), "my-workspace");
+        assert_eq!(personal_slug_base("-"), "my-workspace");
     }
 }
