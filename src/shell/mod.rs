@@ -192,11 +192,17 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     with_request_id(request_id(None), async {
         let result = async {
             let platform = platform(&env, None).map_err(|e| e.to_string())?;
-            crate::store::purge_expired(platform.db(), platform.now()).await.map_err(|e| e.to_string())
+            crate::store::purge_expired(platform.db(), platform.now(), crate::store::PURGE_LIMITS)
+                .await
+                .map_err(|e| e.to_string())
         }
         .await;
         match result {
-            Ok(purged) => worker::console_log!("purged {purged} expired callback answers, sign-in flows and sessions"),
+            Ok(purged) => worker::console_log!(
+                "purged {} expired callback answers, sign-in flows and sessions{}",
+                purged.rows,
+                if purged.finished { "" } else { "; more are left for the next run" }
+            ),
             Err(error) => log_error(&format!("scheduled purge failed: {error}")),
         }
     })

@@ -76,10 +76,6 @@ fn flow_from(row: &Row) -> Result<LoginFlow, DatabaseError> {
     })
 }
 
-/// Deletes expired flows (the scheduled job); returns how many.
-pub async fn purge_expired<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
-    let rows = db
-        .query(Statement::new("DELETE FROM login_flows WHERE expires_at <= ?1 RETURNING state", vec![now.into()]))
-        .await?;
-    Ok(rows.len())
-}
+/// Deletes expired flows, at most `?2` of them (the scheduled job, `super::purge_expired`).
+pub const PURGE_EXPIRED: &str = "DELETE FROM login_flows WHERE state IN \
+     (SELECT state FROM login_flows WHERE expires_at <= ?1 LIMIT ?2) RETURNING state";

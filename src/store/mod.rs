@@ -19,12 +19,54 @@ pub mod workspaces;
 
 pub use batch::{Batch, BatchResults, Slot};
 
-use crate::platform::{Database, DatabaseError};
+use crate::platform::{Database, DatabaseError, Statement};
+
+/// Rows one purge statement deletes at most, and statements one scheduled run sends at most for
+/// each kind of row: 25,000 rows of each kind a run. A deployment whose job did not run for a
+/// while (or a burst of sign-ins) must not meet, at every run after, one DELETE too large for D1's
+/// limits on a statement; what is left waits for the next run, 15 minutes later. Each kind has its
+/// own budget, so a backlog of one never keeps another from being purged.
+pub const PURGE_LIMITS: PurgeLimits = PurgeLimits { rows_per_statement: 1_000, statements_per_kind: 25 };
+
+/// How a purge is cut up (see [`PURGE_LIMITS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PurgeLimits {
+    pub rows_per_statement: i64,
+    pub statements_per_kind: usize,
+}
+
+/// What a scheduled purge did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    /// Rows deleted.
+    pub rows: usize,
+    /// Whether nothing expired is left (false: some kind stopped at its budget).
+    pub finished: bool,
+}
 
 /// What the scheduled job deletes: callback answers of expired tokens, expired sign-in flows,
-/// sessions past either lifetime. How many rows went.
-pub async fn purge_expired<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
-    Ok(web_sign_in::purge_expired_answers(db, now).await?
-        + login_flows::purge_expired(db, now).await?
-        + sessions::purge_expired(db, now).await?)
+/// sessions past either lifetime. Each statement deletes at most `limits.rows_per_statement` rows
+/// (`?1` is now, `?2` that limit); a kind is done when a statement deletes fewer.
+pub async fn purge_expired<D: Database>(db: &D, now: i64, limits: PurgeLimits) -> Result<Purged, DatabaseError> {
+    let kinds = [
+        web_sign_in::PURGE_EXPIRED_ANSWERS,
+        login_flows::PURGE_EXPIRED,
+        sessions::PURGE_PAST_LIFETIME,
+        sessions::PURGE_IDLE,
+    ];
+    let mut purged = Purged { rows: 0, finished: true };
+    for sql in kinds {
+        let mut kind_done = false;
+        for _ in 0..limits.statements_per_kind {
+            let deleted =
+                db.query(Statement::new(sql, vec![now.into(), limits.rows_per_statement.into()])).await?.len();
+            purged.rows += deleted;
+            if (deleted as i64) < limits.rows_per_statement {
+                kind_done = true;
+                break;
+            }
+        }
+        purged.finished &= kind_done;
+    }
+    Ok(purged)
 }

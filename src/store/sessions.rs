@@ -326,13 +326,11 @@ pub fn end_of_workos_session(user_id: &str, workos_session_id: &str) -> Statemen
     )
 }
 
-/// Deletes sessions past either lifetime (the scheduled job); returns how many.
-pub async fn purge_expired<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
-    let expired = db
-        .query(Statement::new("DELETE FROM sessions WHERE expires_at <= ?1 RETURNING id_hash", vec![now.into()]))
-        .await?;
-    let idle = db
-        .query(Statement::new("DELETE FROM sessions WHERE idle_expires_at <= ?1 RETURNING id_hash", vec![now.into()]))
-        .await?;
-    Ok(expired.len() + idle.len())
-}
+/// Deletes sessions past their absolute lifetime, at most `?2` of them (the scheduled job,
+/// `super::purge_expired`).
+pub const PURGE_PAST_LIFETIME: &str = "DELETE FROM sessions WHERE id_hash IN \
+     (SELECT id_hash FROM sessions WHERE expires_at <= ?1 LIMIT ?2) RETURNING id_hash";
+
+/// Deletes sessions unused for their idle lifetime, at most `?2` of them.
+pub const PURGE_IDLE: &str = "DELETE FROM sessions WHERE id_hash IN \
+     (SELECT id_hash FROM sessions WHERE idle_expires_at <= ?1 LIMIT ?2) RETURNING id_hash";

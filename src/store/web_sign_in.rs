@@ -191,13 +191,7 @@ pub async fn sign_in<D: Database>(db: &D, new: &NewPersonalWorkspace) -> Result<
     }
 }
 
-/// Deletes answers whose token has expired (the scheduled handler); returns how many.
-pub async fn purge_expired_answers<D: Database>(db: &D, now: i64) -> Result<usize, DatabaseError> {
-    let rows = db
-        .query(Statement::new(
-            "DELETE FROM callback_replays WHERE expires_at <= ?1 RETURNING idempotency_key",
-            vec![now.into()],
-        ))
-        .await?;
-    Ok(rows.len())
-}
+/// Deletes answers whose token has expired, at most `?2` of them (the scheduled job,
+/// `super::purge_expired`).
+pub const PURGE_EXPIRED_ANSWERS: &str = "DELETE FROM callback_replays WHERE idempotency_key IN \
+     (SELECT idempotency_key FROM callback_replays WHERE expires_at <= ?1 LIMIT ?2) RETURNING idempotency_key";

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use edge_auth::http::request::percent_decode;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
+use edge_auth::store::{purge_expired, PurgeLimits, Purged, PURGE_LIMITS};
 use futures::executor::block_on;
 use serde_json::json;
 
@@ -482,10 +483,36 @@ fn the_scheduled_job_purges_expired_flows_and_sessions() {
     login(&app, "", None).unwrap();
     assert_eq!((app.platform.db.count("login_flows"), app.platform.db.count("sessions")), (1, 1));
     app.advance_seconds(3601);
-    let purged = block_on(edge_auth::store::purge_expired(&app.platform.db, app.platform.now.get())).unwrap();
-    assert!(purged >= 2, "{purged}");
+    let purged = block_on(purge_expired(&app.platform.db, app.platform.now.get(), PURGE_LIMITS)).unwrap();
+    assert!(purged.rows >= 2 && purged.finished, "{purged:?}");
     assert_eq!((app.platform.db.count("login_flows"), app.platform.db.count("sessions")), (0, 0));
     assert_eq!(error_code(&get_with_cookie(&app, "/v1/me", &cookie)), "session_expired");
+}
+
+#[test]
+fn a_backlog_of_expired_rows_is_purged_in_bounded_statements_over_as_many_runs_as_it_takes() {
+    let app = spawn_app();
+    hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let live_flow = |i: i64| format!("('live{i}', 'browser', 'verifier', '/', NULL, 0, 9999999999999)");
+    let expired_flow = |i: i64| format!("('gone{i}', 'browser', 'verifier', '/', NULL, 0, 1)");
+    let rows: Vec<String> = (0..25).map(expired_flow).chain((0..3).map(live_flow)).collect();
+    app.platform.db.connection.execute_batch(&format!(
+        "INSERT INTO login_flows (state, browser_hash, code_verifier, return_to, invitation_token, created_at, expires_at) VALUES {};",
+        rows.join(", ")
+    )).unwrap();
+    app.platform.db.connection.execute_batch("UPDATE sessions SET idle_expires_at = 1;").unwrap();
+    let limits = PurgeLimits { rows_per_statement: 10, statements_per_kind: 2 };
+    let (before, now) = (app.platform.db.round_trips.get(), app.platform.now.get());
+    // Answers: one statement (none to purge). Flows: 10, 10, and that kind's budget is spent; the
+    // sessions are purged all the same: past their lifetime (none), idle (the one).
+    let first = block_on(purge_expired(&app.platform.db, now, limits)).unwrap();
+    assert_eq!(first, Purged { rows: 21, finished: false });
+    assert_eq!(app.platform.db.round_trips.get() - before, 5, "one statement at a time, within each kind's budget");
+    assert_eq!(app.platform.db.count("sessions"), 0);
+    // The next run takes the rest.
+    let second = block_on(purge_expired(&app.platform.db, now, limits)).unwrap();
+    assert_eq!(second, Purged { rows: 5, finished: true });
+    assert_eq!(app.platform.db.count("login_flows"), 3, "live flows stay");
 }
 
 #[test]

@@ -238,12 +238,13 @@ fn expired_answers_are_ignored_and_purged() {
     let token = app.sign_in_token("user_ada", "ada@example.com");
     app.callback(&token);
     app.advance_seconds(3600);
-    let purged = futures::executor::block_on(edge_auth::store::web_sign_in::purge_expired_answers(
+    let purged = futures::executor::block_on(edge_auth::store::purge_expired(
         &app.platform.db,
         app.platform.now.get(),
+        edge_auth::store::PURGE_LIMITS,
     ))
     .unwrap();
-    assert_eq!(purged, 1);
+    assert_eq!(purged, edge_auth::store::Purged { rows: 1, finished: true });
     assert_eq!(app.platform.db.count("callback_replays"), 0);
     assert_eq!(app.platform.db.count("users"), 1);
 }
