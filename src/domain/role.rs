@@ -1,8 +1,9 @@
 use serde::{Deserialize, Serialize};
 
-/// A member's role in a workspace.
+/// A member's role in a workspace. Read only from its name (`try_from`): serde's derived enum
+/// also takes `{"admin": null}`, which no schema in the OpenAPI document allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Role {
     /// Reads the workspace.
     Member,
@@ -29,6 +30,26 @@ impl Role {
             "admin" => Some(Role::Admin),
             "member" => Some(Role::Member),
             _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        Role::parse(&name).ok_or_else(|| format!("unknown role `{name}`, expected one of owner, admin, member"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_role_is_read_from_its_name_only() {
+        assert_eq!(serde_json::from_str::<Role>(r#""admin""#).unwrap(), Role::Admin);
+        for not_a_name in [r#""Admin""#, r#"{"admin":null}"#, "0", "null"] {
+            assert!(serde_json::from_str::<Role>(not_a_name).is_err(), "{not_a_name}");
         }
     }
 }

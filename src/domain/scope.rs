@@ -1,8 +1,9 @@
 use serde::{Deserialize, Serialize, Serializer};
 
-/// What an API key may do inside its workspace.
+/// What an API key may do inside its workspace. Read only from its name (`try_from`), as
+/// [`crate::domain::Role`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Scope {
     /// The GET routes.
     Read,
@@ -20,6 +21,23 @@ impl Scope {
             Scope::Write => "write",
             Scope::Keys => "keys",
         }
+    }
+
+    /// Parses a name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "read" => Some(Scope::Read),
+            "write" => Some(Scope::Write),
+            "keys" => Some(Scope::Keys),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for Scope {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        Scope::parse(&name).ok_or_else(|| format!("unknown scope `{name}`, expected one of read, write, keys"))
     }
 }
 
@@ -46,10 +64,7 @@ impl Scopes {
     /// The scopes an OAuth token was granted (`scope`, space-separated): the names we know,
     /// possibly none (then it may do nothing that needs a scope).
     pub fn granted(scope: &str) -> Self {
-        let mut scopes: Vec<Scope> = scope
-            .split(' ')
-            .filter_map(|name| serde_json::from_value(serde_json::Value::String(name.to_owned())).ok())
-            .collect();
+        let mut scopes: Vec<Scope> = scope.split(' ').filter_map(Scope::parse).collect();
         scopes.sort();
         scopes.dedup();
         Self(scopes)
@@ -99,6 +114,9 @@ mod tests {
         assert_eq!(Scopes::from_stored(r#"["keys","read"]"#), Some(scopes));
         assert!(Scopes::new([]).is_err());
         assert_eq!(Scopes::from_stored(r#"["admin"]"#), None);
+        // Only a name: serde's derived enum also read `{"read": null}`.
+        assert_eq!(Scopes::from_stored(r#"[{"read":null}]"#), None);
+        assert!(serde_json::from_str::<Scope>(r#"{"keys":null}"#).is_err());
         assert_eq!(
             Scopes::new([Scope::Write, Scope::Read]).unwrap().iter().collect::<Vec<_>>(),
             [Scope::Read, Scope::Write]

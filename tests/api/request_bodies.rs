@@ -58,6 +58,8 @@ fn strings() -> Vec<String> {
 fn values() -> Vec<Value> {
     let mut values: Vec<Value> = strings().into_iter().map(Value::from).collect();
     values.extend([Value::Null, json!(5), json!(true), json!([]), json!({}), json!(["read"])]);
+    // An enum's variant as a map, which serde's derived enums read: `{"admin": null}`.
+    values.extend([json!({ "admin": null }), json!({ "read": null }), json!([{ "read": null }])]);
     values
 }
 
