@@ -170,8 +170,10 @@ impl ApiRequest {
         if self.body.len() > MAX_JSON_BODY_BYTES {
             return Err(ApiError::payload_too_large());
         }
-        let content_type = self.header("content-type").unwrap_or("");
-        if !content_type.to_ascii_lowercase().starts_with("application/json") {
+        // The media type, without parameters such as `charset`: exactly JSON's, not one that
+        // merely begins like it (`application/jsonp`).
+        let media_type = self.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim();
+        if !media_type.eq_ignore_ascii_case("application/json") {
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
         }
         Ok(&self.body)
@@ -263,6 +265,10 @@ mod tests {
         request.body = b"{}".to_vec();
         let error = request.json::<serde_json::Value>().unwrap_err();
         assert_eq!(error.status, 415);
+        for (content_type, status) in [("Application/JSON ; charset=UTF-8", None), ("application/jsonp", Some(415))] {
+            let request = request.clone().with_header("content-type", content_type);
+            assert_eq!(request.json::<serde_json::Value>().err().map(|e| e.status), status, "{content_type}");
+        }
     }
 
     #[derive(Debug, serde::Deserialize)]

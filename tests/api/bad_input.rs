@@ -68,6 +68,21 @@ fn malformed_bodies_are_refused_and_write_nothing() {
         ("oversized", Some("application/json"), oversized.into_bytes(), 413, "payload_too_large"),
         ("no content type", None, br#"{"name":"A","slug":"abc"}"#.to_vec(), 415, "unsupported_media_type"),
         ("text/plain", Some("text/plain"), br#"{"name":"A","slug":"abc"}"#.to_vec(), 415, "unsupported_media_type"),
+        // A type that merely begins like JSON's.
+        (
+            "application/jsonp",
+            Some("application/jsonp"),
+            br#"{"name":"A","slug":"abc"}"#.to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "application/json-seq",
+            Some("application/json-seq"),
+            br#"{"name":"A","slug":"abc"}"#.to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
         (
             "form encoded",
             Some("application/x-www-form-urlencoded"),
