@@ -232,6 +232,16 @@ impl SessionCookie {
         }
         Ok(Self { name, same_site, domain })
     }
+
+    /// The `Set-Cookie` that gives the browser `secret` for `max_age_seconds`.
+    pub fn set(&self, secret: &str, max_age_seconds: i64) -> String {
+        crate::http::set_cookie(&self.name, secret, "/", max_age_seconds, self.same_site, self.domain.as_deref())
+    }
+
+    /// The `Set-Cookie` that makes the browser drop the cookie.
+    pub fn cleared(&self) -> String {
+        self.set("", 0)
+    }
 }
 
 pub(crate) fn is_loopback_http(url: &str) -> bool {

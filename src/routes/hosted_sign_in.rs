@@ -281,8 +281,7 @@ pub async fn logout<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Resu
         path if path.starts_with('/') => format!("{}{path}", request.origin),
         url => url.to_owned(),
     };
-    let config = &app.config.session_cookie;
-    let cleared = set_cookie(&config.name, "", "/", 0, config.same_site, config.domain.as_deref());
+    let cleared = app.config.session_cookie.cleared();
     let ended = match session_hashes(app, request) {
         Ok(hashes) => sessions::delete(app.platform.db(), &hashes, app.platform.now()).await?,
         Err(_) => None,

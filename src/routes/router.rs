@@ -217,9 +217,9 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
             "/.well-known/oauth-authorization-server" => {
                 Box::pin(discovery::authorization_server(app, mcp)).await.unwrap_or_else(ApiError::into_response)
             }
-            _ => dispatch(app, request, &cors).await.unwrap_or_else(ApiError::into_response),
+            _ => dispatch(app, request, &cors).await.unwrap_or_else(|error| refusal(app, request, error)),
         },
-        None => dispatch(app, request, &cors).await.unwrap_or_else(ApiError::into_response),
+        None => dispatch(app, request, &cors).await.unwrap_or_else(|error| refusal(app, request, error)),
     };
     // With MCP on, every refusal of a bearer points at where to get a token.
     if let Some(mcp) = app.config.mcp.as_ref() {
@@ -236,6 +236,19 @@ async fn answer<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiRespo
         response.body.clear();
     }
     cors.decorate(request, &mut response);
+    response
+}
+
+/// A refusal as the client gets it. A session that has ended stays ended, so a browser whose
+/// session cookie named one is told to drop it: it stops presenting a dead cookie on every
+/// request, and the app sees a signed-out browser rather than a 401 each time.
+fn refusal<P: Platform>(app: &App<'_, P>, request: &ApiRequest, error: ApiError) -> ApiResponse {
+    let session_ended =
+        error.code == ErrorCode::SessionExpired && session_cookie_credential(app.config, request).is_some();
+    let mut response = error.into_response();
+    if session_ended {
+        response.headers.push(("set-cookie".into(), app.config.session_cookie.cleared()));
+    }
     response
 }
 

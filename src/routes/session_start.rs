@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::auth::session_cookie::{self, SESSION_MAC_PURPOSE};
 use crate::auth::session_refresh::seal_for_session;
 use crate::domain::{new_id, Actor, Email, IdKind};
-use crate::http::{set_cookie, ApiError, ErrorCode};
+use crate::http::{ApiError, ErrorCode};
 use crate::log::log_error;
 use crate::platform::Platform;
 use crate::store::audit_events::{self, NewEvent};
@@ -106,14 +106,6 @@ pub async fn start_session<P: Platform>(
     })];
     statements.extend(provider_identities.iter().map(|found| identities::record(&identity.user_id, found, now)));
     sessions::create(app.platform.db(), &new, statements).await?;
-    let config = &app.config.session_cookie;
-    let set_cookie = set_cookie(
-        &config.name,
-        &secret,
-        "/",
-        app.config.session_max_seconds,
-        config.same_site,
-        config.domain.as_deref(),
-    );
+    let set_cookie = app.config.session_cookie.set(&secret, app.config.session_max_seconds);
     Ok(StartedSession { set_cookie, first_sign_in, user: answer["user"].clone() })
 }

@@ -285,6 +285,14 @@ fn logout_ends_the_session_here_and_at_workos_and_the_old_cookie_is_refused() {
     assert_eq!(app.platform.workos.revoked_sessions.borrow().len(), 1, "revoked at WorkOS");
     let reused = get_with_cookie(&app, "/v1/me", &cookie);
     assert_eq!((reused.status, error_code(&reused).as_str()), (401, "session_expired"));
+    assert_eq!(set_cookie(&reused, SESSION_COOKIE).as_deref(), Some(""), "a dead cookie is dropped");
+    // Where the header is the credential, the cookie was not refused and is left alone.
+    let with_bearer = app.send(
+        ApiRequest::new(Method::Get, "/v1/me")
+            .with_header("cookie", &cookie)
+            .with_header("authorization", "Bearer nope"),
+    );
+    assert_eq!((with_bearer.status, set_cookie(&with_bearer, SESSION_COOKIE)), (401, None));
     let actions = app.platform.db.rows("SELECT action FROM audit_events ORDER BY seq DESC LIMIT 1");
     assert_eq!(actions, [json!(["session.signed_out"])]);
 }
@@ -348,6 +356,7 @@ fn a_transient_refresh_failure_keeps_the_session_and_a_terminal_one_ends_it() {
     app.platform.workos.refresh_failure.set(RefreshFailure::InvalidGrant);
     let ended = access_token(&app, &cookie);
     assert_eq!((ended.status, error_code(&ended).as_str()), (401, "session_expired"));
+    assert_eq!(set_cookie(&ended, SESSION_COOKIE).as_deref(), Some(""), "the browser drops the cookie");
     assert_eq!(app.platform.db.count("sessions"), 0);
     app.platform.workos.refresh_failure.set(RefreshFailure::None);
     assert_eq!(error_code(&get_with_cookie(&app, "/v1/me", &cookie)), "session_expired");

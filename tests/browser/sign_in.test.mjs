@@ -133,3 +133,17 @@ test("signing out clears the cookie, ends the session and goes through WorkOS's 
   assert.equal((await replayed.json()).error.code, "session_expired");
   await context.close();
 });
+
+test("a browser whose session ended elsewhere drops the cookie on its next call", async () => {
+  const { context, page } = await signedIn("kim@browser.example");
+  assert.ok(await sessionCookie(page, stack.base));
+  // Ended without this browser: the scheduled purge, a revoke from another device.
+  stack.worker.sql("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE email = 'kim@browser.example')");
+  const refused = await fetchInPage(page, `${stack.base}/v1/me`);
+  assert.equal(refused.status, 401, refused.text ?? refused.error);
+  assert.equal(JSON.parse(refused.text).error.code, "session_expired");
+  assert.equal(await sessionCookie(page, stack.base), undefined, "the browser dropped the dead cookie");
+  const after = await fetchInPage(page, `${stack.base}/v1/me`);
+  assert.equal(JSON.parse(after.text).error.code, "not_authenticated", "signed out, not refused");
+  await context.close();
+});
