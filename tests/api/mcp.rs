@@ -185,6 +185,9 @@ fn bad_json_rpc_gets_json_rpc_errors() {
     for id in [r#"{"a":1}"#, "[1]", "true"] {
         let answer = send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#).as_bytes()).json_body();
         assert_eq!((&answer["error"]["code"], &answer["id"]), (&json!(-32600), &Value::Null), "{id}");
+        // Nor is such an id echoed when the request is wrong in another way too.
+        let answer = send(format!(r#"{{"jsonrpc":"1.0","id":{id},"method":"ping"}}"#).as_bytes()).json_body();
+        assert_eq!((&answer["error"]["code"], &answer["id"]), (&json!(-32600), &Value::Null), "{id}");
     }
     for id in [r#""a""#, "7", "null"] {
         let answer = send(format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#).as_bytes()).json_body();

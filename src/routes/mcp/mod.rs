@@ -61,15 +61,15 @@ where
         return rpc_error(400, &Value::Null, INVALID_REQUEST, "send one JSON-RPC request object (no batches)");
     };
     let id = message.get("id").cloned();
-    let method = message.get("method").and_then(Value::as_str);
-    let (Some(method), true) = (method, message.get("jsonrpc") == Some(&json!("2.0"))) else {
-        return rpc_error(400, &id.unwrap_or(Value::Null), INVALID_REQUEST, "not a JSON-RPC 2.0 request");
-    };
     // JSON-RPC 2.0: an id is a string, a number or null; an object or array cannot be echoed
     // back as one, so the answer's id is null.
     if id.as_ref().is_some_and(|id| !(id.is_string() || id.is_number() || id.is_null())) {
         return rpc_error(400, &Value::Null, INVALID_REQUEST, "id is a string, a number or null");
     }
+    let method = message.get("method").and_then(Value::as_str);
+    let (Some(method), true) = (method, message.get("jsonrpc") == Some(&json!("2.0"))) else {
+        return rpc_error(400, &id.unwrap_or(Value::Null), INVALID_REQUEST, "not a JSON-RPC 2.0 request");
+    };
     let Some(id) = id else {
         // A notification (`notifications/initialized`, …): nothing to answer.
         return ApiResponse::empty(202);
