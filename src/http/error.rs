@@ -34,8 +34,10 @@ impl ApiError {
         error
     }
 
-    /// Adds a header.
+    /// Sets a header, replacing one of the same name: an error carries one of each (a 503 gets
+    /// a default `Retry-After` that a more precise one replaces, never a second one).
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.retain(|(existing, _)| *existing != name);
         self.headers.push((name, value.into()));
         self
     }

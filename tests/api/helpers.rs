@@ -786,7 +786,9 @@ pub fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 impl TestApp {
     pub fn send(&self, request: ApiRequest) -> ApiResponse {
         let app = App::new(&self.platform, &self.config, &self.isolate);
-        futures::executor::block_on(handle(&app, &request))
+        let response = futures::executor::block_on(handle(&app, &request));
+        assert_no_header_twice(&response, &request);
+        response
     }
 
     pub fn get(&self, path: &str, bearer: Option<&str>) -> ApiResponse {
@@ -992,4 +994,20 @@ impl TestApp {
 
 pub fn body_text(response: &ApiResponse) -> String {
     String::from_utf8_lossy(&response.body).into_owned()
+}
+
+/// Every answer of every test: no header twice but `Set-Cookie` (one per cookie). A second
+/// `Retry-After` reaches a client as `5, 5`, which is no number of seconds.
+fn assert_no_header_twice(response: &ApiResponse, request: &ApiRequest) {
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in &response.headers {
+        let name = name.to_ascii_lowercase();
+        assert!(
+            name == "set-cookie" || seen.insert(name.clone()),
+            "{:?} {} answered {name} twice: {:?}",
+            request.method,
+            request.path,
+            response.headers
+        );
+    }
 }

@@ -205,6 +205,13 @@ fn a_user_lists_their_sessions_pages_them_and_revokes_one() {
     assert_eq!(error_code(&ended), "session_expired", "its cookie session ended at once");
     assert!(app.platform.workos.revoked_sessions.borrow().contains(&oldest));
     assert_eq!(with_cookie(&app, Method::Get, "/v1/me", &second).status, 200);
+    // WorkOS out of reach: a 503 with one Retry-After (it once carried two, read as "5, 5").
+    app.platform.workos.outage.set(Outage::Unavailable);
+    let down = with_cookie(&app, Method::Get, "/v1/me/sessions", &second);
+    assert_eq!((down.status, error_code(&down).as_str()), (503, "workos_unavailable"));
+    let retry_after: Vec<&str> =
+        down.headers.iter().filter(|(name, _)| name == "retry-after").map(|(_, value)| value.as_str()).collect();
+    assert!(matches!(retry_after[..], [seconds] if seconds.parse::<u32>().is_ok()), "{retry_after:?}");
 }
 
 #[test]

@@ -113,6 +113,12 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script, 
         init.body = typeof body === "string" ? body : JSON.stringify(body);
       }
       const response = await fetch(`${base}${path}`, init);
+      // Every answer of every test: a Retry-After is one number of seconds (two headers would
+      // reach a client joined, as "5, 5").
+      const retryAfter = response.headers.get("retry-after");
+      if (retryAfter !== null && !/^\d+$/.test(retryAfter)) {
+        throw new Error(`${method} ${path}: Retry-After is ${JSON.stringify(retryAfter)}`);
+      }
       const text = await response.text();
       let json = null;
       try {
