@@ -117,6 +117,7 @@ fn sign_in_attempts_are_limited_per_address_and_route_and_the_window_passes() {
     let refused = login("203.0.113.7");
     assert_eq!((refused.status, error_code(&refused).as_str()), (429, "rate_limited"));
     assert_eq!(refused.header("retry-after"), Some("60"));
+    crate::openapi::conforms(&crate::openapi::document(), Method::Get, "/v1/auth/login", &refused);
     assert_eq!(app.platform.db.count("login_flows"), flows, "a refused attempt starts nothing");
     assert_eq!(login("198.51.100.1").status, 302, "another address has its own count");
     let callback = app.send(
