@@ -61,6 +61,9 @@ pub struct Config {
     pub sign_in_console: bool,
     /// MCP with AuthKit as the authorisation server (`AUTHKIT_DOMAIN`); `None`: off.
     pub mcp: Option<McpConfig>,
+    /// The secret WorkOS signs webhook deliveries with (`WORKOS_WEBHOOK_SECRET`); `None`:
+    /// `POST /v1/webhooks/workos` answers 404.
+    pub workos_webhook_secret: Option<String>,
     /// `<base>/sso/jwks/<client id>`, computed once: the verifier compares it on every request.
     jwks_url: String,
 }
@@ -151,6 +154,12 @@ impl Config {
                 ));
             }
         }
+        let workos_webhook_secret = get("WORKOS_WEBHOOK_SECRET");
+        if environment == Environment::Production
+            && workos_webhook_secret.as_deref().is_some_and(|secret| secret.contains(INSECURE_DEV_MARKER))
+        {
+            return Err(problem("WORKOS_WEBHOOK_SECRET", "the development default is refused in production"));
+        }
         let login_return_origins = get("LOGIN_RETURN_ORIGINS").map(|l| split_list(&l)).unwrap_or_default();
         if let Some(bad) = login_return_origins.iter().find(|origin| !is_origin(origin, environment)) {
             return Err(problem("LOGIN_RETURN_ORIGINS", format!("{bad:?} is not an https:// origin")));
@@ -177,6 +186,7 @@ impl Config {
             session_idle_seconds: seconds(&get, "SESSION_IDLE_SECONDS", 7 * 86_400, 300..=90 * 86_400)?,
             session_max_seconds: seconds(&get, "SESSION_MAX_SECONDS", 30 * 86_400, 3_600..=400 * 86_400)?,
             mcp: McpConfig::from_lookup(&get, environment, problem)?,
+            workos_webhook_secret,
             sign_in_console: match get("SIGN_IN_CONSOLE").as_deref() {
                 None => environment != Environment::Production,
                 Some("on") => true,

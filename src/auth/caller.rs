@@ -7,6 +7,11 @@ use crate::http::ErrorCode;
 use crate::store::api_keys::{ApiKeyRecord, StoredApiKey};
 use crate::store::users::UserRecord;
 
+/// 403 `user_deleted`: WorkOS deleted the user.
+pub fn user_deleted() -> ApiError {
+    ApiError::new(ErrorCode::UserDeleted, "WorkOS has deleted this user")
+}
+
 /// Who is calling, confirmed by the database.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Caller {
@@ -22,14 +27,18 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// A user caller: the token's user must have a `users` row (403 `user_not_provisioned`).
+    /// A user caller: the token's user must have a `users` row (403 `user_not_provisioned`)
+    /// that is not a deleted user's tombstone (403 `user_deleted`: a token WorkOS issued before
+    /// deleting them is still signed and unexpired, but the user is gone).
     pub fn user(stored: Option<UserRecord>) -> Result<Self, ApiError> {
-        stored.map(Caller::User).ok_or_else(|| {
-            ApiError::new(
+        match stored {
+            Some(user) if user.deleted_at.is_some() => Err(user_deleted()),
+            Some(user) => Ok(Caller::User(user)),
+            None => Err(ApiError::new(
                 ErrorCode::UserNotProvisioned,
                 "this user has not signed in through POST /v1/auth/web/callback yet",
-            )
-        })
+            )),
+        }
     }
 
     /// An API key caller: the key must exist, be unrevoked and match the credential (401

@@ -10,7 +10,7 @@ pub mod session_cookie;
 pub mod session_refresh;
 mod standing;
 
-pub use caller::Caller;
+pub use caller::{user_deleted, Caller};
 pub use credential::{session_cookie_credential, session_invalid, Credential, PresentedApiKey, PresentedSession};
 pub use grant::Grant;
 pub use lookup::{CallerLookup, WorkspaceLookup, WorkspaceLookupResult};

@@ -24,5 +24,5 @@ pub use name::{Name, NameError};
 pub use role::Role;
 pub use scope::{Scope, Scopes, ScopesError};
 pub use slug::{personal_slug_base, Slug, SlugError};
-pub use timestamp::rfc3339;
+pub use timestamp::{parse_rfc3339, rfc3339};
 pub use workspace_ref::WorkspaceRef;

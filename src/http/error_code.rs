@@ -76,8 +76,12 @@ error_codes! {
     SessionExpired => ("session_expired", 401),
     /// 401: no user with this email and password (one answer for both)
     InvalidCredentials => ("invalid_credentials", 401),
+    /// 401: a WorkOS webhook delivery whose `WorkOS-Signature` is missing, malformed, not of this body under the webhook secret, or over 180 s from now
+    WebhookSignatureInvalid => ("webhook_signature_invalid", 401),
     /// 403: the token's user has not signed in through POST /v1/auth/web/callback
     UserNotProvisioned => ("user_not_provisioned", 403),
+    /// 403: WorkOS has deleted this user: none of their credentials is accepted, and they cannot sign in again
+    UserDeleted => ("user_deleted", 403),
     /// 403: the caller's role does not allow this (API keys act as admin at most)
     InsufficientRole => ("insufficient_role", 403),
     /// 403: the API key lacks the scope named in `WWW-Authenticate`

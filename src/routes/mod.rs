@@ -22,6 +22,7 @@ mod sign_in_limit;
 mod verdict;
 mod views;
 mod web_callback;
+mod workos_webhook;
 mod workspace_list;
 
 pub use router::{handle, Route, ROUTES};

@@ -5,7 +5,7 @@ use super::console;
 use super::mcp::{self, discovery};
 use super::sign_in_limit::limit_sign_in;
 use super::{api_keys, events, health, hosted_sign_in, me, members, my_sessions, openapi, orgs};
-use super::{password_sign_in, session, session_organization, web_callback};
+use super::{password_sign_in, session, session_organization, web_callback, workos_webhook};
 use crate::app::App;
 use crate::auth::session_cookie_credential;
 use crate::http::ErrorCode;
@@ -62,6 +62,8 @@ pub enum Route {
     ApiKey { org: String, key_id: String },
     /// `/v1/orgs/{org}/events`
     Events { org: String },
+    /// `/v1/webhooks/workos`
+    WorkosWebhook,
 }
 
 /// Every path template with its methods: the router's table, `Allow` headers and the OpenAPI
@@ -89,6 +91,7 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/orgs/{org}/api-keys", &[Method::Get, Method::Post]),
     ("/v1/orgs/{org}/api-keys/{key_id}", &[Method::Delete]),
     ("/v1/orgs/{org}/events", &[Method::Get]),
+    ("/v1/webhooks/workos", &[Method::Post]),
 ];
 
 impl Route {
@@ -122,6 +125,7 @@ impl Route {
             ["v1", "orgs", org, "api-keys"] => Some(Route::ApiKeys { org: owned(org) }),
             ["v1", "orgs", org, "api-keys", key_id] => Some(Route::ApiKey { org: owned(org), key_id: owned(key_id) }),
             ["v1", "orgs", org, "events"] => Some(Route::Events { org: owned(org) }),
+            ["v1", "webhooks", "workos"] => Some(Route::WorkosWebhook),
             _ => None,
         }
     }
@@ -151,6 +155,7 @@ impl Route {
             Route::ApiKeys { .. } => "/v1/orgs/{org}/api-keys",
             Route::ApiKey { .. } => "/v1/orgs/{org}/api-keys/{key_id}",
             Route::Events { .. } => "/v1/orgs/{org}/events",
+            Route::WorkosWebhook => "/v1/webhooks/workos",
         }
     }
 
@@ -338,6 +343,7 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
             Box::pin(async move { api_keys::revoke(app, request, &org, &key_id).await })
         }
         (Route::Events { org }, _) => Box::pin(async move { events::list(app, request, &org).await }),
+        (Route::WorkosWebhook, _) => Box::pin(workos_webhook::receive(app, request)),
     };
     work.await
 }

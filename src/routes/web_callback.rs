@@ -1,5 +1,6 @@
 use super::views::{CallbackAnswer, CallbackMembershipView, DefaultApiKeyView, NewApiKeyView, UserView, WorkspaceView};
 use crate::app::App;
+use crate::auth::user_deleted;
 use crate::crypto::sealing;
 use crate::domain::{
     mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, Role, Scope, Scopes, API_KEY_MAC_PURPOSE,
@@ -73,6 +74,7 @@ pub(super) async fn provision<P: Platform>(
             Ok(ApiResponse::raw_json(201, if fallback_slug { fallback } else { preferred }))
         }
         SignInOutcome::Stored(answer) => respond_with_stored(app, key, answer),
+        SignInOutcome::UserDeleted => Err(user_deleted()),
         SignInOutcome::KeyHeldElsewhere => {
             log_error("web callback: the idempotency key holds another user's answer");
             Err(ApiError::internal())

@@ -103,12 +103,13 @@ const SELECT_CANDIDATES: &str = concat!(
     "LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ",
     sql_workspace_id!("?1", "?2"),
     " ",
-    "WHERE u.id = ?3 OR (u.email = ?4 COLLATE NOCASE AND u.email_verified = 1) ORDER BY u.id LIMIT 2"
+    "WHERE u.deleted_at IS NULL AND (u.id = ?3 OR (u.email = ?4 COLLATE NOCASE AND u.email_verified = 1)) ",
+    "ORDER BY u.id LIMIT 2"
 );
 
 /// Users with this id or this verified email (case-insensitively); at most two, enough to tell
 /// that an email is ambiguous. An unverified email finds nobody: whoever signed up with it may
-/// not own it.
+/// not own it. Nor does a user WorkOS has deleted.
 pub fn select_candidates(workspace: &WorkspaceRef, user_id: Option<&str>, email: Option<&str>) -> Statement {
     Statement::new(
         SELECT_CANDIDATES,

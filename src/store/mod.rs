@@ -15,6 +15,7 @@ pub mod memberships;
 pub mod sessions;
 pub mod users;
 pub mod web_sign_in;
+pub mod workos_events;
 pub mod workspaces;
 
 pub use batch::{Batch, BatchResults, Slot};
@@ -45,7 +46,7 @@ pub struct Purged {
 }
 
 /// What the scheduled job deletes: callback answers of expired tokens, expired sign-in flows,
-/// sessions past either lifetime. Each statement deletes at most `limits.rows_per_statement` rows
+/// sessions past either lifetime, records of WorkOS events older than 30 days. Each statement deletes at most `limits.rows_per_statement` rows
 /// (`?1` is now, `?2` that limit); a kind is done when a statement deletes fewer.
 pub async fn purge_expired<D: Database>(db: &D, now: i64, limits: PurgeLimits) -> Result<Purged, DatabaseError> {
     let kinds = [
@@ -53,6 +54,7 @@ pub async fn purge_expired<D: Database>(db: &D, now: i64, limits: PurgeLimits) -
         login_flows::PURGE_EXPIRED,
         sessions::PURGE_PAST_LIFETIME,
         sessions::PURGE_IDLE,
+        workos_events::PURGE_OLD,
     ];
     let mut purged = Purged { rows: 0, finished: true };
     for sql in kinds {

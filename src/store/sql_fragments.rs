@@ -45,7 +45,7 @@ macro_rules! sql_live_session {
 /// The columns `users::UserRecord::from_row` reads, of the users table aliased `u`.
 macro_rules! sql_user_columns {
     () => {
-        "u.id, u.email, u.created_at, u.last_seen_at"
+        "u.id, u.email, u.created_at, u.last_seen_at, u.deleted_at"
     };
 }
 

@@ -14,16 +14,20 @@ pub struct UserRecord {
     /// Unix milliseconds.
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// When WorkOS told us it deleted the user (a `user.deleted` event); a tombstone since.
+    pub deleted_at: Option<i64>,
 }
 
 impl UserRecord {
-    /// Reads a row with columns `id, email, created_at, last_seen_at` ([`sql_user_columns`]).
+    /// Reads a row with columns `id, email, created_at, last_seen_at, deleted_at`
+    /// ([`sql_user_columns`]).
     pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
         Ok(Self {
             id: row.text("id")?,
             email: row.text("email")?,
             created_at: row.int("created_at")?,
             last_seen_at: row.int("last_seen_at")?,
+            deleted_at: row.opt_int("deleted_at")?,
         })
     }
 }

@@ -113,7 +113,13 @@ pub enum SignInOutcome {
     Stored(StoredAnswer),
     /// Neither: the key is held by another user's unexpired answer.
     KeyHeldElsewhere,
+    /// Nothing: WorkOS has deleted the user (the trigger `web_sign_in_refuses_deleted_users`,
+    /// migrations/0008_workos_events.sql, aborted the batch).
+    UserDeleted,
 }
+
+/// The message of the abort `web_sign_in_refuses_deleted_users` raises.
+const USER_DELETED_ABORT: &str = "edge_auth:user_deleted";
 
 /// The sign-in itself: the trigger `web_sign_in` (migrations/0007_web_sign_in.sql) runs on this
 /// insert and does every write a sign-in may make.
@@ -180,7 +186,10 @@ pub async fn sign_in<D: Database>(db: &D, new: &NewPersonalWorkspace) -> Result<
     );
     let outcome =
         Statement::new(SELECT_OUTCOME, vec![(&new.user_id).into(), (&new.idempotency_key).into(), new.now.into()]);
-    let results = db.batch(vec![sign_in, outcome]).await?;
+    let results = match db.batch(vec![sign_in, outcome]).await {
+        Err(error) if error.message.contains(USER_DELETED_ABORT) => return Ok(SignInOutcome::UserDeleted),
+        other => other?,
+    };
     let row = results.get(1).and_then(|rows| rows.first()).ok_or_else(|| DatabaseError::new("no sign-in outcome"))?;
     if row.opt_text("workspace_id")?.as_deref() == Some(new.workspace_id.as_str()) {
         return Ok(SignInOutcome::Created { fallback_slug: row.text("workspace_slug")? != new.slug });

@@ -11,6 +11,8 @@ pub mod sign_up;
 mod user;
 mod user_cache;
 pub mod user_sessions;
+pub mod webhook_events;
+pub mod webhook_signature;
 
 pub use user::{canonical_email, UserEmail};
 pub use user_cache::UserEmailCache;

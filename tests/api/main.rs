@@ -26,4 +26,5 @@ mod session_management;
 mod storage_errors;
 mod token_verification;
 mod web_callback;
+mod workos_webhooks;
 mod workspace_deletion;

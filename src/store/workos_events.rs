@@ -1,0 +1,120 @@
+//! WorkOS events applied to storage, each once: the batch records the event's id and makes its
+//! changes only if this delivery's record is the one that stands (see
+//! migrations/0008_workos_events.sql).
+
+use crate::platform::{Database, DatabaseError, RowExt, Statement};
+use crate::workos::webhook_events::{EventChange, WorkosEvent};
+
+/// How long an applied event's id is kept to recognise a redelivery: the 30 days of WorkOS's
+/// events history, far beyond its retries.
+pub const KEPT_FOR_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// What became of a delivered event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// This delivery applied it.
+    Now,
+    /// An earlier delivery of the same event did; this one changed nothing.
+    Before,
+}
+
+/// Whether the row of the event `?1` is this delivery's (`?2`): the guard of every change.
+macro_rules! sql_this_delivery {
+    () => {
+        "EXISTS (SELECT 1 FROM workos_events WHERE id = ?1 AND delivery = ?2)"
+    };
+}
+
+const RECORD: &str = "INSERT INTO workos_events (id, event, delivery, received_at) VALUES (?1, ?3, ?2, ?4) \
+     ON CONFLICT (id) DO NOTHING";
+
+const OUTCOME: &str = "SELECT delivery = ?2 AS applied FROM workos_events WHERE id = ?1";
+
+/// The user becomes a tombstone (made one if the worker never saw them: a token issued before
+/// the deletion must not provision them afterwards). Their email stays, for the audit trails
+/// and member lists that show it.
+const TOMBSTONE_USER: &str = concat!(
+    "INSERT INTO users (id, email, created_at, last_seen_at, deleted_at) \
+     SELECT ?3, '', ?4, ?4, ?4 WHERE ",
+    sql_this_delivery!(),
+    " ON CONFLICT (id) DO UPDATE SET deleted_at = excluded.deleted_at WHERE users.deleted_at IS NULL"
+);
+
+/// Every cookie session of the user ends.
+const END_USER_SESSIONS: &str = concat!("DELETE FROM sessions WHERE user_id = ?3 AND ", sql_this_delivery!());
+
+/// Stored callback answers of the user (one holds their default key) are not served again.
+const FORGET_USER_ANSWERS: &str = concat!("DELETE FROM callback_replays WHERE user_id = ?3 AND ", sql_this_delivery!());
+
+/// The keys of the user's personal workspace are revoked: nobody else can use that workspace.
+/// (Keys the user made in shared workspaces are the workspace's credentials, which its admins
+/// see with `created_by` and may revoke; revoking them here could stop a team's integrations.)
+const REVOKE_PERSONAL_KEYS: &str = concat!(
+    "UPDATE api_keys SET revoked_at = ?4 WHERE revoked_at IS NULL \
+     AND workspace_id = (SELECT id FROM workspaces WHERE personal_owner_id = ?3) AND ",
+    sql_this_delivery!()
+);
+
+/// The user's email as WorkOS now has it, unless a newer `user.updated` was applied already.
+const UPDATE_USER: &str = concat!(
+    "UPDATE users SET email = ?4, email_verified = ?5, workos_updated_at = ?6 \
+     WHERE id = ?3 AND deleted_at IS NULL AND (workos_updated_at IS NULL OR workos_updated_at < ?6) AND ",
+    sql_this_delivery!()
+);
+
+/// The cookie sessions made from a WorkOS session end.
+const END_WORKOS_SESSION: &str =
+    concat!("DELETE FROM sessions WHERE workos_session_id = ?3 AND ", sql_this_delivery!());
+
+/// Applies `event`, delivered as `delivery` (a value unique to this request) at `now`, in one
+/// atomic batch.
+pub async fn apply<D: Database>(
+    db: &D,
+    event: &WorkosEvent,
+    delivery: &str,
+    now: i64,
+) -> Result<Applied, DatabaseError> {
+    let guarded = |sql: &'static str, rest: Vec<crate::platform::SqlValue>| {
+        let mut params = vec![(&event.id).into(), delivery.into()];
+        params.extend(rest);
+        Statement::new(sql, params)
+    };
+    let mut statements = vec![guarded(RECORD, vec![(&event.kind).into(), now.into()])];
+    match &event.change {
+        EventChange::UserDeleted { user_id } => {
+            statements.push(guarded(TOMBSTONE_USER, vec![user_id.into(), now.into()]));
+            statements.push(guarded(END_USER_SESSIONS, vec![user_id.into()]));
+            statements.push(guarded(FORGET_USER_ANSWERS, vec![user_id.into()]));
+            statements.push(guarded(REVOKE_PERSONAL_KEYS, vec![user_id.into(), now.into()]));
+        }
+        EventChange::UserUpdated { user_id, email, email_verified, updated_at } => {
+            statements.push(guarded(
+                UPDATE_USER,
+                vec![user_id.into(), email.as_str().into(), i64::from(*email_verified).into(), (*updated_at).into()],
+            ));
+        }
+        EventChange::SessionRevoked { session_id } => {
+            statements.push(guarded(END_WORKOS_SESSION, vec![session_id.into()]));
+        }
+        EventChange::Ignored => {}
+    }
+    statements.push(guarded(OUTCOME, vec![]));
+    let results = db.batch(statements).await?;
+    let row = results.last().and_then(|rows| rows.first()).ok_or_else(|| DatabaseError::new("no event outcome"))?;
+    Ok(if row.int("applied")? == 1 { Applied::Now } else { Applied::Before })
+}
+
+/// Deletes records of events received over [`KEPT_FOR_MS`] ago, at most `?2` of them (the
+/// scheduled job, `super::purge_expired`).
+pub const PURGE_OLD: &str = "DELETE FROM workos_events WHERE id IN \
+     (SELECT id FROM workos_events WHERE received_at <= ?1 - 2592000000 LIMIT ?2) RETURNING id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_keeps_what_kept_for_says() {
+        assert!(PURGE_OLD.contains(&format!("?1 - {KEPT_FOR_MS}")));
+    }
+}

@@ -1,0 +1,185 @@
+//! The WorkOS events the worker acts on, read from a webhook delivery's body:
+//! `{id, event, data, created_at}` (`object: "event"` too, which is not needed).
+
+use serde::Deserialize;
+
+use crate::domain::{parse_rfc3339, Email};
+
+/// One delivery's event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkosEvent {
+    /// `event_01…`: WorkOS delivers an event at least once; this is what deduplicates it.
+    pub id: String,
+    /// The event's type as WorkOS names it, e.g. `user.deleted`.
+    pub kind: String,
+    /// What it means here.
+    pub change: EventChange,
+}
+
+/// What an event changes in the worker's storage.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventChange {
+    /// `user.deleted`: the user's credentials stop working at once, their sessions end and no
+    /// sign-in provisions them again.
+    UserDeleted { user_id: String },
+    /// `user.updated`: the user's email as WorkOS now has it, as of `updated_at` (Unix ms).
+    UserUpdated { user_id: String, email: Email, email_verified: bool, updated_at: i64 },
+    /// `session.revoked`: the cookie sessions made from that WorkOS session end.
+    SessionRevoked { session_id: String },
+    /// Any other type: acknowledged (so WorkOS does not retry it) and recorded, nothing else.
+    Ignored,
+}
+
+/// Why a delivery's body is not an event we can read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventUnreadable(pub String);
+
+#[derive(Deserialize)]
+struct Envelope {
+    id: String,
+    event: String,
+    data: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct UserData {
+    id: String,
+    email: String,
+    #[serde(default)]
+    email_verified: bool,
+    updated_at: String,
+}
+
+#[derive(Deserialize)]
+struct SessionData {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+/// Reads a delivery's body (after its signature has been checked).
+pub fn parse_event(body: &[u8]) -> Result<WorkosEvent, EventUnreadable> {
+    let unreadable = |why: String| EventUnreadable(why);
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|error| unreadable(format!("event: {error}")))?;
+    if !is_workos_id(&envelope.id, "event_") {
+        return Err(unreadable("event: id is not a WorkOS event id (event_…)".into()));
+    }
+    let data = |what: &str| format!("event {}: data: {what}", envelope.event);
+    let change = match envelope.event.as_str() {
+        "user.deleted" => {
+            let user: IdOnly = serde_json::from_value(envelope.data).map_err(|e| unreadable(data(&e.to_string())))?;
+            EventChange::UserDeleted { user_id: user_id(user.id).map_err(|e| unreadable(data(e)))? }
+        }
+        "user.updated" => {
+            let user: UserData = serde_json::from_value(envelope.data).map_err(|e| unreadable(data(&e.to_string())))?;
+            let email = Email::parse(&user.email).ok_or_else(|| unreadable(data("email is not an email address")))?;
+            let updated_at = parse_rfc3339(&user.updated_at)
+                .ok_or_else(|| unreadable(data("updated_at is not an RFC 3339 time")))?;
+            EventChange::UserUpdated {
+                user_id: user_id(user.id).map_err(|e| unreadable(data(e)))?,
+                email,
+                email_verified: user.email_verified,
+                updated_at,
+            }
+        }
+        "session.revoked" => {
+            let session: SessionData =
+                serde_json::from_value(envelope.data).map_err(|e| unreadable(data(&e.to_string())))?;
+            if !is_workos_id(&session.id, "session_") {
+                return Err(unreadable(data("id is not a WorkOS session id (session_…)")));
+            }
+            EventChange::SessionRevoked { session_id: session.id }
+        }
+        _ => EventChange::Ignored,
+    };
+    Ok(WorkosEvent { id: envelope.id, kind: envelope.event, change })
+}
+
+fn user_id(id: String) -> Result<String, &'static str> {
+    if is_workos_id(&id, "user_") {
+        Ok(id)
+    } else {
+        Err("id is not a WorkOS user id (user_…)")
+    }
+}
+
+/// A WorkOS id: its prefix, then letters and digits (a ULID), `_` or `-`, within a sane length.
+fn is_workos_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() <= 64
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(value: serde_json::Value) -> Result<WorkosEvent, EventUnreadable> {
+        parse_event(value.to_string().as_bytes())
+    }
+
+    /// A user object as WorkOS sends it in `data`.
+    fn user(email: &str, updated_at: &str) -> serde_json::Value {
+        json!({
+            "object": "user", "id": "user_01ABC", "email": email, "email_verified": true,
+            "first_name": null, "last_name": null, "profile_picture_url": null,
+            "created_at": "2026-11-01T00:00:00.000Z", "updated_at": updated_at
+        })
+    }
+
+    #[test]
+    fn the_events_we_act_on_are_read_from_workos_s_shapes() {
+        let deleted = parse(json!({"object": "event", "id": "event_01A", "event": "user.deleted",
+            "data": user("ada@example.com", "2026-11-02T00:00:00.000Z"), "created_at": "2026-11-02T00:00:00.000Z"}));
+        assert_eq!(deleted.unwrap().change, EventChange::UserDeleted { user_id: "user_01ABC".into() });
+
+        let updated = parse(json!({"id": "event_01B", "event": "user.updated",
+            "data": user("Ada@Example.com", "2026-11-02T00:00:00.250Z"), "created_at": "2026-11-02T00:00:01.000Z"}));
+        assert_eq!(
+            updated.unwrap().change,
+            EventChange::UserUpdated {
+                user_id: "user_01ABC".into(),
+                email: Email::parse("Ada@Example.com").unwrap(),
+                email_verified: true,
+                updated_at: 1_793_577_600_250,
+            }
+        );
+
+        let revoked = parse(json!({"id": "event_01C", "event": "session.revoked",
+            "data": {"object": "session", "id": "session_01XYZ", "user_id": "user_01ABC", "status": "revoked"},
+            "created_at": "2026-11-02T00:00:00.000Z"}));
+        assert_eq!(revoked.unwrap().change, EventChange::SessionRevoked { session_id: "session_01XYZ".into() });
+
+        let other = parse(json!({"id": "event_01D", "event": "organization.updated", "data": {"id": "org_01"},
+            "created_at": "2026-11-02T00:00:00.000Z"}));
+        assert_eq!(
+            other.unwrap(),
+            WorkosEvent { id: "event_01D".into(), kind: "organization.updated".into(), change: EventChange::Ignored }
+        );
+    }
+
+    #[test]
+    fn bodies_that_are_not_such_events_are_unreadable() {
+        let cases = [
+            json!([]),
+            json!({"event": "user.deleted", "data": {"id": "user_01"}}),
+            json!({"id": "evt_01", "event": "user.deleted", "data": {"id": "user_01"}}),
+            json!({"id": "event_01", "event": "user.deleted", "data": {"id": "user_01/../x"}}),
+            json!({"id": "event_01", "event": "user.deleted", "data": {}}),
+            json!({"id": "event_01", "event": "user.updated", "data": user("not an email", "2026-11-02T00:00:00Z")}),
+            json!({"id": "event_01", "event": "user.updated", "data": user("ada@example.com", "yesterday")}),
+            json!({"id": "event_01", "event": "session.revoked", "data": {"id": "user_01"}}),
+            json!({"id": "event_01", "data": {}}),
+        ];
+        for case in cases {
+            assert!(parse(case.clone()).is_err(), "{case}");
+        }
+        assert!(parse_event(b"not json").is_err());
+    }
+}

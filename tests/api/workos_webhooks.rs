@@ -1,0 +1,262 @@
+//! `POST /v1/webhooks/workos`: WorkOS's events, signed, applied once, in any order; a deleted
+//! user loses access on their next request, whatever the credential.
+
+use edge_auth::http::{ApiRequest, ApiResponse, Method};
+use edge_auth::workos::webhook_signature::{sign, TOLERANCE_MS};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::hosted_sign_in::{hosted_sign_in, set_cookie, SESSION_COOKIE};
+use crate::openapi::{conforms, document};
+
+const SECRET: &str = "whsec_test_secret";
+const PATH: &str = "/v1/webhooks/workos";
+
+fn spawn() -> TestApp {
+    spawn_app_with(&[("WORKOS_WEBHOOK_SECRET", SECRET)])
+}
+
+/// A delivery as WorkOS makes it: the event's JSON, signed now under `SECRET`.
+fn delivery(app: &TestApp, event: &Value) -> ApiRequest {
+    let body = event.to_string();
+    let signature = sign(SECRET, app.platform.now.get() as u64, body.as_bytes());
+    raw_delivery(body.as_bytes(), Some(&signature))
+}
+
+fn raw_delivery(body: &[u8], signature: Option<&str>) -> ApiRequest {
+    let mut request = ApiRequest::new(Method::Post, PATH).with_header("content-type", "application/json");
+    request.body = body.to_vec();
+    match signature {
+        Some(signature) => request.with_header("workos-signature", signature),
+        None => request,
+    }
+}
+
+/// Sends a delivery; every answer is held to the OpenAPI document.
+fn send(app: &TestApp, request: ApiRequest) -> ApiResponse {
+    let response = app.send(request);
+    conforms(&document(), Method::Post, PATH, &response);
+    response
+}
+
+fn deliver(app: &TestApp, event: &Value) -> ApiResponse {
+    send(app, delivery(app, event))
+}
+
+fn event(id: &str, kind: &str, data: Value) -> Value {
+    json!({ "object": "event", "id": id, "event": kind, "data": data, "created_at": "2026-11-22T00:00:00.000Z" })
+}
+
+/// A WorkOS user object.
+fn user(id: &str, email: &str, updated_at: &str) -> Value {
+    json!({ "object": "user", "id": id, "email": email, "email_verified": true, "first_name": null,
+        "last_name": null, "profile_picture_url": null, "created_at": "2026-11-01T00:00:00.000Z",
+        "updated_at": updated_at })
+}
+
+fn with_cookie(app: &TestApp, method: Method, path: &str, cookie: &str) -> ApiResponse {
+    app.send(ApiRequest::new(method, path).with_header("cookie", cookie).with_header("origin", "https://edge.test"))
+}
+
+fn applied(response: &ApiResponse, id: &str, duplicate: bool) {
+    assert_eq!(response.status, 200, "{}", body_text(response));
+    assert_eq!(response.json_body(), json!({ "event": id, "duplicate": duplicate }));
+}
+
+#[test]
+fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let bob = app.sign_in("user_bob", "bob@example.com");
+    let team = app.create_org(&ada.token, "Team", "team");
+    let team_id = team["id"].as_str().unwrap();
+    app.add_member(&ada.token, team_id, "user_bob", "admin");
+    let (team_key, _) = app.create_key(&ada.token, team_id, &["read"]);
+    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    assert_eq!(with_cookie(&app, Method::Get, "/v1/me", &cookie).status, 200);
+
+    let deleted = deliver(
+        &app,
+        &event("event_01DEL", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:00.000Z")),
+    );
+    applied(&deleted, "event_01DEL", false);
+
+    // Her access token is still signed and unexpired: refused all the same.
+    for path in ["/v1/me".to_owned(), format!("/v1/orgs/{team_id}"), "/v1/orgs".to_owned()] {
+        let refused = app.get(&path, Some(&ada.token));
+        assert_eq!((refused.status, error_code(&refused).as_str()), (403, "user_deleted"), "{path}");
+        conforms(&document(), Method::Get, &path, &refused);
+    }
+    // Her cookie session has ended, and the browser is told to drop the cookie.
+    let ended = with_cookie(&app, Method::Get, "/v1/me", &cookie);
+    assert_eq!(error_code(&ended), "session_expired");
+    assert_eq!(set_cookie(&ended, SESSION_COOKIE).as_deref(), Some(""));
+    // Her personal workspace's default key is revoked; the team's key stays the team's.
+    let personal_key = app.get(&format!("/v1/orgs/{}", ada.personal_id), Some(&ada.default_key));
+    assert_eq!(error_code(&personal_key), "api_key_invalid");
+    assert_eq!(app.get(&format!("/v1/orgs/{team_id}"), Some(&team_key)).status, 200);
+    // No sign-in brings her back: neither the web callback (a replay of her first one included)
+    // nor hosted sign-in, and nothing is written by trying.
+    let before = app.snapshot();
+    let replay = app.callback(&ada.token);
+    assert_eq!((replay.status, error_code(&replay).as_str()), (403, "user_deleted"));
+    conforms(&document(), Method::Post, "/v1/auth/web/callback", &replay);
+    let fresh = app.callback(&app.sign_in_token("user_ada", "ada@example.com"));
+    assert_eq!(error_code(&fresh), "user_deleted");
+    assert_eq!(app.snapshot(), before);
+    let sessions = app.platform.db.count("sessions");
+    let hosted = crate::hosted_sign_in::try_hosted_sign_in(&app, "user_ada", "ada@example.com");
+    assert_eq!(error_code(&hosted), "user_deleted");
+    assert_eq!(app.platform.db.count("sessions"), sessions, "no session for a deleted user");
+    // Nobody can add her to a workspace again; Bob, in the same team, is untouched.
+    let add = app.call(
+        Method::Post,
+        &format!("/v1/orgs/{}/members", bob.personal_id),
+        Some(&bob.token),
+        Some(&json!({ "email": "ada@example.com", "role": "member" })),
+    );
+    assert_eq!(error_code(&add), "user_not_found");
+    assert_eq!(app.get(&format!("/v1/orgs/{team_id}"), Some(&bob.token)).status, 200);
+    assert_eq!(app.get("/v1/me", Some(&bob.token)).status, 200);
+}
+
+#[test]
+fn a_user_deleted_before_we_ever_saw_them_is_never_provisioned() {
+    let app = spawn();
+    // A token WorkOS issued just before deleting the user, used after the event arrived.
+    let token = app.sign_in_token("user_eve", "eve@example.com");
+    applied(
+        &deliver(
+            &app,
+            &event("event_01EVE", "user.deleted", user("user_eve", "eve@example.com", "2026-11-22T00:00:00.000Z")),
+        ),
+        "event_01EVE",
+        false,
+    );
+    let refused = app.callback(&token);
+    assert_eq!((refused.status, error_code(&refused).as_str()), (403, "user_deleted"));
+    assert_eq!(app.platform.db.count("workspaces"), 0);
+}
+
+#[test]
+fn a_session_revoked_at_workos_ends_its_cookie_session_only() {
+    let app = spawn();
+    let first = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let second = hosted_sign_in(&app, "user_ada", "ada@example.com");
+    let workos_sessions = app.platform.db.rows("SELECT workos_session_id FROM sessions ORDER BY created_at, rowid");
+    let first_workos_session = workos_sessions[0][0].as_str().unwrap();
+    let revoked = event(
+        "event_01REV",
+        "session.revoked",
+        json!({ "object": "session", "id": first_workos_session, "user_id": "user_ada", "status": "revoked" }),
+    );
+    applied(&deliver(&app, &revoked), "event_01REV", false);
+    assert_eq!(error_code(&with_cookie(&app, Method::Get, "/v1/me", &first)), "session_expired");
+    assert_eq!(with_cookie(&app, Method::Get, "/v1/me", &second).status, 200);
+}
+
+#[test]
+fn each_event_is_applied_once_and_an_older_update_never_overwrites_a_newer_one() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let newer = event("event_01NEW", "user.updated", user("user_ada", "ada@new.example", "2026-11-22T00:00:02.000Z"));
+    let older = event("event_01OLD", "user.updated", user("user_ada", "ada@old.example", "2026-11-22T00:00:01.000Z"));
+    applied(&deliver(&app, &newer), "event_01NEW", false);
+    applied(&deliver(&app, &newer), "event_01NEW", true);
+    applied(&deliver(&app, &older), "event_01OLD", false);
+    let me = app.get("/v1/me", Some(&ada.token)).json_body();
+    assert_eq!(me["user"]["email"], "ada@new.example", "{me}");
+    assert_eq!(app.platform.db.count("workos_events"), 2);
+
+    // A redelivery after its event was applied and then overtaken changes nothing either.
+    let newest =
+        event("event_01NST", "user.updated", user("user_ada", "ada@newest.example", "2026-11-22T00:00:03.000Z"));
+    applied(&deliver(&app, &newest), "event_01NST", false);
+    applied(&deliver(&app, &newer), "event_01NEW", true);
+    assert_eq!(app.platform.db.scalar("SELECT email FROM users WHERE id = 'user_ada'"), json!("ada@newest.example"));
+
+    // Events of other types are acknowledged, so WorkOS stops retrying them, and change nothing.
+    let before = app.snapshot();
+    let other = event("event_01ORG", "organization.updated", json!({ "object": "organization", "id": "org_01" }));
+    applied(&deliver(&app, &other), "event_01ORG", false);
+    assert_eq!(app.snapshot(), before);
+}
+
+#[test]
+fn deliveries_without_a_valid_signature_change_nothing() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let deleted = event("event_01DEL", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:00.000Z"));
+    let body = deleted.to_string();
+    let now = app.platform.now.get();
+    let stale = sign(SECRET, (now - TOLERANCE_MS - 1) as u64, body.as_bytes());
+    let future = sign(SECRET, (now + TOLERANCE_MS + 1) as u64, body.as_bytes());
+    let wrong_secret = sign("whsec_someone_else", now as u64, body.as_bytes());
+    let of_other_body = sign(SECRET, now as u64, b"{}");
+    let cases: [(&str, Option<&str>); 6] = [
+        ("none", None),
+        ("malformed", Some("v1=deadbeef")),
+        ("stale", Some(&stale)),
+        ("future", Some(&future)),
+        ("wrong secret", Some(&wrong_secret)),
+        ("another body's", Some(&of_other_body)),
+    ];
+    for (what, signature) in cases {
+        let refused = send(&app, raw_delivery(body.as_bytes(), signature));
+        assert_eq!((refused.status, error_code(&refused).as_str()), (401, "webhook_signature_invalid"), "{what}");
+    }
+    assert_eq!(app.platform.db.count("workos_events"), 0);
+    assert_eq!(app.get("/v1/me", Some(&ada.token)).status, 200, "still a user");
+
+    // Signed, but not an event we can read: 400, nothing recorded (WorkOS would retry it).
+    for unreadable in
+        [json!({ "id": "event_01X" }), json!([]), json!({ "id": "event_01X", "event": "user.deleted", "data": {} })]
+    {
+        let refused = deliver(&app, &unreadable);
+        assert_eq!((refused.status, error_code(&refused).as_str()), (400, "invalid_body"), "{unreadable}");
+    }
+    assert_eq!(app.platform.db.count("workos_events"), 0);
+}
+
+#[test]
+fn without_a_webhook_secret_the_route_is_not_there() {
+    let app = spawn_app();
+    let event = event("event_01DEL", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:00.000Z"));
+    let response = send(&app, delivery(&app, &event));
+    assert_eq!((response.status, error_code(&response).as_str()), (404, "route_not_found"));
+}
+
+#[test]
+fn a_storage_outage_is_a_503_that_workos_retries_and_the_retry_applies_the_event() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let deleted = event("event_01DEL", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:00.000Z"));
+    app.platform.db.fail_next.replace(Some("D1_ERROR: Network connection lost.".to_owned()));
+    let down = deliver(&app, &deleted);
+    assert_eq!((down.status, error_code(&down).as_str()), (503, "storage_unavailable"));
+    assert!(down.header("retry-after").is_some());
+    assert_eq!(app.get("/v1/me", Some(&ada.token)).status, 200, "nothing applied");
+    applied(&deliver(&app, &deleted), "event_01DEL", false);
+    assert_eq!(error_code(&app.get("/v1/me", Some(&ada.token))), "user_deleted");
+}
+
+#[test]
+fn the_scheduled_purge_forgets_events_after_30_days() {
+    let app = spawn();
+    applied(
+        &deliver(&app, &event("event_01OLD", "organization.created", json!({ "id": "org_01" }))),
+        "event_01OLD",
+        false,
+    );
+    app.advance_seconds(29 * 86_400);
+    applied(
+        &deliver(&app, &event("event_01NEW", "organization.created", json!({ "id": "org_02" }))),
+        "event_01NEW",
+        false,
+    );
+    app.advance_seconds(86_400);
+    let now = app.platform.now.get();
+    futures::executor::block_on(edge_auth::store::purge_expired(&app.platform.db, now, edge_auth::store::PURGE_LIMITS))
+        .unwrap();
+    assert_eq!(app.platform.db.rows("SELECT id FROM workos_events"), vec![json!(["event_01NEW"])]);
+}
