@@ -1,7 +1,8 @@
 //! `workos-stand-in`: a local WorkOS for `npm run dev` and end-to-end tests.
 //!
-//! It plays the two WorkOS endpoints the worker calls (the AuthKit JWKS and
-//! the user lookup) and adds `/__dev/` endpoints to mint tokens, manage
+//! It plays the WorkOS endpoints the worker calls (the AuthKit JWKS, the user
+//! API, hosted sign-in and sessions), delivers signed webhooks when users and
+//! sessions change, and adds `/__dev/` endpoints to mint tokens, manage
 //! users, rotate the signing key, simulate outages and count upstream calls.
 //! Native only. It shares only small helpers with the worker (timestamps), never
 //! the verification code it exists to test.
@@ -33,6 +34,8 @@ mod server;
 mod tokens;
 #[path = "workos_stand_in/users.rs"]
 mod users;
+#[path = "workos_stand_in/webhooks.rs"]
+mod webhooks;
 
 use std::io::Write as _;
 use std::sync::Arc;

@@ -1,10 +1,11 @@
 //! Request routing, independent of the HTTP library so tests can call it
 //! directly.
 //!
-//! WorkOS endpoints: `GET /sso/jwks/<client_id>`, `GET /user_management/users/<id>`, and hosted
-//! sign-in (see [`super::hosted`]): `GET /user_management/authorize` (a page),
-//! `POST /user_management/authenticate`, `POST /user_management/sessions/revoke`,
-//! `GET /user_management/sessions/logout`.
+//! WorkOS endpoints: `GET /sso/jwks/<client_id>`, `GET`, `PUT` and `DELETE
+//! /user_management/users/<id>`, and hosted sign-in (see [`super::hosted`]):
+//! `GET /user_management/authorize` (a page), `POST /user_management/authenticate`,
+//! `POST /user_management/sessions/revoke`, `GET /user_management/sessions/logout`. Changes to
+//! users and sessions are delivered as webhooks (see [`super::webhooks`]).
 //! Development endpoints live under `/__dev/` and are never affected by a
 //! simulated outage, so a test can always switch the outage off again.
 
@@ -21,6 +22,7 @@ use super::ids;
 use super::keys::{KeyRing, SigningKey};
 use super::tokens::{self, TokenRequest};
 use super::users::UserStore;
+use super::webhooks::Webhooks;
 
 pub struct Config {
     pub client_id: String,
@@ -52,6 +54,7 @@ pub struct State {
     outage: Mutex<Outage>,
     hosted: Mutex<Hosted>,
     accounts: Mutex<Accounts>,
+    webhooks: Webhooks,
     jwks_requests: AtomicU64,
     user_requests: AtomicU64,
     authenticate_requests: AtomicU64,
@@ -69,6 +72,7 @@ impl State {
             outage: Mutex::new(Outage::None),
             hosted: Mutex::new(Hosted::default()),
             accounts: Mutex::new(Accounts::default()),
+            webhooks: Webhooks::default(),
             jwks_requests: AtomicU64::new(0),
             user_requests: AtomicU64::new(0),
             authenticate_requests: AtomicU64::new(0),
@@ -144,6 +148,18 @@ pub fn handle(state: &State, req: &Request) -> Reply {
             }
             get_user(state, req.authorization, user_id)
         }
+        ("PUT", ["user_management", "users", user_id]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            with_body(req, |body| update_user(state, user_id, body))
+        }
+        ("DELETE", ["user_management", "users", user_id]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            delete_user(state, user_id)
+        }
         ("POST", ["user_management", "users"]) => {
             if !api_key_presented(state, req.authorization) {
                 return message(401, "Unauthorized");
@@ -187,7 +203,7 @@ pub fn handle(state: &State, req: &Request) -> Reply {
                 return message(401, "Unauthorized");
             }
             with_body(req, |body: RevokeRequest| {
-                lock(&state.hosted).revoke(&body.session_id);
+                revoke_session(state, &body.session_id);
                 reply(200, json!({}))
             })
         }
@@ -258,6 +274,13 @@ pub fn handle(state: &State, req: &Request) -> Reply {
             )
         }
         ("POST", ["__dev", "users"]) => with_body(req, |body| put_user(state, body)),
+        ("POST", ["__dev", "webhooks"]) => {
+            with_body(req, |body: WebhookEndpointRequest| match state.webhooks.configure(body.url.zip(body.secret)) {
+                Ok(()) => reply(200, state.webhooks.status()),
+                Err(why) => message(400, &why),
+            })
+        }
+        ("GET", ["__dev", "webhooks"]) => reply(200, state.webhooks.status()),
         ("POST", ["__dev", "rotate-key"]) => with_body(req, |body| rotate_key(state, body)),
         ("POST", ["__dev", "outage"]) => with_body(req, |body| set_outage(state, body)),
         ("GET", ["__dev", "stats"]) => stats(state),
@@ -363,9 +386,13 @@ fn put_user(state: &State, req: UserRequest) -> Reply {
     let mut users = lock(&state.users);
     // Without an id, an already-registered email means "that user".
     let id = req.id.unwrap_or_else(|| users.id_for_email(&req.email));
+    let before = users.get(&id).cloned();
     let mut user = users.upsert(&id, &req.email);
     if let Some(verified) = req.email_verified {
         user = users.set_email_verified(&id, verified);
+    }
+    if before.is_some_and(|before| before != user) {
+        state.webhooks.emit("user.updated", json!(user));
     }
     let mut accounts = lock(&state.accounts);
     if let Some(password) = &req.password {
@@ -797,12 +824,82 @@ struct RefreshFailureRequest {
 /// `GET /user_management/sessions/logout?session_id&return_to`: ends the session, goes back.
 fn logout(state: &State, params: &HashMap<String, String>) -> Reply {
     if let Some(session_id) = params.get("session_id") {
-        lock(&state.hosted).revoke(session_id);
+        revoke_session(state, session_id);
     }
     match params.get("return_to").filter(|r| !r.is_empty()) {
         Some(return_to) => redirect(return_to.clone()),
         None => page(200, "<!doctype html><title>Signed out</title><p>Signed out.</p>".into()),
     }
+}
+
+/// Ends a session; `session.revoked` when it was live.
+fn revoke_session(state: &State, session_id: &str) {
+    let revoked = {
+        let mut hosted = lock(&state.hosted);
+        let live = hosted.session(session_id).is_some_and(|s| !s.revoked);
+        hosted.revoke(session_id);
+        live.then(|| hosted.session(session_id).map(|s| s.listed())).flatten()
+    };
+    if let Some(session) = revoked {
+        state.webhooks.emit("session.revoked", session);
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookEndpointRequest {
+    /// `http://host:port/path`; null (with the secret) turns deliveries off.
+    url: Option<String>,
+    secret: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateUserRequest {
+    email: Option<String>,
+    email_verified: Option<bool>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+/// `PUT /user_management/users/{id}`: the user, changed; `user.updated` when anything changed.
+fn update_user(state: &State, user_id: &str, req: UpdateUserRequest) -> Reply {
+    let mut users = lock(&state.users);
+    let Some(before) = users.get(user_id).cloned() else {
+        return coded(404, "entity_not_found", "User not found.");
+    };
+    if let Some(email) = &req.email {
+        if !email.contains('@') {
+            return coded(422, "email_invalid", "The email is not valid.");
+        }
+        if users.find_by_email(email).is_some_and(|other| other.id != user_id) {
+            return coded(422, "email_not_available", "This email is not available.");
+        }
+    }
+    users.upsert(user_id, req.email.as_deref().unwrap_or(&before.email));
+    let user = users.set_profile(
+        user_id,
+        req.first_name.or(before.first_name.clone()),
+        req.last_name.or(before.last_name.clone()),
+        req.email_verified.unwrap_or(before.email_verified),
+    );
+    if user != before {
+        state.webhooks.emit("user.updated", json!(user));
+    }
+    reply(200, json!(user))
+}
+
+/// `DELETE /user_management/users/{id}`: the user and their sessions end; `user.deleted`.
+fn delete_user(state: &State, user_id: &str) -> Reply {
+    let Some(user) = lock(&state.users).delete(user_id) else {
+        return coded(404, "entity_not_found", "User not found.");
+    };
+    let sessions: Vec<String> = lock(&state.hosted).sessions_of(user_id).into_iter().map(|s| s.id).collect();
+    for session_id in sessions {
+        lock(&state.hosted).revoke(&session_id);
+    }
+    state.webhooks.emit("user.deleted", json!(user));
+    reply(202, json!({}))
 }
 
 fn api_key_presented(state: &State, authorization: Option<&str>) -> bool {
@@ -1254,5 +1351,29 @@ mod tests {
             &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn users_are_updated_and_deleted_through_workos_s_user_api_with_its_events() {
+        let state = test_state();
+        let id = post(&state, "/__dev/users", r#"{"email":"ada@example.com"}"#).body["id"].as_str().unwrap().to_owned();
+        let path = format!("/user_management/users/{id}");
+        assert_eq!(call(&state, "PUT", &path, None, r#"{"email":"ada@new.example"}"#).status, 401);
+        let updated = call(&state, "PUT", &path, AUTH, r#"{"email":"ada@new.example"}"#);
+        assert_eq!((updated.status, updated.body["email"].clone()), (200, json!("ada@new.example")));
+        post(&state, "/__dev/users", r#"{"email":"bob@example.com"}"#);
+        assert_eq!(
+            call(&state, "PUT", &path, AUTH, r#"{"email":"bob@example.com"}"#).body["code"],
+            "email_not_available"
+        );
+        assert_eq!(call(&state, "DELETE", &path, None, "").status, 401);
+        assert_eq!(call(&state, "DELETE", &path, AUTH, "").status, 202);
+        assert_eq!(get_user(&state, &id, AUTH).status, 404);
+        assert_eq!(call(&state, "DELETE", &path, AUTH, "").status, 404);
+        // Deliveries go nowhere until an endpoint is set; one that is not http://host:port is refused.
+        assert_eq!(get(&state, "/__dev/webhooks").body, json!({ "url": null, "deliveries": [] }));
+        assert_eq!(post(&state, "/__dev/webhooks", r#"{"url":"ftp://x","secret":"s"}"#).status, 400);
+        let set = post(&state, "/__dev/webhooks", r#"{"url":"http://127.0.0.1:9/hook","secret":"s"}"#);
+        assert_eq!(set.body["url"], "http://127.0.0.1:9/hook");
     }
 }

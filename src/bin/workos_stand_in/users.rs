@@ -5,7 +5,7 @@
 //! and "user deleted / never existed at WorkOS" paths.
 
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::ids;
 
@@ -26,6 +26,8 @@ pub struct User {
 #[derive(Default)]
 pub struct UserStore {
     by_id: HashMap<String, User>,
+    /// Ids of deleted users: WorkOS never gives an id out again.
+    deleted: HashSet<String>,
 }
 
 impl UserStore {
@@ -89,10 +91,25 @@ impl UserStore {
     }
 
     /// The id a sign-in with `email` should get: the existing user's, or the
-    /// one this email gets in every run (see `ids::user_id_for_email`). Does
-    /// not register anything.
+    /// one this email gets in every run (see `ids::user_id_for_email`), unless
+    /// a user deleted in this run had it: then a new one, as WorkOS gives a
+    /// person who signs up again after being deleted. Does not register anything.
     pub fn id_for_email(&self, email: &str) -> String {
-        self.find_by_email(email).map(|u| u.id.clone()).unwrap_or_else(|| ids::user_id_for_email(email))
+        if let Some(user) = self.find_by_email(email) {
+            return user.id.clone();
+        }
+        let derived = ids::user_id_for_email(email);
+        if self.deleted.contains(&derived) {
+            return ids::prefixed("user");
+        }
+        derived
+    }
+
+    /// Deletes the user, for good; the user as they were.
+    pub fn delete(&mut self, id: &str) -> Option<User> {
+        let user = self.by_id.remove(id)?;
+        self.deleted.insert(user.id.clone());
+        Some(user)
     }
 }
 
@@ -117,6 +134,18 @@ mod tests {
         assert_eq!(updated.created_at, created.created_at);
         assert!(store.find_by_email("ada@example.com").is_none());
         assert_eq!(store.find_by_email("ADA@new.example").unwrap().id, "user_01X");
+    }
+
+    #[test]
+    fn a_deleted_user_s_email_gets_a_new_id() {
+        let mut store = UserStore::default();
+        let id = store.id_for_email("ada@example.com");
+        store.upsert(&id, "ada@example.com");
+        assert_eq!(store.delete(&id).unwrap().id, id);
+        assert!(store.get(&id).is_none());
+        assert!(store.delete(&id).is_none());
+        let again = store.id_for_email("ada@example.com");
+        assert!(again.starts_with("user_01") && again != id, "{again}");
     }
 
     #[test]
