@@ -260,3 +260,33 @@ fn the_scheduled_purge_forgets_events_after_30_days() {
         .unwrap();
     assert_eq!(app.platform.db.rows("SELECT id FROM workos_events"), vec![json!(["event_01NEW"])]);
 }
+
+#[test]
+fn a_deleted_user_s_mcp_client_is_refused_too() {
+    let app = spawn_app_with(&[("WORKOS_WEBHOOK_SECRET", SECRET), ("AUTHKIT_DOMAIN", AUTHKIT)]);
+    app.platform.workos.users.borrow_mut().insert("user_mia".into(), "mia@example.com".into());
+    let token = app.token(json!({ "iss": AUTHKIT, "sub": "user_mia", "aud": "https://edge.test/mcp",
+        "client_id": "client_mcp", "scope": "read write", "jti": random_jti() }));
+    let whoami = || {
+        let message = json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": { "name": "whoami", "arguments": {} } });
+        app.send(
+            ApiRequest::new(Method::Post, "/mcp")
+                .with_json(&message)
+                .with_header("authorization", &format!("Bearer {token}")),
+        )
+    };
+    let before = whoami();
+    assert_eq!(before.json_body()["result"]["isError"], json!(false), "{}", body_text(&before));
+    applied(
+        &deliver(
+            &app,
+            &event("event_01MIA", "user.deleted", user("user_mia", "mia@example.com", "2026-11-22T00:00:00.000Z")),
+        ),
+        "event_01MIA",
+        false,
+    );
+    let after = whoami().json_body()["result"].clone();
+    assert_eq!(after["isError"], json!(true), "{after}");
+    assert_eq!(after["structuredContent"]["error"]["code"], "user_deleted", "{after}");
+    assert_eq!(after["structuredContent"]["status"], 403, "{after}");
+}
