@@ -14,8 +14,9 @@ use crate::app::App;
 use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::platform::{random_bytes, Platform};
 use crate::store::workos_events::{self, Applied};
-use crate::workos::webhook_events::{parse_event, EventUnreadable};
+use crate::workos::webhook_events::{parse_event, EventChange, EventUnreadable};
 use crate::workos::webhook_signature::{self, SIGNATURE_HEADER};
+use crate::workos::UserEmail;
 
 /// The answer to a delivery WorkOS may stop retrying.
 #[derive(Serialize)]
@@ -38,6 +39,14 @@ pub async fn receive<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
     let event =
         parse_event(&request.body).map_err(|EventUnreadable(why)| ApiError::new(ErrorCode::InvalidBody, &why))?;
     let applied = workos_events::apply(app.platform.db(), &event, &delivery_id(), now).await?;
+    if let (Applied::Now { user_changed: true }, EventChange::UserUpdated { user_id, email, email_verified, .. }) =
+        (applied, &event.change)
+    {
+        // The email the next sign-in records comes from this cache for a few minutes: give it
+        // WorkOS's new one, here and in KV, rather than let a sign-in write the old one back.
+        let user = UserEmail { email: email.clone(), verified: *email_verified };
+        app.isolate.user_emails.put(app.platform, app.config, user_id, &user);
+    }
     Ok(ApiResponse::json(200, &Received { event: &event.id, duplicate: applied == Applied::Before }))
 }
 

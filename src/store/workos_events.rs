@@ -12,8 +12,9 @@ pub const KEPT_FOR_MS: i64 = 30 * 24 * 3600 * 1000;
 /// What became of a delivered event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
-    /// This delivery applied it.
-    Now,
+    /// This delivery applied it; for a `user.updated`, whether it changed the user (it does not
+    /// when a newer update was applied first, or the user is unknown or deleted).
+    Now { user_changed: bool },
     /// An earlier delivery of the same event did; this one changed nothing.
     Before,
 }
@@ -55,11 +56,13 @@ const REVOKE_PERSONAL_KEYS: &str = concat!(
     sql_this_delivery!()
 );
 
-/// The user's email as WorkOS now has it, unless a newer `user.updated` was applied already.
+/// The user's email as WorkOS now has it, unless a newer `user.updated` was applied already; a
+/// row when it changed the user.
 const UPDATE_USER: &str = concat!(
     "UPDATE users SET email = ?4, email_verified = ?5, workos_updated_at = ?6 \
      WHERE id = ?3 AND deleted_at IS NULL AND (workos_updated_at IS NULL OR workos_updated_at < ?6) AND ",
-    sql_this_delivery!()
+    sql_this_delivery!(),
+    " RETURNING id"
 );
 
 /// The cookie sessions made from a WorkOS session end.
@@ -101,7 +104,12 @@ pub async fn apply<D: Database>(
     statements.push(guarded(OUTCOME, vec![]));
     let results = db.batch(statements).await?;
     let row = results.last().and_then(|rows| rows.first()).ok_or_else(|| DatabaseError::new("no event outcome"))?;
-    Ok(if row.int("applied")? == 1 { Applied::Now } else { Applied::Before })
+    if row.int("applied")? != 1 {
+        return Ok(Applied::Before);
+    }
+    let user_changed =
+        matches!(event.change, EventChange::UserUpdated { .. }) && results.get(1).is_some_and(|rows| !rows.is_empty());
+    Ok(Applied::Now { user_changed })
 }
 
 /// Deletes records of events received over [`KEPT_FOR_MS`] ago, at most `?2` of them (the

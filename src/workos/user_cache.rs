@@ -2,7 +2,8 @@
 //! then in KV for the other isolates. A replay or a repeated sign-in within that time makes no
 //! WorkOS call, so one user repeating a callback cannot spend the API key's rate limit that
 //! everybody's first sign-in needs. The price: an email changed at WorkOS reaches us up to that
-//! much later.
+//! much later, unless its `user.updated` webhook arrives first (`routes::workos_webhook` puts
+//! the new email here and in KV; another isolate's memory keeps the old one until it expires).
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -174,6 +174,11 @@ fn each_event_is_applied_once_and_an_older_update_never_overwrites_a_newer_one()
     applied(&deliver(&app, &newest), "event_01NST", false);
     applied(&deliver(&app, &newer), "event_01NEW", true);
     assert_eq!(app.platform.db.scalar("SELECT email FROM users WHERE id = 'user_ada'"), json!("ada@newest.example"));
+    // A sign-in within the WorkOS user cache's lifetime records WorkOS's new email, not the old
+    // one the cache held since the first sign-in.
+    let again = app.callback(&app.sign_in_token("user_ada", "ada@newest.example"));
+    assert_eq!(again.status, 200, "{}", body_text(&again));
+    assert_eq!(app.platform.db.scalar("SELECT email FROM users WHERE id = 'user_ada'"), json!("ada@newest.example"));
 
     // Events of other types are acknowledged, so WorkOS stops retrying them, and change nothing.
     let before = app.snapshot();
