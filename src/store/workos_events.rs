@@ -2,6 +2,7 @@
 //! changes only if this delivery's record is the one that stands (see
 //! migrations/0008_workos_events.sql).
 
+use super::sql_fragments::sql_insert_event;
 use crate::platform::{Database, DatabaseError, RowExt, Statement};
 use crate::workos::webhook_events::{EventChange, WorkosEvent};
 
@@ -39,6 +40,16 @@ const TOMBSTONE_USER: &str = concat!(
      SELECT ?3, '', ?4, ?4, ?4 WHERE ",
     sql_this_delivery!(),
     " ON CONFLICT (id) DO UPDATE SET deleted_at = excluded.deleted_at WHERE users.deleted_at IS NULL"
+);
+
+/// Each workspace the user was a member of records it in its audit trail, by the system on
+/// WorkOS's word (the event's id in `detail`). The id is drawn by SQLite, one per workspace, in
+/// the alphabet and length of ours (`evt_` and 26 characters; hex is a subset of it).
+const AUDIT_USER_DELETED: &str = concat!(
+    sql_insert_event!(),
+    "SELECT 'evt_' || lower(hex(randomblob(13))), m.workspace_id, 'system', 'workos', 'user.deleted', \
+     'user', ?3, json_object('workos_event_id', ?1), ?4 FROM memberships m WHERE m.user_id = ?3 AND ",
+    sql_this_delivery!()
 );
 
 /// Every cookie session of the user ends.
@@ -86,6 +97,7 @@ pub async fn apply<D: Database>(
     match &event.change {
         EventChange::UserDeleted { user_id } => {
             statements.push(guarded(TOMBSTONE_USER, vec![user_id.into(), now.into()]));
+            statements.push(guarded(AUDIT_USER_DELETED, vec![user_id.into(), now.into()]));
             statements.push(guarded(END_USER_SESSIONS, vec![user_id.into()]));
             statements.push(guarded(FORGET_USER_ANSWERS, vec![user_id.into()]));
             statements.push(guarded(REVOKE_PERSONAL_KEYS, vec![user_id.into(), now.into()]));

@@ -74,6 +74,11 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     let (team_key, _) = app.create_key(&ada.token, team_id, &["read"]);
     let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
     assert_eq!(with_cookie(&app, Method::Get, "/v1/me", &cookie).status, 200);
+    // Her trail holds the hosted sign-in, as the document describes an event.
+    let personal_events = format!("/v1/orgs/{}/events", ada.personal_id);
+    let listed = app.get(&personal_events, Some(&ada.token));
+    assert!(body_text(&listed).contains("session.signed_in"), "{}", body_text(&listed));
+    conforms(&document(), Method::Get, &personal_events, &listed);
 
     let deleted = deliver(
         &app,
@@ -108,6 +113,15 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     let hosted = crate::hosted_sign_in::try_hosted_sign_in(&app, "user_ada", "ada@example.com");
     assert_eq!(error_code(&hosted), "user_deleted");
     assert_eq!(app.platform.db.count("sessions"), sessions, "no session for a deleted user");
+    // The team's trail says what happened, and who said so.
+    let events_path = format!("/v1/orgs/{team_id}/events?limit=1");
+    let events = app.get(&events_path, Some(&bob.token));
+    conforms(&document(), Method::Get, &events_path, &events);
+    let events = events.json_body();
+    assert_eq!(events["data"][0]["action"], "user.deleted", "{events}");
+    assert_eq!(events["data"][0]["actor"], json!({ "type": "system", "id": "workos" }));
+    assert_eq!(events["data"][0]["target"], json!({ "type": "user", "id": "user_ada" }));
+    assert_eq!(events["data"][0]["detail"], json!({ "workos_event_id": "event_01DEL" }));
     // Nobody can add her to a workspace again; Bob, in the same team, is untouched.
     let add = app.call(
         Method::Post,
