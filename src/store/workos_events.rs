@@ -67,6 +67,11 @@ const REVOKE_PERSONAL_KEYS: &str = concat!(
     sql_this_delivery!()
 );
 
+/// The personal workspace's version moves with its keys, as every change to a workspace's keys
+/// moves it (`super::change`): a change decided on the keys as they were is then decided again.
+const BUMP_PERSONAL: &str =
+    concat!("UPDATE workspaces SET version = version + 1 WHERE personal_owner_id = ?3 AND ", sql_this_delivery!());
+
 /// The user's email as WorkOS now has it, unless a newer `user.updated` was applied already; a
 /// row when it changed the user.
 const UPDATE_USER: &str = concat!(
@@ -101,6 +106,7 @@ pub async fn apply<D: Database>(
             statements.push(guarded(END_USER_SESSIONS, vec![user_id.into()]));
             statements.push(guarded(FORGET_USER_ANSWERS, vec![user_id.into()]));
             statements.push(guarded(REVOKE_PERSONAL_KEYS, vec![user_id.into(), now.into()]));
+            statements.push(guarded(BUMP_PERSONAL, vec![user_id.into()]));
         }
         EventChange::UserUpdated { user_id, email, email_verified, updated_at } => {
             statements.push(guarded(

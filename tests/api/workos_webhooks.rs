@@ -80,6 +80,8 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     assert!(body_text(&listed).contains("session.signed_in"), "{}", body_text(&listed));
     conforms(&document(), Method::Get, &personal_events, &listed);
 
+    let version = |id: &str| app.platform.db.scalar(&format!("SELECT version FROM workspaces WHERE id = '{id}'"));
+    let personal_version = version(&ada.personal_id);
     let deleted = deliver(
         &app,
         &event("event_01DEL", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:00.000Z")),
@@ -100,6 +102,7 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     let personal_key = app.get(&format!("/v1/orgs/{}", ada.personal_id), Some(&ada.default_key));
     assert_eq!(error_code(&personal_key), "api_key_invalid");
     assert_eq!(app.get(&format!("/v1/orgs/{team_id}"), Some(&team_key)).status, 200);
+    assert_ne!(version(&ada.personal_id), personal_version, "its keys changed, so its version moved");
     // No sign-in brings her back: neither the web callback (a replay of her first one included)
     // nor hosted sign-in, and nothing is written by trying.
     let before = app.snapshot();
