@@ -13,6 +13,14 @@ CREATE TABLE workos_events (
 );
 CREATE INDEX workos_events_received ON workos_events (received_at);
 
+-- How far the scheduled job has read WorkOS's events API (the id of the last event applied), so
+-- that it applies, through the same records, whatever the webhooks missed.
+CREATE TABLE workos_event_cursors (
+    stream       TEXT PRIMARY KEY,               -- which list of events
+    after        TEXT NOT NULL,                  -- event_01…
+    updated_at   INTEGER NOT NULL
+);
+
 -- A user WorkOS has deleted keeps a tombstone: their row stays (memberships, audit trails and
 -- API keys they created refer to it), but no credential of theirs is accepted any more and no
 -- sign-in provisions them again. WorkOS never reuses a user id.

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
-use crate::platform::{random_bytes, Platform};
+use crate::platform::Platform;
 use crate::store::workos_events::{self, Applied};
 use crate::workos::webhook_events::{parse_event, EventChange, EventUnreadable};
 use crate::workos::webhook_signature::{self, SIGNATURE_HEADER};
@@ -38,7 +38,7 @@ pub async fn receive<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
         .map_err(|refused| ApiError::new(ErrorCode::WebhookSignatureInvalid, refused.describe()))?;
     let event =
         parse_event(&request.body).map_err(|EventUnreadable(why)| ApiError::new(ErrorCode::InvalidBody, &why))?;
-    let applied = workos_events::apply(app.platform.db(), &event, &delivery_id(), now).await?;
+    let applied = workos_events::apply(app.platform.db(), &event, &workos_events::new_delivery(), now).await?;
     if let (Applied::Now { user_changed: true }, EventChange::UserUpdated { user_id, email, email_verified, .. }) =
         (applied, &event.change)
     {
@@ -48,11 +48,4 @@ pub async fn receive<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
         app.isolate.user_emails.put(app.platform, app.config, user_id, &user);
     }
     Ok(ApiResponse::json(200, &Received { event: &event.id, duplicate: applied == Applied::Before }))
-}
-
-/// A value no other delivery has: the mark by which this one's batch knows its own record.
-fn delivery_id() -> String {
-    let mut bytes = [0u8; 16];
-    random_bytes(&mut bytes);
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

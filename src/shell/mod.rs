@@ -190,20 +190,31 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     // A scheduled run has no request; its logs are named by an id of their own.
     with_request_id(request_id(None), async {
-        let result = async {
-            let platform = platform(&env, None).map_err(|e| e.to_string())?;
-            crate::store::purge_expired(platform.db(), platform.now(), crate::store::PURGE_LIMITS)
-                .await
-                .map_err(|e| e.to_string())
-        }
-        .await;
-        match result {
+        let platform = match platform(&env, None) {
+            Ok(platform) => platform,
+            Err(error) => return log_error(&format!("scheduled run: {error}")),
+        };
+        match crate::store::purge_expired(platform.db(), platform.now(), crate::store::PURGE_LIMITS).await {
             Ok(purged) => worker::console_log!(
-                "purged {} expired callback answers, sign-in flows and sessions{}",
+                "purged {} expired callback answers, sign-in flows, sessions and event records{}",
                 purged.rows,
                 if purged.finished { "" } else { "; more are left for the next run" }
             ),
             Err(error) => log_error(&format!("scheduled purge failed: {error}")),
+        }
+        // WorkOS's events the webhooks may have missed (needs the API key to read them).
+        let config = match isolate_config(&env) {
+            Ok(config) if config.workos_api_key.is_some() => config,
+            Ok(_) => return,
+            Err(error) => return log_error(&format!("scheduled events sync: {error}")),
+        };
+        match crate::workos::event_sync::sync_events(&platform, config).await {
+            Ok(synced) => worker::console_log!(
+                "applied {} WorkOS events{}",
+                synced.events,
+                if synced.finished { "" } else { "; more are left for the next run" }
+            ),
+            Err(error) => log_error(&format!("scheduled events sync stopped: {error:?}")),
         }
     })
     .await

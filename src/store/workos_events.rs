@@ -3,7 +3,7 @@
 //! migrations/0008_workos_events.sql).
 
 use super::sql_fragments::sql_insert_event;
-use crate::platform::{Database, DatabaseError, RowExt, Statement};
+use crate::platform::{random_bytes, Database, DatabaseError, RowExt, Statement};
 use crate::workos::webhook_events::{EventChange, WorkosEvent};
 
 /// How long an applied event's id is kept to recognise a redelivery: the 30 days of WorkOS's
@@ -85,8 +85,14 @@ const UPDATE_USER: &str = concat!(
 const END_WORKOS_SESSION: &str =
     concat!("DELETE FROM sessions WHERE workos_session_id = ?3 AND ", sql_this_delivery!());
 
-/// Applies `event`, delivered as `delivery` (a value unique to this request) at `now`, in one
-/// atomic batch.
+/// A value no other delivery has: the mark by which one delivery's batch knows its own record.
+pub fn new_delivery() -> String {
+    let mut bytes = [0u8; 16];
+    random_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Applies `event`, delivered as `delivery` ([`new_delivery`]) at `now`, in one atomic batch.
 pub async fn apply<D: Database>(
     db: &D,
     event: &WorkosEvent,
@@ -128,6 +134,23 @@ pub async fn apply<D: Database>(
     let user_changed =
         matches!(event.change, EventChange::UserUpdated { .. }) && results.get(1).is_some_and(|rows| !rows.is_empty());
     Ok(Applied::Now { user_changed })
+}
+
+const SELECT_CURSOR: &str = "SELECT after FROM workos_event_cursors WHERE stream = ?1";
+
+const SAVE_CURSOR: &str = "INSERT INTO workos_event_cursors (stream, after, updated_at) VALUES (?1, ?2, ?3) \
+     ON CONFLICT (stream) DO UPDATE SET after = excluded.after, updated_at = excluded.updated_at";
+
+/// The id of the last event of `stream` the scheduled job applied, if any.
+pub async fn cursor<D: Database>(db: &D, stream: &str) -> Result<Option<String>, DatabaseError> {
+    let rows = db.query(Statement::new(SELECT_CURSOR, vec![stream.into()])).await?;
+    rows.first().map(|row| row.text("after")).transpose()
+}
+
+/// Records that the events of `stream` up to `after` are applied.
+pub async fn save_cursor<D: Database>(db: &D, stream: &str, after: &str, now: i64) -> Result<(), DatabaseError> {
+    db.query(Statement::new(SAVE_CURSOR, vec![stream.into(), after.into(), now.into()])).await?;
+    Ok(())
 }
 
 /// Deletes records of events received over [`KEPT_FOR_MS`] ago, at most `?2` of them (the

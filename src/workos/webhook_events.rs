@@ -1,5 +1,5 @@
-//! The WorkOS events the worker acts on, read from a webhook delivery's body:
-//! `{id, event, data, created_at}` (`object: "event"` too, which is not needed).
+//! The WorkOS events the worker acts on, read from a webhook delivery's body or a page of the
+//! events API: `{id, event, data, created_at}` (`object: "event"` too, which is not needed).
 
 use serde::Deserialize;
 
@@ -39,8 +39,8 @@ pub struct EventUnreadable(pub String);
 /// the event that needs it. (One type rather than one per event: each derived reader is code in
 /// the wasm bundle.)
 #[derive(Deserialize)]
-struct Envelope {
-    id: String,
+pub struct Envelope {
+    pub id: String,
     event: String,
     data: Data,
 }
@@ -59,6 +59,11 @@ struct Data {
 pub fn parse_event(body: &[u8]) -> Result<WorkosEvent, EventUnreadable> {
     let envelope: Envelope =
         serde_json::from_slice(body).map_err(|error| EventUnreadable(format!("event: {error}")))?;
+    read_envelope(envelope)
+}
+
+/// What an event, read as an [`Envelope`], means here.
+pub fn read_envelope(envelope: Envelope) -> Result<WorkosEvent, EventUnreadable> {
     if !is_workos_id(&envelope.id, "event_") {
         return Err(EventUnreadable("event: id is not a WorkOS event id (event_…)".into()));
     }

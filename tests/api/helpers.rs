@@ -338,6 +338,9 @@ pub struct FakeWorkos {
     /// JWKS and metadata requests it got.
     pub authkit_down: Cell<bool>,
     pub authkit_requests: Cell<usize>,
+    /// The events API (`GET /events`): every event, oldest first, and the queries it was sent.
+    pub events: RefCell<Vec<Value>>,
+    pub event_queries: RefCell<Vec<String>>,
     /// The platform's clock, shared, so tokens are minted for the test's "now".
     pub clock: Rc<Cell<i64>>,
 }
@@ -384,6 +387,8 @@ impl Default for FakeWorkos {
             email_verification_required: Cell::new(false),
             authkit_down: Cell::new(false),
             authkit_requests: Cell::new(0),
+            events: RefCell::default(),
+            event_queries: RefCell::default(),
             clock: Rc::new(Cell::new(START_MS)),
         }
     }
@@ -663,6 +668,27 @@ impl FakeWorkos {
                     })).collect::<Vec<_>>(),
                     "list_metadata": { "before": null, "after": after },
                 })
+            }
+            // WorkOS's events API: the types asked for (repeated `events=`), oldest first, after
+            // the event `after`, at most `limit`.
+            ["events"] => {
+                self.event_queries.borrow_mut().push(query.to_owned());
+                let types: Vec<&str> = query.split('&').filter_map(|pair| pair.strip_prefix("events=")).collect();
+                let events = self.events.borrow();
+                let start = match param("after") {
+                    Some(after) => {
+                        events.iter().position(|e| e["id"] == after.as_str()).map_or(events.len(), |i| i + 1)
+                    }
+                    None => 0,
+                };
+                let limit: usize = param("limit").and_then(|l| l.parse().ok()).unwrap_or(10);
+                let data: Vec<Value> = events[start..]
+                    .iter()
+                    .filter(|e| types.contains(&e["event"].as_str().unwrap_or_default()))
+                    .take(limit)
+                    .cloned()
+                    .collect();
+                json!({ "object": "list", "data": data, "list_metadata": {} })
             }
             ["user_management", "organization_memberships"] => {
                 let (user_id, org) =

@@ -2,6 +2,7 @@
 //! user loses access on their next request, whatever the credential.
 
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
+use edge_auth::workos::event_sync::{sync_events, SyncFailed, Synced};
 use edge_auth::workos::webhook_signature::{sign, TOLERANCE_MS};
 use serde_json::{json, Value};
 
@@ -311,4 +312,66 @@ fn a_deleted_user_s_mcp_client_is_refused_too() {
     assert_eq!(after["isError"], json!(true), "{after}");
     assert_eq!(after["structuredContent"]["error"]["code"], "user_deleted", "{after}");
     assert_eq!(after["structuredContent"]["status"], 403, "{after}");
+}
+
+// ---------------------------------------------------------------- the events API as backstop
+
+fn sync(app: &TestApp) -> Result<Synced, SyncFailed> {
+    futures::executor::block_on(sync_events(&app.platform, &app.config))
+}
+
+#[test]
+fn the_scheduled_sync_applies_what_the_webhooks_missed_once_and_goes_on_from_where_it_stopped() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let bob = app.sign_in("user_bob", "bob@example.com");
+    // WorkOS has three events; the worker was told of none.
+    app.platform.workos.events.borrow_mut().extend([
+        event("event_01A", "user.updated", user("user_bob", "bob@new.example", "2026-11-22T00:00:01.000Z")),
+        event("event_01B", "organization.created", json!({ "object": "organization", "id": "org_01" })),
+        event("event_01C", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:02.000Z")),
+    ]);
+    assert_eq!(sync(&app), Ok(Synced { events: 2, finished: true }), "only the types it acts on are asked for");
+    let query = app.platform.workos.event_queries.borrow()[0].clone();
+    assert!(query.starts_with("events=session.revoked&events=user.deleted&events=user.updated&"), "{query}");
+    assert!(query.contains("order=asc") && !query.contains("after="), "{query}");
+    assert_eq!(error_code(&app.get("/v1/me", Some(&ada.token))), "user_deleted");
+    assert_eq!(app.get("/v1/me", Some(&bob.token)).json_body()["user"]["email"], "bob@new.example");
+
+    // The next run asks only for what came after, and a late webhook of an applied event is a
+    // duplicate: both paths share the records.
+    assert_eq!(sync(&app), Ok(Synced { events: 0, finished: true }));
+    assert!(app.platform.workos.event_queries.borrow()[1].contains("after=event_01C"));
+    let late = event("event_01C", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:02.000Z"));
+    applied(&deliver(&app, &late), "event_01C", true);
+
+    // A backlog is read 100 events a run, and the rest at the next one.
+    let revoked = |i: usize| {
+        event(
+            &format!("event_02{i:03}"),
+            "session.revoked",
+            json!({ "object": "session", "id": format!("session_{i}") }),
+        )
+    };
+    app.platform.workos.events.borrow_mut().extend((0..120).map(revoked));
+    assert_eq!(sync(&app), Ok(Synced { events: 100, finished: false }));
+    assert_eq!(sync(&app), Ok(Synced { events: 20, finished: true }));
+    assert_eq!(app.platform.db.count("workos_events"), 2 + 120);
+}
+
+#[test]
+fn an_event_the_sync_cannot_read_is_skipped_and_an_outage_loses_nothing() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    app.platform.workos.events.borrow_mut().extend([
+        event("event_01A", "user.updated", json!({ "object": "user", "id": "user_ada" })),
+        event("event_01B", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:02.000Z")),
+    ]);
+    app.platform.workos.outage.set(Outage::Unavailable);
+    assert!(matches!(sync(&app), Err(SyncFailed::Workos(_))));
+    assert_eq!(app.get("/v1/me", Some(&ada.token)).status, 200, "nothing applied, nothing skipped");
+    app.platform.workos.outage.set(Outage::None);
+    assert_eq!(sync(&app), Ok(Synced { events: 2, finished: true }));
+    assert_eq!(error_code(&app.get("/v1/me", Some(&ada.token))), "user_deleted", "the event after the unreadable one");
+    assert_eq!(app.platform.db.count("workos_events"), 1, "the unreadable one is not recorded");
 }

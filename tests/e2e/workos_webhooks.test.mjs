@@ -98,3 +98,23 @@ test("a delivery not signed with the secret, or signed long ago, is refused", as
   }
   assert.deepEqual(stack.worker.sql("SELECT id FROM workos_events WHERE id = 'event_01FORGED'"), []);
 });
+
+test("the cron run applies, from WorkOS's events API, what no webhook delivered", async () => {
+  // A second worker beside the same stand-in, with no webhook endpoint: only the events API
+  // tells it anything.
+  const { startWorker } = await import("./stack.mjs");
+  const worker = await startWorker(stack.standIn, {}, { testScheduled: true });
+  try {
+    const { access_token: token, user_id: userId } = await stack.standIn.token({ email: "kim@sync.example" });
+    assert.equal((await worker.request("POST", "/v1/auth/web/callback", { bearer: token })).status, 201);
+    await standIn("DELETE", `/user_management/users/${userId}`);
+    assert.equal((await worker.request("GET", "/v1/me", { bearer: token })).status, 200, "not told yet");
+    const run = await worker.request("GET", "/__scheduled?cron=*/15+*+*+*+*");
+    assert.equal(run.status, 200, run.text);
+    const refused = await worker.request("GET", "/v1/me", { bearer: token });
+    assert.equal(refused.json?.error?.code, "user_deleted", refused.text);
+    assert.equal(worker.sql("SELECT count(*) AS n FROM workos_event_cursors")[0].n, 1);
+  } finally {
+    worker.stop();
+  }
+});

@@ -281,6 +281,22 @@ pub fn handle(state: &State, req: &Request) -> Reply {
             })
         }
         ("GET", ["__dev", "webhooks"]) => reply(200, state.webhooks.status()),
+        ("GET", ["events"]) => {
+            if !api_key_presented(state, req.authorization) {
+                return message(401, "Unauthorized");
+            }
+            if let Some(down) = outage(state) {
+                return down;
+            }
+            let pairs = query_pairs(req.url);
+            let types: Vec<&str> = pairs.iter().filter(|(k, _)| k == "events").map(|(_, v)| v.as_str()).collect();
+            if types.is_empty() {
+                return coded(422, "invalid_request_parameters", "events is required.");
+            }
+            let value = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+            let limit = value("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(10).clamp(1, 100);
+            reply(200, state.webhooks.list(&types, value("after"), limit))
+        }
         ("POST", ["__dev", "rotate-key"]) => with_body(req, |body| rotate_key(state, body)),
         ("POST", ["__dev", "outage"]) => with_body(req, |body| set_outage(state, body)),
         ("GET", ["__dev", "stats"]) => stats(state),
@@ -533,13 +549,23 @@ fn stats(state: &State) -> Reply {
 /// The query parameters of a URL, percent-decoded (the first of a repeated name wins).
 fn query(url: &str) -> HashMap<String, String> {
     let mut params = HashMap::new();
-    let raw = url.split_once('?').map_or("", |(_, q)| q);
-    for pair in raw.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |text: &str| edge_auth::http::request::percent_decode(text).unwrap_or_default();
-        params.entry(decode(key)).or_insert_with(|| decode(value));
+    for (key, value) in query_pairs(url) {
+        params.entry(key).or_insert(value);
     }
     params
+}
+
+/// Every parameter of the query, decoded, in order (arrays come as repeated parameters).
+fn query_pairs(url: &str) -> Vec<(String, String)> {
+    let raw = url.split_once('?').map_or("", |(_, q)| q);
+    let decode = |text: &str| edge_auth::http::request::percent_decode(text).unwrap_or_default();
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+        .collect()
 }
 
 fn encode(text: &str) -> String {
@@ -1375,5 +1401,27 @@ mod tests {
         assert_eq!(post(&state, "/__dev/webhooks", r#"{"url":"ftp://x","secret":"s"}"#).status, 400);
         let set = post(&state, "/__dev/webhooks", r#"{"url":"http://127.0.0.1:9/hook","secret":"s"}"#);
         assert_eq!(set.body["url"], "http://127.0.0.1:9/hook");
+    }
+
+    #[test]
+    fn the_events_api_lists_the_types_asked_for_oldest_first_after_a_cursor() {
+        let state = test_state();
+        let id = post(&state, "/__dev/users", r#"{"email":"ada@example.com"}"#).body["id"].as_str().unwrap().to_owned();
+        let path = format!("/user_management/users/{id}");
+        call(&state, "PUT", &path, AUTH, r#"{"email":"ada@new.example"}"#);
+        call(&state, "DELETE", &path, AUTH, "");
+        let list = |query: &str| call(&state, "GET", &format!("/events?{query}"), AUTH, "");
+        assert_eq!(call(&state, "GET", "/events?events=user.deleted", None, "").status, 401);
+        assert_eq!(list("limit=5").status, 422, "events is required");
+        let all = list("events=user.updated&events=user.deleted").body;
+        let kinds: Vec<&str> = all["data"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["user.updated", "user.deleted"]);
+        assert_eq!(all["data"][1]["data"]["id"], json!(id));
+        let first = all["data"][0]["id"].as_str().unwrap();
+        let rest = list(&format!("events=user.updated&events=user.deleted&after={first}")).body;
+        assert_eq!(rest["data"].as_array().unwrap().len(), 1);
+        let one = list("events=user.updated&events=user.deleted&limit=1").body;
+        assert_eq!(one["list_metadata"]["after"], json!(first));
+        assert_eq!(list("events=session.revoked").body["data"], json!([]));
     }
 }

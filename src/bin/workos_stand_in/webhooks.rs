@@ -1,4 +1,5 @@
-//! Webhook deliveries, as WorkOS makes them to the endpoint an app configures in its dashboard:
+//! WorkOS's events: kept for the events API (`GET /events`), and delivered as webhooks, as WorkOS
+//! makes them to the endpoint an app configures in its dashboard:
 //! `POST <endpoint>` with the event as JSON (`{object: "event", id, event, data, created_at}`)
 //! and `WorkOS-Signature: t=<unix ms>, v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, retried with
 //! backoff while the endpoint answers anything but 2xx. Off until `POST /__dev/webhooks` names
@@ -48,6 +49,8 @@ pub struct Delivery {
 pub struct Webhooks {
     endpoint: Mutex<Option<Endpoint>>,
     log: Arc<Mutex<Vec<Delivery>>>,
+    /// Every event, oldest first, whether or not it was delivered.
+    events: Mutex<Vec<Value>>,
 }
 
 impl Webhooks {
@@ -68,18 +71,34 @@ impl Webhooks {
         })
     }
 
-    /// Delivers an event of type `event` about `data` in the background, if an endpoint is set.
+    /// `GET /events`: the events of the `types` asked for, oldest first, after the event `after`,
+    /// at most `limit`, as WorkOS lists them.
+    pub fn list(&self, types: &[&str], after: Option<&str>, limit: usize) -> Value {
+        let events = lock(&self.events);
+        let start = match after {
+            Some(after) => events.iter().position(|e| e["id"] == after).map_or(events.len(), |i| i + 1),
+            None => 0,
+        };
+        let data: Vec<&Value> =
+            events[start..].iter().filter(|e| types.contains(&e["event"].as_str().unwrap_or(""))).take(limit).collect();
+        let after = (data.len() == limit).then(|| data.last().map(|e| e["id"].clone())).flatten();
+        json!({ "object": "list", "data": data, "list_metadata": { "after": after } })
+    }
+
+    /// Records an event of type `event` about `data`, and delivers it in the background if an
+    /// endpoint is set.
     pub fn emit(&self, event: &str, data: Value) {
-        let Some(endpoint) = lock(&self.endpoint).clone() else { return };
         let id = ids::prefixed("event");
-        let body = json!({
+        let event_json = json!({
             "object": "event",
             "id": id,
             "event": event,
             "data": data,
             "created_at": edge_auth::domain::rfc3339(ids::now_unix_millis()),
-        })
-        .to_string();
+        });
+        let body = event_json.to_string();
+        lock(&self.events).push(event_json);
+        let Some(endpoint) = lock(&self.endpoint).clone() else { return };
         let index = {
             let mut log = lock(&self.log);
             log.push(Delivery { id: id.clone(), event: event.to_owned(), status: None, attempts: 0, delivered: false });
