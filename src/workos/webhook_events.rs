@@ -57,8 +57,11 @@ struct Data {
 
 /// Reads a delivery's body (after its signature has been checked).
 pub fn parse_event(body: &[u8]) -> Result<WorkosEvent, EventUnreadable> {
-    let envelope: Envelope =
-        serde_json::from_slice(body).map_err(|error| EventUnreadable(format!("event: {error}")))?;
+    // Through a JSON value, as the events API's pages are read (`event_sync`): one reader of
+    // `Envelope` in the wasm bundle rather than one per source.
+    let envelope: Envelope = serde_json::from_slice(body)
+        .and_then(serde_json::from_value)
+        .map_err(|error| EventUnreadable(format!("event: {error}")))?;
     read_envelope(envelope)
 }
 
