@@ -1,12 +1,13 @@
 //! `POST /v1/webhooks/workos`: WorkOS's events about users and sessions, so that what WorkOS
 //! decides takes effect here at once rather than when a token expires: a deleted user's
 //! credentials stop working on their next request, a session revoked at WorkOS ends its cookie
-//! sessions, an email changed at WorkOS is the one members lists and invitations by email see.
+//! sessions, an email changed at WorkOS is the one members lists and adding a member by email see.
 //!
 //! The signature is checked over the raw body before anything reads it. Each event is applied
 //! once (by its id) in one atomic batch, so a redelivery changes nothing; events of other types
 //! are acknowledged, so that WorkOS does not retry them. Storage failing is a 503, which WorkOS
-//! retries: no event is lost to an outage.
+//! retries: no event is lost to an outage, and one WorkOS stops retrying is applied by the cron
+//! run from its events API (`workos::event_sync`).
 
 use serde::Serialize;
 
