@@ -22,7 +22,9 @@ mod sign_in_limit;
 mod verdict;
 mod views;
 mod web_callback;
+mod workos_event_sync;
 mod workos_webhook;
 mod workspace_list;
 
 pub use router::{handle, Route, ROUTES};
+pub use workos_event_sync::{sync_events, SyncFailed, Synced};

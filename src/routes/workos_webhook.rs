@@ -7,7 +7,7 @@
 //! once (by its id) in one atomic batch, so a redelivery changes nothing; events of other types
 //! are acknowledged, so that WorkOS does not retry them. Storage failing is a 503, which WorkOS
 //! retries: no event is lost to an outage, and one WorkOS stops retrying is applied by the cron
-//! run from its events API (`workos::event_sync`).
+//! run from its events API (`workos_event_sync`).
 
 use serde::Serialize;
 

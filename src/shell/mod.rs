@@ -208,7 +208,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             Ok(_) => return,
             Err(error) => return log_error(&format!("scheduled events sync: {error}")),
         };
-        match crate::workos::event_sync::sync_events(&platform, config).await {
+        match crate::routes::sync_events(&platform, config).await {
             Ok(synced) => worker::console_log!(
                 "applied {} WorkOS events{}",
                 synced.events,

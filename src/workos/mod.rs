@@ -5,7 +5,6 @@
 
 pub mod api;
 pub mod authenticate;
-pub mod event_sync;
 pub mod identities;
 pub mod memberships;
 pub mod sign_up;

@@ -2,7 +2,7 @@
 //! user loses access on their next request, whatever the credential.
 
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
-use edge_auth::workos::event_sync::{sync_events, SyncFailed, Synced};
+use edge_auth::routes::{sync_events, SyncFailed, Synced};
 use edge_auth::workos::webhook_signature::{sign, TOLERANCE_MS};
 use serde_json::{json, Value};
 

@@ -1,17 +1,17 @@
-//! The events API as the webhooks' backstop: the scheduled job reads WorkOS's events of the
-//! types the worker acts on (`GET /events`, oldest first, after the last one it applied) and
-//! applies each through the same records as a webhook delivery, so an event applied by either
-//! is applied once. A delivery WorkOS gave up on (the worker down for days, a misconfigured
+//! The scheduled job's second part (the first is `store::purge_expired`), the events API as the
+//! webhooks' backstop: it reads WorkOS's events of the types the worker acts on (`GET /events`,
+//! oldest first, after the last one it applied) and applies each through the same records as a
+//! webhook delivery, so an event applied by either is applied once. A delivery WorkOS gave up on (the worker down for days, a misconfigured
 //! endpoint, no endpoint at all) takes effect at the next run instead of never.
 
 use serde::Deserialize;
 
-use super::api::{call, url_encode, Call, CallFailed};
-use super::webhook_events::{read_envelope, Envelope};
 use crate::config::Config;
 use crate::log::log_error;
 use crate::platform::{DatabaseError, Platform};
 use crate::store::workos_events;
+use crate::workos::api::{call, url_encode, Call, CallFailed};
+use crate::workos::webhook_events::{read_envelope, Envelope};
 
 /// The event types the worker acts on: the only ones asked for.
 pub const SYNCED_EVENTS: &[&str] = &["session.revoked", "user.deleted", "user.updated"];
