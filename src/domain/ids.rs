@@ -15,6 +15,8 @@ pub enum IdKind {
     Event,
     /// A request without a `cf-ray` to name it: `req_…`.
     Request,
+    /// One delivery of a WorkOS event (a webhook request or a scheduled run's read): `dlv_…`.
+    Delivery,
 }
 
 impl IdKind {
@@ -26,6 +28,7 @@ impl IdKind {
             IdKind::ApiKey => "key_",
             IdKind::Event => "evt_",
             IdKind::Request => "req_",
+            IdKind::Delivery => "dlv_",
         }
     }
 }

@@ -11,10 +11,8 @@ use crate::log::log_error;
 use crate::platform::{DatabaseError, Platform};
 use crate::store::workos_events;
 use crate::workos::api::{call, url_encode, Call, CallFailed};
-use crate::workos::webhook_events::{read_envelope, Envelope};
+use crate::workos::webhook_events::{read_envelope, Envelope, ACTED_ON};
 
-/// The event types the worker acts on: the only ones asked for.
-pub const SYNCED_EVENTS: &[&str] = &["session.revoked", "user.deleted", "user.updated"];
 /// The cursor's name in `workos_event_cursors`.
 const STREAM: &str = "events";
 /// Events per page, and pages per run: 100 events a run (each its own small batch), so a first
@@ -83,7 +81,8 @@ pub async fn sync_events<P: Platform>(platform: &P, config: &Config) -> Result<S
 /// WorkOS's SDK sends them).
 async fn page<P: Platform>(platform: &P, config: &Config, after: Option<&str>) -> Result<Vec<Envelope>, CallFailed> {
     let mut path = String::from("/events?");
-    for event in SYNCED_EVENTS {
+    // Only the types the worker acts on.
+    for event in ACTED_ON {
         path.push_str(&format!("events={event}&"));
     }
     path.push_str(&format!("limit={PAGE_SIZE}&order=asc"));

@@ -46,8 +46,9 @@ pub struct Purged {
 }
 
 /// What the scheduled job deletes: callback answers of expired tokens, expired sign-in flows,
-/// sessions past either lifetime, records of WorkOS events older than 30 days. Each statement deletes at most `limits.rows_per_statement` rows
-/// (`?1` is now, `?2` that limit); a kind is done when a statement deletes fewer.
+/// sessions past either lifetime, records of WorkOS events older than 30 days. Each statement
+/// deletes at most `limits.rows_per_statement` rows (`?1` is now, `?2` that limit); a kind is
+/// done when a statement deletes fewer.
 pub async fn purge_expired<D: Database>(db: &D, now: i64, limits: PurgeLimits) -> Result<Purged, DatabaseError> {
     let kinds = [
         web_sign_in::PURGE_EXPIRED_ANSWERS,

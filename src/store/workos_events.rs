@@ -3,7 +3,8 @@
 //! migrations/0008_workos_events.sql).
 
 use super::sql_fragments::sql_insert_event;
-use crate::platform::{random_bytes, Database, DatabaseError, RowExt, Statement};
+use crate::domain::{new_id, IdKind};
+use crate::platform::{Database, DatabaseError, RowExt, Statement};
 use crate::workos::webhook_events::{EventChange, WorkosEvent};
 
 /// How long an applied event's id is kept to recognise a redelivery: the 30 days of WorkOS's
@@ -87,9 +88,7 @@ const END_WORKOS_SESSION: &str =
 
 /// A value no other delivery has: the mark by which one delivery's batch knows its own record.
 pub fn new_delivery() -> String {
-    let mut bytes = [0u8; 16];
-    random_bytes(&mut bytes);
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    new_id(IdKind::Delivery)
 }
 
 /// Applies `event`, delivered as `delivery` ([`new_delivery`]) at `now`, in one atomic batch.

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use super::api::id_segment;
 use crate::domain::{parse_rfc3339, Email};
 
 /// One delivery's event.
@@ -29,6 +30,10 @@ pub enum EventChange {
     /// Any other type: acknowledged (so WorkOS does not retry it) and recorded, nothing else.
     Ignored,
 }
+
+/// The event types [`read_envelope`] acts on (every other is [`EventChange::Ignored`]): the only
+/// ones the scheduled job asks WorkOS's events API for.
+pub const ACTED_ON: &[&str] = &["session.revoked", "user.deleted", "user.updated"];
 
 /// Why a delivery's body is not an event we can read.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,8 +62,8 @@ struct Data {
 
 /// Reads a delivery's body (after its signature has been checked).
 pub fn parse_event(body: &[u8]) -> Result<WorkosEvent, EventUnreadable> {
-    // Through a JSON value, as the events API's pages are read (`event_sync`): one reader of
-    // `Envelope` in the wasm bundle rather than one per source.
+    // Through a JSON value, as the events API's pages are read (`routes::workos_event_sync`):
+    // one reader of `Envelope` in the wasm bundle rather than one per source.
     let envelope: Envelope = serde_json::from_slice(body)
         .and_then(serde_json::from_value)
         .map_err(|error| EventUnreadable(format!("event: {error}")))?;
@@ -105,13 +110,9 @@ pub fn read_envelope(envelope: Envelope) -> Result<WorkosEvent, EventUnreadable>
     Ok(WorkosEvent { id, kind: event, change })
 }
 
-/// A WorkOS id: its prefix, then letters and digits (a ULID), `_` or `-`, within a sane length.
+/// A WorkOS id of one kind: its prefix and more, all of it what [`id_segment`] takes of an id.
 fn is_workos_id(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix).is_some_and(|rest| {
-        !rest.is_empty()
-            && rest.len() <= 64
-            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    })
+    id.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()) && id_segment(id).is_some()
 }
 
 #[cfg(test)]
@@ -166,6 +167,19 @@ mod tests {
             other.unwrap(),
             WorkosEvent { id: "event_01D".into(), kind: "organization.updated".into(), change: EventChange::Ignored }
         );
+    }
+
+    #[test]
+    fn the_types_acted_on_are_exactly_those_the_reader_does_not_ignore() {
+        let data = user("ada@example.com", "2026-11-02T00:00:00.000Z");
+        for kind in ACTED_ON.iter().chain(&["organization.updated", "session.created", "user.created"]) {
+            let mut data = data.clone();
+            if kind.starts_with("session.") {
+                data = json!({"object": "session", "id": "session_01XYZ"});
+            }
+            let change = parse(json!({"id": "event_01", "event": kind, "data": data})).unwrap().change;
+            assert_eq!(change != EventChange::Ignored, ACTED_ON.contains(kind), "{kind}");
+        }
     }
 
     #[test]

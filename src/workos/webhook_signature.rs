@@ -58,7 +58,8 @@ pub fn verify(secret: &str, header: Option<&str>, body: &[u8], now_ms: i64) -> R
     Ok(())
 }
 
-/// The header WorkOS would send for `body` signed at `timestamp_ms`: for the stand-in and tests.
+/// The header WorkOS would send for `body` signed at `timestamp_ms`: for tests. (The stand-in
+/// signs with code of its own, so that it tests this module rather than agreeing with it.)
 pub fn sign(secret: &str, timestamp_ms: u64, body: &[u8]) -> String {
     let tag = signed_payload_mac(secret, timestamp_ms, body).finalize().into_bytes();
     let hex: String = tag.iter().map(|byte| format!("{byte:02x}")).collect();
