@@ -204,9 +204,6 @@ async fn keep_rotated_refresh_token<P: Platform>(
     Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds as u64 })
 }
 
-/// WorkOS's refusals of an organisation switch that another sign-in resolves.
-const SIGN_IN_AGAIN: &[&str] = &["sso_required", "mfa_enrollment", "mfa_challenge", "organization_selection_required"];
-
 /// Moves the cookie's session (`hashes`) into the WorkOS organisation `organization_id`: a
 /// refresh into it. The user must be a member (403 `organization_not_member`, asked of WorkOS
 /// first so that a refusal spends nothing); an organisation that demands SSO or MFA answers 409
@@ -238,7 +235,7 @@ pub async fn switch_organization<P: Platform>(
     };
     match refresh_claimed(app, &session, claimed, Some(organization_id)).await? {
         Refreshed::Tokens { .. } => Ok(()),
-        Refreshed::Refused(code) if SIGN_IN_AGAIN.contains(&code.as_str()) => Err(ApiError::new(
+        Refreshed::Refused(code) if authenticate::resolved_by_hosted_sign_in(&code) => Err(ApiError::new(
             ErrorCode::OrganizationSignInRequired,
             &format!("the organisation requires another sign-in ({code})"),
         )

@@ -126,6 +126,8 @@ error_codes! {
     EmailTaken => ("email_taken", 409),
     /// 409: the organisation demands another sign-in (SSO or MFA); send the browser to `authorize_url`
     OrganizationSignInRequired => ("organization_sign_in_required", 409),
+    /// 409: WorkOS asks more of this sign-in than a password (SSO, a second factor, or a choice of organisation); send the browser to `authorize_url`, AuthKit's hosted sign-in
+    HostedSignInRequired => ("hosted_sign_in_required", 409),
     /// 413: the body is over 16 KB
     PayloadTooLarge => ("payload_too_large", 413),
     /// 415: the body is not sent as application/json

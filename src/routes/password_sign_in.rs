@@ -13,6 +13,7 @@ use crate::domain::Email;
 use crate::http::request::not_null;
 use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::platform::Platform;
+use crate::workos::api::url_encode;
 use crate::workos::authenticate::{self, GrantRefused};
 use crate::workos::sign_up::{create_user, NewUser, SignUpRefused};
 
@@ -131,6 +132,13 @@ async fn signed_in<P: Platform>(
         GrantRefused::Terminal(code) if code == "invalid_credentials" => {
             ApiError::new(ErrorCode::InvalidCredentials, "the email or the password is wrong")
         }
+        // The hosted page asks for the SSO connection, the second factor or the organisation;
+        // this API has no screens for them.
+        GrantRefused::Terminal(code) if authenticate::resolved_by_hosted_sign_in(&code) => ApiError::new(
+            ErrorCode::HostedSignInRequired,
+            &format!("WorkOS asks more of this sign-in than a password ({code}); continue at authorize_url"),
+        )
+        .with_authorize_url(format!("/v1/auth/login?login_hint={}", url_encode(email.as_str()))),
         GrantRefused::Terminal(code) => {
             ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the sign-in ({code})"))
         }

@@ -42,6 +42,13 @@ pub enum GrantRefused {
     Unavailable { retry_after_seconds: Option<u64> },
 }
 
+/// Whether WorkOS refused a grant (`code`) for want of what only AuthKit's hosted sign-in asks
+/// for: the user's SSO connection, a second factor, or their choice among several
+/// organisations. Another sign-in on the hosted page resolves those; nothing else does.
+pub fn resolved_by_hosted_sign_in(code: &str) -> bool {
+    ["sso_required", "mfa_enrollment", "mfa_challenge", "organization_selection_required"].contains(&code)
+}
+
 #[derive(Deserialize)]
 struct ErrorAnswer {
     error: Option<String>,

@@ -512,6 +512,17 @@ impl HttpClient for FakeWorkos {
                     let answer = json!({ "code": "email_verification_required", "message": "Verify first.", "pending_authentication_token": "pat_1" });
                     return Ok(HttpReply::new(403, answer.to_string().into_bytes()));
                 }
+                // As the stand-in: an organisation of theirs that demands SSO or MFA, or several
+                // organisations to choose from, and the password alone does not sign them in.
+                let organizations: Vec<String> =
+                    self.memberships.borrow().keys().filter(|(u, _)| *u == user_id).map(|(_, o)| o.clone()).collect();
+                let demanded = organizations.iter().find_map(|o| self.org_requirements.borrow().get(o).copied());
+                let refusal = demanded.or((organizations.len() > 1).then_some("organization_selection_required"));
+                if let Some(code) = refusal {
+                    let answer =
+                        json!({ "code": code, "message": "Another step.", "pending_authentication_token": "pat_2" });
+                    return Ok(HttpReply::new(403, answer.to_string().into_bytes()));
+                }
                 (self.new_session(&user_id), user_id)
             }
             "refresh_token" => {

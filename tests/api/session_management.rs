@@ -98,6 +98,37 @@ fn sign_in_checks_the_password_and_answers_workos_refusals_clearly() {
 }
 
 #[test]
+fn a_password_sign_in_that_workos_wants_more_of_is_sent_to_hosted_sign_in() {
+    let app = spawn_app();
+    let signed_up = sign_up(&app, "pat+work@example.com", "long enough pw");
+    let user_id = signed_up.json_body()["user"]["id"].as_str().unwrap().to_owned();
+    let sessions_before = app.platform.db.count("sessions");
+    let member_of =
+        |org: &str| app.platform.workos.memberships.borrow_mut().insert((user_id.clone(), org.into()), "member".into());
+    let hosted_url = "/v1/auth/login?login_hint=pat%2Bwork%40example.com";
+
+    member_of("org_mfa");
+    app.platform.workos.org_requirements.borrow_mut().insert("org_mfa".into(), "mfa_enrollment");
+    let mfa = sign_in(&app, "pat+work@example.com", "long enough pw");
+    assert_eq!((mfa.status, error_code(&mfa).as_str()), (409, "hosted_sign_in_required"), "{}", body_text(&mfa));
+    assert_eq!(mfa.json_body()["error"]["authorize_url"], hosted_url);
+    assert!(mfa.header("set-cookie").is_none());
+
+    app.platform.workos.org_requirements.borrow_mut().clear();
+    member_of("org_other");
+    let choose = sign_in(&app, "pat+work@example.com", "long enough pw");
+    assert_eq!((choose.status, error_code(&choose).as_str()), (409, "hosted_sign_in_required"));
+    assert!(body_text(&choose).contains("organization_selection_required"), "{}", body_text(&choose));
+    assert_eq!(app.platform.db.count("sessions"), sessions_before, "no session was made");
+
+    // A sign-up of the taken email with its password is a sign-in, and is sent there too.
+    let retried = sign_up(&app, "pat+work@example.com", "long enough pw");
+    assert_eq!(error_code(&retried), "hosted_sign_in_required");
+    // A wrong password is still a wrong password.
+    assert_eq!(error_code(&sign_in(&app, "pat+work@example.com", "wrong password")), "invalid_credentials");
+}
+
+#[test]
 fn password_routes_are_origin_checked_and_rate_limited() {
     let app = spawn_app();
     let body = json!({ "email": "pat@example.com", "password": "long enough pw" });
@@ -262,6 +293,9 @@ fn the_answers_of_the_session_management_routes_match_the_document() {
         let answer = post_json(&app, "/v1/auth/session/organization", json!({ "organization_id": org }), Some(&cookie));
         conforms(Method::Post, "/v1/auth/session/organization", &answer);
     }
+    let hosted = sign_in(&app, "pat@example.com", "long enough pw");
+    assert_eq!(error_code(&hosted), "hosted_sign_in_required");
+    conforms(Method::Post, "/v1/auth/sign-in", &hosted);
     conforms(Method::Delete, "/v1/me/sessions", &with_cookie(&app, Method::Delete, "/v1/me/sessions", &cookie));
     let missing = with_cookie(&app, Method::Delete, "/v1/me/sessions/session_nope", &cookie);
     conforms(Method::Delete, "/v1/me/sessions/{session_id}", &missing);

@@ -61,6 +61,30 @@ test("the organisation switch moves the session's tokens; SSO answers 409 and a 
   assert.equal(identity.json.identity.org_id, "org_e2e");
 });
 
+test("a password sign-in that needs more than a password is sent on to hosted sign-in, which completes it", async () => {
+  const up = await asPage("POST", "/v1/auth/sign-up", null, { email: "two-orgs@e2e.example", password: "long enough pw" });
+  await devPost("/__dev/memberships", { user_id: up.json.user.id, organization_id: "org_one" });
+  await devPost("/__dev/memberships", { user_id: up.json.user.id, organization_id: "org_two" });
+  const refused = await asPage("POST", "/v1/auth/sign-in", null, { email: "two-orgs@e2e.example", password: "long enough pw" });
+  assert.equal(refused.status, 409, refused.text);
+  assert.equal(refused.json.error.code, "hosted_sign_in_required");
+  assert.match(refused.json.error.message, /organization_selection_required/);
+  assert.equal(cookieFrom(refused), undefined, "no session");
+  // The browser follows authorize_url: our login, then AuthKit's page with the email filled in.
+  const login = await fetch(new URL(refused.json.error.authorize_url, stack.worker.base), { redirect: "manual" });
+  assert.equal(login.status, 302, await login.text());
+  const authorize = new URL(login.headers.get("location"));
+  assert.equal(authorize.searchParams.get("login_hint"), "two-orgs@e2e.example");
+  authorize.pathname = "/user_management/authorize/approve";
+  authorize.searchParams.set("email", "two-orgs@e2e.example");
+  const approved = await fetch(authorize, { redirect: "manual" });
+  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
+  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers: { cookie: flow } });
+  assert.equal(callback.status, 302, await callback.text());
+  const me = await asPage("GET", "/v1/me", cookieFrom(callback));
+  assert.deepEqual([me.json.user.id, me.json.user.email], [up.json.user.id, "two-orgs@e2e.example"]);
+});
+
 test("a user's sessions: listed with the current one marked, one revoked, then all others", async () => {
   const signIn = async () =>
     cookieFrom(await asPage("POST", "/v1/auth/sign-in", null, { email: "many@e2e.example", password: "long enough pw" }));

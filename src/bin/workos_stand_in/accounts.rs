@@ -131,6 +131,19 @@ impl Accounts {
     pub fn requirement(&self, organization_id: &str) -> Option<Requirement> {
         self.requirements.get(organization_id).copied()
     }
+
+    /// Why the password grant cannot sign this user in by itself, as WorkOS refuses it: an
+    /// organisation of theirs demands SSO or MFA, or they belong to several and have to choose
+    /// one (which only the hosted page, or a grant naming the organisation, can do).
+    pub fn password_grant_refusal(&self, user_id: &str) -> Option<&'static str> {
+        let organizations = self.memberships(Some(user_id), None);
+        let demanded = organizations.iter().find_map(|m| self.requirement(&m.organization_id));
+        match (demanded, organizations.len()) {
+            (Some(requirement), _) => Some(requirement.error()),
+            (None, n) if n > 1 => Some("organization_selection_required"),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -155,5 +168,18 @@ mod tests {
         assert!(accounts.is_member("user_1", "org_1") && !accounts.is_member("user_1", "org_2"));
         accounts.set_requirement("org_1", Some(Requirement::Sso));
         assert_eq!(accounts.requirement("org_1").map(Requirement::error), Some("sso_required"));
+    }
+
+    #[test]
+    fn the_password_grant_refuses_what_only_the_hosted_page_can_ask_for() {
+        let mut accounts = Accounts::default();
+        assert_eq!(accounts.password_grant_refusal("user_1"), None, "no organisation");
+        accounts.add_membership("user_1", "org_1", "member");
+        assert_eq!(accounts.password_grant_refusal("user_1"), None, "one organisation: it is that one");
+        accounts.add_membership("user_1", "org_2", "member");
+        assert_eq!(accounts.password_grant_refusal("user_1"), Some("organization_selection_required"));
+        accounts.set_requirement("org_2", Some(Requirement::Mfa));
+        assert_eq!(accounts.password_grant_refusal("user_1"), Some("mfa_enrollment"), "a demand comes first");
+        assert_eq!(accounts.password_grant_refusal("user_2"), None, "someone else's organisations");
     }
 }

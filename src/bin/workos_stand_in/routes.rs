@@ -21,7 +21,7 @@ use super::hosted::{GrantError, Hosted, Issuing, Origin, RefreshFailure};
 use super::ids;
 use super::keys::{KeyRing, SigningKey};
 use super::tokens::{self, TokenRequest};
-use super::users::UserStore;
+use super::users::{User, UserStore};
 use super::webhooks::Webhooks;
 
 pub struct Config {
@@ -738,6 +738,10 @@ fn authenticate(state: &State, req: AuthenticateRequest) -> Reply {
                     }),
                 );
             }
+            let refusal = lock(&state.accounts).password_grant_refusal(&user.id);
+            if let Some(code) = refusal {
+                return password_grant_refused(state, code, &user);
+            }
             Ok(lock(&state.hosted).start_session(&user.id, None, origin("Password")))
         }
         "refresh_token" => {
@@ -834,6 +838,31 @@ fn refuse_organization(state: &State, refresh_token: &str, organization_id: &str
             "pending_authentication_token": ids::prefixed("pat"),
         }),
     ))
+}
+
+/// WorkOS's refusal `code` of a correct password, with what its SDK reads of it: the pending
+/// token that a follow-up grant would complete, and the user, or the organisations to choose from.
+fn password_grant_refused(state: &State, code: &str, user: &User) -> Reply {
+    let organizations: Vec<Value> = lock(&state.accounts)
+        .memberships(Some(&user.id), None)
+        .iter()
+        .map(|m| json!({ "id": m.organization_id, "name": m.organization_id }))
+        .collect();
+    let mut body = json!({
+        "code": code,
+        "message": "The user must complete another step of authentication.",
+        "pending_authentication_token": ids::prefixed("pat"),
+        "user": user,
+    });
+    match code {
+        "organization_selection_required" => body["organizations"] = organizations.into(),
+        "sso_required" => {
+            body["email"] = user.email.clone().into();
+            body["connection_ids"] = json!([]);
+        }
+        _ => {}
+    }
+    reply(403, body)
 }
 
 #[derive(Deserialize)]
@@ -1346,6 +1375,14 @@ mod tests {
         let switched = switch("org_sso");
         assert_eq!(switched.body["organization_id"], "org_sso", "nothing was spent by the refusals");
         assert_eq!(tokens_claims(&switched.body["access_token"])["role"], "admin");
+
+        // A member of two organisations is asked to choose one: a password alone is not enough.
+        post(&state, "/__dev/memberships", &format!(r#"{{"user_id":"{user_id}","organization_id":"org_two"}}"#));
+        let choose = password("pat@example.com", "long enough pw");
+        assert_eq!((choose.status, choose.body["code"].clone()), (403, json!("organization_selection_required")));
+        assert_eq!(choose.body["organizations"].as_array().map(Vec::len), Some(2));
+        assert!(choose.body["pending_authentication_token"].as_str().is_some_and(|t| t.starts_with("pat_")));
+        assert_eq!(choose.body["user"]["id"], user_id.as_str());
     }
 
     #[test]
