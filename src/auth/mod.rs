@@ -6,6 +6,7 @@ mod credential;
 mod grant;
 mod lookup;
 mod permission;
+mod refresh_rescue;
 pub mod session_cookie;
 pub mod session_refresh;
 mod standing;

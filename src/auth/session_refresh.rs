@@ -5,6 +5,7 @@
 //! into another WorkOS organisation is such a refresh too.
 
 use super::credential::session_invalid;
+use super::refresh_rescue;
 use crate::app::App;
 use crate::config::Config;
 use crate::crypto::pepper::Pepper;
@@ -123,7 +124,22 @@ async fn refresh_claimed<P: Platform>(
     organization_id: Option<&str>,
 ) -> Result<Refreshed, ApiError> {
     let db = app.platform.db();
-    let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &session.refresh_token_sealed)?;
+    let refresh_token_sealed = match refresh_rescue::kept_for(app, session).await {
+        // The claim before this one was left holding a token it could not store: the row's is
+        // spent. The row takes the kept one first, so that this refresh failing too loses nothing.
+        Ok(Some(kept)) => {
+            sessions::adopt_refresh_token(db, &session.id_hash, claimed, &kept).await?;
+            kept
+        }
+        Ok(None) => session.refresh_token_sealed.clone(),
+        // Whether a token was kept is unknown: spending the row's could end the session. The
+        // claim is held, unreleased, so the next refresh after it lapses looks again.
+        Err(error) => {
+            log_error(&format!("session refresh: KV could not be read ({}); retrying later", error.0));
+            return Ok(Refreshed::Unavailable { retry_after_seconds: 5 });
+        }
+    };
+    let refresh_token = open_sealed(app.config, &session.id_hash, &session.seal_kid, &refresh_token_sealed)?;
     match authenticate::refresh(app.platform, app.config, &refresh_token, organization_id).await {
         Ok(refreshed) => {
             let verified =
@@ -144,7 +160,10 @@ async fn refresh_claimed<P: Platform>(
                 refresh_token_sealed: seal(&refreshed.refresh_token),
                 seal_kid: pepper.kid().to_owned(),
             };
-            after_rotation(|| sessions::store_refreshed(db, &session.id_hash, claimed, &tokens)).await?;
+            after_rotation(app, session, &refreshed.refresh_token, || {
+                sessions::store_refreshed(db, &session.id_hash, claimed, &tokens)
+            })
+            .await?;
             Ok(Refreshed::Tokens { token: refreshed.access_token, expires_at: tokens.access_expires_at })
         }
         Err(GrantRefused::Terminal(code)) => {
@@ -158,25 +177,33 @@ async fn refresh_claimed<P: Platform>(
     }
 }
 
-/// Runs a write of what WorkOS answered a refresh. WorkOS has rotated the refresh token by then,
-/// so this write holds its only copy: a transient D1 failure gets one more try rather than
-/// signing the user out at the next refresh. Trying twice is safe: the write is conditional on
-/// the claim's version, so a first try that did land makes the second change nothing.
-async fn after_rotation<F, Write>(write: F) -> Result<(), DatabaseError>
+/// Runs a write of what WorkOS answered a refresh of `session`. WorkOS has rotated the refresh
+/// token by then (`refresh_token`), so this write holds its only copy: a transient D1 failure gets
+/// one more try rather than signing the user out at the next refresh, and when that fails too the
+/// token is kept in KV for the next refresh (`refresh_rescue`). Trying twice is safe: the write
+/// is conditional on the claim's version, so a first try that did land makes the second change
+/// nothing.
+async fn after_rotation<P, F, Write>(
+    app: &App<'_, P>,
+    session: &SessionRecord,
+    refresh_token: &str,
+    write: F,
+) -> Result<(), DatabaseError>
 where
+    P: Platform,
     F: Fn() -> Write,
     Write: std::future::Future<Output = Result<(), DatabaseError>>,
 {
-    match write().await {
-        Err(error) if error.kind == DatabaseErrorKind::Unavailable => {
-            log_error(&format!(
-                "session refresh: storing WorkOS's answer failed ({}); trying once more",
-                error.message
-            ));
-            write().await
-        }
-        done => done,
+    let unavailable = |result: &Result<(), DatabaseError>| matches!(result, Err(error) if error.kind == DatabaseErrorKind::Unavailable);
+    let mut written = write().await;
+    if let (true, Err(error)) = (unavailable(&written), &written) {
+        log_error(&format!("session refresh: storing WorkOS's answer failed ({}); trying once more", error.message));
+        written = write().await;
     }
+    if unavailable(&written) {
+        refresh_rescue::keep(app, session, refresh_token).await;
+    }
+    written
 }
 
 /// WorkOS refreshed, but the access token it gave cannot be verified now (its key set out of
@@ -200,7 +227,10 @@ async fn keep_rotated_refresh_token<P: Platform>(
     let retry_after_seconds = app.config.jwks_refetch_cooldown_seconds.clamp(1, 300);
     let retry_at = app.platform.now() + retry_after_seconds * 1000;
     let db = app.platform.db();
-    after_rotation(|| sessions::store_rotated_refresh_token(db, &session.id_hash, claimed, &sealed, retry_at)).await?;
+    after_rotation(app, session, refresh_token, || {
+        sessions::store_rotated_refresh_token(db, &session.id_hash, claimed, &sealed, retry_at)
+    })
+    .await?;
     Ok(Refreshed::Unavailable { retry_after_seconds: retry_after_seconds as u64 })
 }
 

@@ -301,6 +301,22 @@ pub async fn store_rotated_refresh_token<D: Database>(
     Ok(())
 }
 
+/// Puts back into the row a refresh token kept elsewhere (sealed as the row's are) while D1 could
+/// not take it, under the claim at `claimed_version`, which stays held.
+pub async fn adopt_refresh_token<D: Database>(
+    db: &D,
+    id_hash: &str,
+    claimed_version: i64,
+    refresh_token_sealed: &str,
+) -> Result<(), DatabaseError> {
+    db.query(Statement::new(
+        "UPDATE sessions SET refresh_token_sealed = ?3 WHERE id_hash = ?1 AND version = ?2",
+        vec![id_hash.into(), claimed_version.into(), refresh_token_sealed.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Releases a claim whose refresh failed without ending the session (WorkOS unavailable).
 pub async fn release_claim<D: Database>(db: &D, id_hash: &str, claimed_version: i64) -> Result<(), DatabaseError> {
     db.query(Statement::new(

@@ -247,6 +247,8 @@ pub struct MemoryKv {
     /// Reads waiting for their answer now, and the most there ever were at once.
     in_flight: Cell<usize>,
     pub most_reads_at_once: Cell<usize>,
+    /// KV failing: every awaited read and write is refused.
+    pub down: Cell<bool>,
 }
 
 impl KeyValueStore for MemoryKv {
@@ -254,6 +256,9 @@ impl KeyValueStore for MemoryKv {
         // A KV read is an await in a Worker: concurrent requests interleave there too, each with
         // the value as it was when it asked.
         self.reads.set(self.reads.get() + 1);
+        if self.down.get() {
+            return Err(KeyValueError("KV GET failed: 503 Service Unavailable".into()));
+        }
         let value = self.entries.borrow().get(key).cloned();
         self.in_flight.set(self.in_flight.get() + 1);
         self.most_reads_at_once.set(self.most_reads_at_once.get().max(self.in_flight.get()));
@@ -262,6 +267,9 @@ impl KeyValueStore for MemoryKv {
         Ok(value)
     }
     async fn put(&self, key: &str, value: &str, _ttl_seconds: u64) -> Result<(), KeyValueError> {
+        if self.down.get() {
+            return Err(KeyValueError("KV PUT failed: 503 Service Unavailable".into()));
+        }
         self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
         // An awaited write is an await in a Worker too.
         yield_now().await;
