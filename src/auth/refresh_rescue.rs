@@ -10,20 +10,17 @@
 //! about a minute elsewhere. A refresh taken over in another location within that minute still
 //! spends the row's token, and WorkOS's `invalid_grant` then ends the session, as it did before.
 
-use serde::{Deserialize, Serialize};
-
 use super::session_refresh::{open_sealed, seal_for_session};
 use crate::app::App;
 use crate::log::log_error;
 use crate::platform::{KeyValueError, KeyValueStore, Platform};
 use crate::store::sessions::SessionRecord;
 
-/// What is kept: both sealed as the session's own values are, under its `seal_kid`.
-#[derive(Serialize, Deserialize)]
-struct Rescued {
-    /// The row's refresh token when WorkOS rotated it: the rescue stands while the row holds it.
-    spent: String,
-    refresh_token_sealed: String,
+/// What is kept, as one text: the row's refresh token when WorkOS rotated it (the rescue stands
+/// while the row holds it), a newline, and the rotated one. Both sealed as the session's values
+/// are, under its `seal_kid`, so both are base64url: neither holds a newline.
+fn record(spent: &str, rotated: &str) -> String {
+    format!("{spent}\n{rotated}")
 }
 
 fn key(id_hash: &str) -> String {
@@ -31,26 +28,17 @@ fn key(id_hash: &str) -> String {
 }
 
 /// Keeps `refresh_token`, which WorkOS gave in exchange for `session`'s, after D1 failed to
-/// store it. Awaited: the request is failing anyway, and this is the token's only copy.
-pub async fn keep<P: Platform>(app: &App<'_, P>, session: &SessionRecord, refresh_token: &str) {
+/// store it. Written under the request's `waitUntil`, as the rest of its work runs; a failure is
+/// logged, and the token is then lost.
+pub fn keep<P: Platform>(app: &App<'_, P>, session: &SessionRecord, refresh_token: &str) {
     let Some(pepper) = app.config.peppers.get(&session.seal_kid) else {
         return;
     };
-    let rescued = Rescued {
-        spent: session.refresh_token_sealed.clone(),
-        refresh_token_sealed: seal_for_session(pepper, &session.id_hash, refresh_token),
-    };
-    let text = serde_json::to_string(&rescued).unwrap_or_default();
+    let rotated = seal_for_session(pepper, &session.id_hash, refresh_token);
     // Until the session itself would end; KV keeps nothing for less than 60 s.
     let ttl_seconds = ((session.expires_at - app.platform.now()) / 1000).max(60) as u64;
-    match app.platform.kv().put(&key(&session.id_hash), &text, ttl_seconds).await {
-        Ok(()) => {
-            log_error("session refresh: D1 kept failing; the rotated refresh token is kept in KV for the next refresh")
-        }
-        Err(KeyValueError(message)) => {
-            log_error(&format!("session refresh: D1 and KV both failed ({message}); the rotated refresh token is lost"))
-        }
-    }
+    log_error("session refresh: D1 kept failing; the rotated refresh token is kept in KV for the next refresh");
+    app.platform.kv().put_later(&key(&session.id_hash), &record(&session.refresh_token_sealed, &rotated), ttl_seconds);
 }
 
 /// The refresh token kept for `session` (as read before this request claimed its refresh), in
@@ -63,8 +51,9 @@ pub async fn kept_for<P: Platform>(app: &App<'_, P>, session: &SessionRecord) ->
     let Some(text) = app.platform.kv().get(&key(&session.id_hash)).await? else {
         return Ok(None);
     };
-    let rescued = serde_json::from_str::<Rescued>(&text).ok().filter(|r| r.spent == session.refresh_token_sealed);
-    Ok(rescued
-        .filter(|r| open_sealed(app.config, &session.id_hash, &session.seal_kid, &r.refresh_token_sealed).is_ok())
-        .map(|r| r.refresh_token_sealed))
+    let kept =
+        text.split_once('\n').filter(|(spent, _)| *spent == session.refresh_token_sealed).map(|(_, rotated)| rotated);
+    Ok(kept
+        .filter(|rotated| open_sealed(app.config, &session.id_hash, &session.seal_kid, rotated).is_ok())
+        .map(str::to_owned))
 }

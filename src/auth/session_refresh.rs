@@ -201,7 +201,7 @@ where
         written = write().await;
     }
     if unavailable(&written) {
-        refresh_rescue::keep(app, session, refresh_token).await;
+        refresh_rescue::keep(app, session, refresh_token);
     }
     written
 }
