@@ -90,7 +90,7 @@ error_codes! {
     ApiKeyNotAllowed => ("api_key_not_allowed", 403),
     /// 403: a cookie-authenticated change (or a sign-in) from an origin that is neither this worker's nor an entry of ALLOWED_ORIGINS, or with no Origin or Referer
     OriginRefused => ("origin_refused", 403),
-    /// 403: WorkOS will not sign this user in until they verify their email
+    /// 403: WorkOS will not sign this user in until they verify their email; the hosted sign-in at `authorize_url` asks for the code WorkOS mailed
     EmailVerificationRequired => ("email_verification_required", 403),
     /// 403: the user is not a member of that WorkOS organisation; the session is unchanged
     OrganizationNotMember => ("organization_not_member", 403),

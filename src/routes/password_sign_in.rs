@@ -124,25 +124,30 @@ async fn signed_in<P: Platform>(
         request.header("user-agent"),
     )
     .await
-    .map_err(|refused| match refused {
-        GrantRefused::Terminal(code) if code == "email_verification_required" => ApiError::new(
-            ErrorCode::EmailVerificationRequired,
-            "verify your email address first (WorkOS sent a code), then sign in",
-        ),
-        GrantRefused::Terminal(code) if code == "invalid_credentials" => {
-            ApiError::new(ErrorCode::InvalidCredentials, "the email or the password is wrong")
+    .map_err(|refused| {
+        // AuthKit's hosted page asks for what a password grant cannot give: the code WorkOS
+        // mailed, the SSO connection, the second factor, the organisation. This API has no
+        // screens for them, so each such refusal says where the browser finishes the sign-in.
+        let hosted = || format!("/v1/auth/login?login_hint={}", url_encode(email.as_str()));
+        match refused {
+            GrantRefused::Terminal(code) if code == "email_verification_required" => ApiError::new(
+                ErrorCode::EmailVerificationRequired,
+                "verify your email address: WorkOS mailed a code, which the sign-in at authorize_url asks for",
+            )
+            .with_authorize_url(hosted()),
+            GrantRefused::Terminal(code) if code == "invalid_credentials" => {
+                ApiError::new(ErrorCode::InvalidCredentials, "the email or the password is wrong")
+            }
+            GrantRefused::Terminal(code) if authenticate::resolved_by_hosted_sign_in(&code) => ApiError::new(
+                ErrorCode::HostedSignInRequired,
+                &format!("WorkOS asks more of this sign-in than a password ({code}); continue at authorize_url"),
+            )
+            .with_authorize_url(hosted()),
+            GrantRefused::Terminal(code) => {
+                ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the sign-in ({code})"))
+            }
+            GrantRefused::Unavailable { .. } => workos_unavailable(),
         }
-        // The hosted page asks for the SSO connection, the second factor or the organisation;
-        // this API has no screens for them.
-        GrantRefused::Terminal(code) if authenticate::resolved_by_hosted_sign_in(&code) => ApiError::new(
-            ErrorCode::HostedSignInRequired,
-            &format!("WorkOS asks more of this sign-in than a password ({code}); continue at authorize_url"),
-        )
-        .with_authorize_url(format!("/v1/auth/login?login_hint={}", url_encode(email.as_str()))),
-        GrantRefused::Terminal(code) => {
-            ApiError::new(ErrorCode::SignInRefused, &format!("WorkOS refused the sign-in ({code})"))
-        }
-        GrantRefused::Unavailable { .. } => workos_unavailable(),
     })?;
     let started = start_session(app, &authenticated).await?;
     let mut response =

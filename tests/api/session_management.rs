@@ -95,6 +95,8 @@ fn sign_in_checks_the_password_and_answers_workos_refusals_clearly() {
     app.platform.workos.email_verification_required.set(true);
     let unverified = sign_in(&app, "pat@example.com", "long enough pw");
     assert_eq!((unverified.status, error_code(&unverified).as_str()), (403, "email_verification_required"));
+    // The code WorkOS mailed is asked for by the hosted sign-in, which the answer points to.
+    assert_eq!(unverified.json_body()["error"]["authorize_url"], "/v1/auth/login?login_hint=pat%40example.com");
 }
 
 #[test]

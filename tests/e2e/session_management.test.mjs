@@ -83,6 +83,18 @@ test("a password sign-in that needs more than a password is sent on to hosted si
   assert.equal(callback.status, 302, await callback.text());
   const me = await asPage("GET", "/v1/me", cookieFrom(callback));
   assert.deepEqual([me.json.user.id, me.json.user.email], [up.json.user.id, "two-orgs@e2e.example"]);
+
+  // An address WorkOS has not verified: the code it mailed is asked for on the same hosted page.
+  await devPost("/__dev/users", { email: "unverified@e2e.example", email_verified: false, password: "long enough pw" });
+  await devPost("/__dev/email-verification", { required: true });
+  try {
+    const unverified = await asPage("POST", "/v1/auth/sign-in", null, { email: "unverified@e2e.example", password: "long enough pw" });
+    assert.equal(unverified.status, 403, unverified.text);
+    assert.equal(unverified.json.error.code, "email_verification_required");
+    assert.equal(unverified.json.error.authorize_url, "/v1/auth/login?login_hint=unverified%40e2e.example");
+  } finally {
+    await devPost("/__dev/email-verification", { required: false });
+  }
 });
 
 test("a user's sessions: listed with the current one marked, one revoked, then all others", async () => {
