@@ -73,6 +73,49 @@ const REVOKE_PERSONAL_KEYS: &str = concat!(
 const BUMP_PERSONAL: &str =
     concat!("UPDATE workspaces SET version = version + 1 WHERE personal_owner_id = ?3 AND ", sql_this_delivery!());
 
+/// The admins who succeed the user as owner: in each shared workspace the user owned that has
+/// no owner left who is not deleted, its longest-standing admin who is not deleted. Without one
+/// such a workspace would have nobody who may delete it or grant `owner` (a deletion at WorkOS
+/// cannot wait for a hand-over, as a directory's deprovisioning shows). Rows of `m`, their
+/// memberships; the tombstone above comes first, so the user no longer counts as an owner.
+macro_rules! sql_owner_successors {
+    () => {
+        "FROM memberships d JOIN workspaces w ON w.id = d.workspace_id AND w.personal_owner_id IS NULL \
+         JOIN memberships m ON m.workspace_id = d.workspace_id \
+         WHERE d.user_id = ?3 AND d.role = 'owner' \
+         AND m.id = (SELECT a.id FROM memberships a JOIN users au ON au.id = a.user_id \
+             WHERE a.workspace_id = d.workspace_id AND a.role = 'admin' AND au.deleted_at IS NULL \
+             ORDER BY a.created_at, a.id LIMIT 1) \
+         AND NOT EXISTS (SELECT 1 FROM memberships o JOIN users ou ON ou.id = o.user_id \
+             WHERE o.workspace_id = d.workspace_id AND o.role = 'owner' AND ou.deleted_at IS NULL)"
+    };
+}
+
+/// Each succession is recorded as the role change it is, by the system on WorkOS's word.
+const AUDIT_OWNER_SUCCESSION: &str = concat!(
+    sql_insert_event!(),
+    "SELECT 'evt_' || lower(hex(randomblob(13))), m.workspace_id, 'system', 'workos', 'membership.updated', \
+     'membership', m.id, json_object('user_id', m.user_id, 'from', 'admin', 'to', 'owner', 'workos_event_id', ?1), ?4 ",
+    sql_owner_successors!(),
+    " AND ",
+    sql_this_delivery!()
+);
+
+/// Their workspaces' versions move, as with every change of a member's role (`super::change`).
+const BUMP_SUCCEEDED: &str = concat!(
+    "UPDATE workspaces SET version = version + 1 WHERE id IN (SELECT m.workspace_id ",
+    sql_owner_successors!(),
+    ") AND ",
+    sql_this_delivery!()
+);
+
+const PROMOTE_SUCCESSORS: &str = concat!(
+    "UPDATE memberships SET role = 'owner', updated_at = ?4 WHERE id IN (SELECT m.id ",
+    sql_owner_successors!(),
+    ") AND ",
+    sql_this_delivery!()
+);
+
 /// The user's email as WorkOS now has it, unless a newer `user.updated` was applied already; a
 /// row when it changed the user.
 const UPDATE_USER: &str = concat!(
@@ -112,6 +155,10 @@ pub async fn apply<D: Database>(
             statements.push(guarded(FORGET_USER_ANSWERS, vec![user_id.into()]));
             statements.push(guarded(REVOKE_PERSONAL_KEYS, vec![user_id.into(), now.into()]));
             statements.push(guarded(BUMP_PERSONAL, vec![user_id.into()]));
+            // Audit and version first: once promoted, a successor no longer matches.
+            statements.push(guarded(AUDIT_OWNER_SUCCESSION, vec![user_id.into(), now.into()]));
+            statements.push(guarded(BUMP_SUCCEEDED, vec![user_id.into()]));
+            statements.push(guarded(PROMOTE_SUCCESSORS, vec![user_id.into(), now.into()]));
         }
         EventChange::UserUpdated { user_id, email, email_verified, updated_at } => {
             statements.push(guarded(

@@ -117,15 +117,16 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     let hosted = crate::hosted_sign_in::try_hosted_sign_in(&app, "user_ada", "ada@example.com");
     assert_eq!(error_code(&hosted), "user_deleted");
     assert_eq!(app.platform.db.count("sessions"), sessions, "no session for a deleted user");
-    // The team's trail says what happened, and who said so.
-    let events_path = format!("/v1/orgs/{team_id}/events?limit=1");
+    // The team's trail says what happened, and who said so (Bob's succession as owner, tested
+    // below, is beside it).
+    let events_path = format!("/v1/orgs/{team_id}/events?limit=2");
     let events = app.get(&events_path, Some(&bob.token));
     conforms(&document(), Method::Get, &events_path, &events);
     let events = events.json_body();
-    assert_eq!(events["data"][0]["action"], "user.deleted", "{events}");
-    assert_eq!(events["data"][0]["actor"], json!({ "type": "system", "id": "workos" }));
-    assert_eq!(events["data"][0]["target"], json!({ "type": "user", "id": "user_ada" }));
-    assert_eq!(events["data"][0]["detail"], json!({ "workos_event_id": "event_01DEL" }));
+    let deletion = events["data"].as_array().unwrap().iter().find(|e| e["action"] == "user.deleted").expect("recorded");
+    assert_eq!(deletion["actor"], json!({ "type": "system", "id": "workos" }));
+    assert_eq!(deletion["target"], json!({ "type": "user", "id": "user_ada" }));
+    assert_eq!(deletion["detail"], json!({ "workos_event_id": "event_01DEL" }));
     // Nobody can add her to a workspace again; Bob, in the same team, is untouched.
     let add = app.call(
         Method::Post,
@@ -136,6 +137,70 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     assert_eq!(error_code(&add), "user_not_found");
     assert_eq!(app.get(&format!("/v1/orgs/{team_id}"), Some(&bob.token)).status, 200);
     assert_eq!(app.get("/v1/me", Some(&bob.token)).status, 200);
+}
+
+#[test]
+fn a_workspace_whose_last_owner_is_deleted_gets_its_longest_standing_admin_as_owner() {
+    let app = spawn();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let bob = app.sign_in("user_bob", "bob@example.com");
+    let cy = app.sign_in("user_cy", "cy@example.com");
+    let dee = app.sign_in("user_dee", "dee@example.com");
+    let id = |org: &Value| org["id"].as_str().unwrap().to_owned();
+    // Ada owns three workspaces: one with admins (Cy joined before Bob), one with a second
+    // owner, one with members only.
+    let team = id(&app.create_org(&ada.token, "Team", "team"));
+    app.add_member(&ada.token, &team, "user_dee", "member");
+    app.add_member(&ada.token, &team, "user_cy", "admin");
+    app.advance_seconds(1);
+    app.add_member(&ada.token, &team, "user_bob", "admin");
+    let shared = id(&app.create_org(&ada.token, "Shared", "shared"));
+    app.add_member(&ada.token, &shared, "user_bob", "owner");
+    app.add_member(&ada.token, &shared, "user_cy", "admin");
+    let small = id(&app.create_org(&ada.token, "Small", "small"));
+    app.add_member(&ada.token, &small, "user_dee", "member");
+    let role = |org: &str, user: &str| {
+        let sql = format!("SELECT role FROM memberships WHERE workspace_id = '{org}' AND user_id = '{user}'");
+        app.platform.db.scalar(&sql).as_str().unwrap_or_default().to_owned()
+    };
+    let version = |org: &str| app.platform.db.scalar(&format!("SELECT version FROM workspaces WHERE id = '{org}'"));
+    let (team_version, shared_version) = (version(&team), version(&shared));
+
+    let deleted = event("event_01DEL", "user.deleted", user("user_ada", "ada@example.com", "2026-11-22T00:00:00.000Z"));
+    applied(&deliver(&app, &deleted), "event_01DEL", false);
+
+    assert_eq!(role(&team, "user_cy"), "owner", "the admin who joined first");
+    assert_eq!(role(&team, "user_bob"), "admin");
+    assert_eq!(role(&team, "user_ada"), "owner", "her membership stays, as every deleted user's does");
+    assert_ne!(version(&team), team_version, "a role changed, so the version moved");
+    assert_eq!((role(&shared, "user_bob"), role(&shared, "user_cy")), ("owner".into(), "admin".into()));
+    assert_eq!(version(&shared), shared_version, "Bob owns it still: nothing to do");
+    assert_eq!(role(&small, "user_dee"), "member", "a member is not made owner");
+    let events = app.get(&format!("/v1/orgs/{team}/events"), Some(&cy.token)).json_body();
+    let succession =
+        events["data"].as_array().unwrap().iter().find(|e| e["action"] == "membership.updated").expect("recorded");
+    assert_eq!(succession["actor"], json!({ "type": "system", "id": "workos" }));
+    assert_eq!(succession["detail"]["user_id"], "user_cy");
+    assert_eq!(
+        (succession["detail"]["from"].clone(), succession["detail"]["to"].clone()),
+        (json!("admin"), json!("owner"))
+    );
+    assert_eq!(succession["detail"]["workos_event_id"], "event_01DEL");
+
+    // Cy may now do what only an owner may: grant `owner`, and take Ada's membership away.
+    let grant = app.call(
+        Method::Patch,
+        &format!("/v1/orgs/{team}/members/user_bob"),
+        Some(&cy.token),
+        Some(&json!({ "role": "owner" })),
+    );
+    assert_eq!(grant.status, 200, "{}", body_text(&grant));
+    let removed = app.call(Method::Delete, &format!("/v1/orgs/{team}/members/user_ada"), Some(&cy.token), None);
+    assert_eq!(removed.status, 204, "{}", body_text(&removed));
+    // A redelivery promotes nobody else.
+    applied(&deliver(&app, &deleted), "event_01DEL", true);
+    assert_eq!(role(&shared, "user_cy"), "admin");
+    let _ = (bob, dee);
 }
 
 #[test]

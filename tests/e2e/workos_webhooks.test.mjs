@@ -72,6 +72,13 @@ test("a user deleted at WorkOS loses access on their next request, and cannot si
   const eve = await signIn("eve@hooks.example");
   const bob = await signIn("bob@hooks.example");
   assert.equal((await stack.worker.request("GET", "/v1/me", { bearer: eve.token })).status, 200);
+  const team = await stack.worker.request("POST", "/v1/orgs", { bearer: eve.token, body: { name: "Eve's team", slug: "eves-team" } });
+  assert.equal(team.status, 201, team.text);
+  const added = await stack.worker.request("POST", `/v1/orgs/${team.json.id}/members`, {
+    bearer: eve.token,
+    body: { user_id: bob.userId, role: "admin" },
+  });
+  assert.equal(added.status, 201, added.text);
   await standIn("DELETE", `/user_management/users/${eve.userId}`);
   await delivered("user.deleted");
   // Her token is still signed and unexpired: refused all the same.
@@ -83,6 +90,9 @@ test("a user deleted at WorkOS loses access on their next request, and cannot si
   const again = await stack.worker.request("POST", "/v1/auth/web/callback", { bearer: eve.token });
   assert.equal(again.json.error.code, "user_deleted");
   assert.equal((await stack.worker.request("GET", "/v1/me", { bearer: bob.token })).status, 200, "bob is untouched");
+  // Her team had no other owner: Bob, its admin, succeeds her.
+  const bobInTeam = await stack.worker.request("GET", `/v1/orgs/${team.json.id}/members/${bob.userId}`, { bearer: bob.token });
+  assert.equal(bobInTeam.json.role, "owner", bobInTeam.text);
 });
 
 test("a delivery not signed with the secret, or signed long ago, is refused", async () => {
