@@ -194,7 +194,9 @@ where
     F: Fn() -> Write,
     Write: std::future::Future<Output = Result<(), DatabaseError>>,
 {
-    let unavailable = |result: &Result<(), DatabaseError>| matches!(result, Err(error) if error.kind == DatabaseErrorKind::Unavailable);
+    let unavailable = |result: &Result<(), DatabaseError>| {
+        result.as_ref().is_err_and(|error| error.kind == DatabaseErrorKind::Unavailable)
+    };
     let mut written = write().await;
     if let (true, Err(error)) = (unavailable(&written), &written) {
         log_error(&format!("session refresh: storing WorkOS's answer failed ({}); trying once more", error.message));
