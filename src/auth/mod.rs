@@ -9,6 +9,7 @@ mod permission;
 mod refresh_rescue;
 pub mod session_cookie;
 pub mod session_refresh;
+pub mod session_sealing;
 mod standing;
 
 pub use caller::{user_deleted, Caller};

@@ -10,7 +10,7 @@
 //! about a minute elsewhere. A refresh taken over in another location within that minute still
 //! spends the row's token, and WorkOS's `invalid_grant` then ends the session, as it did before.
 
-use super::session_refresh::{open_sealed, seal_for_session};
+use super::session_sealing::{open_sealed, seal_for_session};
 use crate::app::App;
 use crate::log::log_error;
 use crate::platform::{KeyValueError, KeyValueStore, Platform};

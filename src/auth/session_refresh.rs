@@ -6,10 +6,9 @@
 
 use super::credential::session_invalid;
 use super::refresh_rescue;
+use super::session_sealing::{open_sealed, seal_for_session};
 use crate::app::App;
 use crate::config::Config;
-use crate::crypto::pepper::Pepper;
-use crate::crypto::sealing;
 use crate::http::ApiError;
 use crate::http::ErrorCode;
 use crate::log::log_error;
@@ -39,29 +38,6 @@ pub enum FreshToken {
     Current { token: String, expires_at: i64 },
     /// Expired, and WorkOS could not give a new one now (or another request is getting it).
     Unavailable { retry_after_seconds: u64 },
-}
-
-/// Seals a value (a WorkOS token, the welcome) for the session `id_hash`: bound to that row, so
-/// it cannot be moved to another.
-pub fn seal_for_session(pepper: &Pepper, id_hash: &str, plaintext: &str) -> String {
-    sealing::seal(pepper, &seal_context(id_hash), plaintext.as_bytes())
-}
-
-fn seal_context(id_hash: &str) -> String {
-    format!("session:{id_hash}")
-}
-
-/// Opens a value sealed for the session `id_hash` under pepper `seal_kid`.
-pub fn open_sealed(config: &Config, id_hash: &str, seal_kid: &str, sealed: &str) -> Result<String, ApiError> {
-    config
-        .peppers
-        .get(seal_kid)
-        .and_then(|pepper| sealing::open(pepper, &seal_context(id_hash), sealed))
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| {
-            log_error("session: a sealed value could not be opened (pepper rotated away?)");
-            session_invalid()
-        })
 }
 
 /// The access token of the cookie's session (`hashes`), refreshed when it expires within

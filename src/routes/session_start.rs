@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::web_callback::provision;
 use crate::app::App;
 use crate::auth::session_cookie::{self, SESSION_MAC_PURPOSE};
-use crate::auth::session_refresh::seal_for_session;
+use crate::auth::session_sealing::seal_for_session;
 use crate::domain::{new_id, Actor, Email, IdKind};
 use crate::http::{ApiError, ErrorCode};
 use crate::log::log_error;

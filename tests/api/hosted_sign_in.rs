@@ -408,14 +408,24 @@ fn a_d1_blip_after_workos_rotated_the_refresh_token_does_not_lose_it() {
     assert_eq!(get_with_cookie(&app, "/v1/me", &cookie).status, 200);
 }
 
-#[test]
-fn a_kept_refresh_token_survives_workos_failing_the_refresh_that_takes_it_up() {
-    let app = spawn_app();
-    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
+/// A signed-in session whose token has expired, refreshed once at WorkOS while D1 fails both
+/// tries of storing the answer (`kv_down`: KV fails too); the session's cookie.
+fn a_refresh_d1_could_not_store(app: &TestApp, kv_down: bool) -> String {
+    let cookie = hosted_sign_in(app, "user_ada", "ada@example.com");
     app.advance_seconds(310);
     let lost = "D1_ERROR: Network connection lost.";
     app.platform.db.fail_statement.replace(Some(("UPDATE sessions SET organization_id", lost.to_owned(), 2)));
-    assert_eq!(access_token(&app, &cookie).status, 503);
+    app.platform.kv.down.set(kv_down);
+    let down = access_token(app, &cookie);
+    assert_eq!((down.status, error_code(&down).as_str()), (503, "storage_unavailable"));
+    app.platform.kv.down.set(false);
+    cookie
+}
+
+#[test]
+fn a_kept_refresh_token_survives_workos_failing_the_refresh_that_takes_it_up() {
+    let app = spawn_app();
+    let cookie = a_refresh_d1_could_not_store(&app, false);
     // The next refresh adopts the kept token and WorkOS is down: the row holds the kept token
     // now, so WorkOS answering again later refreshes with it.
     app.advance_seconds(16);
@@ -432,13 +442,7 @@ fn a_refresh_that_d1_and_kv_both_fail_to_keep_is_lost_as_before() {
     // The limit of the rescue, held here so that it is known: with KV down as well, the rotated
     // token has nowhere to go, and the next refresh presents the spent one.
     let app = spawn_app();
-    let cookie = hosted_sign_in(&app, "user_ada", "ada@example.com");
-    app.advance_seconds(310);
-    let lost = "D1_ERROR: Network connection lost.";
-    app.platform.db.fail_statement.replace(Some(("UPDATE sessions SET organization_id", lost.to_owned(), 2)));
-    app.platform.kv.down.set(true);
-    assert_eq!(access_token(&app, &cookie).status, 503);
-    app.platform.kv.down.set(false);
+    let cookie = a_refresh_d1_could_not_store(&app, true);
     app.advance_seconds(16);
     assert_eq!(error_code(&access_token(&app, &cookie)), "session_expired");
 }

@@ -14,6 +14,24 @@ const devPost = (path, body) =>
 const asPage = (method, path, cookie, body) =>
   stack.worker.request(method, path, { headers: { origin: stack.worker.base, ...(cookie ? { cookie } : {}) }, body });
 
+/**
+ * A browser's hosted sign-in from our `path` (a `/v1/auth/login?…`): AuthKit's page (checked by
+ * `checkAuthorize`, given its URL), approved as `email`, and the callback; the callback's answer.
+ */
+async function hostedSignIn(path, email, checkAuthorize = () => {}) {
+  const login = await fetch(new URL(path, stack.worker.base), { redirect: "manual" });
+  assert.equal(login.status, 302, await login.text());
+  const authorize = new URL(login.headers.get("location"));
+  checkAuthorize(authorize);
+  authorize.pathname = "/user_management/authorize/approve";
+  authorize.searchParams.set("email", email);
+  const approved = await fetch(authorize, { redirect: "manual" });
+  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
+  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers: { cookie: flow } });
+  assert.equal(callback.status, 302, await callback.text());
+  return callback;
+}
+
 test("password sign-up and sign-in give a cookie session; WorkOS's refusals are clear", async () => {
   const up = await asPage("POST", "/v1/auth/sign-up", null, { email: "pw@e2e.example", password: "long enough pw" });
   assert.equal(up.status, 201, up.text);
@@ -71,16 +89,9 @@ test("a password sign-in that needs more than a password is sent on to hosted si
   assert.match(refused.json.error.message, /organization_selection_required/);
   assert.equal(cookieFrom(refused), undefined, "no session");
   // The browser follows authorize_url: our login, then AuthKit's page with the email filled in.
-  const login = await fetch(new URL(refused.json.error.authorize_url, stack.worker.base), { redirect: "manual" });
-  assert.equal(login.status, 302, await login.text());
-  const authorize = new URL(login.headers.get("location"));
-  assert.equal(authorize.searchParams.get("login_hint"), "two-orgs@e2e.example");
-  authorize.pathname = "/user_management/authorize/approve";
-  authorize.searchParams.set("email", "two-orgs@e2e.example");
-  const approved = await fetch(authorize, { redirect: "manual" });
-  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
-  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers: { cookie: flow } });
-  assert.equal(callback.status, 302, await callback.text());
+  const callback = await hostedSignIn(refused.json.error.authorize_url, "two-orgs@e2e.example", (authorize) =>
+    assert.equal(authorize.searchParams.get("login_hint"), "two-orgs@e2e.example"),
+  );
   const me = await asPage("GET", "/v1/me", cookieFrom(callback));
   assert.deepEqual([me.json.user.id, me.json.user.email], [up.json.user.id, "two-orgs@e2e.example"]);
 
@@ -119,16 +130,9 @@ test("a user's sessions: listed with the current one marked, one revoked, then a
 });
 
 test("a social sign-in's provider identity is recorded and shown in /v1/me", async () => {
-  const base = stack.worker.base;
-  const login = await fetch(`${base}/v1/auth/login?provider=google`, { redirect: "manual" });
-  const authorize = new URL(login.headers.get("location"));
-  assert.equal(authorize.searchParams.get("provider"), "GoogleOAuth");
-  authorize.pathname = "/user_management/authorize/approve";
-  authorize.searchParams.set("email", "social@e2e.example");
-  const approved = await fetch(authorize, { redirect: "manual" });
-  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
-  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers: { cookie: flow } });
-  assert.equal(callback.status, 302, await callback.text());
+  const callback = await hostedSignIn("/v1/auth/login?provider=google", "social@e2e.example", (authorize) =>
+    assert.equal(authorize.searchParams.get("provider"), "GoogleOAuth"),
+  );
   const me = await asPage("GET", "/v1/me", cookieFrom(callback));
   assert.deepEqual(me.json.identities.map((i) => [i.provider, i.type]), [["GoogleOAuth", "OAuth"]]);
   assert.match(me.json.identities[0].idp_id, /^googleoauth-/);
