@@ -21,18 +21,46 @@ async function blankOrigin(title) {
   return { origin: `http://localhost:${server.address().port}`, close: () => server.close() };
 }
 
+/**
+ * Starts headless Chromium, trying three times: on a fresh machine the Chromium that `npm test`
+ * has just installed was seen to die as it started (puppeteer's "Failed to launch the browser
+ * process: Code: null") and start at the next try.
+ */
+async function launchBrowser() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await puppeteer.launch({
+        executablePath: process.env.CHROME_PATH,
+        headless: true,
+        // As root, Chromium runs only without its sandbox (a throwaway test machine).
+        args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
+      });
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`Chromium did not start (attempt ${attempt} of 3): ${error.message.split("\n")[0]}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
 export async function startBrowserStack() {
   const app = await blankOrigin("the app");
   const foreign = await blankOrigin("a foreign site");
   const standIn = await startStandIn();
   const worker = await startWorker(standIn, { ALLOWED_ORIGINS: app.origin, LOGIN_RETURN_ORIGINS: "" });
   const base = worker.base.replace("127.0.0.1", "localhost");
-  const browser = await puppeteer.launch({
-    executablePath: process.env.CHROME_PATH,
-    headless: true,
-    // As root, Chromium runs only without its sandbox (a throwaway test machine).
-    args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
-  });
+  let browser;
+  try {
+    browser = await launchBrowser();
+  } catch (error) {
+    // Without this, the stand-in and `wrangler dev` outlive the failed hook and the test file
+    // never ends.
+    worker.stop();
+    standIn.stop();
+    app.close();
+    foreign.close();
+    throw error;
+  }
   mkdirSync(OUTPUT, { recursive: true });
   return {
     base,
