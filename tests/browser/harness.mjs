@@ -23,8 +23,8 @@ async function blankOrigin(title) {
 
 /**
  * Starts headless Chromium, trying three times: on a fresh machine the Chromium that `npm test`
- * has just installed was seen to die as it started (puppeteer's "Failed to launch the browser
- * process: Code: null") and start at the next try.
+ * had just installed was seen to die as it started (puppeteer's "Failed to launch the browser
+ * process: Code: null"), and to start when the same tests were run again.
  */
 async function launchBrowser() {
   for (let attempt = 1; ; attempt++) {
