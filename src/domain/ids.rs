@@ -13,6 +13,8 @@ pub enum IdKind {
     ApiKey,
     /// An audit event: `evt_…`.
     Event,
+    /// An invitation to a workspace: `inv_…`.
+    Invitation,
     /// A request without a `cf-ray` to name it: `req_…`.
     Request,
     /// One delivery of a WorkOS event (a webhook request or a scheduled run's read): `dlv_…`.
@@ -27,6 +29,7 @@ impl IdKind {
             IdKind::Membership => "mem_",
             IdKind::ApiKey => "key_",
             IdKind::Event => "evt_",
+            IdKind::Invitation => "inv_",
             IdKind::Request => "req_",
             IdKind::Delivery => "dlv_",
         }

@@ -108,6 +108,8 @@ error_codes! {
     WelcomeNotFound => ("welcome_not_found", 404),
     /// 404: no session of yours with this id
     SessionNotFound => ("session_not_found", 404),
+    /// 404: no such invitation in this workspace
+    InvitationNotFound => ("invitation_not_found", 404),
     /// 405: the route does not answer this method; see `Allow`
     MethodNotAllowed => ("method_not_allowed", 405),
     /// 409: another workspace has this slug (case-insensitively)
@@ -120,6 +122,8 @@ error_codes! {
     AlreadyMember => ("already_member", 409),
     /// 409: several users have this email; add by user_id
     UserAmbiguous => ("user_ambiguous", 409),
+    /// 409: the invitation has been accepted; remove the member instead
+    InvitationAccepted => ("invitation_accepted", 409),
     /// 409: a replayed callback's stored answer cannot be opened (pepper rotated); sign in again
     ReplayUnavailable => ("replay_unavailable", 409),
     /// 409: an account with this email exists; sign in instead

@@ -50,7 +50,7 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
         page: api_keys::page,
         from_row: ApiKeyRecord::from_row,
         position: ApiKeyRecord::position,
-        view: |key| ApiKeyView::from(key),
+        view: |key, _| ApiKeyView::from(key),
     };
     list_in_workspace(app, request, org, keys).await
 }

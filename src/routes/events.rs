@@ -22,7 +22,7 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
         },
         from_row: EventRecord::from_row,
         position: |event| Position::Before { seq: event.seq },
-        view: |event| EventView::from(event),
+        view: |event, _| EventView::from(event),
     };
     list_in_workspace(app, request, org, events).await
 }

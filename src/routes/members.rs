@@ -87,7 +87,7 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
         page: memberships::page,
         from_row: MemberRecord::from_row,
         position: MemberRecord::position,
-        view: |member| MemberView::from(member),
+        view: |member, _| MemberView::from(member),
     };
     list_in_workspace(app, request, org, members).await
 }

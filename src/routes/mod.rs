@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod hosted_sign_in;
 mod input;
+mod invitations;
 mod mcp;
 mod me;
 mod members;

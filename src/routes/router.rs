@@ -4,7 +4,7 @@ use std::pin::Pin;
 use super::console;
 use super::mcp::{self, discovery};
 use super::sign_in_limit::limit_sign_in;
-use super::{api_keys, events, health, hosted_sign_in, me, members, my_sessions, openapi, orgs};
+use super::{api_keys, events, health, hosted_sign_in, invitations, me, members, my_sessions, openapi, orgs};
 use super::{password_sign_in, session, session_organization, web_callback, workos_webhook};
 use crate::app::App;
 use crate::auth::session_cookie_credential;
@@ -60,6 +60,10 @@ pub enum Route {
     ApiKeys { org: String },
     /// `/v1/orgs/{org}/api-keys/{key_id}`
     ApiKey { org: String, key_id: String },
+    /// `/v1/orgs/{org}/invitations`
+    Invitations { org: String },
+    /// `/v1/orgs/{org}/invitations/{invitation_id}`
+    Invitation { org: String, invitation_id: String },
     /// `/v1/orgs/{org}/events`
     Events { org: String },
     /// `/v1/webhooks/workos`
@@ -90,6 +94,8 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/orgs/{org}/members/{user_id}", &[Method::Get, Method::Patch, Method::Delete]),
     ("/v1/orgs/{org}/api-keys", &[Method::Get, Method::Post]),
     ("/v1/orgs/{org}/api-keys/{key_id}", &[Method::Delete]),
+    ("/v1/orgs/{org}/invitations", &[Method::Get, Method::Post]),
+    ("/v1/orgs/{org}/invitations/{invitation_id}", &[Method::Delete]),
     ("/v1/orgs/{org}/events", &[Method::Get]),
     ("/v1/webhooks/workos", &[Method::Post]),
 ];
@@ -124,6 +130,10 @@ impl Route {
             ["v1", "orgs", org, "members", user_id] => Some(Route::Member { org: owned(org), user_id: owned(user_id) }),
             ["v1", "orgs", org, "api-keys"] => Some(Route::ApiKeys { org: owned(org) }),
             ["v1", "orgs", org, "api-keys", key_id] => Some(Route::ApiKey { org: owned(org), key_id: owned(key_id) }),
+            ["v1", "orgs", org, "invitations"] => Some(Route::Invitations { org: owned(org) }),
+            ["v1", "orgs", org, "invitations", invitation_id] => {
+                Some(Route::Invitation { org: owned(org), invitation_id: owned(invitation_id) })
+            }
             ["v1", "orgs", org, "events"] => Some(Route::Events { org: owned(org) }),
             ["v1", "webhooks", "workos"] => Some(Route::WorkosWebhook),
             _ => None,
@@ -154,6 +164,8 @@ impl Route {
             Route::Member { .. } => "/v1/orgs/{org}/members/{user_id}",
             Route::ApiKeys { .. } => "/v1/orgs/{org}/api-keys",
             Route::ApiKey { .. } => "/v1/orgs/{org}/api-keys/{key_id}",
+            Route::Invitations { .. } => "/v1/orgs/{org}/invitations",
+            Route::Invitation { .. } => "/v1/orgs/{org}/invitations/{invitation_id}",
             Route::Events { .. } => "/v1/orgs/{org}/events",
             Route::WorkosWebhook => "/v1/webhooks/workos",
         }
@@ -341,6 +353,13 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
         (Route::ApiKeys { org }, _) => Box::pin(async move { api_keys::list(app, request, &org).await }),
         (Route::ApiKey { org, key_id }, _) => {
             Box::pin(async move { api_keys::revoke(app, request, &org, &key_id).await })
+        }
+        (Route::Invitations { org }, Method::Post) => {
+            Box::pin(async move { invitations::create(app, request, &org).await })
+        }
+        (Route::Invitations { org }, _) => Box::pin(async move { invitations::list(app, request, &org).await }),
+        (Route::Invitation { org, invitation_id }, _) => {
+            Box::pin(async move { invitations::revoke(app, request, &org, &invitation_id).await })
         }
         (Route::Events { org }, _) => Box::pin(async move { events::list(app, request, &org).await }),
         (Route::WorkosWebhook, _) => Box::pin(workos_webhook::receive(app, request)),

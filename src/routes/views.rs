@@ -6,9 +6,11 @@ use serde_json::Value;
 use crate::domain::{rfc3339, Role, Scopes};
 use crate::store::api_keys::ApiKeyRecord;
 use crate::store::audit_events::EventRecord;
+use crate::store::invitations::{InvitationRecord, InvitationState};
 use crate::store::memberships::MemberRecord;
 use crate::store::users::UserRecord;
 use crate::store::workspaces::{UserWorkspace, WorkspaceRecord};
+use crate::workos::api::url_encode;
 
 /// `{id, name, slug, personal, created_at, updated_at}`
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -193,4 +195,44 @@ pub struct NewApiKeyView {
     pub name: String,
     pub scopes: Scopes,
     pub created_at: String,
+}
+
+/// `{id, email, role, state, invited_by: {type, id}, created_at, expires_at, accepted_at,
+/// accepted_by, revoked_at, sign_up_url}`. `sign_up_url` (while pending) is where to send the
+/// invitee: AuthKit's sign-up for that email, whose sign-in accepts the invitation. It is
+/// relative to the worker's origin, so the app can add `&return_to=`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub state: InvitationState,
+    pub invited_by: EventParty,
+    pub created_at: String,
+    pub expires_at: String,
+    pub accepted_at: Option<String>,
+    pub accepted_by: Option<String>,
+    pub revoked_at: Option<String>,
+    pub sign_up_url: Option<String>,
+}
+
+impl InvitationView {
+    /// The invitation as it stands at `now` (unix milliseconds).
+    pub fn at(invitation: &InvitationRecord, now: i64) -> Self {
+        let state = invitation.state(now);
+        Self {
+            id: invitation.id.clone(),
+            email: invitation.email.clone(),
+            role: invitation.role,
+            state,
+            invited_by: EventParty { kind: invitation.invited_by_type.clone(), id: invitation.invited_by.clone() },
+            created_at: rfc3339(invitation.created_at),
+            expires_at: rfc3339(invitation.expires_at),
+            accepted_at: invitation.accepted_at.map(rfc3339),
+            accepted_by: invitation.accepted_by.clone(),
+            revoked_at: invitation.revoked_at.map(rfc3339),
+            sign_up_url: (state == InvitationState::Pending)
+                .then(|| format!("/v1/auth/login?screen_hint=sign-up&login_hint={}", url_encode(&invitation.email))),
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! A paginated list inside one workspace (members, API keys, events): one round trip that reads
+//! A paginated list inside one workspace (members, invitations, API keys, events): one round trip that reads
 //! the caller, the workspace and the page together, then the read permission and the cursor.
 
 use serde::Serialize;
@@ -21,8 +21,8 @@ pub struct WorkspaceList<R, V> {
     pub from_row: fn(&Row) -> Result<R, DatabaseError>,
     /// Where a record sits in the list.
     pub position: fn(&R) -> Position,
-    /// A record as the API shows it.
-    pub view: fn(&R) -> V,
+    /// A record as the API shows it at a time (unix milliseconds).
+    pub view: fn(&R, i64) -> V,
 }
 
 /// Answers `GET` of a workspace list: `{data, has_more, next_cursor}`.
@@ -47,5 +47,7 @@ pub async fn list_in_workspace<P: Platform, R, V: Serialize>(
     params.position_in(&scope)?;
     let rows = found.results.rows(page).iter().map(list.from_row).collect::<Result<Vec<_>, _>>()?;
     let pepper = app.config.peppers.current();
-    Ok(ApiResponse::json(200, &Page::from_rows(rows, params.limit, &scope, pepper, list.position, list.view)))
+    let now = app.platform.now();
+    let view = |record: &R| (list.view)(record, now);
+    Ok(ApiResponse::json(200, &Page::from_rows(rows, params.limit, &scope, pepper, list.position, view)))
 }

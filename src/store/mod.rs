@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod audit_events;
 pub mod change;
 pub mod identities;
+pub mod invitations;
 pub mod login_flows;
 pub mod memberships;
 pub mod sessions;

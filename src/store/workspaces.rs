@@ -305,10 +305,11 @@ pub async fn update<D: Database>(
 
 // Children first: D1 enforces foreign keys, and explicit deletes do not depend on the cascade.
 const DELETE_API_KEYS: &str = "DELETE FROM api_keys WHERE workspace_id = ?1";
+const DELETE_INVITATIONS: &str = "DELETE FROM invitations WHERE workspace_id = ?1";
 const DELETE_MEMBERSHIPS: &str = "DELETE FROM memberships WHERE workspace_id = ?1";
 const DELETE_WORKSPACE: &str = "DELETE FROM workspaces WHERE id = ?1";
 
-/// One round trip: deletes the workspace with its memberships and API keys, keeping the audit
+/// One round trip: deletes the workspace with its memberships, invitations and API keys, keeping the audit
 /// trail, unless it changed since the decision.
 pub async fn delete<D: Database>(
     db: &D,
@@ -318,6 +319,7 @@ pub async fn delete<D: Database>(
     let id = || vec![workspace.id.as_str().into()];
     let mut batch = change.batch();
     batch.push(Statement::new(DELETE_API_KEYS, id()));
+    batch.push(Statement::new(DELETE_INVITATIONS, id()));
     batch.push(Statement::new(DELETE_MEMBERSHIPS, id()));
     batch.push(Statement::new(DELETE_WORKSPACE, id()));
     batch.push(change.event(

@@ -1033,7 +1033,7 @@ impl TestApp {
 
     /// Every row of the organisation tables, to show that a refused request wrote nothing.
     pub fn snapshot(&self) -> Vec<Vec<Value>> {
-        ["users", "workspaces", "memberships", "api_keys", "audit_events"]
+        ["users", "workspaces", "memberships", "api_keys", "audit_events", "invitations"]
             .iter()
             .map(|table| self.platform.db.rows(&format!("SELECT * FROM {table} ORDER BY rowid")))
             .collect()

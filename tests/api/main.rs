@@ -12,6 +12,7 @@ mod console;
 mod events;
 mod grants;
 mod hosted_sign_in;
+mod invitations;
 mod mcp;
 mod members;
 mod migrations;

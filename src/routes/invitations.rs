@@ -1,0 +1,160 @@
+//! `/v1/orgs/{org}/invitations[/{invitation_id}]`: invite an email address to a workspace with a
+//! role, list the invitations, revoke one. Whoever signs in with the address, verified, joins
+//! (the acceptance is SQL: `migrations/0009_invitations.sql`); someone who has signed in with it
+//! already joins at once, as adding them by email would. Inviting is adding a member: the same
+//! permission and the same [`Grant`] rule.
+
+use serde::Deserialize;
+
+use super::views::InvitationView;
+use super::workspace_list::{list_in_workspace, WorkspaceList};
+use crate::app::App;
+use crate::auth::{Credential, Grant, Permission, Standing, WorkspaceLookup};
+use crate::domain::{new_id, Email, IdKind, Role, WorkspaceRef};
+use crate::http::request::not_null;
+use crate::http::ErrorCode;
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::platform::Platform;
+use crate::store::change::{self, Written, MAX_ATTEMPTS};
+use crate::store::invitations::{self, InvitationRecord, InvitationState, NewInvitation};
+use crate::store::memberships::{self, Candidate};
+
+/// How long an invitation stays open unless the body says otherwise, and the most it may say
+/// (WorkOS's own invitations: 7 days by default, `expires_in_days` up to 30).
+const DEFAULT_DAYS: u32 = 7;
+const MAX_DAYS: u32 = 30;
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    email: String,
+    role: Role,
+    #[serde(default, deserialize_with = "not_null")]
+    expires_in_days: Option<u32>,
+}
+
+struct CreateInput {
+    email: Email,
+    role: Role,
+    days: u32,
+}
+
+impl TryFrom<CreateBody> for CreateInput {
+    type Error = ApiError;
+    fn try_from(body: CreateBody) -> Result<Self, ApiError> {
+        let invalid = |message: &str| ApiError::new(ErrorCode::InvalidBody, message);
+        let email = Email::parse(&body.email).ok_or_else(|| invalid("email is not an email address"))?;
+        let days = body.expires_in_days.unwrap_or(DEFAULT_DAYS);
+        if !(1..=MAX_DAYS).contains(&days) {
+            return Err(invalid("expires_in_days is from 1 to 30"));
+        }
+        Ok(Self { email, role: body.role, days })
+    }
+}
+
+/// `GET /v1/orgs/{org}/invitations`: oldest first, every state; one round trip.
+pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let invitations = WorkspaceList {
+        name: "invitations",
+        page: invitations::page,
+        from_row: InvitationRecord::from_row,
+        position: InvitationRecord::position,
+        view: InvitationView::at,
+    };
+    list_in_workspace(app, request, org, invitations).await
+}
+
+/// `POST /v1/orgs/{org}/invitations` `{email, role, expires_in_days?}`: `201` with the
+/// invitation, `pending`, or `accepted` when a user with that verified email exists. Inviting an
+/// email again replaces its open invitation. Two round trips.
+pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let input = request.json::<CreateBody>().and_then(CreateInput::try_from);
+    let email = input.as_ref().ok().map(|input| input.email.as_str());
+    let workspace_ref = WorkspaceRef::parse(org);
+    let id = new_id(IdKind::Invitation);
+    for _ in 0..MAX_ATTEMPTS {
+        let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+        let candidates = lookup.push(memberships::select_candidates(&workspace_ref, None, email));
+        let open = lookup.push(invitations::select_open(&workspace_ref, email.unwrap_or_default()));
+        let found = lookup.run(app).await?;
+        let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+        standing.require(Permission::ManageMembers)?;
+        let input = input.as_ref().map_err(Clone::clone)?;
+        standing.require_grant(Grant::Role(input.role))?;
+        let candidates = memberships::candidates_from(found.results.rows(candidates))?;
+        let invitee = known_invitee(&candidates)?;
+        let replaces = found.results.first(open).map(InvitationRecord::from_row).transpose()?;
+        if let Some(open) = &replaces {
+            standing.require_grant(Grant::Role(open.role))?;
+        }
+        let change = found.change(app.platform.now())?;
+        let new = NewInvitation {
+            id: &id,
+            email: input.email.as_str(),
+            role: input.role,
+            expires_at: change.now + i64::from(input.days) * DAY_MS,
+            replaces: replaces.as_ref(),
+            invitee,
+        };
+        if let Written::Done(invitation) = invitations::create(app.platform.db(), &change, &new).await? {
+            return Ok(ApiResponse::json(201, &InvitationView::at(&invitation, change.now)));
+        }
+    }
+    Err(change::busy())
+}
+
+/// The user who has signed in with the invited email, verified, if any: they accept at once.
+/// Like adding a member by email: 409 when they are a member already, or when several users
+/// have the email.
+fn known_invitee(candidates: &[Candidate]) -> Result<Option<&str>, ApiError> {
+    match candidates {
+        [] => Ok(None),
+        [one] if one.existing_role.is_some() => {
+            Err(ApiError::new(ErrorCode::AlreadyMember, "the user with this email is already a member"))
+        }
+        [one] => Ok(Some(one.user_id.as_str())),
+        _ => Err(ApiError::new(ErrorCode::UserAmbiguous, "several users have this email; add the member by user_id")),
+    }
+}
+
+fn invitation_not_found() -> ApiError {
+    ApiError::new(ErrorCode::InvitationNotFound, "no such invitation in this workspace")
+}
+
+/// `DELETE /v1/orgs/{org}/invitations/{invitation_id}`: revokes a pending invitation (`204`;
+/// again, or for an expired one, `204` without a change). Revoking an invitation to a role
+/// needs the right to grant it. Two round trips (one without a change).
+pub async fn revoke<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    org: &str,
+    invitation_id: &str,
+) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let workspace_ref = WorkspaceRef::parse(org);
+    for _ in 0..MAX_ATTEMPTS {
+        let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
+        let invitation = lookup.push(invitations::select_in_workspace(&workspace_ref, invitation_id));
+        let found = lookup.run(app).await?;
+        let invitation = found.results.first(invitation).map(InvitationRecord::from_row).transpose()?;
+        let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
+        standing.require(Permission::ManageMembers)?;
+        let invitation = invitation.ok_or_else(invitation_not_found)?;
+        standing.require_grant(Grant::Role(invitation.role))?;
+        let change = found.change(app.platform.now())?;
+        match invitation.state(change.now) {
+            InvitationState::Pending => {}
+            InvitationState::Accepted => {
+                let message = "the invitation has been accepted; remove the member instead";
+                return Err(ApiError::new(ErrorCode::InvitationAccepted, message));
+            }
+            InvitationState::Revoked | InvitationState::Expired => return Ok(ApiResponse::empty(204)),
+        }
+        if let Written::Done(()) = invitations::revoke(app.platform.db(), &change, &invitation).await? {
+            return Ok(ApiResponse::empty(204));
+        }
+    }
+    Err(change::busy())
+}
