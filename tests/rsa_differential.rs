@@ -346,7 +346,7 @@ fn hex_encode(bytes: &[u8]) -> String {
 fn run_wycheproof_key(file: &'static str, rng: &mut StdRng, totals: &mut Totals, failures: &Mutex<Vec<String>>) {
     let path = format!("{WYCHEPROOF_DIR}{file}");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("cannot read {path}: {error}"));
-    let json: Value = serde_json::from_str(&text).expect("JSON");
+    let json: Value = serde_json::from_slice(text.as_bytes()).expect("JSON");
     let group = json["testGroups"]
         .as_array()
         .expect("testGroups")

@@ -77,7 +77,7 @@ impl Scopes {
 
     /// Parses the stored form, a JSON array of names.
     pub fn from_stored(json: &str) -> Option<Self> {
-        let names: Vec<Scope> = serde_json::from_str(json).ok()?;
+        let names: Vec<Scope> = serde_json::from_slice(json.as_bytes()).ok()?;
         Self::new(names).ok()
     }
 
@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(Scopes::from_stored(r#"["admin"]"#), None);
         // Only a name: serde's derived enum also read `{"read": null}`.
         assert_eq!(Scopes::from_stored(r#"[{"read":null}]"#), None);
-        assert!(serde_json::from_str::<Scope>(r#"{"keys":null}"#).is_err());
+        assert!(serde_json::from_slice::<Scope>(r#"{"keys":null}"#.as_bytes()).is_err());
         assert_eq!(
             Scopes::new([Scope::Write, Scope::Read]).unwrap().iter().collect::<Vec<_>>(),
             [Scope::Read, Scope::Write]

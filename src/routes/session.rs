@@ -27,7 +27,7 @@ pub async fn session<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
     let session = results[0].first().map(SessionRecord::from_row).transpose()?.ok_or_else(session_invalid)?;
     let user = results[1].first().map(UserRecord::from_row).transpose()?.ok_or_else(session_invalid)?;
     let impersonator =
-        session.impersonator.as_deref().and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok());
+        session.impersonator.as_deref().and_then(|text| serde_json::from_slice::<serde_json::Value>(text.as_bytes()).ok());
     Ok(ApiResponse::json(
         200,
         &json!({

@@ -82,7 +82,7 @@ pub fn decode_batch(results: &JsValue) -> Result<Vec<Vec<Row>>, DatabaseError> {
         .map_err(|error| DatabaseError::new(format!("D1's answer could not be read: {}", error_text(&error))))?
         .into();
     let results: Vec<StatementResult> =
-        serde_json::from_str(&text).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))?;
+        serde_json::from_slice(text.as_bytes()).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))?;
     results
         .into_iter()
         .map(|result| match result.error {

@@ -51,7 +51,7 @@ pub async fn from_worker_request(
 pub fn headers_of(request: &web_sys::Request) -> Vec<(String, String)> {
     // Pairs of strings in, JSON out: neither step can fail on what a Headers object holds.
     let text = js_sys::JSON::stringify(&js_sys::Array::from(&request.headers())).map(String::from).unwrap_or_default();
-    let pairs: Vec<(String, String)> = serde_json::from_str(&text).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_json::from_slice(text.as_bytes()).unwrap_or_default();
     pairs.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect()
 }
 

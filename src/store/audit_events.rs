@@ -77,7 +77,7 @@ impl EventRecord {
             actor_id: row.text("actor_id")?,
             target_type: row.text("target_type")?,
             target_id: row.text("target_id")?,
-            detail: serde_json::from_str(&row.text("detail")?).unwrap_or_else(|_| serde_json::json!({})),
+            detail: serde_json::from_slice(row.text("detail")?.as_bytes()).unwrap_or_else(|_| serde_json::json!({})),
             created_at: row.int("created_at")?,
         })
     }

@@ -192,7 +192,7 @@ impl JwksCache {
                 return None;
             }
         };
-        let stored: StoredJwks = serde_json::from_str(&text).ok()?;
+        let stored: StoredJwks = serde_json::from_slice(text.as_bytes()).ok()?;
         let ours = self.memory_set(url);
         if let Some(ours) = ours.as_ref().filter(|o| o.fetched_at >= stored.fetched_at) {
             return Some(ours.clone());
@@ -331,7 +331,7 @@ enum SharedAttempt {
 /// then rests on this isolate's memory).
 async fn read_shared_attempt<P: Platform>(platform: &P, url: &str) -> Option<Attempt> {
     match platform.kv().get(&attempt_key(url)).await {
-        Ok(text) => text.and_then(|text| serde_json::from_str::<Attempt>(&text).ok()),
+        Ok(text) => text.and_then(|text| serde_json::from_slice::<Attempt>(text.as_bytes()).ok()),
         Err(error) => {
             log_error(&format!("jwks: KV read failed: {}", error.0));
             None

@@ -475,7 +475,7 @@ impl HttpClient for FakeWorkos {
 
     async fn post(&self, request: HttpPost<'_>) -> Result<HttpReply, FetchError> {
         yield_now().await;
-        let body: Value = serde_json::from_str(&request.body).unwrap();
+        let body: Value = serde_json::from_slice(request.body.as_bytes()).unwrap();
         if request.url == format!("{API_BASE}/user_management/users") {
             return Ok(self.create_user(&body));
         }

@@ -162,7 +162,7 @@ fn an_expired_invitation_is_not_accepted_and_can_be_made_again() {
 
 #[test]
 fn a_revoked_invitation_is_not_accepted_and_an_accepted_one_cannot_be_revoked() {
-    let (app, ada, bob) = acme();
+    let (app, _, bob) = acme();
     let cy = invite(&app, &bob.token, json!({ "email": "cy@example.com", "role": "member" })).json_body();
     let dee = invite(&app, &bob.token, json!({ "email": "dee@example.com", "role": "member" })).json_body();
     let path = |invitation: &Value| format!("/v1/orgs/acme/invitations/{}", invitation["id"].as_str().unwrap());

@@ -45,7 +45,7 @@ fn remove(app: &TestApp, bearer: &str, org: &str, user_id: &str) -> (u16, String
 
 fn last_event(app: &TestApp) -> (Value, Value, Value) {
     let row = &app.platform.db.rows("SELECT action, actor_type, detail FROM audit_events ORDER BY seq DESC LIMIT 1")[0];
-    (row[0].clone(), row[1].clone(), serde_json::from_str(row[2].as_str().unwrap()).unwrap())
+    (row[0].clone(), row[1].clone(), serde_json::from_slice(row[2].as_str().unwrap().as_bytes()).unwrap())
 }
 
 #[test]

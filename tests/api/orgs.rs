@@ -84,7 +84,7 @@ fn a_patch_renames_and_reslugs_and_is_audited() {
     assert_eq!(app.get("/v1/orgs/acme-inc", Some(&ada.token)).status, 200);
     let detail = app.platform.db.scalar("SELECT detail FROM audit_events WHERE action = 'workspace.updated'");
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(detail.as_str().unwrap()).unwrap(),
+        serde_json::from_slice::<serde_json::Value>(detail.as_str().unwrap().as_bytes()).unwrap(),
         json!({ "from": { "name": "Acme", "slug": "acme" }, "to": { "name": "Acme Inc", "slug": "acme-inc" } })
     );
     // Only the name: the slug stays.

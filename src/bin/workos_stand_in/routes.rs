@@ -319,7 +319,7 @@ fn with_body<T: for<'de> Deserialize<'de>>(req: &Request, f: impl FnOnce(T) -> R
         Err(_) => return message(400, "Request body is not UTF-8"),
     };
     let text = if text.trim().is_empty() { "{}" } else { text };
-    match serde_json::from_str(text) {
+    match serde_json::from_slice(text.as_bytes()) {
         Ok(body) => f(body),
         Err(e) => message(400, &format!("Invalid JSON body: {e}")),
     }

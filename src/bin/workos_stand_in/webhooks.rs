@@ -215,7 +215,7 @@ mod tests {
             let signed = headers.iter().find_map(|h| h.strip_prefix("WorkOS-Signature: ")).unwrap().to_owned();
             let t: i64 = signed.strip_prefix("t=").unwrap().split(',').next().unwrap().parse().unwrap();
             assert_eq!(signed, signature("whsec_test", t, &body));
-            seen.push(serde_json::from_str::<Value>(&body).unwrap());
+            seen.push(serde_json::from_slice::<Value>(body.as_bytes()).unwrap());
             write!(stream, "HTTP/1.1 {answer}\r\nContent-Length: 0\r\n\r\n").unwrap();
         }
         assert_eq!(seen[0]["id"], seen[1]["id"], "a retry delivers the same event");

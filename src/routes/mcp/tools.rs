@@ -13,7 +13,7 @@ use crate::workos::api::url_encode;
 /// `tools/list`'s tools, parsed once per isolate.
 pub fn tools() -> &'static Value {
     static TOOLS: OnceLock<Value> = OnceLock::new();
-    TOOLS.get_or_init(|| serde_json::from_str(include_str!("tools.json")).expect("tools.json is JSON"))
+    TOOLS.get_or_init(|| serde_json::from_slice(include_bytes!("tools.json")).expect("tools.json is JSON"))
 }
 
 /// The API request a tool call makes.
