@@ -277,3 +277,35 @@ async fn waits_made_together_count_once() {
     assert!((28.0..80.0).contains(&duration("d1")), "{header}");
     assert_eq!((duration("fetch"), duration("total")), (0.0, 100.0), "{header}");
 }
+
+/// The KV adapter against an object shaped like a KV namespace binding, which records what it
+/// is asked: text in, text out, and a TTL of at least the 60 seconds KV accepts.
+#[wasm_bindgen_test]
+async fn the_kv_adapter_reads_and_writes_text_with_an_expiry() {
+    use edge_auth::platform::KeyValueStore;
+    use edge_auth::shell::{KvAdapter, Waits};
+    use std::rc::Rc;
+    let make = js_sys::Function::new_no_args(
+        "const values = new Map(); globalThis.__kvPuts = []; \
+         return { KV: { \
+           get(key, kind) { if (kind !== 'text') throw new Error('kind ' + kind); \
+                            if (key === 'broken') return Promise.reject(new Error('KV is down')); \
+                            return Promise.resolve(values.has(key) ? values.get(key) : null); }, \
+           put(key, value, options) { globalThis.__kvPuts.push([key, typeof value, options.expirationTtl]); \
+                                      values.set(key, value); return Promise.resolve(undefined); } } };",
+    );
+    let env: worker::Env = wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
+    let kv = KvAdapter::new(&env, "KV", None, Rc::new(Waits::default()));
+    assert_eq!(kv.get("k").await.unwrap(), None);
+    kv.put("k", "välue", 5).await.unwrap();
+    kv.put("l", "x", 3600).await.unwrap();
+    assert_eq!(kv.get("k").await.unwrap().as_deref(), Some("välue"));
+    let puts = js_sys::Reflect::get(&js_sys::global(), &"__kvPuts".into()).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&puts).unwrap().as_string().unwrap(),
+        r#"[["k","string",60],["l","string",3600]]"#
+    );
+    assert!(kv.get("broken").await.unwrap_err().0.contains("KV is down"));
+    let missing = KvAdapter::new(&env, "NO_SUCH_BINDING", None, Rc::new(Waits::default()));
+    assert!(missing.get("k").await.is_err() && missing.put("k", "v", 60).await.is_err());
+}

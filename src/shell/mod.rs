@@ -107,7 +107,7 @@ fn binding(env: &Env, name: &str) -> Option<wasm_bindgen::JsValue> {
 
 /// Reads a var or secret; both are plain strings on `env`.
 fn env_text(env: &Env, name: &str) -> Option<String> {
-    env.var(name).map(|v| v.to_string()).ok().or_else(|| env.secret(name).map(|s| s.to_string()).ok())
+    binding(env, name).and_then(|value| value.as_string())
 }
 
 fn isolate_config(env: &Env) -> Result<&'static Config, crate::config::ConfigError> {
