@@ -116,7 +116,8 @@ mod tests {
             let mac = peppers.current().mac_base64(CURSOR_MAC_PURPOSE, payload.as_bytes());
             format!("{}.{mac}", URL_SAFE_NO_PAD.encode(payload))
         };
-        for payload in ["events:org_1", "events:org_1\na\n5", "events:org_1\nb\nx", "events:org_1\nb\n1\n2", "s\nz\n1"] {
+        for payload in ["events:org_1", "events:org_1\na\n5", "events:org_1\nb\nx", "events:org_1\nb\n1\n2", "s\nz\n1"]
+        {
             assert_eq!(Cursor::decode(&signed(payload), &peppers), None, "{payload:?}");
         }
         assert!(Cursor::decode(&signed("events:org_1\nb\n7"), &peppers).is_some());

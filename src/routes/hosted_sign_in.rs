@@ -265,8 +265,9 @@ pub async fn welcome<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
     let welcome = welcome.ok_or_else(|| {
         ApiError::new(ErrorCode::WelcomeNotFound, "nothing to show: not a first sign-in, or already shown")
     })?;
-    let key: serde_json::Value = serde_json::from_slice(open_sealed(app.config, &id_hash, &seal_kid, &welcome)?.as_bytes())
-        .map_err(|_| ApiError::internal())?;
+    let key: serde_json::Value =
+        serde_json::from_slice(open_sealed(app.config, &id_hash, &seal_kid, &welcome)?.as_bytes())
+            .map_err(|_| ApiError::internal())?;
     Ok(ApiResponse::json(200, &json!({ "default_api_key": key })))
 }
 

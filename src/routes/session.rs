@@ -26,8 +26,10 @@ pub async fn session<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Res
         .await?;
     let session = results[0].first().map(SessionRecord::from_row).transpose()?.ok_or_else(session_invalid)?;
     let user = results[1].first().map(UserRecord::from_row).transpose()?.ok_or_else(session_invalid)?;
-    let impersonator =
-        session.impersonator.as_deref().and_then(|text| serde_json::from_slice::<serde_json::Value>(text.as_bytes()).ok());
+    let impersonator = session
+        .impersonator
+        .as_deref()
+        .and_then(|text| serde_json::from_slice::<serde_json::Value>(text.as_bytes()).ok());
     Ok(ApiResponse::json(
         200,
         &json!({

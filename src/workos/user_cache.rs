@@ -55,7 +55,8 @@ impl UserEmailCache {
                 return None;
             }
         };
-        let stored: StoredUser = serde_json::from_slice(text.as_bytes()).ok().filter(|s: &StoredUser| fresh(s.fetched_at))?;
+        let stored: StoredUser =
+            serde_json::from_slice(text.as_bytes()).ok().filter(|s: &StoredUser| fresh(s.fetched_at))?;
         let user = UserEmail { email: Email::parse(&stored.email)?, verified: stored.email_verified };
         self.remember(user_id, &user, stored.fetched_at);
         Some(user)
