@@ -105,6 +105,9 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
             "add_member",
             "change_member_role",
             "remove_member",
+            "list_invitations",
+            "invite_member",
+            "revoke_invitation",
             "list_audit_events"
         ]
     );
@@ -128,6 +131,18 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
     assert_eq!(added["isError"], false, "{added}");
     let members = result(&call(&app, &token, "list_members", json!({ "workspace": "agents", "limit": 10 })));
     assert_eq!(members["structuredContent"]["data"].as_array().unwrap().len(), 2);
+    let invited = result(&call(
+        &app,
+        &token,
+        "invite_member",
+        json!({ "workspace": "agents", "email": "cy@example.com", "role": "member", "expires_in_days": 3 }),
+    ));
+    assert_eq!(invited["structuredContent"]["state"], "pending", "{invited}");
+    let id = invited["structuredContent"]["id"].as_str().unwrap();
+    let listed = result(&call(&app, &token, "list_invitations", json!({ "workspace": "agents" })));
+    assert_eq!(listed["structuredContent"]["data"][0]["id"], id);
+    let revoked = result(&call(&app, &token, "revoke_invitation", json!({ "workspace": "agents", "invitation_id": id })));
+    assert_eq!(revoked["isError"], false, "{revoked}");
     let events = result(&call(&app, &token, "list_audit_events", json!({ "workspace": "agents" })));
     let actions: Vec<&str> =
         events["structuredContent"]["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();

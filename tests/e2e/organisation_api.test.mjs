@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startStack } from "./stack.mjs";
+import { hostedSignIn, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
@@ -159,4 +159,36 @@ test("concurrent changes to one workspace all land or answer 503 conflict, never
   const [{ version }] = stack.worker.sql(`SELECT version FROM workspaces WHERE id = '${org}'`);
   assert.equal(version, landed);
   assert.equal(eventsOf() - eventsBefore, landed);
+});
+
+test("an invited email joins at its first hosted sign-in; a revoked invitation lets nobody in", async () => {
+  const ada = await signIn("ada@invites.example");
+  const created = await api("POST", "/v1/orgs", { bearer: ada.token, body: { name: "Invites", slug: "invites-e2e" } });
+  assert.equal(created.status, 201, created.text);
+  const invite = (email, role) =>
+    api("POST", "/v1/orgs/invites-e2e/invitations", { bearer: ada.token, body: { email, role } });
+  const invited = await invite("Newcomer@Invites.example", "admin");
+  assert.equal(invited.status, 201, invited.text);
+  assert.equal(invited.json.state, "pending");
+  const revoked = await invite("nope@invites.example", "member");
+  assert.equal((await api("DELETE", `/v1/orgs/invites-e2e/invitations/${revoked.json.id}`, { bearer: ada.token })).status, 204);
+
+  // The invitee follows the invitation's sign-up link through AuthKit's page to a session.
+  const callback = await hostedSignIn(stack.worker, invited.json.sign_up_url, "newcomer@invites.example", (authorize) => {
+    assert.equal(authorize.searchParams.get("screen_hint"), "sign-up");
+    assert.equal(authorize.searchParams.get("login_hint"), "Newcomer@Invites.example");
+  });
+  const cookie = callback.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth="));
+  const workspace = await api("GET", "/v1/orgs/invites-e2e", { headers: { cookie } });
+  assert.equal(workspace.status, 200, workspace.text);
+  const members = await api("GET", "/v1/orgs/invites-e2e/members", { bearer: ada.token });
+  const newcomer = members.json.data.find((m) => m.email === "newcomer@invites.example");
+  assert.equal(newcomer?.role, "admin", members.text);
+  const list = await api("GET", "/v1/orgs/invites-e2e/invitations", { bearer: ada.token });
+  assert.deepEqual(list.json.data.map((i) => i.state), ["accepted", "revoked"]);
+  assert.equal(list.json.data[0].accepted_by, newcomer.user_id);
+
+  // The revoked invitee signs in and is not a member.
+  const outsider = await signIn("nope@invites.example");
+  assert.equal((await api("GET", "/v1/orgs/invites-e2e", { bearer: outsider.token })).status, 404);
 });

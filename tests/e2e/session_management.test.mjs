@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startStack } from "./stack.mjs";
+import { hostedSignIn as hostedSignInAt, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
 
+/** A hosted sign-in at this stack's worker (see `stack.mjs`). */
+const hostedSignIn = (path, email, checkAuthorize) => hostedSignInAt(stack.worker, path, email, checkAuthorize);
 const cookieFrom = (response) =>
   response.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth="));
 const devPost = (path, body) =>
@@ -13,24 +15,6 @@ const devPost = (path, body) =>
 /** A request of a page of this worker: its origin stated, the cookie sent. */
 const asPage = (method, path, cookie, body) =>
   stack.worker.request(method, path, { headers: { origin: stack.worker.base, ...(cookie ? { cookie } : {}) }, body });
-
-/**
- * A browser's hosted sign-in from our `path` (a `/v1/auth/login?…`): AuthKit's page (checked by
- * `checkAuthorize`, given its URL), approved as `email`, and the callback; the callback's answer.
- */
-async function hostedSignIn(path, email, checkAuthorize = () => {}) {
-  const login = await fetch(new URL(path, stack.worker.base), { redirect: "manual" });
-  assert.equal(login.status, 302, await login.text());
-  const authorize = new URL(login.headers.get("location"));
-  checkAuthorize(authorize);
-  authorize.pathname = "/user_management/authorize/approve";
-  authorize.searchParams.set("email", email);
-  const approved = await fetch(authorize, { redirect: "manual" });
-  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
-  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers: { cookie: flow } });
-  assert.equal(callback.status, 302, await callback.text());
-  return callback;
-}
 
 test("password sign-up and sign-in give a cookie session; WorkOS's refusals are clear", async () => {
   const up = await asPage("POST", "/v1/auth/sign-up", null, { email: "pw@e2e.example", password: "long enough pw" });

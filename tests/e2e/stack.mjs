@@ -1,5 +1,6 @@
 // Starts what an end-to-end test talks to: the WorkOS stand-in (the release binary built by
 // `npm test`) and the built worker under `wrangler dev` with a throwaway local D1/KV state.
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -161,4 +162,22 @@ export async function startStack(vars = {}, options = {}) {
     standIn.stop();
     throw error;
   }
+}
+
+/**
+ * A browser's hosted sign-in from `worker`'s `path` (a `/v1/auth/login?…`): AuthKit's page (checked by
+ * `checkAuthorize`, given its URL), approved as `email`, and the callback; the callback's answer.
+ */
+export async function hostedSignIn(worker, path, email, checkAuthorize = () => {}) {
+  const login = await fetch(new URL(path, worker.base), { redirect: "manual" });
+  assert.equal(login.status, 302, await login.text());
+  const authorize = new URL(login.headers.get("location"));
+  checkAuthorize(authorize);
+  authorize.pathname = "/user_management/authorize/approve";
+  authorize.searchParams.set("email", email);
+  const approved = await fetch(authorize, { redirect: "manual" });
+  const flow = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth_flow="));
+  const callback = await fetch(approved.headers.get("location"), { redirect: "manual", headers: { cookie: flow } });
+  assert.equal(callback.status, 302, await callback.text());
+  return callback;
 }

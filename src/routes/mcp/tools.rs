@@ -126,6 +126,17 @@ pub fn request_for(tool: &str, arguments: &Map<String, Value>) -> Result<ToolReq
             path: format!("/v1/orgs/{}/members/{}", workspace()?, segment(arguments, "user_id")?),
             body: None,
         },
+        "list_invitations" => get(format!("/v1/orgs/{}/invitations{}", workspace()?, page_query(arguments))),
+        "invite_member" => ToolRequest {
+            method: Method::Post,
+            path: format!("/v1/orgs/{}/invitations", workspace()?),
+            body: Some(body_of(arguments, &["email", "role", "expires_in_days"])),
+        },
+        "revoke_invitation" => ToolRequest {
+            method: Method::Delete,
+            path: format!("/v1/orgs/{}/invitations/{}", workspace()?, segment(arguments, "invitation_id")?),
+            body: None,
+        },
         "list_audit_events" => get(format!("/v1/orgs/{}/events{}", workspace()?, page_query(arguments))),
         other => return Err(BadCall(format!("unknown tool {other}"))),
     })
@@ -142,7 +153,7 @@ mod tests {
 
     #[test]
     fn every_listed_tool_maps_to_a_request_and_arguments_are_checked() {
-        assert_eq!(tools().as_array().unwrap().len(), 9);
+        assert_eq!(tools().as_array().unwrap().len(), 12);
         let call = |tool: &str, a: Value| request_for(tool, &args(a));
         assert_eq!(call("whoami", json!({})).unwrap().path, "/v1/me");
         assert_eq!(
@@ -153,12 +164,19 @@ mod tests {
             call("change_member_role", json!({"workspace": "acme", "user_id": "user_1", "role": "admin"})).unwrap();
         assert_eq!((change.method, change.path.as_str()), (Method::Patch, "/v1/orgs/acme/members/user_1"));
         assert_eq!(change.body, Some(json!({"role": "admin"})));
+        let invite = call("invite_member", json!({"workspace": "acme", "email": "a@b.c", "role": "member"})).unwrap();
+        assert_eq!((invite.method, invite.path.as_str()), (Method::Post, "/v1/orgs/acme/invitations"));
+        assert_eq!(invite.body, Some(json!({"email": "a@b.c", "role": "member"})));
+        let revoke = call("revoke_invitation", json!({"workspace": "acme", "invitation_id": "inv_1"})).unwrap();
+        assert_eq!((revoke.method, revoke.path.as_str()), (Method::Delete, "/v1/orgs/acme/invitations/inv_1"));
         for (tool, bad) in [
             ("get_workspace", json!({})),
             ("get_workspace", json!({"workspace": "acme/members"})),
             ("get_workspace", json!({"workspace": "../v1"})),
             ("list_members", json!({"workspace": "acme", "limit": 0})),
             ("add_member", json!({"workspace": "acme", "role": "god"})),
+            ("invite_member", json!({"workspace": "acme", "email": "a@b.c", "role": "member", "expires_in_days": 31})),
+            ("revoke_invitation", json!({"workspace": "acme", "invitation_id": "../members"})),
             ("whoami", json!({"extra": 1})),
             ("create_workspace", json!({"name": 1, "slug": "x"})),
             ("no_such_tool", json!({})),
