@@ -50,7 +50,42 @@ function showSession(session) {
   $("session").hidden = false;
 }
 
+// The workspace whose members are shown, which the invite form invites to.
+let shownWorkspace = null;
+
+async function showInvitations(workspace) {
+  const answer = await api("GET", `/v1/orgs/${encodeURIComponent(workspace.id)}/invitations?limit=100`);
+  if (answer.status !== 200) return showError(answer);
+  const rows = $("invitation-rows");
+  rows.replaceChildren();
+  for (const invitation of answer.json.data) {
+    const row = document.createElement("tr");
+    row.dataset.email = invitation.email;
+    cell(row, invitation.email);
+    cell(row, invitation.role);
+    cell(row, invitation.state);
+    // The invitee lands back on this console once signed in.
+    const link = invitation.sign_up_url ? new URL(`${invitation.sign_up_url}&return_to=%2F`, location.origin) : null;
+    const code = document.createElement("code");
+    code.textContent = link ? link.href : "—";
+    cell(row, "").appendChild(code);
+    rows.appendChild(row);
+  }
+}
+
+async function invite(event) {
+  event.preventDefault();
+  const form = event.target;
+  const path = `/v1/orgs/${encodeURIComponent(shownWorkspace.id)}/invitations`;
+  const answer = await api("POST", path, { email: form.email.value, role: form.role.value });
+  if (answer.status !== 201) return showError(answer);
+  $("error").hidden = true;
+  form.reset();
+  await showMembers(shownWorkspace);
+}
+
 async function showMembers(workspace) {
+  shownWorkspace = workspace;
   const answer = await api("GET", `/v1/orgs/${encodeURIComponent(workspace.id)}/members?limit=100`);
   if (answer.status !== 200) return showError(answer);
   $("members-of").textContent = workspace.name;
@@ -63,6 +98,7 @@ async function showMembers(workspace) {
     cell(row, member.role);
     rows.appendChild(row);
   }
+  await showInvitations(workspace);
   $("members").hidden = false;
 }
 
@@ -153,6 +189,7 @@ async function createWorkspace(event) {
 async function start() {
   $("sign-out").addEventListener("click", signOut);
   $("create-workspace").addEventListener("submit", createWorkspace);
+  $("invite").addEventListener("submit", invite);
   $("switch-organization").addEventListener("submit", switchOrganization);
   $("sign-out-others").addEventListener("click", signOutOthers);
   const answer = await api("GET", "/v1/auth/session");

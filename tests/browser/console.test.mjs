@@ -84,3 +84,38 @@ test("the console: sign in, see who you are and your workspaces, create one, rea
   assert.deepEqual(problems, [], "no errors in the page");
   await context.close();
 });
+
+test("the console invites a teammate by email, who joins by following the invitation's link", async () => {
+  const { context, page } = await freshPage(stack);
+  await page.goto(`${stack.base}/v1/auth/login?return_to=%2F`);
+  await signInOnStandIn(page, "hal@console.example");
+  await ready(page);
+  await page.locator("#create-workspace input[name=name]").fill("Invite Team");
+  await page.locator("#create-workspace input[name=slug]").fill("invite-team");
+  await page.click("#create-workspace button[type=submit]");
+  await page.waitForSelector('#workspace-rows tr[data-slug="invite-team"]');
+  await page.click('#workspace-rows tr[data-slug="invite-team"] button');
+  await page.waitForSelector("#member-rows tr");
+  await page.locator("#invite input[name=email]").fill("ivy@console.example");
+  await page.select("#invite select[name=role]", "admin");
+  await page.click("#invite button[type=submit]");
+  const row = '#invitation-rows tr[data-email="ivy@console.example"]';
+  await page.waitForSelector(row);
+  const [role, state, link] = await page.$$eval(`${row} td`, (cells) => cells.slice(1).map((c) => c.textContent));
+  assert.deepEqual([role, state], ["admin", "pending"]);
+  await page.screenshot({ path: join(OUTPUT, "console-invitation.png"), fullPage: true });
+
+  // Ivy, in her own browser, follows the link: AuthKit's page, then back on the console, a member.
+  const { context: hers, page: ivy } = await freshPage(stack);
+  await ivy.goto(link);
+  await signInOnStandIn(ivy, "ivy@console.example");
+  assert.equal(ivy.url(), `${stack.base}/`);
+  await ready(ivy);
+  await ivy.waitForSelector('#workspace-rows tr[data-slug="invite-team"]');
+  await hers.close();
+  await page.click('#workspace-rows tr[data-slug="invite-team"] button');
+  await page.waitForFunction((row) => document.querySelector(`${row} td:nth-child(3)`)?.textContent === "accepted", {}, row);
+  const roles = await page.$$eval("#member-rows tr", (rows) => rows.map((r) => [r.cells[0].textContent, r.cells[2].textContent]));
+  assert.deepEqual(roles, [["hal@console.example", "owner"], ["ivy@console.example", "admin"]]);
+  await context.close();
+});
