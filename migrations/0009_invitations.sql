@@ -31,6 +31,8 @@ CREATE UNIQUE INDEX invitations_open ON invitations (workspace_id, email COLLATE
 CREATE INDEX invitations_open_by_email ON invitations (email COLLATE NOCASE)
     WHERE accepted_at IS NULL AND revoked_at IS NULL;
 CREATE INDEX invitations_workspace_page ON invitations (workspace_id, created_at, id);
+-- The scheduled job deletes invitations a month after they expire, whatever became of them.
+CREATE INDEX invitations_expiry ON invitations (expires_at);
 
 -- The acceptance, the one place it is written: inserting `(user_id, email, now, actor)` here
 -- accepts every open, unexpired invitation to `email` (case-insensitively): the membership

@@ -1,5 +1,6 @@
-//! A paginated list inside one workspace (members, invitations, API keys, events): one round trip that reads
-//! the caller, the workspace and the page together, then the read permission and the cursor.
+//! A paginated list inside one workspace (members, invitations, API keys, events): one round trip
+//! that reads the caller, the workspace and the page together, then the read permission and the
+//! cursor.
 
 use serde::Serialize;
 

@@ -228,9 +228,25 @@ pub async fn revoke<D: Database>(
     write(db, batch).await?.read(|_| Ok(()))
 }
 
+// ------------------------------------------------------------------------------------- purge
+
+/// How long an invitation is kept after it expires, whatever became of it: the list shows a
+/// month of history, the audit trail keeps the rest.
+pub const KEPT_AFTER_EXPIRY_MS: i64 = 30 * 86_400_000;
+
+/// Deletes invitations that expired over [`KEPT_AFTER_EXPIRY_MS`] ago, at most `?2` of them
+/// (the scheduled job, `super::purge_expired`).
+pub const PURGE_OLD: &str = "DELETE FROM invitations WHERE id IN \
+     (SELECT id FROM invitations WHERE expires_at <= ?1 - 2592000000 LIMIT ?2) RETURNING id";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_purge_keeps_what_kept_after_expiry_says() {
+        assert!(PURGE_OLD.contains(&format!("?1 - {KEPT_AFTER_EXPIRY_MS}")));
+    }
 
     fn invitation(expires_at: i64, accepted_at: Option<i64>, revoked_at: Option<i64>) -> InvitationRecord {
         InvitationRecord {

@@ -47,7 +47,8 @@ pub struct Purged {
 }
 
 /// What the scheduled job deletes: callback answers of expired tokens, expired sign-in flows,
-/// sessions past either lifetime, records of WorkOS events older than 30 days. Each statement
+/// sessions past either lifetime, records of WorkOS events older than 30 days, invitations 30
+/// days after they expired. Each statement
 /// deletes at most `limits.rows_per_statement` rows (`?1` is now, `?2` that limit); a kind is
 /// done when a statement deletes fewer.
 pub async fn purge_expired<D: Database>(db: &D, now: i64, limits: PurgeLimits) -> Result<Purged, DatabaseError> {
@@ -57,6 +58,7 @@ pub async fn purge_expired<D: Database>(db: &D, now: i64, limits: PurgeLimits) -
         sessions::PURGE_PAST_LIFETIME,
         sessions::PURGE_IDLE,
         workos_events::PURGE_OLD,
+        invitations::PURGE_OLD,
     ];
     let mut purged = Purged { rows: 0, finished: true };
     for sql in kinds {

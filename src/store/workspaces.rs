@@ -309,8 +309,8 @@ const DELETE_INVITATIONS: &str = "DELETE FROM invitations WHERE workspace_id = ?
 const DELETE_MEMBERSHIPS: &str = "DELETE FROM memberships WHERE workspace_id = ?1";
 const DELETE_WORKSPACE: &str = "DELETE FROM workspaces WHERE id = ?1";
 
-/// One round trip: deletes the workspace with its memberships, invitations and API keys, keeping the audit
-/// trail, unless it changed since the decision.
+/// One round trip: deletes the workspace with its memberships, invitations and API keys, keeping
+/// the audit trail, unless it changed since the decision.
 pub async fn delete<D: Database>(
     db: &D,
     change: &Change,

@@ -266,3 +266,25 @@ fn a_sign_in_with_open_invitations_is_still_one_round_trip() {
     assert_eq!(roles[0], json!(["acme", "member"]));
     assert_eq!(roles[1], json!(["beta", "admin"]));
 }
+
+#[test]
+fn the_scheduled_purge_deletes_invitations_a_month_after_they_expire() {
+    let (app, ada, _) = acme();
+    invite(&app, &ada.token, json!({ "email": "old@example.com", "role": "member", "expires_in_days": 1 }));
+    app.advance_seconds(30 * 86_400);
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    invite(&app, &ada.token, json!({ "email": "new@example.com", "role": "member" }));
+    let purge = || {
+        futures::executor::block_on(edge_auth::store::purge_expired(
+            &app.platform.db,
+            app.platform.now.get(),
+            edge_auth::store::PURGE_LIMITS,
+        ))
+    };
+    purge().unwrap();
+    assert_eq!(app.platform.db.count("invitations"), 2, "a month after its expiry is not yet over");
+    app.advance_seconds(86_400);
+    purge().unwrap();
+    let left = app.platform.db.rows("SELECT email FROM invitations");
+    assert_eq!(left, vec![json!(["new@example.com"])]);
+}

@@ -141,7 +141,8 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
     let id = invited["structuredContent"]["id"].as_str().unwrap();
     let listed = result(&call(&app, &token, "list_invitations", json!({ "workspace": "agents" })));
     assert_eq!(listed["structuredContent"]["data"][0]["id"], id);
-    let revoked = result(&call(&app, &token, "revoke_invitation", json!({ "workspace": "agents", "invitation_id": id })));
+    let revoked =
+        result(&call(&app, &token, "revoke_invitation", json!({ "workspace": "agents", "invitation_id": id })));
     assert_eq!(revoked["isError"], false, "{revoked}");
     let events = result(&call(&app, &token, "list_audit_events", json!({ "workspace": "agents" })));
     let actions: Vec<&str> =
