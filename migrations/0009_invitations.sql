@@ -34,61 +34,44 @@ CREATE INDEX invitations_workspace_page ON invitations (workspace_id, created_at
 -- The scheduled job deletes invitations a month after they expire, whatever became of them.
 CREATE INDEX invitations_expiry ON invitations (expires_at);
 
--- The acceptance, the one place it is written: inserting `(user_id, email, now, actor)` here
--- accepts every open, unexpired invitation to `email` (case-insensitively): the membership
--- (unless the user is a member already), its audit event, the workspace's version (a member
--- changed, so decisions read before this are stale), and the invitation's `accepted_at`, last,
--- since the steps before it find the invitations by being open. The email must be verified:
--- the callers below only insert rows for users whose email is.
-CREATE VIEW invitation_acceptances AS SELECT
-    NULL AS user_id, NULL AS email, NULL AS now, NULL AS actor_type, NULL AS actor_id
-WHERE 0;
-
-CREATE TRIGGER invitation_acceptance INSTEAD OF INSERT ON invitation_acceptances
+-- The acceptance. Whatever accepts an invitation sets its `accepted_at` and `accepted_by` (a
+-- sign-in, below, or the batch that makes an invitation for someone who has signed in already,
+-- `store::invitations`); this trigger then makes the membership in the same statement (unless
+-- the user is a member already), records it in the audit trail as the inviter's doing, and
+-- moves the workspace's version (a member changed: decisions read before this are stale).
+CREATE TRIGGER invitation_accepted AFTER UPDATE OF accepted_at ON invitations
+WHEN OLD.accepted_at IS NULL AND NEW.accepted_at IS NOT NULL
 BEGIN
     INSERT INTO memberships (id, workspace_id, user_id, role, created_at, updated_at)
-    SELECT i.membership_id, i.workspace_id, NEW.user_id, i.role, NEW.now, NEW.now
-    FROM invitations i
-    WHERE i.email = NEW.email COLLATE NOCASE AND i.accepted_at IS NULL AND i.revoked_at IS NULL
-      AND i.expires_at > NEW.now
+    VALUES (NEW.membership_id, NEW.workspace_id, NEW.accepted_by, NEW.role, NEW.accepted_at, NEW.accepted_at)
     ON CONFLICT (workspace_id, user_id) DO NOTHING;
 
     INSERT INTO audit_events (id, workspace_id, actor_type, actor_id, action, target_type, target_id, detail, created_at)
-    SELECT i.accept_event_id, i.workspace_id, NEW.actor_type, NEW.actor_id, 'membership.created',
-        'membership', i.membership_id,
-        json_object('user_id', NEW.user_id, 'role', i.role, 'invitation_id', i.id), NEW.now
-    FROM invitations i
-    WHERE i.email = NEW.email COLLATE NOCASE AND i.accepted_at IS NULL AND i.revoked_at IS NULL
-      AND i.expires_at > NEW.now
-      AND EXISTS (SELECT 1 FROM memberships m WHERE m.id = i.membership_id);
+    SELECT NEW.accept_event_id, NEW.workspace_id, NEW.invited_by_type, NEW.invited_by, 'membership.created',
+        'membership', NEW.membership_id,
+        json_object('user_id', NEW.accepted_by, 'role', NEW.role, 'invitation_id', NEW.id), NEW.accepted_at
+    WHERE EXISTS (SELECT 1 FROM memberships WHERE id = NEW.membership_id);
 
-    UPDATE workspaces SET version = version + 1
-    WHERE id IN (SELECT i.workspace_id FROM invitations i
-                 WHERE i.email = NEW.email COLLATE NOCASE AND i.accepted_at IS NULL
-                   AND i.revoked_at IS NULL AND i.expires_at > NEW.now);
-
-    UPDATE invitations SET accepted_at = NEW.now, accepted_by = NEW.user_id
-    WHERE email = NEW.email COLLATE NOCASE AND accepted_at IS NULL AND revoked_at IS NULL
-      AND expires_at > NEW.now;
+    UPDATE workspaces SET version = version + 1 WHERE id = NEW.workspace_id;
 END;
 
--- A sign-in accepts: a first one inserts the user, a returning one sets `last_seen_at` (only
--- sign-ins do, `web_sign_in` in 0007), whichever path it came by. The `WHEN` costs a sign-in
--- without invitations one index probe.
+-- A sign-in accepts every open, unexpired invitation to its email (case-insensitively), when
+-- the email is verified: a first one inserts the user, a returning one sets `last_seen_at` (only
+-- sign-ins do, `web_sign_in` in 0007), whichever path it came by. Without an invitation to the
+-- email this is one probe of `invitations_open_by_email`. (One statement each, so that a
+-- sign-in's statement, which SQLite compiles with every trigger it may fire, stays small.)
 CREATE TRIGGER users_first_sign_in_accepts_invitations AFTER INSERT ON users
 WHEN NEW.email_verified = 1 AND NEW.deleted_at IS NULL
-  AND EXISTS (SELECT 1 FROM invitations WHERE email = NEW.email COLLATE NOCASE
-              AND accepted_at IS NULL AND revoked_at IS NULL)
 BEGIN
-    INSERT INTO invitation_acceptances (user_id, email, now, actor_type, actor_id)
-    VALUES (NEW.id, NEW.email, NEW.last_seen_at, 'user', NEW.id);
+    UPDATE invitations SET accepted_at = NEW.last_seen_at, accepted_by = NEW.id
+    WHERE email = NEW.email COLLATE NOCASE AND accepted_at IS NULL AND revoked_at IS NULL
+      AND expires_at > NEW.last_seen_at;
 END;
 
 CREATE TRIGGER users_sign_in_accepts_invitations AFTER UPDATE OF last_seen_at ON users
 WHEN NEW.email_verified = 1 AND NEW.deleted_at IS NULL
-  AND EXISTS (SELECT 1 FROM invitations WHERE email = NEW.email COLLATE NOCASE
-              AND accepted_at IS NULL AND revoked_at IS NULL)
 BEGIN
-    INSERT INTO invitation_acceptances (user_id, email, now, actor_type, actor_id)
-    VALUES (NEW.id, NEW.email, NEW.last_seen_at, 'user', NEW.id);
+    UPDATE invitations SET accepted_at = NEW.last_seen_at, accepted_by = NEW.id
+    WHERE email = NEW.email COLLATE NOCASE AND accepted_at IS NULL AND revoked_at IS NULL
+      AND expires_at > NEW.last_seen_at;
 END;

@@ -1,7 +1,8 @@
 //! Invitations to a workspace: made, listed and revoked here, each change one [`Change`] batch.
 //! Their acceptance is SQL (`migrations/0009_invitations.sql`): a sign-in with the invited
-//! email, verified, accepts inside its own statement; this module asks for it only when the
-//! invitee has signed in already, in the batch that makes the invitation.
+//! email, verified, accepts inside its own statement, and setting an invitation's `accepted_at`
+//! makes its membership. This module accepts only when the invitee has signed in already, in
+//! the batch that makes the invitation.
 
 use serde::Serialize;
 use serde_json::json;
@@ -145,9 +146,9 @@ const INSERT: &str = "INSERT INTO invitations (id, workspace_id, email, role, in
      membership_id, accept_event_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /// The invitee accepts at once when they have signed in before with the email verified (and
-/// are not deleted): the acceptance of `migrations/0009_invitations.sql`, made by the inviter.
-const ACCEPT_NOW: &str = "INSERT INTO invitation_acceptances (user_id, email, now, actor_type, actor_id) \
-     SELECT id, email, ?2, ?3, ?4 FROM users WHERE id = ?1 AND email_verified = 1 AND deleted_at IS NULL";
+/// are not deleted); the trigger on `accepted_at` makes the membership.
+const ACCEPT_NOW: &str = "UPDATE invitations SET accepted_at = ?2, accepted_by = ?3 WHERE id = ?1 \
+     AND EXISTS (SELECT 1 FROM users WHERE id = ?3 AND email_verified = 1 AND deleted_at IS NULL)";
 
 /// An invitation to make.
 #[derive(Debug, Clone)]
@@ -196,10 +197,7 @@ pub async fn create<D: Database>(
         json!({ "email": new.email, "role": new.role, "replaces": new.replaces.map(|old| &old.id) }),
     ));
     if let Some(user_id) = new.invitee {
-        batch.push(Statement::new(
-            ACCEPT_NOW,
-            vec![user_id.into(), change.now.into(), change.actor.kind().into(), change.actor.id().into()],
-        ));
+        batch.push(Statement::new(ACCEPT_NOW, vec![new.id.into(), change.now.into(), user_id.into()]));
     }
     let made = batch.push(Statement::new(SELECT_BY_ID, vec![new.id.into()]));
     write(db, batch).await?.read(|results| invitation_from(results.first(made), "new invitation"))

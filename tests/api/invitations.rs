@@ -74,7 +74,7 @@ fn an_invited_email_joins_with_its_role_at_its_first_sign_in() {
         "SELECT action, actor_type, actor_id, target_type, json_extract(detail, '$.invitation_id') FROM audit_events \
          WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'acme') ORDER BY seq DESC LIMIT 2",
     );
-    assert_eq!(events[0], json!(["membership.created", "user", "user_cy", "membership", id]));
+    assert_eq!(events[0], json!(["membership.created", "user", "user_bob", "membership", id]), "the inviter's doing");
     assert_eq!(events[1], json!(["invitation.created", "user", "user_bob", "invitation", null]));
     // A later sign-in changes nothing more.
     let before = app.snapshot();
