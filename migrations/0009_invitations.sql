@@ -68,6 +68,7 @@ BEGIN
       AND expires_at > NEW.last_seen_at;
 END;
 
+-- The same statement as above: SQLite has no trigger for an insert or an update.
 CREATE TRIGGER users_sign_in_accepts_invitations AFTER UPDATE OF last_seen_at ON users
 WHEN NEW.email_verified = 1 AND NEW.deleted_at IS NULL
 BEGIN

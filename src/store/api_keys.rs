@@ -6,7 +6,7 @@ use serde_json::json;
 use super::change::{missing, write, Change, Written};
 use super::sql_fragments::{sql_access_columns, sql_names_workspace, sql_workspace_id};
 use crate::domain::{Scopes, WorkspaceRef};
-use crate::pagination::{keyset_after, Position};
+use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
 
 /// An API key as the API shows it (never its secret).
@@ -123,11 +123,7 @@ const PAGE: &str = concat!(
 
 /// Up to `rows` keys of a workspace (revoked ones included) oldest first, after `position`.
 pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) -> Statement {
-    let (created_at, id) = keyset_after(position);
-    Statement::new(
-        PAGE,
-        vec![workspace.id().into(), workspace.slug().into(), created_at.into(), id.into(), (rows as i64).into()],
-    )
+    super::workspace_page(PAGE, workspace, position, rows)
 }
 
 const SELECT_IN_WORKSPACE: &str = concat!(

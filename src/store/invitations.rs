@@ -10,7 +10,7 @@ use serde_json::json;
 use super::change::{missing, write, Change, Written};
 use super::sql_fragments::sql_workspace_id;
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
-use crate::pagination::{keyset_after, Position};
+use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
 /// An invitation as stored.
@@ -103,11 +103,7 @@ const PAGE: &str = concat!(
 
 /// Up to `rows` invitations of a workspace, oldest first, after `position`.
 pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) -> Statement {
-    let (created_at, id) = keyset_after(position);
-    Statement::new(
-        PAGE,
-        vec![workspace.id().into(), workspace.slug().into(), created_at.into(), id.into(), (rows as i64).into()],
-    )
+    super::workspace_page(PAGE, workspace, position, rows)
 }
 
 const SELECT_IN_WORKSPACE: &str = concat!(

@@ -9,7 +9,7 @@ use super::change::{missing, write, Change, Written};
 use super::sql_fragments::sql_workspace_id;
 use super::workspaces::WorkspaceAccess;
 use crate::domain::{Role, WorkspaceRef};
-use crate::pagination::{keyset_after, Position};
+use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
 
 /// A member: the membership with the user's email.
@@ -63,11 +63,7 @@ const PAGE: &str = concat!(
 
 /// Up to `rows` members of a workspace in the order they joined, after `position`.
 pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) -> Statement {
-    let (created_at, id) = keyset_after(position);
-    Statement::new(
-        PAGE,
-        vec![workspace.id().into(), workspace.slug().into(), created_at.into(), id.into(), (rows as i64).into()],
-    )
+    super::workspace_page(PAGE, workspace, position, rows)
 }
 
 const SELECT_TARGET: &str =

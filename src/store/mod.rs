@@ -21,7 +21,20 @@ pub mod workspaces;
 
 pub use batch::{Batch, BatchResults, Slot};
 
+use crate::domain::WorkspaceRef;
+use crate::pagination::{keyset_after, Position};
 use crate::platform::{Database, DatabaseError, Statement};
+
+/// A page of an ascending `(created_at, id)` list inside one workspace (members, invitations,
+/// API keys): `sql` takes the workspace's id or slug (`?1`, `?2`), the row to continue after
+/// (`?3`, `?4`) and how many rows (`?5`).
+fn workspace_page(sql: &'static str, workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) -> Statement {
+    let (created_at, id) = keyset_after(position);
+    Statement::new(
+        sql,
+        vec![workspace.id().into(), workspace.slug().into(), created_at.into(), id.into(), (rows as i64).into()],
+    )
+}
 
 /// Rows one purge statement deletes at most, and statements one scheduled run sends at most for
 /// each kind of row: 25,000 rows of each kind a run. A deployment whose job did not run for a
