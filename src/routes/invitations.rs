@@ -30,8 +30,9 @@ const DAY_MS: i64 = 86_400_000;
 struct CreateBody {
     email: String,
     role: Role,
+    /// A number, so that `5.0` is read as JSON Schema reads it (an integer), as `5`.
     #[serde(default, deserialize_with = "not_null")]
-    expires_in_days: Option<u32>,
+    expires_in_days: Option<f64>,
 }
 
 struct CreateInput {
@@ -45,11 +46,11 @@ impl TryFrom<CreateBody> for CreateInput {
     fn try_from(body: CreateBody) -> Result<Self, ApiError> {
         let invalid = |message: &str| ApiError::new(ErrorCode::InvalidBody, message);
         let email = Email::parse(&body.email).ok_or_else(|| invalid("email is not an email address"))?;
-        let days = body.expires_in_days.unwrap_or(DEFAULT_DAYS);
-        if !(1..=MAX_DAYS).contains(&days) {
-            return Err(invalid("expires_in_days is from 1 to 30"));
+        let days = body.expires_in_days.unwrap_or(f64::from(DEFAULT_DAYS));
+        if days.fract() != 0.0 || !(1.0..=f64::from(MAX_DAYS)).contains(&days) {
+            return Err(invalid("expires_in_days is a whole number from 1 to 30"));
         }
-        Ok(Self { email, role: body.role, days })
+        Ok(Self { email, role: body.role, days: days as u32 })
     }
 }
 

@@ -124,7 +124,9 @@ fn inviting_an_email_again_replaces_its_open_invitation() {
     let (app, ada, _) = acme();
     let first = invite(&app, &ada.token, json!({ "email": "cy@example.com", "role": "member" })).json_body();
     app.advance_seconds(60);
-    let second = invite(&app, &ada.token, json!({ "email": "Cy@example.com", "role": "admin", "expires_in_days": 1 }));
+    // 1.0 is the integer 1, as JSON Schema reads it.
+    let second =
+        invite(&app, &ada.token, json!({ "email": "Cy@example.com", "role": "admin", "expires_in_days": 1.0 }));
     assert_eq!(second.status, 201);
     let second = second.json_body();
     assert_eq!(second["expires_at"], "2026-11-23T00:01:00.000Z");
@@ -223,6 +225,8 @@ fn a_bad_invitation_is_refused_and_changes_nothing() {
         json!({ "email": "cy@example.com", "role": "boss" }),
         json!({ "email": "cy@example.com", "role": "member", "expires_in_days": 0 }),
         json!({ "email": "cy@example.com", "role": "member", "expires_in_days": 31 }),
+        json!({ "email": "cy@example.com", "role": "member", "expires_in_days": 2.5 }),
+        json!({ "email": "cy@example.com", "role": "member", "expires_in_days": "2" }),
         json!({ "email": "cy@example.com", "role": "member", "expires_in_days": null }),
         json!({ "email": "cy@example.com", "role": "member", "extra": 1 }),
         json!({ "role": "member" }),
