@@ -1,5 +1,5 @@
 //! `/v1/orgs/{org}/invitations[/{invitation_id}]`: invite an email address to a workspace with a
-//! role, list the invitations, revoke one. Whoever signs in with the address, verified, joins
+//! role, list the invitations, read one, revoke one. Whoever signs in with the address, verified, joins
 //! (the acceptance is SQL: `migrations/0009_invitations.sql`); someone who has signed in with it
 //! already joins at once, as adding them by email would. Inviting is adding a member: the same
 //! permission and the same [`Grant`] rule.
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::views::InvitationView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use crate::app::App;
-use crate::auth::{Credential, Grant, Permission, Standing, WorkspaceLookup};
+use crate::auth::{Credential, Grant, Permission, Standing, WorkspaceLookup, WorkspaceLookupResult};
 use crate::domain::{new_id, Email, IdKind, Role, WorkspaceRef};
 use crate::http::request::not_null;
 use crate::http::ErrorCode;
@@ -100,7 +100,10 @@ pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
             invitee,
         };
         if let Written::Done(invitation) = invitations::create(app.platform.db(), &change, &new).await? {
-            return Ok(ApiResponse::json(201, &InvitationView::at(&invitation, change.now)));
+            let mut answer = ApiResponse::json(201, &InvitationView::at(&invitation, change.now));
+            let location = format!("/v1/orgs/{}/invitations/{}", change.workspace_id, invitation.id);
+            answer.headers.push(("location".into(), location));
+            return Ok(answer);
         }
     }
     Err(change::busy())
@@ -124,6 +127,35 @@ fn invitation_not_found() -> ApiError {
     ApiError::new(ErrorCode::InvitationNotFound, "no such invitation in this workspace")
 }
 
+/// One round trip: the caller, the workspace and the invitation `invitation_id` in it.
+async fn look_up_invitation<P: Platform>(
+    app: &App<'_, P>,
+    credential: &Credential,
+    org: &str,
+    invitation_id: &str,
+) -> Result<(WorkspaceLookupResult, Option<InvitationRecord>), ApiError> {
+    let workspace_ref = WorkspaceRef::parse(org);
+    let mut lookup = WorkspaceLookup::new(app, credential, &workspace_ref);
+    let invitation = lookup.push(invitations::select_in_workspace(&workspace_ref, invitation_id));
+    let found = lookup.run(app).await?;
+    let invitation = found.results.first(invitation).map(InvitationRecord::from_row).transpose()?;
+    Ok((found, invitation))
+}
+
+/// `GET /v1/orgs/{org}/invitations/{invitation_id}`: one round trip.
+pub async fn get<P: Platform>(
+    app: &App<'_, P>,
+    request: &ApiRequest,
+    org: &str,
+    invitation_id: &str,
+) -> Result<ApiResponse, ApiError> {
+    let credential = Credential::from_request(app, request).await?;
+    let (found, invitation) = look_up_invitation(app, &credential, org, invitation_id).await?;
+    Standing::in_workspace(&found.caller, found.access.as_ref())?.1.require(Permission::Read)?;
+    let invitation = invitation.ok_or_else(invitation_not_found)?;
+    Ok(ApiResponse::json(200, &InvitationView::at(&invitation, app.platform.now())))
+}
+
 /// `DELETE /v1/orgs/{org}/invitations/{invitation_id}`: revokes a pending invitation (`204`;
 /// again, or for an expired one, `204` without a change). Revoking an invitation to a role
 /// needs the right to grant it. Two round trips (one without a change).
@@ -134,12 +166,8 @@ pub async fn revoke<P: Platform>(
     invitation_id: &str,
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
-    let workspace_ref = WorkspaceRef::parse(org);
     for _ in 0..MAX_ATTEMPTS {
-        let mut lookup = WorkspaceLookup::new(app, &credential, &workspace_ref);
-        let invitation = lookup.push(invitations::select_in_workspace(&workspace_ref, invitation_id));
-        let found = lookup.run(app).await?;
-        let invitation = found.results.first(invitation).map(InvitationRecord::from_row).transpose()?;
+        let (found, invitation) = look_up_invitation(app, &credential, org, invitation_id).await?;
         let (_, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
         standing.require(Permission::ManageMembers)?;
         let invitation = invitation.ok_or_else(invitation_not_found)?;

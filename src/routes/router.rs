@@ -95,7 +95,7 @@ pub const ROUTES: &[(&str, &[Method])] = &[
     ("/v1/orgs/{org}/api-keys", &[Method::Get, Method::Post]),
     ("/v1/orgs/{org}/api-keys/{key_id}", &[Method::Delete]),
     ("/v1/orgs/{org}/invitations", &[Method::Get, Method::Post]),
-    ("/v1/orgs/{org}/invitations/{invitation_id}", &[Method::Delete]),
+    ("/v1/orgs/{org}/invitations/{invitation_id}", &[Method::Get, Method::Delete]),
     ("/v1/orgs/{org}/events", &[Method::Get]),
     ("/v1/webhooks/workos", &[Method::Post]),
 ];
@@ -358,8 +358,11 @@ async fn dispatch<P: Platform>(app: &App<'_, P>, request: &ApiRequest, cors: &Co
             Box::pin(async move { invitations::create(app, request, &org).await })
         }
         (Route::Invitations { org }, _) => Box::pin(async move { invitations::list(app, request, &org).await }),
-        (Route::Invitation { org, invitation_id }, _) => {
+        (Route::Invitation { org, invitation_id }, Method::Delete) => {
             Box::pin(async move { invitations::revoke(app, request, &org, &invitation_id).await })
+        }
+        (Route::Invitation { org, invitation_id }, _) => {
+            Box::pin(async move { invitations::get(app, request, &org, &invitation_id).await })
         }
         (Route::Events { org }, _) => Box::pin(async move { events::list(app, request, &org).await }),
         (Route::WorkosWebhook, _) => Box::pin(workos_webhook::receive(app, request)),

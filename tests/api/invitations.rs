@@ -36,6 +36,10 @@ fn role_in_acme(app: &TestApp, user_id: &str) -> Value {
     ))
 }
 
+fn acme_id(app: &TestApp) -> String {
+    app.platform.db.scalar("SELECT id FROM workspaces WHERE slug = 'acme'").as_str().unwrap().to_owned()
+}
+
 fn acme_version(app: &TestApp) -> Value {
     app.platform.db.scalar("SELECT version FROM workspaces WHERE slug = 'acme'")
 }
@@ -58,6 +62,9 @@ fn an_invited_email_joins_with_its_role_at_its_first_sign_in() {
             "sign_up_url": "/v1/auth/login?screen_hint=sign-up&login_hint=Cy%40Example.com",
         })
     );
+    assert_eq!(response.header("location"), Some(format!("/v1/orgs/{}/invitations/{id}", acme_id(&app)).as_str()));
+    let read = call(&app, Method::Get, &format!("/v1/orgs/acme/invitations/{id}"), &bob.token, None);
+    assert_eq!(read.json_body(), invitation);
     let version = acme_version(&app);
     // Cy signs up (any case of the address) and, in the same sign-in, is a member.
     app.advance_seconds(60);
@@ -177,8 +184,10 @@ fn a_revoked_invitation_is_not_accepted_and_an_accepted_one_cannot_be_revoked() 
     app.sign_in("user_dee", "dee@example.com");
     let response = call(&app, Method::Delete, &path(&dee), &bob.token, None);
     assert_eq!((response.status, error_code(&response).as_str()), (409, "invitation_accepted"));
-    let response = call(&app, Method::Delete, "/v1/orgs/acme/invitations/inv_none", &bob.token, None);
-    assert_eq!((response.status, error_code(&response).as_str()), (404, "invitation_not_found"));
+    for method in [Method::Delete, Method::Get] {
+        let response = call(&app, method, "/v1/orgs/acme/invitations/inv_none", &bob.token, None);
+        assert_eq!((response.status, error_code(&response).as_str()), (404, "invitation_not_found"));
+    }
     let event = &app.platform.db.rows("SELECT action, target_id FROM audit_events WHERE action = 'invitation.revoked'");
     assert_eq!(event, &vec![json!(["invitation.revoked", cy["id"]])]);
 }
