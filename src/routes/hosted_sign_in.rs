@@ -187,6 +187,9 @@ fn sign_in_again(failed: Option<&LoginFlow>) -> String {
 /// exchanges the code, provisions a first sign-in, creates the session, sets its cookie and
 /// sends the browser to where it was going.
 pub async fn callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiResponse {
+    if started_by_authkit(request) {
+        return redirect(302, "/v1/auth/login", Vec::new());
+    }
     let flow = match take_flow(app, request).await {
         Ok(flow) => flow,
         Err(error) => return browser_error(request, error, None),
@@ -195,6 +198,17 @@ pub async fn callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> Ap
         Ok(response) => response,
         Err(error) => browser_error(request, error, Some(&flow)),
     }
+}
+
+/// A sign-in AuthKit started itself (an invitation WorkOS emailed, its own sign-in page) comes
+/// back with a code and no `state`. Its code is never exchanged: nothing ties it to this browser,
+/// and exchanging it would let any page sign a visitor in as someone else. The browser starts a
+/// sign-in of its own instead, which AuthKit, where the person has just signed in, answers at
+/// once. Only a browser without a flow of ours is sent round, so a `state` lost on the way back
+/// from our own sign-in shows the error page rather than going round again.
+fn started_by_authkit(request: &ApiRequest) -> bool {
+    let given = |name: &str| matches!(request.query_param(name), Ok(Some(value)) if !value.is_empty());
+    given("code") && !given("state") && !given("error") && cookie(request.header("cookie"), FLOW_COOKIE).is_none()
 }
 
 /// The flow of the callback's `state`, started by this browser; it is used up here.

@@ -246,6 +246,29 @@ fn the_failure_page_signs_in_again_to_the_same_place_with_the_same_invitation() 
 }
 
 #[test]
+fn a_sign_in_authkit_started_itself_goes_round_our_own_and_its_code_is_never_exchanged() {
+    let app = spawn_app();
+    // What AuthKit sends after someone signs up through an invitation WorkOS emailed: a code, no
+    // state. The code is real (WorkOS would exchange it); nothing ties it to this browser.
+    app.platform.workos.users.borrow_mut().insert("user_ada".into(), "ada@example.com".into());
+    app.platform.workos.codes.borrow_mut().insert("code_authkit".into(), ("user_ada".into(), String::new()));
+    let round = app.send(ApiRequest::new(Method::Get, "/v1/auth/callback?code=code_authkit"));
+    assert_eq!((round.status, round.header("location")), (302, Some("/v1/auth/login")));
+    assert!(round.headers.iter().all(|(name, _)| name != "set-cookie"), "no session, no flow");
+    assert!(app.platform.workos.codes.borrow().contains_key("code_authkit"), "the code is not spent");
+    assert_eq!(app.platform.db.count("sessions"), 0);
+    // A browser with a flow of ours whose state went missing, or an error without a state: the page.
+    let started = login(&app, "", None).unwrap();
+    let lost = app.send(
+        ApiRequest::new(Method::Get, "/v1/auth/callback?code=code_authkit")
+            .with_header("cookie", &format!("{FLOW_COOKIE}={}", started.flow_cookie)),
+    );
+    assert_eq!((lost.status, body_text(&lost).contains("sign_in_state_invalid")), (400, true));
+    let refused = app.send(ApiRequest::new(Method::Get, "/v1/auth/callback?error=access_denied"));
+    assert_eq!(refused.status, 400);
+}
+
+#[test]
 fn several_tabs_of_one_browser_all_sign_in() {
     let app = spawn_app();
     let first = login(&app, "?return_to=%2Fa", None).unwrap();
