@@ -102,6 +102,18 @@ test("a refused sign-in shows a page whose link signs in again to the same retur
   await context.close();
 });
 
+test("a sign-in AuthKit started itself (a code, no state) goes round a sign-in of ours and lands signed in", async () => {
+  const { context, page } = await freshPage(stack);
+  // As after someone accepts an invitation WorkOS emailed: AuthKit sends the browser back with a
+  // code this browser never asked for.
+  await page.goto(`${stack.base}/v1/auth/callback?code=code_from_authkit`);
+  assert.match(page.url(), /\/user_management\/authorize\?/, "on AuthKit's page, by way of /v1/auth/login");
+  await signInOnStandIn(page, "eve@browser.example");
+  assert.equal(page.url(), `${stack.base}/`);
+  assert.ok(await sessionCookie(page, stack.base), "signed in");
+  await context.close();
+});
+
 test("several tabs of one browser signing in at once all land signed in", async () => {
   const { context, page: first } = await freshPage(stack);
   const tabs = [first, await context.newPage(), await context.newPage()];
