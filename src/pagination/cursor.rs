@@ -36,7 +36,8 @@ const SEPARATOR: char = '\n';
 impl Cursor {
     /// `base64url(payload).base64url(HMAC(pepper, "cursor", payload))`, the payload the scope
     /// and the position as lines: `a` with `created_at` and `id`, `b` with `seq`, `u` with
-    /// `after`. (Plain lines rather than JSON: a position's serde code cost the wasm 6 KB.)
+    /// `after`. (Plain lines rather than JSON: a position's serde code was 2.9 KB of the wasm's
+    /// gzip.) A field holding a line break would only make the cursor fail to decode.
     pub fn encode(&self, pepper: &Pepper) -> String {
         let position = match &self.position {
             Position::After { created_at, id } => format!("a{SEPARATOR}{created_at}{SEPARATOR}{id}"),
