@@ -1013,6 +1013,18 @@ impl TestApp {
         response.json_body()
     }
 
+    /// Invites `email` to `org` as `role`, asserting 201; returns the invitation.
+    pub fn invite(&self, bearer: &str, org: &str, email: &str, role: &str) -> Value {
+        let response = self.call(
+            Method::Post,
+            &format!("/v1/orgs/{org}/invitations"),
+            Some(bearer),
+            Some(&json!({ "email": email, "role": role })),
+        );
+        assert_eq!(response.status, 201, "invite {email} as {role}: {}", body_text(&response));
+        response.json_body()
+    }
+
     /// Creates an API key, asserting 201; returns `(credential, key id)`.
     pub fn create_key(&self, bearer: &str, org: &str, scopes: &[&str]) -> (String, String) {
         let response = self.call(

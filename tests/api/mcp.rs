@@ -313,13 +313,7 @@ fn an_mcp_clients_first_contact_accepts_its_users_invitation() {
     let app = mcp_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
     app.create_org(&ada.token, "Agents", "agents");
-    let invited = app.call(
-        Method::Post,
-        "/v1/orgs/agents/invitations",
-        Some(&ada.token),
-        Some(&json!({ "email": "mia@example.com", "role": "member" })),
-    );
-    assert_eq!(invited.status, 201, "{}", body_text(&invited));
+    app.invite(&ada.token, "agents", "mia@example.com", "member");
     app.platform.workos.users.borrow_mut().insert("user_mia".into(), "mia@example.com".into());
     let token = mcp_token(&app, "user_mia", "read", json!({}));
     let workspace = result(&call(&app, &token, "get_workspace", json!({ "workspace": "agents" })));

@@ -308,13 +308,7 @@ fn a_password_sign_up_of_an_invited_email_joins_the_workspace() {
     let app = spawn_app();
     let ada = app.sign_in("user_ada", "ada@example.com");
     app.create_org(&ada.token, "Acme", "acme");
-    let invited = app.call(
-        Method::Post,
-        "/v1/orgs/acme/invitations",
-        Some(&ada.token),
-        Some(&json!({ "email": "pat@example.com", "role": "admin" })),
-    );
-    assert_eq!(invited.status, 201, "{}", body_text(&invited));
+    app.invite(&ada.token, "acme", "pat@example.com", "admin");
     let signed_up = sign_up(&app, "pat@example.com", "long enough pw");
     assert_eq!(signed_up.status, 201, "{}", body_text(&signed_up));
     let workspace = with_cookie(&app, Method::Get, "/v1/orgs/acme/members", &cookie_of(&signed_up));
