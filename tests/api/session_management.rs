@@ -313,6 +313,12 @@ fn a_password_sign_up_of_an_invited_email_joins_the_workspace() {
     assert_eq!(signed_up.status, 201, "{}", body_text(&signed_up));
     let workspace = with_cookie(&app, Method::Get, "/v1/orgs/acme/members", &cookie_of(&signed_up));
     assert_eq!(workspace.status, 200, "{}", body_text(&workspace));
-    let roles: Vec<_> = workspace.json_body()["data"].as_array().unwrap().iter().map(|m| m["role"].clone()).collect();
-    assert_eq!(roles, [json!("owner"), json!("admin")]);
+    let mut roles: Vec<_> = workspace.json_body()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["email"].clone(), m["role"].clone()))
+        .collect();
+    roles.sort_by_key(|(email, _)| email.to_string());
+    assert_eq!(roles, [(json!("ada@example.com"), json!("owner")), (json!("pat@example.com"), json!("admin"))]);
 }
