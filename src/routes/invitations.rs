@@ -1,8 +1,8 @@
 //! `/v1/orgs/{org}/invitations[/{invitation_id}]`: invite an email address to a workspace with a
-//! role, list the invitations, read one, revoke one. Whoever signs in with the address, verified, joins
-//! (the acceptance is SQL: `migrations/0009_invitations.sql`); someone who has signed in with it
-//! already joins at once, as adding them by email would. Inviting is adding a member: the same
-//! permission and the same [`Grant`] rule.
+//! role, list the invitations, read one, revoke one. Whoever signs in with the address, verified,
+//! joins (the acceptance is SQL: `migrations/0009_invitations.sql`); someone who has signed in
+//! with it already joins at once, as adding them by email would. Inviting is adding a member:
+//! the same permission and the same [`Grant`] rule.
 
 use serde::Deserialize;
 
