@@ -9,13 +9,12 @@ use super::refresh_rescue;
 use super::session_sealing::{open_sealed, seal_for_session};
 use crate::app::App;
 use crate::config::Config;
-use crate::http::ApiError;
 use crate::http::ErrorCode;
+use crate::http::{login_path, ApiError};
 use crate::log::log_error;
 use crate::platform::{DatabaseError, DatabaseErrorKind, Platform};
 use crate::store::sessions::{self, RefreshedTokens, SessionRecord};
 use crate::token::{verify_access_token, TokenError};
-use crate::workos::api::url_encode;
 use crate::workos::api::CallFailed;
 use crate::workos::authenticate::{self, GrantRefused};
 use crate::workos::memberships;
@@ -247,7 +246,7 @@ pub async fn switch_organization<P: Platform>(
             ErrorCode::OrganizationSignInRequired,
             &format!("the organisation requires another sign-in ({code})"),
         )
-        .with_authorize_url(format!("/v1/auth/login?organization_id={}", url_encode(organization_id)))),
+        .with_authorize_url(login_path(&[("organization_id", organization_id)]))),
         Refreshed::Refused(code) if code.contains("membership") => Err(not_member()),
         Refreshed::Refused(code) => {
             log_error(&format!("organisation switch refused by WorkOS ({code}); the session ends"));

@@ -196,6 +196,16 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Decodes `%XX` escapes and `+` as space; `None` when the result is not UTF-8 or an escape is bad.
 pub fn percent_decode(input: &str) -> Option<String> {
     let bytes = input.as_bytes();

@@ -14,12 +14,12 @@ use crate::auth::session_refresh::{self, FreshToken};
 use crate::auth::session_sealing::open_sealed;
 use crate::auth::PresentedSession;
 use crate::config::Config;
-use crate::http::{cookie, set_cookie, ApiError, ApiRequest, ApiResponse, ErrorCode, ReturnTo};
+use crate::http::request::url_encode;
+use crate::http::{cookie, login_path, set_cookie, ApiError, ApiRequest, ApiResponse, ErrorCode, ReturnTo};
 use crate::log::log_error;
 use crate::platform::Platform;
 use crate::store::login_flows::{self, LoginFlow};
 use crate::store::sessions::{self};
-use crate::workos::api::url_encode;
 use crate::workos::authenticate::{self, GrantRefused};
 
 /// A sign-in flow lives ten minutes (WorkOS's codes do too).
@@ -168,19 +168,16 @@ fn browser_error(request: &ApiRequest, error: ApiError, failed: Option<&LoginFlo
 
 /// `GET /v1/auth/login` with what the failed flow had been started with.
 fn sign_in_again(failed: Option<&LoginFlow>) -> String {
-    let mut query = Vec::new();
+    let mut params = Vec::new();
     if let Some(flow) = failed {
         if flow.return_to != "/" {
-            query.push(format!("return_to={}", url_encode(&flow.return_to)));
+            params.push(("return_to", flow.return_to.as_str()));
         }
         if let Some(invitation) = &flow.invitation_token {
-            query.push(format!("invitation_token={}", url_encode(invitation)));
+            params.push(("invitation_token", invitation.as_str()));
         }
     }
-    match query.is_empty() {
-        true => "/v1/auth/login".to_owned(),
-        false => format!("/v1/auth/login?{}", query.join("&")),
-    }
+    login_path(&params)
 }
 
 /// `GET /v1/auth/callback?code&state` (or `?error&error_description&state`): takes the flow,
@@ -188,7 +185,7 @@ fn sign_in_again(failed: Option<&LoginFlow>) -> String {
 /// sends the browser to where it was going.
 pub async fn callback<P: Platform>(app: &App<'_, P>, request: &ApiRequest) -> ApiResponse {
     if started_by_authkit(request) {
-        return redirect(302, "/v1/auth/login", Vec::new());
+        return redirect(302, &login_path(&[]), Vec::new());
     }
     let flow = match take_flow(app, request).await {
         Ok(flow) => flow,

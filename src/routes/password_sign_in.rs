@@ -11,9 +11,8 @@ use super::session_start::start_session;
 use crate::app::App;
 use crate::domain::Email;
 use crate::http::request::not_null;
-use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
+use crate::http::{login_path, ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::platform::Platform;
-use crate::workos::api::url_encode;
 use crate::workos::authenticate::{self, GrantRefused};
 use crate::workos::sign_up::{create_user, NewUser, SignUpRefused};
 
@@ -128,7 +127,7 @@ async fn signed_in<P: Platform>(
         // AuthKit's hosted page asks for what a password grant cannot give: the code WorkOS
         // mailed, the SSO connection, the second factor, the organisation. This API has no
         // screens for them, so each such refusal says where the browser finishes the sign-in.
-        let hosted = || format!("/v1/auth/login?login_hint={}", url_encode(email.as_str()));
+        let hosted = || login_path(&[("login_hint", email.as_str())]);
         match refused {
             GrantRefused::Terminal(code) if code == "email_verification_required" => ApiError::new(
                 ErrorCode::EmailVerificationRequired,

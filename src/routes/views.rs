@@ -4,13 +4,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::domain::{rfc3339, Role, Scopes};
+use crate::http::login_path;
 use crate::store::api_keys::ApiKeyRecord;
 use crate::store::audit_events::EventRecord;
 use crate::store::invitations::{InvitationRecord, InvitationState};
 use crate::store::memberships::MemberRecord;
 use crate::store::users::UserRecord;
 use crate::store::workspaces::{UserWorkspace, WorkspaceRecord};
-use crate::workos::api::url_encode;
 
 /// `{id, name, slug, personal, created_at, updated_at}`
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -232,7 +232,7 @@ impl InvitationView {
             accepted_by: invitation.accepted_by.clone(),
             revoked_at: invitation.revoked_at.map(rfc3339),
             sign_up_url: (state == InvitationState::Pending)
-                .then(|| format!("/v1/auth/login?screen_hint=sign-up&login_hint={}", url_encode(&invitation.email))),
+                .then(|| login_path(&[("screen_hint", "sign-up"), ("login_hint", &invitation.email)])),
         }
     }
 }

@@ -7,10 +7,11 @@
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::http::request::url_encode;
 use crate::log::log_error;
 use crate::platform::{DatabaseError, Platform};
 use crate::store::workos_events;
-use crate::workos::api::{call, url_encode, Call, CallFailed};
+use crate::workos::api::{call, Call, CallFailed};
 use crate::workos::webhook_events::{read_envelope, Envelope, ACTED_ON};
 
 /// The cursor's name in `workos_event_cursors`.

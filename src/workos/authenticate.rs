@@ -4,9 +4,9 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::api::url_encode;
 use super::user_sessions;
 use crate::config::Config;
+use crate::http::request::url_encode;
 use crate::log::log_error;
 use crate::platform::{HttpClient, HttpPost, Platform};
 

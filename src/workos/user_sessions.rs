@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::api::{call, id_segment, url_encode, Call, CallFailed};
+use super::api::{call, id_segment, Call, CallFailed};
 use crate::config::Config;
+use crate::http::request::url_encode;
 use crate::platform::Platform;
 
 /// WorkOS lists at most this many per page.

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use crate::http::request::url_encode;
 use crate::http::Method;
-use crate::workos::api::url_encode;
 
 /// `tools/list`'s tools, parsed once per isolate.
 pub fn tools() -> &'static Value {
