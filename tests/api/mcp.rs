@@ -131,6 +131,11 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
     assert_eq!(added["isError"], false, "{added}");
     let members = result(&call(&app, &token, "list_members", json!({ "workspace": "agents", "limit": 10 })));
     assert_eq!(members["structuredContent"]["data"].as_array().unwrap().len(), 2);
+    // JSON Schema's integers include `1.0`, and a fraction is no integer.
+    let one = result(&call(&app, &token, "list_members", json!({ "workspace": "agents", "limit": 1.0 })));
+    assert_eq!(one["structuredContent"]["data"].as_array().unwrap().len(), 1, "{one}");
+    let half = call(&app, &token, "list_members", json!({ "workspace": "agents", "limit": 1.5 })).json_body();
+    assert_eq!(half["error"]["code"], -32602, "{half}");
     let invited = result(&call(
         &app,
         &token,

@@ -90,7 +90,9 @@ fn a_deleted_user_loses_access_on_their_next_request_whatever_the_credential() {
     applied(&deleted, "event_01DEL", false);
 
     // Her access token is still signed and unexpired: refused all the same.
-    for path in ["/v1/me".to_owned(), format!("/v1/orgs/{team_id}"), "/v1/orgs".to_owned()] {
+    for path in
+        ["/v1/me".to_owned(), format!("/v1/orgs/{team_id}"), "/v1/orgs".to_owned(), "/v1/auth/session".to_owned()]
+    {
         let refused = app.get(&path, Some(&ada.token));
         assert_eq!((refused.status, error_code(&refused).as_str()), (403, "user_deleted"), "{path}");
         conforms(&document(), Method::Get, &path, &refused);

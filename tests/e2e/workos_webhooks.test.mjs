@@ -82,9 +82,11 @@ test("a user deleted at WorkOS loses access on their next request, and cannot si
   await standIn("DELETE", `/user_management/users/${eve.userId}`);
   await delivered("user.deleted");
   // Her token is still signed and unexpired: refused all the same.
-  const refused = await stack.worker.request("GET", "/v1/me", { bearer: eve.token });
-  assert.equal(refused.status, 403, refused.text);
-  assert.equal(refused.json.error.code, "user_deleted");
+  for (const path of ["/v1/me", "/v1/auth/session"]) {
+    const refused = await stack.worker.request("GET", path, { bearer: eve.token });
+    assert.equal(refused.status, 403, `${path}: ${refused.text}`);
+    assert.equal(refused.json.error.code, "user_deleted", path);
+  }
   const key = await stack.worker.request("GET", `/v1/orgs/${eve.personal}`, { bearer: eve.key });
   assert.equal(key.json.error.code, "api_key_invalid", "her personal workspace's key is revoked");
   const again = await stack.worker.request("POST", "/v1/auth/web/callback", { bearer: eve.token });

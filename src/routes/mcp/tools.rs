@@ -50,7 +50,7 @@ fn check(schema: &Value, arguments: &Map<String, Value>) -> Result<(), BadCall> 
         };
         let fits = match property["type"].as_str() {
             Some("string") => value.is_string(),
-            Some("integer") => value.as_i64().is_some_and(|n| {
+            Some("integer") => integer(value).is_some_and(|n| {
                 property["minimum"].as_i64().is_none_or(|min| n >= min)
                     && property["maximum"].as_i64().is_none_or(|max| n <= max)
             }),
@@ -62,6 +62,12 @@ fn check(schema: &Value, arguments: &Map<String, Value>) -> Result<(), BadCall> 
         }
     }
     Ok(())
+}
+
+/// An integer as JSON Schema counts them: any number without a fraction, `5.0` as well as `5`
+/// (the API reads its bodies' integers the same way).
+fn integer(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
 }
 
 /// A path segment from an argument: ids and slugs only, so that no argument can reach another
@@ -77,7 +83,7 @@ fn segment(arguments: &Map<String, Value>, name: &str) -> Result<String, BadCall
 /// `?limit=&cursor=` from the paging arguments.
 fn page_query(arguments: &Map<String, Value>) -> String {
     let mut query = Vec::new();
-    if let Some(limit) = arguments.get("limit").and_then(Value::as_i64) {
+    if let Some(limit) = arguments.get("limit").and_then(integer) {
         query.push(format!("limit={limit}"));
     }
     if let Some(cursor) = arguments.get("cursor").and_then(Value::as_str) {
