@@ -125,6 +125,17 @@ const UPDATE_USER: &str = concat!(
     " RETURNING id"
 );
 
+/// A user whose email WorkOS now calls verified, or who now has an invited address, joins the
+/// workspaces that invited it at once, as their next sign-in would have made them join
+/// (`invitation_accepted` in migrations/0009_invitations.sql makes each membership). Whatever
+/// the update did: the row's email as it stands is what counts.
+const ACCEPT_INVITATIONS: &str = concat!(
+    "UPDATE invitations SET accepted_at = ?4, accepted_by = ?3 \
+     WHERE email = (SELECT email FROM users WHERE id = ?3 AND email_verified = 1 AND deleted_at IS NULL) \
+     COLLATE NOCASE AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?4 AND ",
+    sql_this_delivery!()
+);
+
 /// The cookie sessions made from a WorkOS session end.
 const END_WORKOS_SESSION: &str =
     concat!("DELETE FROM sessions WHERE workos_session_id = ?3 AND ", sql_this_delivery!());
@@ -165,6 +176,7 @@ pub async fn apply<D: Database>(
                 UPDATE_USER,
                 vec![user_id.into(), email.as_str().into(), i64::from(*email_verified).into(), (*updated_at).into()],
             ));
+            statements.push(guarded(ACCEPT_INVITATIONS, vec![user_id.into(), now.into()]));
         }
         EventChange::SessionRevoked { session_id } => {
             statements.push(guarded(END_WORKOS_SESSION, vec![session_id.into()]));

@@ -241,6 +241,46 @@ fn a_session_revoked_at_workos_ends_its_cookie_session_only() {
 }
 
 #[test]
+fn a_user_update_that_verifies_an_invited_email_makes_the_member_at_once() {
+    let app = spawn_app_with(&[("WORKOS_WEBHOOK_SECRET", SECRET), ("WORKOS_USER_CACHE_SECONDS", "0")]);
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let team = app.create_org(&ada.token, "Team", "team")["id"].as_str().unwrap().to_owned();
+    app.platform.workos.unverified.borrow_mut().insert("user_cy".into());
+    let cy = app.sign_in("user_cy", "cy@example.com");
+    let invitation = app.invite(&ada.token, "team", "Cy@Example.com", "admin");
+    assert_eq!(invitation["state"], "pending", "an unverified address does not accept");
+    let member_count = || app.platform.db.count("memberships");
+    let members = member_count();
+
+    // An update that leaves the email unverified accepts nothing.
+    let mut unverified = user("user_cy", "cy@example.com", "2026-11-22T00:00:01.000Z");
+    unverified["email_verified"] = json!(false);
+    applied(&deliver(&app, &event("event_01UNV", "user.updated", unverified)), "event_01UNV", false);
+    assert_eq!(member_count(), members);
+
+    // WorkOS verifies it: Cy is an admin of the team now, with no sign-in of hers.
+    let verified = event("event_01VER", "user.updated", user("user_cy", "cy@example.com", "2026-11-22T00:00:02.000Z"));
+    applied(&deliver(&app, &verified), "event_01VER", false);
+    assert_eq!(app.get(&format!("/v1/orgs/{team}"), Some(&cy.token)).status, 200);
+    let read =
+        app.get(&format!("/v1/orgs/{team}/invitations/{}", invitation["id"].as_str().unwrap()), Some(&ada.token));
+    conforms(&document(), Method::Get, "/v1/orgs/{org}/invitations/{invitation_id}", &read);
+    assert_eq!(
+        (read.json_body()["state"].clone(), read.json_body()["accepted_by"].clone()),
+        (json!("accepted"), json!("user_cy"))
+    );
+    let trail = app.platform.db.rows(&format!(
+        "SELECT action, actor_id, json_extract(detail, '$.invitation_id') FROM audit_events \
+         WHERE workspace_id = '{team}' ORDER BY seq DESC LIMIT 1"
+    ));
+    assert_eq!(trail[0], json!(["membership.created", "user_ada", invitation["id"]]), "the inviter's doing");
+    // A redelivery adds nothing.
+    let before = app.snapshot();
+    applied(&deliver(&app, &verified), "event_01VER", true);
+    assert_eq!(app.snapshot(), before);
+}
+
+#[test]
 fn each_event_is_applied_once_and_an_older_update_never_overwrites_a_newer_one() {
     let app = spawn();
     let ada = app.sign_in("user_ada", "ada@example.com");
