@@ -42,14 +42,23 @@ impl Caller {
     }
 
     /// An API key caller: the key must exist, be unrevoked and match the credential (401
-    /// `api_key_invalid`, one answer for all three).
+    /// `api_key_invalid`, one answer for all three), and be unexpired at `now` (401
+    /// `api_key_expired`: only the genuine credential learns that, so its holder knows to
+    /// replace it rather than look for a typo).
     pub fn api_key(
         presented: &PresentedApiKey,
         stored: Option<StoredApiKey>,
         peppers: &PepperRing,
+        now: i64,
     ) -> Result<Self, ApiError> {
         match stored {
             Some(stored) if stored.key.revoked_at.is_none() && presented.matches(&stored, peppers) => {
+                if stored.key.has_expired(now) {
+                    return Err(ApiError::invalid_token(
+                        ErrorCode::ApiKeyExpired,
+                        "the API key has expired; create a new one",
+                    ));
+                }
                 Ok(Caller::ApiKey(stored.key))
             }
             _ => Err(api_key_invalid()),

@@ -58,7 +58,8 @@ impl CallerLookup {
         Self { slot }
     }
 
-    /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid`,
+    /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid` or
+    /// `api_key_expired`,
     /// 401 `session_expired`. A cookie request whose access token has expired refreshes it first,
     /// so that a session revoked at WorkOS ends within one token lifetime; when WorkOS cannot be
     /// reached the request goes on (D1 roles authorise it) and the next one tries again.
@@ -73,7 +74,9 @@ impl CallerLookup {
             Credential::AccessToken(identity) => {
                 Caller::of_token_user(row.map(UserRecord::from_row).transpose()?, identity.scope.as_deref())
             }
-            Credential::ApiKey(key) => Caller::api_key(key, api_keys::stored_from(row)?, &app.config.peppers),
+            Credential::ApiKey(key) => {
+                Caller::api_key(key, api_keys::stored_from(row)?, &app.config.peppers, app.platform.now())
+            }
             Credential::Session(session) => {
                 let row = row.ok_or_else(session_invalid)?;
                 let expires_at = row.opt_int("session_access_expires_at")?;

@@ -72,6 +72,8 @@ error_codes! {
     TokenClaimMissing => ("token_claim_missing", 401),
     /// 401: the API key is unknown, revoked or forged
     ApiKeyInvalid => ("api_key_invalid", 401),
+    /// 401: the API key's lifetime (`expires_in_days` when it was made) has run out; make a new one
+    ApiKeyExpired => ("api_key_expired", 401),
     /// 401: the session cookie names no live session (signed out, revoked, expired); sign in again
     SessionExpired => ("session_expired", 401),
     /// 401: no user with this email and password (one answer for both)

@@ -19,17 +19,27 @@ use crate::store::api_keys::{self, ApiKeyRecord, NewApiKey};
 use crate::store::change::{self, Written, MAX_ATTEMPTS};
 use crate::store::workspaces::WorkspaceAccess;
 
+/// The longest lifetime a key may be given: a year, so that a forgotten key ends within one. A
+/// key made without `expires_in_days` never expires (the default key among them): whether keys
+/// must expire is the workspace's policy, not ours.
+const MAX_DAYS: u32 = 365;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     name: String,
     #[serde(default, deserialize_with = "not_null")]
     scopes: Option<Vec<Scope>>,
+    /// A number, so that `5.0` is read as JSON Schema reads it (an integer), as `5`.
+    #[serde(default, deserialize_with = "not_null")]
+    expires_in_days: Option<f64>,
 }
 
 struct NewKeyInput {
     name: Name,
     scopes: Scopes,
+    /// Milliseconds; `None`: the key never expires.
+    lifetime: Option<i64>,
 }
 
 impl TryFrom<CreateBody> for NewKeyInput {
@@ -39,7 +49,8 @@ impl TryFrom<CreateBody> for NewKeyInput {
             None => Scopes::default_for_new_key(),
             Some(scopes) => Scopes::new(scopes).map_err(|error| ApiError::new(ErrorCode::ScopesInvalid, error.0))?,
         };
-        Ok(Self { name: input::name(&body.name)?, scopes })
+        let lifetime = body.expires_in_days.map(|days| input::expires_in_days(days, MAX_DAYS)).transpose()?;
+        Ok(Self { name: input::name(&body.name)?, scopes, lifetime })
     }
 }
 
@@ -55,7 +66,7 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
     list_in_workspace(app, request, org, keys).await
 }
 
-/// `POST /v1/orgs/{org}/api-keys` `{name, scopes?}`: `201 {api_key, secret}`. An API key can
+/// `POST /v1/orgs/{org}/api-keys` `{name, scopes?, expires_in_days?}`: `201 {api_key, secret}`. An API key can
 /// only create keys with scopes it has itself ([`Grant`]). Two round trips.
 pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
@@ -70,6 +81,7 @@ pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
         let input = input.as_ref().map_err(Clone::clone)?;
         standing.require_grant(Grant::ApiKey(&input.scopes))?;
         let actor = found.caller.actor();
+        let change = found.change(app.platform.now())?;
         let new = NewApiKey {
             id: &minted.id,
             name: input.name.as_str(),
@@ -78,8 +90,8 @@ pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
             secret_hmac: &secret_hmac,
             pepper_kid: pepper.kid(),
             created_by: actor.user_id(),
+            expires_at: input.lifetime.map(|lifetime| change.now + lifetime),
         };
-        let change = found.change(app.platform.now())?;
         if let Written::Done(key) = api_keys::create(app.platform.db(), &change, &new).await? {
             let answer = json!({ "api_key": ApiKeyView::from(&key), "secret": minted.credential });
             return Ok(ApiResponse::json(201, &answer));

@@ -19,3 +19,15 @@ pub fn slug(text: &str) -> Result<Slug, ApiError> {
 pub fn slug_taken() -> ApiError {
     ApiError::new(ErrorCode::SlugTaken, "another workspace has this slug")
 }
+
+/// A lifetime given as `expires_in_days`: a whole number of days from 1 to `max`, read as JSON
+/// Schema reads an integer (`5.0` is 5), so the body's field is an `f64`. Answers the lifetime in
+/// milliseconds, or 400 `invalid_body`.
+pub fn expires_in_days(days: f64, max: u32) -> Result<i64, ApiError> {
+    const DAY_MS: i64 = 86_400_000;
+    if days.fract() != 0.0 || !(1.0..=f64::from(max)).contains(&days) {
+        let message = format!("expires_in_days is a whole number from 1 to {max}");
+        return Err(ApiError::new(ErrorCode::InvalidBody, &message));
+    }
+    Ok(days as i64 * DAY_MS)
+}

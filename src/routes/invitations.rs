@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 
+use super::input;
 use super::views::InvitationView;
 use super::workspace_list::{list_in_workspace, WorkspaceList};
 use crate::app::App;
@@ -23,7 +24,6 @@ use crate::store::memberships::{self, Candidate};
 /// (WorkOS's own invitations: 7 days by default, `expires_in_days` up to 30).
 const DEFAULT_DAYS: u32 = 7;
 const MAX_DAYS: u32 = 30;
-const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,8 @@ struct CreateBody {
 struct CreateInput {
     email: Email,
     role: Role,
-    days: u32,
+    /// Milliseconds.
+    lifetime: i64,
 }
 
 impl TryFrom<CreateBody> for CreateInput {
@@ -46,11 +47,8 @@ impl TryFrom<CreateBody> for CreateInput {
     fn try_from(body: CreateBody) -> Result<Self, ApiError> {
         let invalid = |message: &str| ApiError::new(ErrorCode::InvalidBody, message);
         let email = Email::parse(&body.email).ok_or_else(|| invalid("email is not an email address"))?;
-        let days = body.expires_in_days.unwrap_or(f64::from(DEFAULT_DAYS));
-        if days.fract() != 0.0 || !(1.0..=f64::from(MAX_DAYS)).contains(&days) {
-            return Err(invalid("expires_in_days is a whole number from 1 to 30"));
-        }
-        Ok(Self { email, role: body.role, days: days as u32 })
+        let lifetime = input::expires_in_days(body.expires_in_days.unwrap_or(f64::from(DEFAULT_DAYS)), MAX_DAYS)?;
+        Ok(Self { email, role: body.role, lifetime })
     }
 }
 
@@ -95,7 +93,7 @@ pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &s
             id: &id,
             email: input.email.as_str(),
             role: input.role,
-            expires_at: change.now + i64::from(input.days) * DAY_MS,
+            expires_at: change.now + input.lifetime,
             replaces: replaces.as_ref(),
             invitee,
         };

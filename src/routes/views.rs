@@ -59,7 +59,8 @@ impl From<&MemberRecord> for MemberView {
     }
 }
 
-/// `{id, prefix, name, scopes, created_at, last_used_at, revoked_at}`: never the secret.
+/// `{id, prefix, name, scopes, created_at, last_used_at, revoked_at, expires_at}`: never the
+/// secret.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiKeyView {
     pub id: String,
@@ -69,6 +70,7 @@ pub struct ApiKeyView {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    pub expires_at: Option<String>,
 }
 
 impl From<&ApiKeyRecord> for ApiKeyView {
@@ -81,6 +83,7 @@ impl From<&ApiKeyRecord> for ApiKeyView {
             created_at: rfc3339(key.created_at),
             last_used_at: key.last_used_at.map(rfc3339),
             revoked_at: key.revoked_at.map(rfc3339),
+            expires_at: key.expires_at.map(rfc3339),
         }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::change::{missing, write, Change, Written};
 use super::sql_fragments::{sql_access_columns, sql_names_workspace, sql_workspace_id};
-use crate::domain::{Scopes, WorkspaceRef};
+use crate::domain::{rfc3339, Scopes, WorkspaceRef};
 use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, SqlValue, Statement};
 
@@ -23,10 +23,39 @@ pub struct ApiKeyRecord {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// When its credential stops being accepted; `None`: never.
+    pub expires_at: Option<i64>,
+}
+
+/// The columns [`ApiKeyRecord::from_row`] reads, of the api_keys table aliased `$alias` (with its
+/// dot, or "").
+macro_rules! sql_api_key_columns {
+    ($alias:literal) => {
+        concat!(
+            $alias,
+            "id, ",
+            $alias,
+            "workspace_id, ",
+            $alias,
+            "name, ",
+            $alias,
+            "prefix, ",
+            $alias,
+            "scopes, ",
+            $alias,
+            "created_at, ",
+            $alias,
+            "last_used_at, ",
+            $alias,
+            "revoked_at, ",
+            $alias,
+            "expires_at"
+        )
+    };
 }
 
 impl ApiKeyRecord {
-    /// Reads the columns `id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at`.
+    /// Reads the columns of [`sql_api_key_columns`].
     pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
         let scopes = row.text("scopes")?;
         Ok(Self {
@@ -38,7 +67,13 @@ impl ApiKeyRecord {
             created_at: row.int("created_at")?,
             last_used_at: row.opt_int("last_used_at")?,
             revoked_at: row.opt_int("revoked_at")?,
+            expires_at: row.opt_int("expires_at")?,
         })
+    }
+
+    /// Whether its lifetime has run out at `now` (a revoked key's has ended in another way).
+    pub fn has_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
     }
 
     /// Where the row sits in the keys list.
@@ -57,11 +92,13 @@ pub struct StoredApiKey {
     pub pepper_kid: String,
 }
 
-/// Records a use of the key, at most once a minute, and only for the genuine credential: `?3`
+/// Records a use of the key, at most once a minute, only while it is live (not revoked, not
+/// expired), and only for the genuine credential: `?3`
 /// maps each configured pepper id to the presented credential's MAC under that pepper. (This
 /// only decides whether to write a timestamp; authentication itself compares in constant time.)
 const TOUCH: &str = "UPDATE api_keys SET last_used_at = ?2 \
-     WHERE id = ?1 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000) \
+     WHERE id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2) \
+     AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000) \
      AND secret_hmac = (SELECT value FROM json_each(?3) WHERE key = api_keys.pepper_kid)";
 
 /// See [`TOUCH`]; `macs_by_pepper` is a JSON object `{kid: mac}`.
@@ -72,8 +109,7 @@ pub fn touch(key_id: &str, now: i64, macs_by_pepper: String) -> Statement {
 /// The columns [`stored_from`] reads, of the api_keys table aliased `k`.
 macro_rules! sql_key_for_auth_columns {
     () => {
-        "k.id, k.workspace_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at, \
-         k.secret_hmac, k.pepper_kid"
+        concat!(sql_api_key_columns!("k."), ", k.secret_hmac, k.pepper_kid")
     };
 }
 
@@ -114,7 +150,9 @@ pub fn stored_from(row: Option<&Row>) -> Result<Option<StoredApiKey>, DatabaseEr
 }
 
 const PAGE: &str = concat!(
-    "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ",
+    "SELECT ",
+    sql_api_key_columns!(""),
+    " FROM api_keys ",
     "WHERE workspace_id = ",
     sql_workspace_id!("?1", "?2"),
     " AND (created_at, id) > (?3, ?4) ",
@@ -127,7 +165,9 @@ pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) 
 }
 
 const SELECT_IN_WORKSPACE: &str = concat!(
-    "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys ",
+    "SELECT ",
+    sql_api_key_columns!(""),
+    " FROM api_keys ",
     "WHERE id = ?3 AND workspace_id = ",
     sql_workspace_id!("?1", "?2")
 );
@@ -150,14 +190,15 @@ pub struct NewApiKey<'a> {
     pub pepper_kid: &'a str,
     /// The user who creates it; `None` for a key made by another key.
     pub created_by: Option<&'a str>,
+    /// When it stops being accepted; `None`: never.
+    pub expires_at: Option<i64>,
 }
 
 const INSERT: &str = "INSERT INTO api_keys \
-     (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, created_by, is_default, created_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)";
+     (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, created_by, is_default, created_at, expires_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)";
 
-const SELECT_BY_ID: &str =
-    "SELECT id, workspace_id, name, prefix, scopes, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ?1";
+const SELECT_BY_ID: &str = concat!("SELECT ", sql_api_key_columns!(""), " FROM api_keys WHERE id = ?1");
 
 /// One round trip: creates the key, unless the workspace changed since the decision.
 pub async fn create<D: Database>(
@@ -179,13 +220,14 @@ pub async fn create<D: Database>(
             new.pepper_kid.into(),
             SqlValue::from(new.created_by),
             change.now.into(),
+            SqlValue::from(new.expires_at),
         ],
     ));
     batch.push(change.event(
         "api_key.created",
         "api_key",
         new.id,
-        json!({ "name": new.name, "prefix": new.prefix, "scopes": new.scopes }),
+        json!({ "name": new.name, "prefix": new.prefix, "scopes": new.scopes, "expires_at": new.expires_at.map(rfc3339) }),
     ));
     let created = batch.push(Statement::new(SELECT_BY_ID, vec![new.id.into()]));
     write(db, batch).await?.read(|results| {

@@ -6,6 +6,7 @@ use edge_auth::routes::handle;
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::openapi::{conforms, document};
 
 #[test]
 fn a_created_key_is_shown_once_and_authenticates_within_its_scopes() {
@@ -23,6 +24,7 @@ fn a_created_key_is_shown_once_and_authenticates_within_its_scopes() {
         json!({
             "id": id, "prefix": &secret[..12], "name": "CI", "scopes": ["read"],
             "created_at": "2026-11-22T00:00:00.000Z", "last_used_at": null, "revoked_at": null,
+            "expires_at": null,
         })
     );
     assert_eq!(app.get(&format!("/v1/orgs/{org}"), Some(secret)).status, 200);
@@ -55,6 +57,66 @@ fn a_revoked_key_is_refused_and_revoking_again_changes_nothing() {
     assert_eq!(list["data"][0]["revoked_at"], "2026-11-22T00:00:03.000Z");
     let event = app.platform.db.rows("SELECT action, target_id FROM audit_events ORDER BY seq DESC LIMIT 1");
     assert_eq!(event[0], json!(["api_key.revoked", ada.default_key_id]));
+}
+
+#[test]
+fn a_key_made_to_expire_is_refused_from_then_on_and_stays_listed() {
+    let app = spawn_app();
+    let ada = app.sign_in("user_ada", "ada@example.com");
+    let org = &ada.personal_slug;
+    let keys = format!("/v1/orgs/{org}/api-keys");
+    let create = |body: serde_json::Value| app.call(Method::Post, &keys, Some(&ada.token), Some(&body));
+    let made = create(json!({ "name": "ci", "scopes": ["read"], "expires_in_days": 2 }));
+    conforms(&document(), Method::Post, &keys, &made);
+    let made = made.json_body();
+    assert_eq!(made["api_key"]["expires_at"], "2026-11-24T00:00:00.000Z");
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    let id = made["api_key"]["id"].as_str().unwrap().to_owned();
+    let detail = app
+        .platform
+        .db
+        .scalar(&format!("SELECT json_extract(detail, '$.expires_at') FROM audit_events WHERE target_id = '{id}'"));
+    assert_eq!(detail, json!("2026-11-24T00:00:00.000Z"), "the audit trail says how long it was given");
+    // JSON Schema's integers include `1.0`.
+    let whole = create(json!({ "name": "one day", "expires_in_days": 1.0 }));
+    assert_eq!(whole.json_body()["api_key"]["expires_at"], "2026-11-23T00:00:00.000Z", "{}", body_text(&whole));
+
+    app.advance_seconds(2 * 86_400 - 1);
+    assert_eq!(app.get("/v1/me", Some(&secret)).status, 200, "live until its last millisecond");
+    let last_used = || app.platform.db.scalar(&format!("SELECT last_used_at FROM api_keys WHERE id = '{id}'"));
+    let used = last_used();
+    app.advance_seconds(1);
+    for path in ["/v1/me".to_owned(), format!("/v1/orgs/{org}")] {
+        let refused = app.get(&path, Some(&secret));
+        assert_eq!((refused.status, error_code(&refused).as_str()), (401, "api_key_expired"), "{path}");
+        assert_eq!(refused.header("www-authenticate"), Some("Bearer error=\"invalid_token\""));
+        conforms(&document(), Method::Get, &path, &refused);
+    }
+    app.advance_seconds(60);
+    assert_eq!(error_code(&app.get("/v1/me", Some(&secret))), "api_key_expired");
+    assert_eq!(last_used(), used, "an expired key's use is not recorded, a minute on either");
+    // A forged credential for the expired key learns nothing of its expiry.
+    let forged = format!("{}{}", &secret[..secret.len() - 4], if secret.ends_with("AAAA") { "BBBB" } else { "AAAA" });
+    assert_eq!(error_code(&app.get("/v1/me", Some(&forged))), "api_key_invalid");
+    // It stays listed with its expiry, and revoking it still works (with a token of today: Ada's
+    // first one has expired too).
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let listed = app.get(&keys, Some(&token)).json_body();
+    let listed = listed["data"].as_array().unwrap().iter().find(|k| k["id"] == id.as_str()).unwrap().clone();
+    assert_eq!(listed["expires_at"], "2026-11-24T00:00:00.000Z");
+    assert_eq!(app.call(Method::Delete, &format!("{keys}/{id}"), Some(&token), None).status, 204);
+    assert_eq!(error_code(&app.get("/v1/me", Some(&secret))), "api_key_invalid", "revoked now");
+    // The default key, made without a lifetime, never expires.
+    assert_eq!(app.get("/v1/me", Some(&ada.default_key)).status, 200);
+
+    // Lifetimes are whole days from 1 to 365; a bad one creates nothing.
+    let before = app.snapshot();
+    for days in [json!(0), json!(366), json!(1.5), json!(-1), json!("7"), json!(null)] {
+        let body = json!({ "name": "bad", "expires_in_days": days });
+        let refused = app.call(Method::Post, &keys, Some(&token), Some(&body));
+        assert_eq!((refused.status, error_code(&refused).as_str()), (400, "invalid_body"), "{days}");
+    }
+    assert_eq!(app.snapshot(), before);
 }
 
 #[test]

@@ -60,8 +60,10 @@ test("a team's life: create, invite, page, API keys, audit trail, delete", async
   assert.equal((await api("PATCH", `/v1/orgs/${org}`, { bearer: bob.token, body: { name: "Bob's" } })).status, 403);
 
   // An API key works within its workspace and stops working once revoked.
-  const key = await api("POST", `/v1/orgs/${org}/api-keys`, { bearer: ada.token, body: { name: "ci", scopes: ["read"] } });
+  const key = await api("POST", `/v1/orgs/${org}/api-keys`, { bearer: ada.token, body: { name: "ci", scopes: ["read"], expires_in_days: 30 } });
   assert.equal(key.status, 201, key.text);
+  const lifetime = Date.parse(key.json.api_key.expires_at) - Date.parse(key.json.api_key.created_at);
+  assert.equal(lifetime, 30 * 86_400_000, "it expires in 30 days");
   assert.equal((await api("GET", `/v1/orgs/${org}/members`, { bearer: key.json.secret })).status, 200);
   assert.equal((await api("GET", `/v1/orgs/${ada.callback.workspace.id}`, { bearer: key.json.secret })).status, 404, "only its own workspace");
   const revoked = await api("DELETE", `/v1/orgs/${org}/api-keys/${key.json.api_key.id}`, { bearer: ada.token });
