@@ -59,10 +59,10 @@ impl CallerLookup {
     }
 
     /// The caller, once the batch has run: 403 `user_not_provisioned`, 401 `api_key_invalid` or
-    /// `api_key_expired`,
-    /// 401 `session_expired`. A cookie request whose access token has expired refreshes it first,
-    /// so that a session revoked at WorkOS ends within one token lifetime; when WorkOS cannot be
-    /// reached the request goes on (D1 roles authorise it) and the next one tries again.
+    /// `api_key_expired`, 401 `session_expired`. A cookie request whose access token has expired
+    /// refreshes it first, so that a session revoked at WorkOS ends within one token lifetime;
+    /// when WorkOS cannot be reached the request goes on (D1 roles authorise it) and the next one
+    /// tries again.
     pub async fn read<P: Platform>(
         &self,
         app: &App<'_, P>,

@@ -66,8 +66,8 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
     list_in_workspace(app, request, org, keys).await
 }
 
-/// `POST /v1/orgs/{org}/api-keys` `{name, scopes?, expires_in_days?}`: `201 {api_key, secret}`. An API key can
-/// only create keys with scopes it has itself ([`Grant`]). Two round trips.
+/// `POST /v1/orgs/{org}/api-keys` `{name, scopes?, expires_in_days?}`: `201 {api_key, secret}`.
+/// An API key can only create keys with scopes it has itself ([`Grant`]). Two round trips.
 pub async fn create<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     let input = request.json::<CreateBody>().and_then(NewKeyInput::try_from);

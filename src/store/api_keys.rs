@@ -27,30 +27,11 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<i64>,
 }
 
-/// The columns [`ApiKeyRecord::from_row`] reads, of the api_keys table aliased `$alias` (with its
-/// dot, or "").
+/// The columns [`ApiKeyRecord::from_row`] reads, of the api_keys table aliased `k`.
 macro_rules! sql_api_key_columns {
-    ($alias:literal) => {
-        concat!(
-            $alias,
-            "id, ",
-            $alias,
-            "workspace_id, ",
-            $alias,
-            "name, ",
-            $alias,
-            "prefix, ",
-            $alias,
-            "scopes, ",
-            $alias,
-            "created_at, ",
-            $alias,
-            "last_used_at, ",
-            $alias,
-            "revoked_at, ",
-            $alias,
-            "expires_at"
-        )
+    () => {
+        "k.id, k.workspace_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at, \
+         k.expires_at"
     };
 }
 
@@ -93,9 +74,9 @@ pub struct StoredApiKey {
 }
 
 /// Records a use of the key, at most once a minute, only while it is live (not revoked, not
-/// expired), and only for the genuine credential: `?3`
-/// maps each configured pepper id to the presented credential's MAC under that pepper. (This
-/// only decides whether to write a timestamp; authentication itself compares in constant time.)
+/// expired), and only for the genuine credential: `?3` maps each configured pepper id to the
+/// presented credential's MAC under that pepper. (This only decides whether to write a
+/// timestamp; authentication itself compares in constant time.)
 const TOUCH: &str = "UPDATE api_keys SET last_used_at = ?2 \
      WHERE id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2) \
      AND (last_used_at IS NULL OR last_used_at <= ?2 - 60000) \
@@ -109,7 +90,7 @@ pub fn touch(key_id: &str, now: i64, macs_by_pepper: String) -> Statement {
 /// The columns [`stored_from`] reads, of the api_keys table aliased `k`.
 macro_rules! sql_key_for_auth_columns {
     () => {
-        concat!(sql_api_key_columns!("k."), ", k.secret_hmac, k.pepper_kid")
+        concat!(sql_api_key_columns!(), ", k.secret_hmac, k.pepper_kid")
     };
 }
 
@@ -151,8 +132,8 @@ pub fn stored_from(row: Option<&Row>) -> Result<Option<StoredApiKey>, DatabaseEr
 
 const PAGE: &str = concat!(
     "SELECT ",
-    sql_api_key_columns!(""),
-    " FROM api_keys ",
+    sql_api_key_columns!(),
+    " FROM api_keys k ",
     "WHERE workspace_id = ",
     sql_workspace_id!("?1", "?2"),
     " AND (created_at, id) > (?3, ?4) ",
@@ -166,8 +147,8 @@ pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) 
 
 const SELECT_IN_WORKSPACE: &str = concat!(
     "SELECT ",
-    sql_api_key_columns!(""),
-    " FROM api_keys ",
+    sql_api_key_columns!(),
+    " FROM api_keys k ",
     "WHERE id = ?3 AND workspace_id = ",
     sql_workspace_id!("?1", "?2")
 );
@@ -198,7 +179,7 @@ const INSERT: &str = "INSERT INTO api_keys \
      (id, workspace_id, name, prefix, scopes, secret_hmac, pepper_kid, created_by, is_default, created_at, expires_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)";
 
-const SELECT_BY_ID: &str = concat!("SELECT ", sql_api_key_columns!(""), " FROM api_keys WHERE id = ?1");
+const SELECT_BY_ID: &str = concat!("SELECT ", sql_api_key_columns!(), " FROM api_keys k WHERE k.id = ?1");
 
 /// One round trip: creates the key, unless the workspace changed since the decision.
 pub async fn create<D: Database>(
