@@ -5,6 +5,10 @@ use crate::crypto::pepper::{PepperRing, PepperRingError};
 /// Marks every development default for a secret; the production environment refuses them.
 pub const INSECURE_DEV_MARKER: &str = "INSECURE-DEV";
 
+/// The longest `WORKOS_USER_CACHE_SECONDS` may be. Migration 0011 relies on it: a sign-in's email
+/// is at most this old, so within this long of a `user.updated` the webhook's email stands.
+pub const WORKOS_USER_CACHE_MAX_SECONDS: i64 = 3_600;
+
 /// The deployment environment (`ENVIRONMENT` var).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
@@ -179,7 +183,12 @@ impl Config {
             jwks_cache_ttl_seconds: seconds(&get, "JWKS_CACHE_TTL_SECONDS", 600, 1..=86_400)?,
             jwks_refetch_cooldown_seconds: seconds(&get, "JWKS_REFETCH_COOLDOWN_SECONDS", 30, 0..=3_600)?,
             workos_timeout_ms: seconds(&get, "WORKOS_TIMEOUT_MS", 5_000, 100..=30_000)? as u64,
-            workos_user_cache_seconds: seconds(&get, "WORKOS_USER_CACHE_SECONDS", 300, 0..=3_600)?,
+            workos_user_cache_seconds: seconds(
+                &get,
+                "WORKOS_USER_CACHE_SECONDS",
+                300,
+                0..=WORKOS_USER_CACHE_MAX_SECONDS,
+            )?,
             workos_redirect_uri,
             login_return_origins,
             session_cookie: SessionCookie::from_lookup(&get)?,

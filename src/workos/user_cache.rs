@@ -3,7 +3,8 @@
 //! WorkOS call, so one user repeating a callback cannot spend the API key's rate limit that
 //! everybody's first sign-in needs. The price: an email changed at WorkOS reaches us up to that
 //! much later, unless its `user.updated` webhook arrives first (`routes::workos_webhook` puts
-//! the new email here and in KV; another isolate's memory keeps the old one until it expires).
+//! the new email here and in KV; another isolate's memory keeps the old one until it expires,
+//! and migration 0011 keeps its sign-ins from writing that one back).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::UserEmail;
-use crate::config::Config;
+use crate::config::{Config, WORKOS_USER_CACHE_MAX_SECONDS};
 use crate::domain::Email;
 use crate::log::log_error;
 use crate::platform::{KeyValueStore, Platform, UnixMillis};
@@ -79,8 +80,8 @@ impl UserEmailCache {
     fn remember(&self, user_id: &str, user: &UserEmail, fetched_at: UnixMillis) {
         let mut memory = self.memory.borrow_mut();
         if memory.len() >= MAX_ENTRIES && !memory.contains_key(user_id) {
-            // No configuration keeps an entry longer than an hour (`WORKOS_USER_CACHE_SECONDS`).
-            let oldest_useful = fetched_at - 3_600_000;
+            // No configuration keeps an entry longer than this.
+            let oldest_useful = fetched_at - WORKOS_USER_CACHE_MAX_SECONDS * 1000;
             memory.retain(|_, (_, at)| *at > oldest_useful);
             if memory.len() >= MAX_ENTRIES {
                 memory.clear();

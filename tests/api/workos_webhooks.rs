@@ -281,6 +281,30 @@ fn a_user_update_that_verifies_an_invited_email_makes_the_member_at_once() {
 }
 
 #[test]
+fn a_sign_in_does_not_write_an_email_older_than_the_webhook_s_back_within_the_hour() {
+    // No user cache: each sign-in takes what "WorkOS" answers, and here it answers the address
+    // from before the change, as another isolate's cache would.
+    let app = spawn_app_with(&[("WORKOS_WEBHOOK_SECRET", SECRET), ("WORKOS_USER_CACHE_SECONDS", "0")]);
+    app.sign_in("user_ada", "ada@old.example");
+    app.advance_seconds(60);
+    let changed = event("event_01CHG", "user.updated", user("user_ada", "ada@new.example", "2026-11-22T00:01:00.000Z"));
+    applied(&deliver(&app, &changed), "event_01CHG", false);
+    let email = || app.platform.db.scalar("SELECT email FROM users WHERE id = 'user_ada'");
+    assert_eq!(email(), json!("ada@new.example"));
+
+    app.advance_seconds(3_600 - 1);
+    let stale = app.callback(&app.sign_in_token("user_ada", "ada@old.example"));
+    assert_eq!(stale.status, 200, "{}", body_text(&stale));
+    assert_eq!(stale.json_body()["user"]["email"], "ada@new.example", "the answer shows the row");
+    assert_eq!(email(), json!("ada@new.example"), "within the hour the webhook's email stands");
+    // An hour after WorkOS's change no cache holds an email from before it: sign-ins write
+    // again (here the old one, since this "WorkOS" still says so).
+    app.advance_seconds(1);
+    app.sign_in("user_ada", "ada@old.example");
+    assert_eq!(email(), json!("ada@old.example"));
+}
+
+#[test]
 fn each_event_is_applied_once_and_an_older_update_never_overwrites_a_newer_one() {
     let app = spawn();
     let ada = app.sign_in("user_ada", "ada@example.com");
