@@ -108,6 +108,9 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
             "list_invitations",
             "invite_member",
             "revoke_invitation",
+            "list_api_keys",
+            "create_api_key",
+            "revoke_api_key",
             "list_audit_events"
         ]
     );
@@ -244,6 +247,46 @@ fn scopes_limit_an_mcp_token_like_an_api_key_and_a_missing_one_is_a_403_challeng
     let nothing = mcp_token(&app, "user_mia", "", json!({ "scope": null }));
     assert_eq!(call(&app, &nothing, "list_workspaces", json!({})).status, 403, "no scope, no reads");
     assert_eq!(result(&call(&app, &nothing, "whoami", json!({})))["isError"], false, "whoami needs no scope");
+}
+
+#[test]
+fn a_client_granted_the_keys_scope_manages_api_keys_and_one_without_it_cannot() {
+    let app = mcp_app();
+    let token = mcp_token(&app, "user_mia", "read write keys", json!({}));
+    app.platform.workos.users.borrow_mut().insert("user_mia".into(), "mia@example.com".into());
+    let me = result(&call(&app, &token, "whoami", json!({})));
+    let personal = me["structuredContent"]["memberships"][0]["workspace"]["slug"].as_str().unwrap().to_owned();
+    let made = result(&call(
+        &app,
+        &token,
+        "create_api_key",
+        json!({ "workspace": personal, "name": "ci", "scopes": ["read"], "expires_in_days": 30.0 }),
+    ));
+    assert_eq!(made["isError"], false, "{made}");
+    let key = &made["structuredContent"]["api_key"];
+    assert_eq!(
+        (key["scopes"].clone(), key["expires_at"].clone()),
+        (json!(["read"]), json!("2026-12-22T00:00:00.000Z"))
+    );
+    let secret = made["structuredContent"]["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app.get(&format!("/v1/orgs/{personal}"), Some(&secret)).status, 200, "the key works");
+    let id = key["id"].as_str().unwrap().to_owned();
+    let listed = result(&call(&app, &token, "list_api_keys", json!({ "workspace": personal })));
+    let ids: Vec<&str> =
+        listed["structuredContent"]["data"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&id.as_str()), "{listed}");
+    assert!(!listed.to_string().contains(&secret), "never a secret in a list");
+    let revoked = result(&call(&app, &token, "revoke_api_key", json!({ "workspace": personal, "key_id": id })));
+    assert_eq!(revoked["isError"], false, "{revoked}");
+    assert_eq!(error_code(&app.get(&format!("/v1/orgs/{personal}"), Some(&secret))), "api_key_invalid");
+
+    // Without the keys scope: a 403 challenge naming it, and no key.
+    let writer = mcp_token(&app, "user_mia", "read write", json!({}));
+    let keys = app.platform.db.count("api_keys");
+    let refused = call(&app, &writer, "create_api_key", json!({ "workspace": personal, "name": "no" }));
+    assert_eq!(refused.status, 403);
+    assert!(refused.header("www-authenticate").unwrap().contains("scope=\"keys\""), "{:?}", refused.headers);
+    assert_eq!(app.platform.db.count("api_keys"), keys);
 }
 
 #[test]

@@ -52,7 +52,7 @@ test("a session of MCP calls: initialize, tools, a first contact provisioned, ch
   const initialized = await stack.worker.request("POST", "/mcp", { bearer: token, body: { jsonrpc: "2.0", method: "notifications/initialized" } });
   assert.equal(initialized.status, 202);
   const tools = await rpc(token, "tools/list");
-  assert.equal(tools.json.result.tools.length, 12);
+  assert.equal(tools.json.result.tools.length, 15);
   const whoami = await callTool(token, "whoami");
   assert.equal(whoami.json.result.isError, false, whoami.text);
   assert.equal(whoami.json.result.structuredContent.user.email, "agent@e2e.example");

@@ -90,7 +90,7 @@ where
                     "protocolVersion": version,
                     "capabilities": { "tools": { "listChanged": false } },
                     "serverInfo": { "name": "edge-auth", "title": "edge-auth organisation API", "version": env!("CARGO_PKG_VERSION") },
-                    "instructions": "Manage the user's workspaces, members and audit trail. Tools act as the signed-in user, within the OAuth scopes granted (read, write, keys).",
+                    "instructions": "Manage the user's workspaces, members, invitations, API keys and audit trail. Tools act as the signed-in user, within the OAuth scopes granted (read, write, keys).",
                 }),
             )
         }

@@ -143,6 +143,17 @@ pub fn request_for(tool: &str, arguments: &Map<String, Value>) -> Result<ToolReq
             path: format!("/v1/orgs/{}/invitations/{}", workspace()?, segment(arguments, "invitation_id")?),
             body: None,
         },
+        "list_api_keys" => get(format!("/v1/orgs/{}/api-keys{}", workspace()?, page_query(arguments))),
+        "create_api_key" => ToolRequest {
+            method: Method::Post,
+            path: format!("/v1/orgs/{}/api-keys", workspace()?),
+            body: Some(body_of(arguments, &["name", "scopes", "expires_in_days"])),
+        },
+        "revoke_api_key" => ToolRequest {
+            method: Method::Delete,
+            path: format!("/v1/orgs/{}/api-keys/{}", workspace()?, segment(arguments, "key_id")?),
+            body: None,
+        },
         "list_audit_events" => get(format!("/v1/orgs/{}/events{}", workspace()?, page_query(arguments))),
         other => return Err(BadCall(format!("unknown tool {other}"))),
     })
@@ -159,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_listed_tool_maps_to_a_request_and_arguments_are_checked() {
-        assert_eq!(tools().as_array().unwrap().len(), 12);
+        assert_eq!(tools().as_array().unwrap().len(), 15);
         let call = |tool: &str, a: Value| request_for(tool, &args(a));
         assert_eq!(call("whoami", json!({})).unwrap().path, "/v1/me");
         assert_eq!(
@@ -175,6 +186,11 @@ mod tests {
         assert_eq!(invite.body, Some(json!({"email": "a@b.c", "role": "member"})));
         let revoke = call("revoke_invitation", json!({"workspace": "acme", "invitation_id": "inv_1"})).unwrap();
         assert_eq!((revoke.method, revoke.path.as_str()), (Method::Delete, "/v1/orgs/acme/invitations/inv_1"));
+        let key = call("create_api_key", json!({"workspace": "acme", "name": "ci", "expires_in_days": 30})).unwrap();
+        assert_eq!((key.method, key.path.as_str()), (Method::Post, "/v1/orgs/acme/api-keys"));
+        assert_eq!(key.body, Some(json!({"name": "ci", "expires_in_days": 30})));
+        let revoke = call("revoke_api_key", json!({"workspace": "acme", "key_id": "key_1"})).unwrap();
+        assert_eq!((revoke.method, revoke.path.as_str()), (Method::Delete, "/v1/orgs/acme/api-keys/key_1"));
         for (tool, bad) in [
             ("get_workspace", json!({})),
             ("get_workspace", json!({"workspace": "acme/members"})),
@@ -183,6 +199,8 @@ mod tests {
             ("add_member", json!({"workspace": "acme", "role": "god"})),
             ("invite_member", json!({"workspace": "acme", "email": "a@b.c", "role": "member", "expires_in_days": 31})),
             ("revoke_invitation", json!({"workspace": "acme", "invitation_id": "../members"})),
+            ("create_api_key", json!({"workspace": "acme", "name": "ci", "expires_in_days": 366})),
+            ("revoke_api_key", json!({"workspace": "acme", "key_id": "key_1/../x"})),
             ("whoami", json!({"extra": 1})),
             ("create_workspace", json!({"name": 1, "slug": "x"})),
             ("no_such_tool", json!({})),
