@@ -1,9 +1,10 @@
 // `npm run fuzz`: schemathesis against /v1/openapi.json of the release worker under `wrangler dev`
-// with the WorkOS stand-in, as a signed-in user. Installs schemathesis into `.venv-fuzz` (PyPI)
-// on first use. Extra arguments go to `schemathesis run` (e.g. `-- --max-examples 200`).
+// with the WorkOS stand-in, as a signed-in user, in that user's own workspace. Installs
+// schemathesis into `.venv-fuzz` (PyPI) on first use. Extra arguments go to `schemathesis run`
+// (e.g. `-- --max-examples 200`).
 // A fuzzer, not a test: `npm test` does not run it.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { spawn } from "node:child_process";
 import { ROOT, run } from "./toolchain.mjs";
 import { startStack } from "../tests/e2e/stack.mjs";
@@ -24,7 +25,12 @@ try {
   const callback = await stack.worker.request("POST", "/v1/auth/web/callback", { bearer: access_token });
   if (callback.status !== 201) throw new Error(`sign-in failed: ${callback.status} ${callback.text}`);
   const base = stack.worker.base;
-  const args = ["run", `${base}/v1/openapi.json`, "--url", base, "-H", `Authorization: Bearer ${access_token}`, "--checks", "all", ...process.argv.slice(2)];
+  // Every `{org}` the fuzzer fills in names the signed-in user's own workspace, so the workspace
+  // routes are exercised past their 404 (random slugs name nobody's workspace).
+  const config = join(ROOT, "target", "schemathesis.toml");
+  mkdirSync(dirname(config), { recursive: true });
+  writeFileSync(config, `[parameters]\n"path.org" = ${JSON.stringify(callback.json.workspace.id)}\n`);
+  const args = ["--config-file", config, "run", `${base}/v1/openapi.json`, "--url", base, "-H", `Authorization: Bearer ${access_token}`, "--checks", "all", ...process.argv.slice(2)];
   // Not spawnSync: it would stop this process reading the stand-in's and wrangler's output, and
   // once a pipe is full they block on their next log line: the worker's calls to WorkOS then
   // time out, and the fuzzer reports 503s that are the harness's own.

@@ -190,6 +190,10 @@ fn a_revoked_invitation_is_not_accepted_and_an_accepted_one_cannot_be_revoked() 
     }
     let event = &app.platform.db.rows("SELECT action, target_id FROM audit_events WHERE action = 'invitation.revoked'");
     assert_eq!(event, &vec![json!(["invitation.revoked", cy["id"]])]);
+    // The trail, invitations' events and their acceptance among them, is as the document says.
+    let trail = call(&app, Method::Get, "/v1/orgs/acme/events?limit=100", &bob.token, None).json_body();
+    let actions: Vec<&str> = trail["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"invitation.created") && actions.contains(&"invitation.revoked"), "{actions:?}");
 }
 
 #[test]
