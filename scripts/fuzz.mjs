@@ -25,11 +25,18 @@ try {
   const callback = await stack.worker.request("POST", "/v1/auth/web/callback", { bearer: access_token });
   if (callback.status !== 201) throw new Error(`sign-in failed: ${callback.status} ${callback.text}`);
   const base = stack.worker.base;
-  // Every `{org}` the fuzzer fills in names the signed-in user's own workspace, so the workspace
-  // routes are exercised past their 404 (random slugs name nobody's workspace).
+  // Every `{org}` the fuzzer fills in is the signed-in user's own workspace, every `{user_id}`
+  // that user and every `{key_id}` their default key, so those routes are exercised past their
+  // 404 (random ids name nothing). Ids, not the slug: the fuzzer changes the slug.
+  const pinned = {
+    "path.org": callback.json.workspace.id,
+    "path.user_id": callback.json.user.id,
+    "path.key_id": callback.json.default_api_key.api_key.id,
+  };
   const config = join(ROOT, "target", "schemathesis.toml");
   mkdirSync(dirname(config), { recursive: true });
-  writeFileSync(config, `[parameters]\n"path.org" = ${JSON.stringify(callback.json.workspace.id)}\n`);
+  const lines = Object.entries(pinned).map(([name, value]) => `${JSON.stringify(name)} = ${JSON.stringify(value)}`);
+  writeFileSync(config, `[parameters]\n${lines.join("\n")}\n`);
   const args = ["--config-file", config, "run", `${base}/v1/openapi.json`, "--url", base, "-H", `Authorization: Bearer ${access_token}`, "--checks", "all", ...process.argv.slice(2)];
   // Not spawnSync: it would stop this process reading the stand-in's and wrangler's output, and
   // once a pipe is full they block on their next log line: the worker's calls to WorkOS then

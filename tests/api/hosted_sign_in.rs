@@ -127,6 +127,8 @@ fn impossible_combinations_and_foreign_return_tos_are_refused() {
     let app = spawn_app_with(&[("LOGIN_RETURN_ORIGINS", "https://app.example.com")]);
     assert!(login(&app, "?return_to=https%3A%2F%2Fapp.example.com%2Fhome", None).is_ok());
     assert!(login(&app, "?return_to=%2Fhome&utm_source=mail&utm_source=x", None).is_ok(), "unread ones are ignored");
+    let template = login(&app, "?provider=&screen_hint=&return_to=", None).expect("an empty value counts as absent");
+    assert_eq!(query_of(&template.location)["provider"], "authkit");
     for bad in [
         "?provider=google&organization_id=org_1",
         "?provider=myspace",
@@ -144,7 +146,7 @@ fn impossible_combinations_and_foreign_return_tos_are_refused() {
         let refused = login(&app, bad, None).err().unwrap_or_else(|| panic!("{bad} was accepted"));
         assert_eq!((refused.status, error_code(&refused).as_str()), (400, "invalid_query"), "{bad}");
     }
-    assert_eq!(app.platform.db.count("login_flows"), 2, "refusals start no flow");
+    assert_eq!(app.platform.db.count("login_flows"), 3, "refusals start no flow");
 }
 
 #[test]
