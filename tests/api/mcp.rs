@@ -287,6 +287,13 @@ fn a_client_granted_the_keys_scope_manages_api_keys_and_one_without_it_cannot() 
     assert_eq!(refused.status, 403);
     assert!(refused.header("www-authenticate").unwrap().contains("scope=\"keys\""), "{:?}", refused.headers);
     assert_eq!(app.platform.db.count("api_keys"), keys);
+    // With it, only the scopes it was granted itself.
+    let keyholder = mcp_token(&app, "user_mia", "read keys", json!({}));
+    let body = json!({ "workspace": personal, "name": "more", "scopes": ["read", "write"] });
+    let refused = call(&app, &keyholder, "create_api_key", body);
+    assert_eq!(refused.status, 403);
+    assert!(refused.header("www-authenticate").unwrap().contains("scope=\"write\""), "{:?}", refused.headers);
+    assert_eq!(app.platform.db.count("api_keys"), keys);
 }
 
 #[test]
