@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::change::{missing, write, Change, Written};
-use super::sql_fragments::sql_workspace_id;
+use super::sql_fragments::{sql_user_may_accept_invitations, sql_workspace_id};
 use crate::domain::{new_id, IdKind, Role, WorkspaceRef};
 use crate::pagination::Position;
 use crate::platform::{Database, DatabaseError, Row, RowExt, Statement};
@@ -143,8 +143,12 @@ const INSERT: &str = "INSERT INTO invitations (id, workspace_id, email, role, in
 
 /// The invitee accepts at once when they have signed in before with the email verified (and
 /// are not deleted); the trigger on `accepted_at` makes the membership.
-const ACCEPT_NOW: &str = "UPDATE invitations SET accepted_at = ?2, accepted_by = ?3 WHERE id = ?1 \
-     AND EXISTS (SELECT 1 FROM users WHERE id = ?3 AND email_verified = 1 AND deleted_at IS NULL)";
+const ACCEPT_NOW: &str = concat!(
+    "UPDATE invitations SET accepted_at = ?2, accepted_by = ?3 WHERE id = ?1 \
+     AND EXISTS (SELECT 1 FROM users WHERE id = ?3 AND ",
+    sql_user_may_accept_invitations!(),
+    ")"
+);
 
 /// An invitation to make.
 #[derive(Debug, Clone)]

@@ -75,6 +75,15 @@ macro_rules! sql_user_member_role {
     };
 }
 
+/// Whether a row of `users` (unaliased) may accept an invitation: its email is verified and it is
+/// not a deleted user's tombstone. (The sign-in triggers of migrations/0009_invitations.sql say
+/// the same of `NEW`.)
+macro_rules! sql_user_may_accept_invitations {
+    () => {
+        "email_verified = 1 AND deleted_at IS NULL"
+    };
+}
+
 /// The column list of an audit event insert.
 macro_rules! sql_insert_event {
     () => {
@@ -84,5 +93,5 @@ macro_rules! sql_insert_event {
 
 pub(crate) use {
     sql_access_columns, sql_insert_event, sql_live_session, sql_names_workspace, sql_user_columns,
-    sql_user_member_role, sql_workspace_id,
+    sql_user_may_accept_invitations, sql_user_member_role, sql_workspace_id,
 };

@@ -2,7 +2,7 @@
 //! changes only if this delivery's record is the one that stands (see
 //! migrations/0008_workos_events.sql).
 
-use super::sql_fragments::sql_insert_event;
+use super::sql_fragments::{sql_insert_event, sql_user_may_accept_invitations};
 use crate::domain::{new_id, IdKind};
 use crate::platform::{Database, DatabaseError, RowExt, Statement};
 use crate::workos::webhook_events::{EventChange, WorkosEvent};
@@ -131,8 +131,9 @@ const UPDATE_USER: &str = concat!(
 /// the update did: the row's email as it stands is what counts.
 const ACCEPT_INVITATIONS: &str = concat!(
     "UPDATE invitations SET accepted_at = ?4, accepted_by = ?3 \
-     WHERE email = (SELECT email FROM users WHERE id = ?3 AND email_verified = 1 AND deleted_at IS NULL) \
-     COLLATE NOCASE AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?4 AND ",
+     WHERE email = (SELECT email FROM users WHERE id = ?3 AND ",
+    sql_user_may_accept_invitations!(),
+    ") COLLATE NOCASE AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?4 AND ",
     sql_this_delivery!()
 );
 
