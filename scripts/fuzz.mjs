@@ -26,12 +26,20 @@ try {
   if (callback.status !== 201) throw new Error(`sign-in failed: ${callback.status} ${callback.text}`);
   const base = stack.worker.base;
   // Every `{org}` the fuzzer fills in is the signed-in user's own workspace, every `{user_id}`
-  // that user and every `{key_id}` their default key, so those routes are exercised past their
-  // 404 (random ids name nothing). Ids, not the slug: the fuzzer changes the slug.
+  // that user, every `{key_id}` their default key and every `{invitation_id}` one invitation
+  // made here, so those routes are exercised past their 404 (random ids name nothing). Ids, not
+  // the slug: the fuzzer changes the slug.
+  const workspace = callback.json.workspace.id;
+  const invitation = await stack.worker.request("POST", `/v1/orgs/${workspace}/invitations`, {
+    bearer: access_token,
+    body: { email: "invitee@example.com", role: "member" },
+  });
+  if (invitation.status !== 201) throw new Error(`invitation failed: ${invitation.status} ${invitation.text}`);
   const pinned = {
-    "path.org": callback.json.workspace.id,
+    "path.org": workspace,
     "path.user_id": callback.json.user.id,
     "path.key_id": callback.json.default_api_key.api_key.id,
+    "path.invitation_id": invitation.json.id,
   };
   const config = join(ROOT, "target", "schemathesis.toml");
   mkdirSync(dirname(config), { recursive: true });
