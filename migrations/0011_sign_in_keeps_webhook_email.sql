@@ -11,7 +11,8 @@
 --
 -- The trigger is 0007's `web_sign_in` with that one change to its first statement (an applied
 -- migration is never edited; D1 keeps it as it ran). Dropping it leaves the view and the other
--- trigger on it (0008's) in place.
+-- trigger on it (0008's) in place. `wrangler d1 migrations apply` sends this file as one query,
+-- which D1 runs before any other, so no sign-in meets the view between the two statements.
 DROP TRIGGER web_sign_in;
 
 CREATE TRIGGER web_sign_in INSTEAD OF INSERT ON web_sign_ins
