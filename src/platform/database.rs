@@ -1,4 +1,4 @@
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 /// A value bound to a SQL parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,16 +84,20 @@ impl RowExt for Row {
     }
     fn opt_int(&self, column: &str) -> Result<Option<i64>, DatabaseError> {
         match self.get(column) {
-            Some(Value::Number(n)) => n
-                .as_i64()
-                // D1 hands integers to JavaScript as doubles.
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-                .map(Some)
-                .ok_or_else(|| DatabaseError::new(format!("column {column}: not an integer"))),
+            // D1 hands integers to JavaScript as doubles.
+            Some(Value::Number(n)) => {
+                whole_number(n).map(Some).ok_or_else(|| DatabaseError::new(format!("column {column}: not an integer")))
+            }
             Some(Value::Null) => Ok(None),
             other => Err(DatabaseError::new(format!("column {column}: expected integer, got {other:?}"))),
         }
     }
+}
+
+/// A JSON number that holds a whole number, as an integer: `5`, and `5.0` too, which is what D1
+/// makes of an integer and what JSON Schema still counts as one.
+pub fn whole_number(number: &Number) -> Option<i64> {
+    number.as_i64().or_else(|| number.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
 }
 
 /// A storage failure. Its message is logged, never sent to a client.

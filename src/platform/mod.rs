@@ -7,7 +7,7 @@ mod http_client;
 mod key_value;
 mod rate_limiter;
 
-pub use database::{Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
+pub use database::{whole_number, Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
 pub use http_client::{FetchError, HttpClient, HttpGet, HttpPost, HttpReply};
 pub use key_value::{KeyValueError, KeyValueStore};
 pub use rate_limiter::{RateLimiter, SIGN_IN_LIMIT_PERIOD_SECONDS};

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::http::request::url_encode;
 use crate::http::Method;
+use crate::platform::whole_number;
 
 /// `tools/list`'s tools, parsed once per isolate.
 pub fn tools() -> &'static Value {
@@ -50,7 +51,7 @@ fn check(schema: &Value, arguments: &Map<String, Value>) -> Result<(), BadCall> 
         };
         let fits = match property["type"].as_str() {
             Some("string") => value.is_string(),
-            Some("integer") => integer(value).is_some_and(|n| {
+            Some("integer") => value.as_number().and_then(whole_number).is_some_and(|n| {
                 property["minimum"].as_i64().is_none_or(|min| n >= min)
                     && property["maximum"].as_i64().is_none_or(|max| n <= max)
             }),
@@ -62,12 +63,6 @@ fn check(schema: &Value, arguments: &Map<String, Value>) -> Result<(), BadCall> 
         }
     }
     Ok(())
-}
-
-/// An integer as JSON Schema counts them: any number without a fraction, `5.0` as well as `5`
-/// (the API reads its bodies' integers the same way).
-fn integer(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| value.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
 }
 
 /// A path segment from an argument: ids and slugs only, so that no argument can reach another
@@ -83,7 +78,7 @@ fn segment(arguments: &Map<String, Value>, name: &str) -> Result<String, BadCall
 /// `?limit=&cursor=` from the paging arguments.
 fn page_query(arguments: &Map<String, Value>) -> String {
     let mut query = Vec::new();
-    if let Some(limit) = arguments.get("limit").and_then(integer) {
+    if let Some(limit) = arguments.get("limit").and_then(Value::as_number).and_then(whole_number) {
         query.push(format!("limit={limit}"));
     }
     if let Some(cursor) = arguments.get("cursor").and_then(Value::as_str) {
