@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CARGO_BIN = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "bin");
@@ -11,6 +12,12 @@ export const NODE_BIN = join(ROOT, "node_modules", ".bin");
 export const WASM_OPT = join(ROOT, "node_modules", "binaryen", "bin", "wasm-opt");
 /** The wasm the worker runs: worker-build's output (in `buildDir`) with our entry module (src/shell/entry.js). */
 export const workerWasm = (buildDir = join(ROOT, "build")) => join(buildDir, "worker", "index.wasm");
+/** The most the release wasm may weigh at `gzip -9` (the performance issue's budget, "under
+ * 300 KB gzip"): `npm test` fails past it (tests/e2e/wasm_budget.test.mjs), and `npm run bench
+ * -- --only size` prints what is left. */
+export const WASM_GZIP_BUDGET_BYTES = 300 * 1024;
+/** A file's size at `gzip -9`, as the budget counts it. */
+export const gzipSize = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
 /** Where benchmark builds (`BENCH=1`: bench routes, `Server-Timing`) go, never `build/`, which
  * holds the release build that `wrangler dev` and the peer bench run: a benchmark build left
  * there once made an A/B compare two different builds. */

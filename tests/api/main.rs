@@ -26,6 +26,7 @@ mod routing;
 mod session_management;
 mod storage_errors;
 mod token_verification;
+mod vendored_serde;
 mod web_callback;
 mod workos_webhooks;
 mod workspace_deletion;
