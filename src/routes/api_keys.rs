@@ -58,10 +58,11 @@ impl TryFrom<CreateBody> for NewKeyInput {
 pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let keys = WorkspaceList {
         name: "api_keys",
-        page: api_keys::page,
+        page: &api_keys::page,
         from_row: ApiKeyRecord::from_row,
         position: ApiKeyRecord::position,
-        view: |key, _| ApiKeyView::from(key),
+        view: &|key| ApiKeyView::from(key),
+        filter_error: None,
     };
     list_in_workspace(app, request, org, keys).await
 }

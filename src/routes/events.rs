@@ -13,7 +13,7 @@ use crate::store::audit_events::{self, EventRecord, SEQ_START};
 pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let events = WorkspaceList {
         name: "events",
-        page: |workspace, position, rows| {
+        page: &|workspace, position, rows| {
             let before_seq = match position {
                 Some(Position::Before { seq }) => *seq,
                 _ => SEQ_START,
@@ -22,7 +22,8 @@ pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str
         },
         from_row: EventRecord::from_row,
         position: |event| Position::Before { seq: event.seq },
-        view: |event, _| EventView::from(event),
+        view: &|event| EventView::from(event),
+        filter_error: None,
     };
     list_in_workspace(app, request, org, events).await
 }

@@ -52,16 +52,37 @@ impl TryFrom<CreateBody> for CreateInput {
     }
 }
 
-/// `GET /v1/orgs/{org}/invitations`: oldest first, every state; one round trip.
+/// `GET /v1/orgs/{org}/invitations[?state=pending|accepted|revoked|expired]`: oldest first,
+/// every state or the one asked for (as of now); one round trip.
 pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
+    let now = app.platform.now();
+    let state = state_filter(request);
+    // A bad state is reported only once the caller may see the workspace, as a bad cursor is;
+    // meanwhile the page is read unfiltered.
+    let wanted = state.as_ref().ok().copied().flatten();
+    let name = match wanted {
+        Some(state) => format!("invitations?state={}", state.as_str()),
+        None => "invitations".to_owned(),
+    };
     let invitations = WorkspaceList {
-        name: "invitations",
-        page: invitations::page,
+        name: &name,
+        page: &|workspace, position, rows| invitations::page(workspace, position, rows, wanted, now),
         from_row: InvitationRecord::from_row,
         position: InvitationRecord::position,
-        view: InvitationView::at,
+        view: &|invitation| InvitationView::at(invitation, now),
+        filter_error: state.err(),
     };
     list_in_workspace(app, request, org, invitations).await
+}
+
+/// The list's `?state=`, if given.
+fn state_filter(request: &ApiRequest) -> Result<Option<InvitationState>, ApiError> {
+    match request.query_param("state")? {
+        None => Ok(None),
+        Some(name) => InvitationState::parse(&name).map(Some).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidQuery, "state is one of pending, accepted, revoked, expired")
+        }),
+    }
 }
 
 /// `POST /v1/orgs/{org}/invitations` `{email, role, expires_in_days?}`: `201` with the

@@ -84,10 +84,11 @@ fn member_answer(status: u16, member: &MemberRecord) -> ApiResponse {
 pub async fn list<P: Platform>(app: &App<'_, P>, request: &ApiRequest, org: &str) -> Result<ApiResponse, ApiError> {
     let members = WorkspaceList {
         name: "members",
-        page: memberships::page,
+        page: &memberships::page,
         from_row: MemberRecord::from_row,
         position: MemberRecord::position,
-        view: |member, _| MemberView::from(member),
+        view: &|member| MemberView::from(member),
+        filter_error: None,
     };
     list_in_workspace(app, request, org, members).await
 }

@@ -12,18 +12,21 @@ use crate::pagination::{Page, PageParams, Position};
 use crate::platform::{DatabaseError, Platform, Row, Statement};
 
 /// What differs between the lists of a workspace.
-pub struct WorkspaceList<R, V> {
-    /// Names the list in its cursors (`members`, `api_keys`, `events`), so a cursor of one list
-    /// or workspace is refused by another.
-    pub name: &'static str,
+pub struct WorkspaceList<'a, R, V> {
+    /// Names the list in its cursors (`members`, `api_keys`, `events`; with its filter, if it
+    /// has one), so a cursor of one list, filter or workspace is refused by another.
+    pub name: &'a str,
     /// The page query from the cursor's position (`None`: the first page) and the rows wanted.
-    pub page: fn(&WorkspaceRef, Option<&Position>, usize) -> Statement,
+    pub page: &'a dyn Fn(&WorkspaceRef, Option<&Position>, usize) -> Statement,
     /// A row as a record.
     pub from_row: fn(&Row) -> Result<R, DatabaseError>,
     /// Where a record sits in the list.
     pub position: fn(&R) -> Position,
-    /// A record as the API shows it at a time (unix milliseconds).
-    pub view: fn(&R, i64) -> V,
+    /// A record as the API shows it.
+    pub view: &'a dyn Fn(&R) -> V,
+    /// What is wrong with the list's own query parameters (its filter), if anything: like a bad
+    /// cursor, reported only once the caller may see the workspace.
+    pub filter_error: Option<ApiError>,
 }
 
 /// Answers `GET` of a workspace list: `{data, has_more, next_cursor}`.
@@ -31,7 +34,7 @@ pub async fn list_in_workspace<P: Platform, R, V: Serialize>(
     app: &App<'_, P>,
     request: &ApiRequest,
     org: &str,
-    list: WorkspaceList<R, V>,
+    list: WorkspaceList<'_, R, V>,
 ) -> Result<ApiResponse, ApiError> {
     let credential = Credential::from_request(app, request).await?;
     // A bad cursor or limit is reported only after the caller may see the workspace.
@@ -43,12 +46,13 @@ pub async fn list_in_workspace<P: Platform, R, V: Serialize>(
     let found = lookup.run(app).await?;
     let (workspace, standing) = Standing::in_workspace(&found.caller, found.access.as_ref())?;
     standing.require(Permission::Read)?;
+    if let Some(error) = list.filter_error {
+        return Err(error);
+    }
     let params = params?;
     let scope = format!("{}:{}", list.name, workspace.id);
     params.position_in(&scope)?;
     let rows = found.results.rows(page).iter().map(list.from_row).collect::<Result<Vec<_>, _>>()?;
     let pepper = app.config.peppers.current();
-    let now = app.platform.now();
-    let view = |record: &R| (list.view)(record, now);
-    Ok(ApiResponse::json(200, &Page::from_rows(rows, params.limit, &scope, pepper, list.position, view)))
+    Ok(ApiResponse::json(200, &Page::from_rows(rows, params.limit, &scope, pepper, list.position, list.view)))
 }

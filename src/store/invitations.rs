@@ -34,9 +34,10 @@ pub struct InvitationRecord {
     pub revoked_at: Option<i64>,
 }
 
-/// Where an invitation stands at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Where an invitation stands at a given time. [`InvitationRecord::state`] decides it, and
+/// `sql_invitation_state!` decides it the same way in SQL for the list's `?state=` filter
+/// (`tests/api/invitations.rs` holds the two to each other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvitationState {
     /// Open and unexpired: a sign-in with the email accepts it.
     Pending,
@@ -45,6 +46,30 @@ pub enum InvitationState {
     Revoked,
     /// Its time ran out while it was open (closing it later does not change that).
     Expired,
+}
+
+impl InvitationState {
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Accepted, Self::Revoked, Self::Expired];
+
+    /// Its name in the API (and in `sql_invitation_state!`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == name)
+    }
+}
+
+impl Serialize for InvitationState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 impl InvitationRecord {
@@ -93,17 +118,45 @@ macro_rules! sql_invitation_columns {
     };
 }
 
+/// [`InvitationRecord::state`] in SQL, of the invitations table aliased `i` at `$now` (unix
+/// milliseconds): the state's name.
+macro_rules! sql_invitation_state {
+    ($now:literal) => {
+        concat!(
+            "CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted' ",
+            "WHEN i.expires_at <= MIN(COALESCE(i.revoked_at, ",
+            $now,
+            "), ",
+            $now,
+            ") THEN 'expired' ",
+            "WHEN i.revoked_at IS NOT NULL THEN 'revoked' ELSE 'pending' END"
+        )
+    };
+}
+
 const PAGE: &str = concat!(
     "SELECT ",
     sql_invitation_columns!(),
     " FROM invitations i WHERE i.workspace_id = ",
     sql_workspace_id!("?1", "?2"),
-    " AND (i.created_at, i.id) > (?3, ?4) ORDER BY i.created_at, i.id LIMIT ?5"
+    " AND (i.created_at, i.id) > (?3, ?4) AND (?6 IS NULL OR ?6 = ",
+    sql_invitation_state!("?7"),
+    ") ORDER BY i.created_at, i.id LIMIT ?5"
 );
 
-/// Up to `rows` invitations of a workspace, oldest first, after `position`.
-pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) -> Statement {
-    super::workspace_page(PAGE, workspace, position, rows)
+/// Up to `rows` invitations of a workspace, oldest first, after `position`; only those in
+/// `state` at `now` when it is given.
+pub fn page(
+    workspace: &WorkspaceRef,
+    position: Option<&Position>,
+    rows: usize,
+    state: Option<InvitationState>,
+    now: i64,
+) -> Statement {
+    let mut statement = super::workspace_page(PAGE, workspace, position, rows);
+    statement.params.push(state.map(InvitationState::as_str).into());
+    statement.params.push(now.into());
+    statement
 }
 
 const SELECT_IN_WORKSPACE: &str = concat!(

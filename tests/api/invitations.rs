@@ -305,3 +305,95 @@ fn the_scheduled_purge_deletes_invitations_a_month_after_they_expire() {
     let left = app.platform.db.rows("SELECT email FROM invitations");
     assert_eq!(left, vec![json!(["new@example.com"])]);
 }
+
+/// Every `(expires_at, revoked_at)` against `now` at and around the boundaries, and an accepted
+/// invitation: the list's `?state=` (SQL) puts each invitation under the state its view shows
+/// (Rust), and under no other.
+#[test]
+fn the_state_filter_lists_each_invitation_under_the_state_it_shows() {
+    let (app, ada, _) = acme();
+    let now = app.platform.now.get();
+    let day = 86_400_000;
+    // (expires_at, revoked_at), relative to now.
+    let cases: [(i64, Option<i64>); 9] = [
+        (day, None),            // pending
+        (1, None),              // pending, a millisecond left
+        (0, None),              // expired at this very millisecond
+        (-day, None),           // expired
+        (day, Some(-day)),      // revoked
+        (-day, Some(-2 * day)), // revoked before it expired
+        (-day, Some(-day)),     // expired as it was revoked
+        (-2 * day, Some(-day)), // revoked after it had expired: expired
+        (day, Some(0)),         // revoked this millisecond
+    ];
+    for (n, (expires_in, revoked)) in cases.iter().enumerate() {
+        let id = invite(&app, &ada.token, json!({ "email": format!("case{n}@example.com"), "role": "member" }))
+            .json_body()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.platform
+            .db
+            .connection
+            .execute(
+                "UPDATE invitations SET expires_at = ?2, revoked_at = ?3 WHERE id = ?1",
+                rusqlite::params![id, now + expires_in, revoked.map(|at| now + at)],
+            )
+            .unwrap();
+    }
+    app.sign_in("user_dee", "dee@example.com");
+    invite(&app, &ada.token, json!({ "email": "dee@example.com", "role": "member" }));
+
+    let ids_and_states = |query: &str| -> Vec<(String, String)> {
+        let page = call(&app, Method::Get, &format!("/v1/orgs/acme/invitations?limit=100{query}"), &ada.token, None);
+        assert_eq!(page.status, 200, "{query}");
+        let page = page.json_body();
+        let data = page["data"].as_array().unwrap();
+        data.iter().map(|i| (i["id"].as_str().unwrap().to_owned(), i["state"].as_str().unwrap().to_owned())).collect()
+    };
+    let all = ids_and_states("");
+    assert_eq!(all.len(), cases.len() + 1);
+    let shown = |state: &str| all.iter().filter(|(_, s)| s == state).cloned().collect::<Vec<_>>();
+    let count = |state: &str| shown(state).len();
+    assert_eq!([count("pending"), count("accepted"), count("revoked"), count("expired")], [2, 1, 3, 4]);
+    for state in ["pending", "accepted", "revoked", "expired"] {
+        assert_eq!(ids_and_states(&format!("&state={state}")), shown(state), "state={state}");
+    }
+}
+
+#[test]
+fn the_state_filter_pages_within_itself_and_a_bad_one_is_refused_after_access() {
+    let (app, ada, _) = acme();
+    for n in 0..3 {
+        app.advance_seconds(1); // the list is in the order they were made
+        invite(&app, &ada.token, json!({ "email": format!("p{n}@example.com"), "role": "member" }));
+        let revoked = invite(&app, &ada.token, json!({ "email": format!("r{n}@example.com"), "role": "member" }));
+        let path = format!("/v1/orgs/acme/invitations/{}", revoked.json_body()["id"].as_str().unwrap());
+        assert_eq!(call(&app, Method::Delete, &path, &ada.token, None).status, 204);
+    }
+    let get = |path: &str, bearer: &str| call(&app, Method::Get, path, bearer, None);
+    let first = get("/v1/orgs/acme/invitations?state=pending&limit=2", &ada.token).json_body();
+    let emails = |page: &Value| -> Vec<String> {
+        page["data"].as_array().unwrap().iter().map(|i| i["email"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(emails(&first), ["p0@example.com", "p1@example.com"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = get(&format!("/v1/orgs/acme/invitations?state=pending&limit=2&cursor={cursor}"), &ada.token);
+    assert_eq!(emails(&second.json_body()), ["p2@example.com"]);
+    assert_eq!(second.json_body()["has_more"], false);
+    // A filtered list's cursor is not the unfiltered list's, nor another filter's.
+    for query in ["", "&state=revoked"] {
+        let response = get(&format!("/v1/orgs/acme/invitations?limit=2&cursor={cursor}{query}"), &ada.token);
+        assert_eq!((response.status, error_code(&response).as_str()), (400, "cursor_invalid"), "{query}");
+    }
+    // An unknown state, or two, is the caller's error; but only for a caller who may see the list.
+    let stranger = app.sign_in("user_eve", "eve@example.com");
+    let before = app.snapshot();
+    for query in ["state=open", "state=", "state=Pending", "state=pending&state=revoked"] {
+        let response = get(&format!("/v1/orgs/acme/invitations?{query}"), &ada.token);
+        assert_eq!((response.status, error_code(&response).as_str()), (400, "invalid_query"), "{query}");
+    }
+    let response = get("/v1/orgs/acme/invitations?state=open", &stranger.token);
+    assert_eq!(response.status, 404);
+    assert_eq!(app.snapshot(), before);
+}

@@ -152,6 +152,14 @@ fn a_session_of_mcp_calls_provisions_on_first_contact_and_acts_through_the_api()
     let revoked =
         result(&call(&app, &token, "revoke_invitation", json!({ "workspace": "agents", "invitation_id": id })));
     assert_eq!(revoked["isError"], false, "{revoked}");
+    // The list's state filter is an argument, and only its states fit the schema.
+    let in_state = |state: &str| {
+        let listed = result(&call(&app, &token, "list_invitations", json!({ "workspace": "agents", "state": state })));
+        listed["structuredContent"]["data"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!((in_state("revoked"), in_state("pending")), (vec![json!(id)], vec![]));
+    let unknown = call(&app, &token, "list_invitations", json!({ "workspace": "agents", "state": "open" })).json_body();
+    assert_eq!(unknown["error"]["code"], -32602, "{unknown}");
     let events = result(&call(&app, &token, "list_audit_events", json!({ "workspace": "agents" })));
     let actions: Vec<&str> =
         events["structuredContent"]["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();

@@ -191,6 +191,12 @@ test("an invited email joins at its first hosted sign-in; a revoked invitation l
   assert.equal(byEmail["Newcomer@Invites.example"].state, "accepted");
   assert.equal(byEmail["Newcomer@Invites.example"].accepted_by, newcomer.user_id);
   assert.equal(byEmail["nope@invites.example"].state, "revoked");
+  // `?state=` lists one state's invitations, as the full list shows them.
+  const emailsIn = async (state) =>
+    (await api("GET", `/v1/orgs/invites-e2e/invitations?state=${state}`, { bearer: ada.token })).json.data.map((i) => i.email);
+  assert.deepEqual(await emailsIn("accepted"), ["Newcomer@Invites.example"]);
+  assert.deepEqual(await emailsIn("revoked"), ["nope@invites.example"]);
+  assert.deepEqual(await emailsIn("pending"), []);
 
   // The revoked invitee signs in and is not a member.
   const outsider = await signIn("nope@invites.example");

@@ -75,9 +75,13 @@ fn segment(arguments: &Map<String, Value>, name: &str) -> Result<String, BadCall
     ok.then(|| value.to_owned()).ok_or_else(|| BadCall(format!("{name} is not an id or slug")))
 }
 
-/// `?limit=&cursor=` from the paging arguments.
+/// `?state=&limit=&cursor=` from a list's filter and paging arguments.
 fn page_query(arguments: &Map<String, Value>) -> String {
     let mut query = Vec::new();
+    // A list's filter (the invitations' `state`), which the tool's schema has checked.
+    if let Some(state) = arguments.get("state").and_then(Value::as_str) {
+        query.push(format!("state={}", url_encode(state)));
+    }
     if let Some(limit) = arguments.get("limit").and_then(Value::as_number).and_then(whole_number) {
         query.push(format!("limit={limit}"));
     }
