@@ -45,6 +45,8 @@ pub struct MemberView {
     pub email: String,
     pub role: Role,
     pub created_at: String,
+    /// When WorkOS deleted the user, so that an admin can tell whom to remove; null otherwise.
+    pub user_deleted_at: Option<String>,
 }
 
 impl From<&MemberRecord> for MemberView {
@@ -55,6 +57,7 @@ impl From<&MemberRecord> for MemberView {
             email: member.email.clone(),
             role: member.role,
             created_at: rfc3339(member.created_at),
+            user_deleted_at: member.user_deleted_at.map(rfc3339),
         }
     }
 }

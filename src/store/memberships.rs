@@ -22,10 +22,30 @@ pub struct MemberRecord {
     pub role: Role,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// When WorkOS deleted the user (unix milliseconds): the membership stays the workspace's
+    /// until an admin removes it, but no credential of theirs works any more.
+    pub user_deleted_at: Option<i64>,
+}
+
+/// The columns [`MemberRecord::from_row`] reads, of the memberships table aliased `$m` joined
+/// with the users table aliased `u`.
+macro_rules! sql_member_columns {
+    ($m:literal) => {
+        concat!(
+            $m,
+            ".id, ",
+            $m,
+            ".user_id, u.email, ",
+            $m,
+            ".role, ",
+            $m,
+            ".created_at, u.deleted_at AS user_deleted_at"
+        )
+    };
 }
 
 impl MemberRecord {
-    /// Reads the columns `id, user_id, email, role, created_at`.
+    /// Reads the columns of `sql_member_columns!`.
     pub fn from_row(row: &Row) -> Result<Self, DatabaseError> {
         let role = row.text("role")?;
         Ok(Self {
@@ -34,6 +54,7 @@ impl MemberRecord {
             email: row.text("email")?,
             role: Role::parse(&role).ok_or_else(|| DatabaseError::new(format!("unknown role {role}")))?,
             created_at: row.int("created_at")?,
+            user_deleted_at: row.opt_int("user_deleted_at")?,
         })
     }
 
@@ -53,8 +74,9 @@ pub struct TargetMember {
 }
 
 const PAGE: &str = concat!(
-    "SELECT m.id, m.user_id, u.email, m.role, m.created_at ",
-    "FROM memberships m JOIN users u ON u.id = m.user_id ",
+    "SELECT ",
+    sql_member_columns!("m"),
+    " FROM memberships m JOIN users u ON u.id = m.user_id ",
     "WHERE m.workspace_id = ",
     sql_workspace_id!("?1", "?2"),
     " AND (m.created_at, m.id) > (?3, ?4) ",
@@ -68,7 +90,7 @@ pub fn page(workspace: &WorkspaceRef, position: Option<&Position>, rows: usize) 
 
 const SELECT_TARGET: &str =
     concat!(
-    "SELECT t.id, t.user_id, u.email, t.role, t.created_at, ",
+    "SELECT ", sql_member_columns!("t"), ", ",
     "(SELECT count(*) FROM memberships o WHERE o.workspace_id = t.workspace_id AND o.role = 'owner') AS owner_count ",
     "FROM memberships t JOIN users u ON u.id = t.user_id ",
     "WHERE t.workspace_id = ", sql_workspace_id!("?1", "?2"), " AND t.user_id = ?3"
@@ -137,8 +159,11 @@ pub struct MemberState {
     pub target: Option<TargetMember>,
 }
 
-const SELECT_MEMBER: &str = "SELECT m.id, m.user_id, u.email, m.role, m.created_at \
-     FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?1 AND m.user_id = ?2";
+const SELECT_MEMBER: &str = concat!(
+    "SELECT ",
+    sql_member_columns!("m"),
+    " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?1 AND m.user_id = ?2"
+);
 
 fn select_member(change: &Change, user_id: &str) -> Statement {
     Statement::new(SELECT_MEMBER, vec![change.workspace_id.as_str().into(), user_id.into()])

@@ -1,6 +1,7 @@
 //! `POST /v1/webhooks/workos`: WorkOS's events, signed, applied once, in any order; a deleted
 //! user loses access on their next request, whatever the credential.
 
+use edge_auth::domain::rfc3339;
 use edge_auth::http::{ApiRequest, ApiResponse, Method};
 use edge_auth::routes::{sync_events, SyncFailed, Synced};
 use edge_auth::workos::webhook_signature::{sign, TOLERANCE_MS};
@@ -188,6 +189,19 @@ fn a_workspace_whose_last_owner_is_deleted_gets_its_longest_standing_admin_as_ow
         (json!("admin"), json!("owner"))
     );
     assert_eq!(succession["detail"]["workos_event_id"], "event_01DEL");
+    // The members list tells the admins whom WorkOS deleted, and when; the others are null.
+    let path = format!("/v1/orgs/{team}/members");
+    let members = app.get(&path, Some(&cy.token));
+    conforms(&document(), Method::Get, &path, &members);
+    let members = members.json_body();
+    let deleted_at = |user: &str| {
+        let member = members["data"].as_array().unwrap().iter().find(|m| m["user_id"] == user).expect("listed");
+        member["user_deleted_at"].clone()
+    };
+    assert_eq!(deleted_at("user_ada"), json!(rfc3339(app.platform.now.get())));
+    assert_eq!((deleted_at("user_bob"), deleted_at("user_cy")), (Value::Null, Value::Null));
+    let one = app.get(&format!("/v1/orgs/{team}/members/user_ada"), Some(&cy.token)).json_body();
+    assert_eq!(one["user_deleted_at"], deleted_at("user_ada"));
 
     // Cy may now do what only an owner may: grant `owner`, and take Ada's membership away.
     let grant = app.call(

@@ -95,6 +95,10 @@ test("a user deleted at WorkOS loses access on their next request, and cannot si
   // Her team had no other owner: Bob, its admin, succeeds her.
   const bobInTeam = await stack.worker.request("GET", `/v1/orgs/${team.json.id}/members/${bob.userId}`, { bearer: bob.token });
   assert.equal(bobInTeam.json.role, "owner", bobInTeam.text);
+  assert.equal(bobInTeam.json.user_deleted_at, null);
+  // Her membership stays until Bob removes it; the list shows him that WorkOS deleted her.
+  const eveInTeam = await stack.worker.request("GET", `/v1/orgs/${team.json.id}/members/${eve.userId}`, { bearer: bob.token });
+  assert.match(eveInTeam.json.user_deleted_at ?? "", /^\d{4}-\d\d-\d\dT/, eveInTeam.text);
 });
 
 test("a delivery not signed with the secret, or signed long ago, is refused", async () => {
