@@ -93,7 +93,8 @@ async function showMembers(workspace) {
   rows.replaceChildren();
   for (const member of answer.json.data) {
     const row = document.createElement("tr");
-    cell(row, member.email);
+    // A user WorkOS deleted stays a member until an admin removes them: say so.
+    cell(row, member.user_deleted_at ? `${member.email} (deleted at WorkOS)` : member.email);
     cell(row, member.user_id);
     cell(row, member.role);
     rows.appendChild(row);
