@@ -80,7 +80,8 @@ fn state_filter(request: &ApiRequest) -> Result<Option<InvitationState>, ApiErro
     match request.query_param("state")? {
         None => Ok(None),
         Some(name) => InvitationState::parse(&name).map(Some).ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidQuery, "state is one of pending, accepted, revoked, expired")
+            let names = InvitationState::ALL.map(InvitationState::as_str).join(", ");
+            ApiError::new(ErrorCode::InvalidQuery, &format!("state is one of {names}"))
         }),
     }
 }

@@ -2,6 +2,7 @@
 //! sign-in (SQL inside the sign-in's own statement), replacing, expiry, revocation, the grant rule.
 
 use edge_auth::http::{ApiResponse, Method};
+use edge_auth::store::invitations::InvitationState;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
@@ -396,4 +397,18 @@ fn the_state_filter_pages_within_itself_and_a_bad_one_is_refused_after_access() 
     let response = get("/v1/orgs/acme/invitations?state=open", &stranger.token);
     assert_eq!(response.status, 404);
     assert_eq!(app.snapshot(), before);
+}
+
+/// The states the document and the MCP tool list are the ones the API reads and shows.
+#[test]
+fn the_document_and_the_mcp_tool_name_the_states_the_api_knows() {
+    let names: Vec<Value> = InvitationState::ALL.iter().map(|state| json!(state.as_str())).collect();
+    let document = document();
+    assert_eq!(document["components"]["schemas"]["InvitationState"]["enum"], json!(names));
+    let tools: Value = serde_json::from_slice(include_bytes!("../../src/routes/mcp/tools.json")).unwrap();
+    let tool = tools.as_array().unwrap().iter().find(|tool| tool["name"] == "list_invitations").unwrap();
+    assert_eq!(tool["inputSchema"]["properties"]["state"]["enum"], json!(names));
+    let (app, ada, _) = acme();
+    let refused = call(&app, Method::Get, "/v1/orgs/acme/invitations?state=open", &ada.token, None);
+    assert_eq!(refused.json_body()["error"]["message"], "state is one of pending, accepted, revoked, expired");
 }
