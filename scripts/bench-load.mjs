@@ -28,6 +28,21 @@ export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
 export const newEntry = () => ({ latencies: [], rates: [], cpuRounds: [], cpuMs: 0, count: 0 });
 
+/**
+ * `items` in the order of round `round`: rotated by one each round and reversed every other
+ * round, so that no load is always measured first, last, or right after the same other load
+ * (three items take all six orders in six rounds; a path's two sides, listed side by side, take
+ * turns going first). The floors were once measured after the paths in a fixed order, and the
+ * Rust floor, always right after the JS floor's thirteen-read batch, came out 5–15 % dearer in
+ * CPU than the JS floor, run after run (0.92×, 0.82–0.97, on 2026-12-01); two identical JS floors
+ * and the Rust floor in turned orders put it at 0.99× (0.96–1.02) and 0.96× (0.95–0.98) of either
+ * JS floor, 30 rounds each, where the two JS floors were 1.00–1.02× of each other.
+ */
+export function inRoundOrder(items, round) {
+  const turned = items.map((_, i) => items[(i + round) % items.length]);
+  return round % 2 ? turned.reverse() : turned;
+}
+
 /** Fewest requests in a round for its own CPU figure: /proc counts 10 ms ticks. */
 const CPU_ROUND_REQUESTS = 90;
 

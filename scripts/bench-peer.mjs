@@ -1,16 +1,16 @@
 // `npm run bench -- --only peer`: the worker side by side with the JavaScript peer
 // (../shared/peer: jose + WebCrypto + plain D1), both under `wrangler dev` against one WorkOS
-// stand-in, the email taken from the token in both. Four paths at concurrency 1 and 16,
-// interleaved round by round (the order of the two flips each round), with the ratios of
-// throughput and of workerd's CPU per request taken per round (their median and its 95 %
-// interval: bench-load.mjs's pairedRatio); beside them the floors: minimal JS and workers-rs
-// workers answering one D1 primary-key read. Then the cookie session beside the bearer
+// stand-in, the email taken from the token in both. Four paths at concurrency 1 and 16, and
+// beside them the floors (minimal JS and workers-rs workers answering one D1 primary-key read),
+// all interleaved: each round sends every load once, in an order turned every round
+// (bench-load.mjs's inRoundOrder). The ratios of throughput and of workerd's CPU per request are
+// taken per round (their median and its 95 % interval: bench-load.mjs's pairedRatio). Then the cookie session beside the bearer
 // (bench-session.mjs). A benchmark, not a test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
-import { bearer, figures, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
@@ -77,6 +77,13 @@ async function startRustFloor() {
 }
 
 
+/** The floors' loads: [the name of their figures, the target, the path]. */
+const FLOOR_VARIANTS = [
+  ["floor", "floor", "/"],
+  ["batch13", "floor", "/batch13"],
+  ["rust", "rustFloor", "/"],
+];
+
 export async function benchPeer({ report, rounds }) {
   const standIn = await startStandIn();
   const targets = {};
@@ -124,15 +131,18 @@ export async function benchPeer({ report, rounds }) {
       }
       const results = {};
       for (let round = 0; round < rounds; round++) {
+        // Every load of the round (each path on each side, each floor), prepared first, then sent
+        // in the round's order.
+        const loads = [];
         for (const [name, prepare] of Object.entries(paths)) {
           const requestsFor = await prepare(round);
-          const order = round % 2 ? ["peer", "worker"] : ["worker", "peer"];
-          for (const side of order) await measure(targets[side], requestsFor(side), concurrency, ((results[name] ??= {})[side] ??= newEntry()));
+          for (const side of ["worker", "peer"]) loads.push([targets[side], requestsFor(side), ((results[name] ??= {})[side] ??= newEntry())]);
         }
-        for (const [variant, target, path] of [["floor", "floor", "/"], ["batch13", "floor", "/batch13"], ["rust", "rustFloor", "/"]]) {
+        for (const [variant, target, path] of FLOOR_VARIANTS) {
           const requests = Array.from({ length: perRound }, () => ({ method: "GET", path }));
-          await measure(targets[target], requests, concurrency, ((results.floor ??= {})[variant] ??= newEntry()));
+          loads.push([targets[target], requests, ((results.floor ??= {})[variant] ??= newEntry())]);
         }
+        for (const [target, requests, entry] of inRoundOrder(loads, round)) await measure(target, requests, concurrency, entry);
       }
       const { floor, batch13, rust } = results.floor;
       for (const name of Object.keys(paths)) {

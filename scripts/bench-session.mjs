@@ -3,7 +3,7 @@
 // interleaved round by round. The goal for the cookie: the same D1 round trips (figure 6
 // counts them) and throughput within 10 % of the bearer's.
 import { startWorker } from "../tests/e2e/stack.mjs";
-import { bearer, figures, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 
 export async function benchSession({ report, rounds, standIn }) {
   // The dev API key: password sign-up goes through the stand-in's user management.
@@ -47,8 +47,7 @@ export async function benchSession({ report, rounds, standIn }) {
       const perRound = concurrency === 1 ? 20 : 96;
       const results = {};
       for (let round = 0; round < rounds; round++) {
-        const order = Object.keys(kinds);
-        for (const kind of round % 2 ? order.reverse() : order) {
+        for (const kind of inRoundOrder(Object.keys(kinds), round)) {
           const requests = Array.from({ length: perRound }, () => kinds[kind]);
           await measure(worker, requests, concurrency, (results[kind] ??= newEntry()));
         }
