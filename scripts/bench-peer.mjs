@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
-import { bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { BENCH_TOKEN_TTL_SECONDS, bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
@@ -93,7 +93,7 @@ export async function benchPeer({ report, rounds }) {
     targets.peer = await startPeer(standIn);
     targets.floor = await startFloor();
     targets.rustFloor = await startRustFloor();
-    const mint = async (email) => (await standIn.token({ email })).access_token;
+    const mint = async (email) => (await standIn.token({ email, ttl_seconds: BENCH_TOKEN_TTL_SECONDS })).access_token;
     const command = "npm run bench -- --only peer";
 
     for (const concurrency of [1, 16]) {

@@ -3,7 +3,7 @@
 // interleaved round by round. The issue's goal for the cookie: the same D1 round trips (figure 6
 // counts them) and throughput within 10 % of the bearer's.
 import { startWorker } from "../tests/e2e/stack.mjs";
-import { bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { BENCH_TOKEN_TTL_SECONDS, bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 
 export async function benchSession({ report, rounds, standIn }) {
   // The dev API key: password sign-up goes through the stand-in's user management.
@@ -19,13 +19,13 @@ export async function benchSession({ report, rounds, standIn }) {
     const cookie = up.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("__Host-edge_auth="));
     const me = await (await fetch(`${worker.base}/v1/me`, { headers: { cookie } })).json();
     const sessionOrg = me.memberships[0].workspace.id;
-    const token = (await standIn.token({ email: "bearer@bench.example" })).access_token;
+    const token = (await standIn.token({ email: "bearer@bench.example", ttl_seconds: BENCH_TOKEN_TTL_SECONDS })).access_token;
     const first = await fetch(`${worker.base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
     const bearerOrg = (await first.json()).workspace.id;
     // An MCP client's token (audience: the worker's /mcp); its first call provisions its user.
     const mcp = await fetch(`${standIn.url}/__dev/mcp-tokens`, {
       method: "POST",
-      body: JSON.stringify({ aud: `${worker.base}/mcp`, email: "mcp@bench.example", scope: "read" }),
+      body: JSON.stringify({ aud: `${worker.base}/mcp`, email: "mcp@bench.example", scope: "read", ttl_seconds: BENCH_TOKEN_TTL_SECONDS }),
     });
     const mcpToken = (await mcp.json()).access_token;
     const call = (name, args) => ({
