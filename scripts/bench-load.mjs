@@ -38,9 +38,9 @@ export const newEntry = () => ({ latencies: [], rates: [], cpuRounds: [], cpuMs:
  * (three items take all six orders in six rounds; a path's two sides, listed side by side, take
  * turns going first). The floors were once measured after the paths in a fixed order, and the
  * Rust floor, always right after the JS floor's thirteen-read batch, came out 5–15 % dearer in
- * CPU than the JS floor, run after run (0.92×, 0.82–0.97, on 2026-12-01); two identical JS floors
- * and the Rust floor in turned orders put it at 0.99× (0.96–1.02) and 0.96× (0.95–0.98) of either
- * JS floor, 30 rounds each, where the two JS floors were 1.00–1.02× of each other.
+ * CPU than the JS floor, run after run (0.92×, 0.82–0.97, on 2026-12-01). Two identical JS floors
+ * and the Rust floor, in turned orders, 30 rounds, twice: the Rust floor 0.96–0.99× the JS floors'
+ * CPU, and the two JS floors 1.00–1.02× of each other (docs/performance.md).
  */
 export function inRoundOrder(items, round) {
   const turned = items.map((_, i) => items[(i + round) % items.length]);

@@ -4,8 +4,8 @@
 // beside them the floors (minimal JS and workers-rs workers answering one D1 primary-key read),
 // all interleaved: each round sends every load once, in an order turned every round
 // (bench-load.mjs's inRoundOrder). The ratios of throughput and of workerd's CPU per request are
-// taken per round (their median and its 95 % interval: bench-load.mjs's pairedRatio). Then the cookie session beside the bearer
-// (bench-session.mjs). A benchmark, not a test.
+// taken per round (their median and its 95 % interval: bench-load.mjs's pairedRatio). Then the
+// cookie session beside the bearer (bench-session.mjs). A benchmark, not a test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,7 +75,6 @@ async function startRustFloor() {
   runWorkerBuild(["--release"], { cwd: directory });
   return startDirectory("floor-rust", directory, "floor-rust-db", {});
 }
-
 
 /** The floors' loads: [the name of their figures, the target, the path]. */
 const FLOOR_VARIANTS = [
