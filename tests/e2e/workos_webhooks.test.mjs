@@ -96,7 +96,7 @@ test("a user deleted at WorkOS loses access on their next request, and cannot si
   const bobInTeam = await stack.worker.request("GET", `/v1/orgs/${team.json.id}/members/${bob.userId}`, { bearer: bob.token });
   assert.equal(bobInTeam.json.role, "owner", bobInTeam.text);
   assert.equal(bobInTeam.json.user_deleted_at, null);
-  // Her membership stays until Bob removes it; the list shows him that WorkOS deleted her.
+  // Her membership stays until Bob removes it, and her member record tells him WorkOS deleted her.
   const eveInTeam = await stack.worker.request("GET", `/v1/orgs/${team.json.id}/members/${eve.userId}`, { bearer: bob.token });
   assert.match(eveInTeam.json.user_deleted_at ?? "", /^\d{4}-\d\d-\d\dT/, eveInTeam.text);
 });
