@@ -42,7 +42,7 @@ export async function startPeer(standIn) {
 }
 
 /** The JS floor: one D1 primary-key read per request, nothing else. */
-async function startFloor() {
+export async function startFloor() {
   const directory = join(ROOT, "target", "bench-floor");
   mkdirSync(join(directory, "migrations"), { recursive: true });
   writeFileSync(
@@ -70,7 +70,7 @@ async function startFloor() {
 }
 
 /** The Rust floor (crates/bench-floor): the same read from a minimal Rust worker, built as the worker is. */
-async function startRustFloor() {
+export async function startRustFloor() {
   const directory = join(ROOT, "crates", "bench-floor");
   runWorkerBuild(["--release"], { cwd: directory });
   return startDirectory("floor-rust", directory, "floor-rust-db", {});

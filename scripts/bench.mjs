@@ -1,6 +1,6 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,cold,profile,steps` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,cold,profile,steps,stages` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,6 +11,7 @@ import { median, percentile } from "./statistics.mjs";
 import { benchProfile } from "./bench-profile.mjs";
 import { benchCold } from "./bench-cold.mjs";
 import { benchSteps } from "./bench-steps.mjs";
+import { benchStages } from "./bench-stages.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -69,6 +70,13 @@ if (wanted("steps")) {
   // A benchmark build: the steps are its bench routes.
   buildBench();
   await benchSteps({ report, rounds: Math.max(3, Math.min(ROUNDS, 9)), script: BENCH_ENTRY });
+}
+
+// ---------------------------------------------------------------- 11. an org read, stage by stage
+if (wanted("stages")) {
+  // A benchmark build: the stages are its answers to `?__stage=`.
+  buildBench();
+  await benchStages({ report, rounds: Math.max(3, values.rounds ? ROUNDS : 20), script: BENCH_ENTRY });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths

@@ -2,6 +2,8 @@
 //! anything; it converts types and forwards.
 
 #[cfg(feature = "bench-routes")]
+mod bench_stages;
+#[cfg(feature = "bench-routes")]
 mod bench_steps;
 pub mod d1;
 mod fetch;
@@ -127,6 +129,10 @@ fn isolate_config(env: &Env) -> Result<&'static Config, crate::config::ConfigErr
 /// and runs the handler as a task of its own beside the one `waitUntil` needs.
 #[wasm_bindgen(js_name = fetch)]
 pub fn fetch(request: web_sys::Request, env: Env, context: worker_sys::Context) -> js_sys::Promise {
+    #[cfg(feature = "bench-routes")]
+    if bench_stages::of_url(&request.url()) == Some(bench_stages::Stage::Export) {
+        return bench_stages::answer_at_export();
+    }
     // The request's work runs to its end even if the client leaves (see run_to_completion).
     let context = Rc::new(Context::new(context));
     let work = answer_request(request, env, context.clone());
@@ -172,6 +178,10 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
             return refuse(ApiError::internal());
         }
     };
+    #[cfg(feature = "bench-routes")]
+    if let Some(stage) = bench_stages::Stage::named_in(&api_request.query) {
+        return bench_stages::answer_after_intake(stage, &api_request, &platform).await;
+    }
     let isolate = ISOLATE.with(|isolate| *isolate);
     let app = App::new(&platform, config, isolate);
     #[allow(unused_mut)]

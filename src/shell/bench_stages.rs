@@ -1,0 +1,83 @@
+//! Benchmark builds only: an org read stopped at a stage, `GET /v1/orgs/{id}?__stage={stage}`.
+//! Each stage answers a constant workspace body once it has done what the request does up to
+//! there. Sent as whole requests beside the full read (`npm run bench -- --only stages`), the
+//! stages show what each part of a request costs the runtime per request, which the steps (timed
+//! hot, in a loop) and the V8 profile (whose attribution misleads) cannot.
+
+use crate::domain::WorkspaceRef;
+use crate::http::{ApiRequest, ApiResponse};
+use crate::platform::{Database, Statement};
+use crate::store::users::select_user_with_access;
+
+use super::{request, WorkerPlatform};
+use worker::web_sys;
+
+/// Where a request stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// At the wasm export, before anything is read.
+    Export,
+    /// After the shell's intake: the request's task, `waitUntil`, headers, URL, method,
+    /// configuration, bindings.
+    Intake,
+    /// After the intake and one D1 batch through the adapter: a primary-key read.
+    OneRead,
+    /// After the intake and one D1 batch of the org read's own statement (`user` names the caller).
+    Statement,
+}
+
+impl Stage {
+    /// The stage a request's query names (`__stage=`), if any.
+    pub fn named_in(query: &str) -> Option<Stage> {
+        match query.split('&').find_map(|pair| pair.strip_prefix("__stage="))? {
+            "export" => Some(Stage::Export),
+            "intake" => Some(Stage::Intake),
+            "one-read" => Some(Stage::OneRead),
+            "statement" => Some(Stage::Statement),
+            _ => None,
+        }
+    }
+}
+
+/// The stage of a request's URL, read before anything else of it.
+pub fn of_url(url: &str) -> Option<Stage> {
+    Stage::named_in(ApiRequest::split_url(url).1)
+}
+
+/// The export's answer: the constant one, already resolved (no task, no `waitUntil`).
+pub fn answer_at_export() -> js_sys::Promise {
+    let answer: wasm_bindgen::JsValue = constant_answer().into();
+    js_sys::Promise::resolve(&answer)
+}
+
+/// What every stage answers: the size and headers of an org read's answer.
+pub fn constant_answer() -> web_sys::Response {
+    const BODY: &str = r#"{"id":"org_0123456789abcdefghjkmnpqrs","name":"Bench's workspace","slug":"bench-workspace","personal":true,"created_at":"2026-12-01T00:00:00.000Z","updated_at":"2026-12-01T00:00:00.000Z"}"#;
+    let mut answer = ApiResponse::raw_json(200, BODY.as_bytes().to_vec());
+    answer.headers.push(("vary".into(), "Origin".into()));
+    answer.headers.push((crate::http::REQUEST_ID_HEADER.into(), "req_bench_stage".into()));
+    request::into_worker_response(answer)
+}
+
+/// Finishes a request at `stage`, once the intake is done; a 500 when its read fails or finds no
+/// row (the bench then stops: a stage that read nothing measured nothing).
+pub async fn answer_after_intake(
+    stage: Stage,
+    api_request: &ApiRequest,
+    platform: &WorkerPlatform,
+) -> web_sys::Response {
+    let workspace = api_request.path.rsplit('/').next().unwrap_or_default();
+    let user = api_request.query.split('&').find_map(|pair| pair.strip_prefix("user=")).unwrap_or_default();
+    let statement = match stage {
+        Stage::Export | Stage::Intake => return constant_answer(),
+        Stage::OneRead => Statement::new("SELECT id, name, slug FROM workspaces WHERE id = ?1", vec![workspace.into()]),
+        Stage::Statement => select_user_with_access(user, &WorkspaceRef::parse(workspace)),
+    };
+    match platform.db.batch(vec![statement]).await {
+        Ok(results) if results.first().is_some_and(|rows| rows.len() == 1) => constant_answer(),
+        _ => request::into_worker_response(ApiResponse::json(
+            500,
+            &serde_json::json!({ "error": "the stage read no row" }),
+        )),
+    }
+}
