@@ -17,7 +17,7 @@ import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 const PER_LOAD = 600;
 const CONCURRENCY = 16;
 
-/** `a[i] − b[i]` of two loads' CPU rounds: "+138 µs (+40–+210)". */
+/** `a[i] − b[i]` of two loads' CPU rounds, median and 95 % interval: "+138 µs (+40 to +210)". */
 function pairedDifference(a, b) {
   const { median, low, high } = medianInterval(a.map((x, i) => x - b[i]));
   const signed = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(0)}`;
