@@ -5,7 +5,7 @@
 //! hot, in a loop) and the V8 profile (whose attribution misleads) cannot.
 
 use crate::domain::WorkspaceRef;
-use crate::http::{ApiRequest, ApiResponse};
+use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::platform::{Database, Statement};
 use crate::store::users::select_user_with_access;
 
@@ -27,9 +27,9 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// The stage a request's query names (`__stage=`), if any.
-    pub fn named_in(query: &str) -> Option<Stage> {
-        match query.split('&').find_map(|pair| pair.strip_prefix("__stage="))? {
+    /// The stage a request names (`?__stage=`), if any.
+    pub fn named_in(request: &ApiRequest) -> Option<Stage> {
+        match request.query_param("__stage").ok()??.as_str() {
             "export" => Some(Stage::Export),
             "intake" => Some(Stage::Intake),
             "one-read" => Some(Stage::OneRead),
@@ -41,7 +41,8 @@ impl Stage {
 
 /// The stage of a request's URL, read before anything else of it.
 pub fn of_url(url: &str) -> Option<Stage> {
-    Stage::named_in(ApiRequest::split_url(url).1)
+    let (path, query) = ApiRequest::split_url(url);
+    Stage::named_in(&ApiRequest::new(Method::Get, &format!("{path}?{query}")))
 }
 
 /// The export's answer: the constant one, already resolved (no task, no `waitUntil`).
@@ -67,11 +68,11 @@ pub async fn answer_after_intake(
     platform: &WorkerPlatform,
 ) -> web_sys::Response {
     let workspace = api_request.path.rsplit('/').next().unwrap_or_default();
-    let user = api_request.query.split('&').find_map(|pair| pair.strip_prefix("user=")).unwrap_or_default();
+    let user = api_request.query_param("user").ok().flatten().unwrap_or_default();
     let statement = match stage {
         Stage::Export | Stage::Intake => return constant_answer(),
         Stage::OneRead => Statement::new("SELECT id, name, slug FROM workspaces WHERE id = ?1", vec![workspace.into()]),
-        Stage::Statement => select_user_with_access(user, &WorkspaceRef::parse(workspace)),
+        Stage::Statement => select_user_with_access(&user, &WorkspaceRef::parse(workspace)),
     };
     match platform.db.batch(vec![statement]).await {
         Ok(results) if results.first().is_some_and(|rows| rows.len() == 1) => constant_answer(),

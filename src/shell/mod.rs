@@ -179,7 +179,7 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
         }
     };
     #[cfg(feature = "bench-routes")]
-    if let Some(stage) = bench_stages::Stage::named_in(&api_request.query) {
+    if let Some(stage) = bench_stages::Stage::named_in(&api_request) {
         return bench_stages::answer_after_intake(stage, &api_request, &platform).await;
     }
     let isolate = ISOLATE.with(|isolate| *isolate);
