@@ -36,16 +36,16 @@ export async function benchStages({ report, rounds, script }) {
     const first = await fetch(`${targets.worker.base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
     const { workspace, user } = await first.json();
     const read = `/v1/orgs/${workspace.id}`;
-    // [name, target, path], in the order the stages build on each other.
-    const loads = [
+    // [name, target, path]: the worker's stages in the order they build on each other, the full
+    // read last; then the floors.
+    const stages = [
       ["export", "worker", `${read}?__stage=export`],
       ["intake", "worker", `${read}?__stage=intake`],
       ["one read", "worker", `${read}?__stage=one-read`],
       ["statement", "worker", `${read}?__stage=statement&user=${user.id}`],
       ["full org read", "worker", read],
-      ["Rust floor", "rustFloor", "/"],
-      ["JS floor", "floor", "/"],
     ];
+    const loads = [...stages, ["Rust floor", "rustFloor", "/"], ["JS floor", "floor", "/"]];
     const requests = (path) => Array.from({ length: PER_LOAD }, () => ({ method: "GET", path, headers: bearer(token) }));
     for (const [name, target, path] of loads) {
       const answer = await fetch(targets[target].base + path, { headers: bearer(token) });
@@ -58,9 +58,9 @@ export async function benchStages({ report, rounds, script }) {
     }
     const cpu = (name) => results[name].cpuRounds;
     for (const [name] of loads) report(`11. ${name}: workerd CPU per request, c=${CONCURRENCY}`, `${cpuPerRequest(results[name]).toFixed(0)} µs`, command);
-    for (let i = 1; i < 5; i++) {
-      const [name] = loads[i];
-      const [before] = loads[i - 1];
+    for (let i = 1; i < stages.length; i++) {
+      const [name] = stages[i];
+      const [before] = stages[i - 1];
       report(`11. ${name} over ${before}`, pairedDifference(cpu(name), cpu(before)), command);
     }
     report("11. one read over the Rust floor", `${pairedDifference(cpu("one read"), cpu("Rust floor"))}; floor ÷ it ${pairedRatio(cpu("Rust floor"), cpu("one read"))}`, command);
