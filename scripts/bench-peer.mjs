@@ -83,51 +83,65 @@ const FLOOR_VARIANTS = [
   ["rust", "rustFloor", "/"],
 ];
 
+/** The worker, the peer and both floors, each put into `targets` as it starts (so that a caller's
+ * `finally` stops whatever did). */
+export async function startSideBySide(standIn, targets) {
+  // The email from the token in both (no WORKOS_API_KEY): the same work on both sides.
+  targets.worker = await startWorker(standIn, { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
+  targets.peer = await startPeer(standIn);
+  targets.floor = await startFloor();
+  targets.rustFloor = await startRustFloor();
+}
+
+/**
+ * The four paths' loads, the same on the worker and the peer: `{ name: async (round) => (side) =>
+ * requests }`, `perRound` requests a load. The returning users sign in on both sides first (the
+ * same tokens serve both: separate databases); `label` keeps each run's users apart.
+ * `PEER_PATHS=replay,org` narrows a run to some paths (for quick A/B runs while profiling).
+ */
+export async function peerPaths(standIn, targets, label, perRound) {
+  const mint = async (email) => (await standIn.token({ email, ttl_seconds: BENCH_TOKEN_TTL_SECONDS })).access_token;
+  const regulars = [];
+  for (let i = 0; i < 8; i++) regulars.push(await mint(`regular-${label}-${i}@bench.example`));
+  const orgs = {};
+  for (const side of ["worker", "peer"]) {
+    for (const token of regulars) {
+      const answer = await fetch(`${targets[side].base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
+      const body = await answer.json();
+      orgs[side] ??= body.workspace.id;
+    }
+  }
+  const paths = {
+    "first sign-in": async (round) => {
+      const tokens = [];
+      for (let i = 0; i < perRound; i++) tokens.push(await mint(`first-${label}-${round}-${i}@bench.example`));
+      return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }));
+    },
+    "returning sign-in": async () => {
+      const tokens = [];
+      for (let i = 0; i < perRound; i++) tokens.push(await mint(`regular-${label}-${i % 8}@bench.example`));
+      return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }));
+    },
+    replay: async () => () => Array.from({ length: perRound }, (_, i) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(regulars[i % 8]) })),
+    "GET /v1/orgs/{id}": async () => (side) => Array.from({ length: perRound }, () => ({ method: "GET", path: `/v1/orgs/${orgs[side]}`, headers: bearer(regulars[0]) })),
+  };
+  const chosen = process.env.PEER_PATHS?.split(",");
+  for (const name of Object.keys(paths)) {
+    if (chosen && !chosen.some((c) => name.toLowerCase().includes(c))) delete paths[name];
+  }
+  return paths;
+}
+
 export async function benchPeer({ report, rounds }) {
   const standIn = await startStandIn();
   const targets = {};
   try {
-    // The email from the token in both (no WORKOS_API_KEY): the same work on both sides.
-    targets.worker = await startWorker(standIn, { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
-    targets.peer = await startPeer(standIn);
-    targets.floor = await startFloor();
-    targets.rustFloor = await startRustFloor();
-    const mint = async (email) => (await standIn.token({ email, ttl_seconds: BENCH_TOKEN_TTL_SECONDS })).access_token;
+    await startSideBySide(standIn, targets);
     const command = "npm run bench -- --only peer";
 
     for (const concurrency of [1, 16]) {
       const perRound = concurrency === 1 ? 20 : 96;
-      // Returning users and their workspaces on each side (the same tokens serve both: separate databases).
-      const regulars = [];
-      for (let i = 0; i < 8; i++) regulars.push(await mint(`regular-${concurrency}-${i}@bench.example`));
-      const orgs = {};
-      for (const side of ["worker", "peer"]) {
-        for (const token of regulars) {
-          const answer = await fetch(`${targets[side].base}/v1/auth/web/callback`, { method: "POST", headers: bearer(token) });
-          const body = await answer.json();
-          orgs[side] ??= body.workspace.id;
-        }
-      }
-      const paths = {
-        "first sign-in": async (round) => {
-          const tokens = [];
-          for (let i = 0; i < perRound; i++) tokens.push(await mint(`first-${concurrency}-${round}-${i}@bench.example`));
-          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }));
-        },
-        "returning sign-in": async (round) => {
-          const tokens = [];
-          for (let i = 0; i < perRound; i++) tokens.push(await mint(`regular-${concurrency}-${i % 8}@bench.example`));
-          void round;
-          return () => tokens.map((token) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }));
-        },
-        replay: async () => () => Array.from({ length: perRound }, (_, i) => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(regulars[i % 8]) })),
-        "GET /v1/orgs/{id}": async () => (side) => Array.from({ length: perRound }, () => ({ method: "GET", path: `/v1/orgs/${orgs[side]}`, headers: bearer(regulars[0]) })),
-      };
-      // PEER_PATHS=replay,org narrows a run to some paths (for quick A/B runs while profiling).
-      const chosen = process.env.PEER_PATHS?.split(",");
-      for (const name of Object.keys(paths)) {
-        if (chosen && !chosen.some((c) => name.toLowerCase().includes(c))) delete paths[name];
-      }
+      const paths = await peerPaths(standIn, targets, String(concurrency), perRound);
       const results = {};
       for (let round = 0; round < rounds; round++) {
         // Every load of the round (each path on each side, each floor), prepared first, then sent

@@ -1,11 +1,12 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,cold,profile,steps,stages` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,pairs,cold,profile,steps,stages` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_BUILD_DIR, BENCH_ENTRY, ROOT, WASM_GZIP_BUDGET_BYTES, gzipSize, run, workerWasm } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+import { benchPairs } from "./bench-pairs.mjs";
 import { benchPeer } from "./bench-peer.mjs";
 import { median, percentile } from "./statistics.mjs";
 import { benchProfile } from "./bench-profile.mjs";
@@ -77,6 +78,14 @@ if (wanted("stages")) {
   // A benchmark build: the stages are its answers to `?__stage=`.
   buildBench();
   await benchStages({ report, rounds: Math.max(3, values.rounds ? ROUNDS : 20), script: BENCH_ENTRY });
+}
+
+// ---------------------------------------------------------------- 12. the worker and the peer loaded together
+if (wanted("pairs")) {
+  // The build that ships, as in 7.
+  buildRelease();
+  // 15 rounds unless asked otherwise: intervals of a few per cent on these machines.
+  await benchPairs({ report, rounds: Math.max(3, ROUNDS) });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths
