@@ -49,6 +49,10 @@ export async function startFloor() {
     join(directory, "index.js"),
     `export default { async fetch(request, env) {
   const read = () => env.DB.prepare("SELECT id, name FROM items WHERE id = ?1").bind("item_1");
+  // /constant: no read, a constant answer (the stages bench's counterpart of its export stage).
+  if (new URL(request.url).pathname === "/constant") {
+    return new Response('{"id":"item_1","name":"one"}', { headers: { "content-type": "application/json" } });
+  }
   // /batch13: the same read thirteen times in one batch, the statement count of our sign-in batch.
   if (new URL(request.url).pathname === "/batch13") {
     const results = await env.DB.batch(Array.from({ length: 13 }, read));
