@@ -1,9 +1,9 @@
 // `npm run bench -- --only pairs`: the worker and the peer loaded together. Each pair of loads
 // (a path on the worker and the same path on the peer; the two floors; the worker's read paths
 // and the Rust floor) is sent at the same time, c = 8 on each side, so that whatever the machine
-// does meanwhile falls on both sides alike. Loaded one after the other (`--only peer`), two
-// identical JS floors came out 0.97× (0.93–1.10) apart in workerd CPU over 20 rounds, each
-// round's figure moving ±15 %; loaded together, 1.01× (0.99–1.02). The sequential bench keeps the
+// does meanwhile falls on both sides alike. Loaded one after the other, as `--only peer` sends
+// them, two identical JS floors came out 0.97× (0.93–1.10) apart in workerd CPU over 20 rounds,
+// each round's figure moving ±15 %; loaded together, 1.01× (0.99–1.02). The sequential bench keeps the
 // latencies at c = 1 and 16 that this one cannot give (each side here waits on the other's load);
 // this one gives the ratios, to within a few per cent. A benchmark, not a test.
 import { cpuPerRequest, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
@@ -48,8 +48,8 @@ export async function benchPairs({ report, rounds }) {
       for (const index of inRoundOrder(pairs.map((_, index) => index), Math.max(round, 0))) {
         const loads = await pairs[index].prepare(round);
         // Which side's load starts first turns too (they start in the same tick either way).
-        const sides = round % 2 ? [1, 0] : [0, 1];
-        await Promise.all(sides.map((side) => measure(...loads[side], CONCURRENCY_PER_SIDE, round < 0 ? newEntry() : results[index][side])));
+        const order = round % 2 ? [1, 0] : [0, 1];
+        await Promise.all(order.map((side) => measure(...loads[side], CONCURRENCY_PER_SIDE, round < 0 ? newEntry() : results[index][side])));
       }
     }
     pairs.forEach(({ name, sides: [aName, bName] }, index) => {
