@@ -13,7 +13,7 @@
 import { rmSync } from "node:fs";
 import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { startPeer } from "./bench-peer.mjs";
-import { bearer } from "./bench-load.mjs";
+import { PEER_LIKE_WORKER_VARS, bearer } from "./bench-load.mjs";
 import { median } from "./statistics.mjs";
 
 /** One first sign-in with a new token: milliseconds, and the worker's Server-Timing if any. */
@@ -50,7 +50,6 @@ export async function benchCold({ report, rounds, script }) {
   const standIn = await startStandIn();
   const command = "npm run bench -- --only cold";
   const results = Object.fromEntries(Object.keys(SIDES).map((side) => [side, { first: [], warm: [], timings: [] }]));
-  const vars = { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" };
   const measure = async (side, target, round) => {
     const tag = side.replace(/\W+/g, "-");
     const first = await firstSignIn(target.base, standIn, `cold-${tag}-${round}@bench.example`);
@@ -63,7 +62,7 @@ export async function benchCold({ report, rounds, script }) {
   try {
     for (let round = 0; round < rounds; round++) {
       const worker = async () => {
-        const empty = await startWorker(standIn, vars, { script });
+        const empty = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script });
         try {
           await measure("worker, empty KV", empty, round);
         } finally {
@@ -77,7 +76,7 @@ export async function benchCold({ report, rounds, script }) {
         ];
         try {
           for (const [side, v8Flags] of round % 2 ? restarts.reverse() : restarts) {
-            const running = await startWorker(standIn, vars, { state: empty.state, script, v8Flags });
+            const running = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { state: empty.state, script, v8Flags });
             try {
               await measure(side, running, round);
             } finally {

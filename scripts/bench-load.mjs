@@ -1,5 +1,6 @@
-// The load and the figures of the side-by-side benchmarks (bench-peer.mjs, bench-session.mjs):
-// requests sent at a concurrency, their latencies, throughput and workerd's CPU per request.
+// The load and the figures of the side-by-side benchmarks (bench-peer.mjs, bench-session.mjs,
+// bench-pairs.mjs, bench-stages.mjs): requests sent at a concurrency, alone or two loads together,
+// their latencies, throughput and workerd's CPU per request.
 import { median, medianInterval, percentile } from "./statistics.mjs";
 import { workerdCpuMs } from "./process-cpu.mjs";
 
@@ -27,6 +28,10 @@ async function load(base, requests, concurrency) {
  * five minutes, which a run of many rounds outlasts, and its last rounds then meet 401s). */
 export const BENCH_TOKEN_TTL_SECONDS = 3600;
 
+/** The worker's vars beside the peer: the email taken from the token (no WorkOS API key), as
+ * the peer takes it, so that both do the same work; a JWKS refetch cooldown longer than a load. */
+export const PEER_LIKE_WORKER_VARS = { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" };
+
 /** A request's headers for an access token. */
 export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
@@ -45,6 +50,21 @@ export const newEntry = () => ({ latencies: [], rates: [], cpuRounds: [], cpuMs:
 export function inRoundOrder(items, round) {
   const turned = items.map((_, i) => items[(i + round) % items.length]);
   return round % 2 ? turned.reverse() : turned;
+}
+
+/** Concurrency on each side of two loads sent together: 16 in all, as the busy loads sent alone. */
+export const CONCURRENCY_PER_SIDE = 8;
+
+/**
+ * Two loads, `[target, requests, entry]` each, sent at the same time at CONCURRENCY_PER_SIDE, so
+ * that whatever the machine does meanwhile falls on both alike: two identical JS floors sent one
+ * after the other came out 0.97× (0.93–1.10) apart in workerd CPU over 20 rounds, sent together
+ * 1.01× (0.99–1.02) (docs/performance.md). Which starts first turns with `round` (they start in
+ * the same tick either way). `inRoundOrder` would not turn two: its turn and reversal cancel.
+ */
+export async function measureTogether(loads, round) {
+  const order = round % 2 ? [1, 0] : [0, 1];
+  await Promise.all(order.map((side) => measure(loads[side][0], loads[side][1], CONCURRENCY_PER_SIDE, loads[side][2])));
 }
 
 /** Fewest requests in a round for its own CPU figure: /proc counts 10 ms ticks. */

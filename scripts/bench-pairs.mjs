@@ -1,19 +1,15 @@
 // `npm run bench -- --only pairs`: the worker and the peer loaded together. Each pair of loads
 // (a path on the worker and the same path on the peer; the two floors; the worker's read paths
-// and the Rust floor) is sent at the same time, c = 8 on each side, so that whatever the machine
-// does meanwhile falls on both sides alike. Loaded one after the other, as `--only peer` sends
-// them, two identical JS floors came out 0.97× (0.93–1.10) apart in workerd CPU over 20 rounds,
-// each round's figure moving ±15 %; loaded together, 1.01× (0.99–1.02). The sequential bench keeps the
+// and the Rust floor) is sent at the same time, c = 8 on each side (bench-load.mjs's
+// measureTogether says why). The sequential bench keeps the
 // latencies at c = 1 and 16 that this one cannot give (each side here waits on the other's load);
 // this one gives the ratios, to within a few per cent. A benchmark, not a test.
-import { cpuPerRequest, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { cpuPerRequest, figures, inRoundOrder, measureTogether, newEntry, pairedRatio } from "./bench-load.mjs";
 import { peerPaths, startSideBySide } from "./bench-peer.mjs";
 import { startStandIn } from "../tests/e2e/stack.mjs";
 
 /** Requests per load and side: enough for /proc's 10 ms ticks to count a load's CPU within 1 %. */
 const PER_LOAD = 400;
-/** Concurrency on each side of a pair: 16 in all, as the peer bench's busy loads. */
-const CONCURRENCY_PER_SIDE = 8;
 
 /** The floors' answer: one D1 primary-key read. */
 const floorRequests = () => Array.from({ length: PER_LOAD }, () => ({ method: "GET", path: "/" }));
@@ -47,9 +43,8 @@ export async function benchPairs({ report, rounds }) {
     for (let round = -1; round < rounds; round++) {
       for (const index of inRoundOrder(pairs.map((_, index) => index), Math.max(round, 0))) {
         const loads = await pairs[index].prepare(round);
-        // Which side's load starts first turns too (they start in the same tick either way).
-        const order = round % 2 ? [1, 0] : [0, 1];
-        await Promise.all(order.map((side) => measure(...loads[side], CONCURRENCY_PER_SIDE, round < 0 ? newEntry() : results[index][side])));
+        const entries = round < 0 ? [newEntry(), newEntry()] : results[index];
+        await measureTogether(loads.map((load, side) => [...load, entries[side]]), round);
       }
     }
     pairs.forEach(({ name, sides: [aName, bName] }, index) => {

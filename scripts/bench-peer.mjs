@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
-import { BENCH_TOKEN_TTL_SECONDS, bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { BENCH_TOKEN_TTL_SECONDS, PEER_LIKE_WORKER_VARS, bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
 import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
@@ -90,8 +90,7 @@ const FLOOR_VARIANTS = [
 /** The worker, the peer and both floors, each put into `targets` as it starts (so that a caller's
  * `finally` stops whatever did). */
 export async function startSideBySide(standIn, targets) {
-  // The email from the token in both (no WORKOS_API_KEY): the same work on both sides.
-  targets.worker = await startWorker(standIn, { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
+  targets.worker = await startWorker(standIn, PEER_LIKE_WORKER_VARS);
   targets.peer = await startPeer(standIn);
   targets.floor = await startFloor();
   targets.rustFloor = await startRustFloor();

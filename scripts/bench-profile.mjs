@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { run } from "./toolchain.mjs";
 import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { startPeer } from "./bench-peer.mjs";
+import { PEER_LIKE_WORKER_VARS } from "./bench-load.mjs";
 
 /** A devtools session with the worker's isolate. */
 async function inspect(port) {
@@ -91,7 +92,7 @@ export async function benchProfile({ report }) {
   const targets = {};
   const command = "npm run bench -- --only profile";
   try {
-    targets.worker = await startWorker(standIn, { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" });
+    targets.worker = await startWorker(standIn, PEER_LIKE_WORKER_VARS);
     targets.peer = await startPeer(standIn);
     const token = (await standIn.token({ email: "profile@bench.example" })).access_token;
     const orgs = {};

@@ -4,8 +4,8 @@
 // the shell's intake; after that and one D1 primary-key read through the adapter; after that
 // and the org read's own statement. Two instances of the build run, and each stage is loaded on
 // one of them together with the stage before it on the other (the instances swap every round),
-// so that what the machine does meanwhile falls on both (bench-pairs.mjs says why that matters
-// here); the full read goes beside the statement stage and beside the Rust floor, the one read
+// so that what the machine does meanwhile falls on both (bench-load.mjs's measureTogether says
+// why that matters here); the full read goes beside the statement stage and beside the Rust floor, the one read
 // beside the floor, the export beside the JS floor's constant answer, and the floors beside
 // each other. Each pair's figure is the median of the rounds' differences in workerd CPU per
 // request, with its 95 % interval. (The V8 profile's shares say where samples fell, not what a
@@ -13,14 +13,12 @@
 // taken out.) The full read of a benchmark build also times itself for its `Server-Timing`
 // header, a few µs.
 import { medianInterval } from "./statistics.mjs";
-import { BENCH_TOKEN_TTL_SECONDS, bearer, cpuPerRequest, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
+import { BENCH_TOKEN_TTL_SECONDS, CONCURRENCY_PER_SIDE, PEER_LIKE_WORKER_VARS, bearer, cpuPerRequest, inRoundOrder, measure, measureTogether, newEntry, pairedRatio } from "./bench-load.mjs";
 import { startFloor, startRustFloor } from "./bench-peer.mjs";
 import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 /** Requests per load and side: 600, as the peer bench's read-path probes. */
 const PER_LOAD = 600;
-/** Concurrency on each side of a pair: 16 in all, as the peer bench's busy loads. */
-const CONCURRENCY_PER_SIDE = 8;
 
 /** `a[i] − b[i]` of two loads' CPU rounds, median and 95 % interval: "+138 µs (+40 to +210)". */
 function pairedDifference(a, b) {
@@ -36,9 +34,8 @@ export async function benchStages({ report, rounds, script }) {
   try {
     // Two instances of the benchmark build: a stage and the one before it are loaded together,
     // one on each, and the instances swap every round.
-    const vars = { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN_SECONDS: "30" };
-    targets.worker = await startWorker(standIn, vars, { script });
-    targets.twin = await startWorker(standIn, vars, { script });
+    targets.worker = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script });
+    targets.twin = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script });
     targets.floor = await startFloor();
     targets.rustFloor = await startRustFloor();
     const token = (await standIn.token({ email: "stages@bench.example", ttl_seconds: BENCH_TOKEN_TTL_SECONDS })).access_token;
@@ -81,7 +78,7 @@ export async function benchStages({ report, rounds, script }) {
       for (const index of inRoundOrder(pairs.map((_, index) => index), round)) {
         const instances = round % 2 ? ["twin", "worker"] : ["worker", "twin"];
         const sides = pairs[index].slice(2).map((side, i) => side(instances[i]));
-        await Promise.all(sides.map(([target, path], i) => measure(target, requests(path), CONCURRENCY_PER_SIDE, results[index][i])));
+        await measureTogether(sides.map(([target, path], i) => [target, requests(path), results[index][i]]), round);
       }
     }
     pairs.forEach(([name, beforeName], index) => {
