@@ -1,10 +1,10 @@
 // `npm test`: native tests, the shell's wasm tests under Node, end-to-end tests against the
 // built worker under `wrangler dev` with the WorkOS stand-in, then the same in a real headless
 // Chromium. Fails on the first failing stage.
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBrowser } from "./browser.mjs";
-import { BENCH_BUILD_DIR, BENCH_ENTRY, CARGO_BIN, ROOT, run } from "./toolchain.mjs";
+import { BENCH_BUILD_DIR, BENCH_ENTRY, CARGO_BIN, ROOT, WORKERD_PLANS_DIR, run } from "./toolchain.mjs";
 
 const stage = (name) => console.log(`\n==> ${name}`);
 
@@ -15,6 +15,8 @@ run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--test",
 run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib", "--tests", "--", "-D", "warnings"]);
 
 stage("native tests (cargo test)");
+// They write every statement they run here afresh (for the query plans in workerd's SQLite).
+rmSync(WORKERD_PLANS_DIR, { recursive: true, force: true });
 run("cargo", ["test", "--workspace"]);
 
 stage("wasm tests (wasm-bindgen-test under Node): the shell's adapters, the RSA kernels with SIMD128");

@@ -192,12 +192,35 @@ fn check_query_plan_once(connection: &rusqlite::Connection, sql: &'static str) {
     let verdict = checked.lock().unwrap().get(sql).cloned();
     let verdict = verdict.unwrap_or_else(|| {
         let verdict = full_scans(connection, sql);
+        record_for_workerd_plans(sql);
         checked.lock().unwrap().insert(sql, verdict.clone());
         verdict
     });
     if let Err(plan) = verdict {
         panic!("a statement scans a whole table:\n{sql}\n{plan}");
     }
+}
+
+/// Where every statement checked here is also written, one file each, for
+/// `tests/e2e/query_plans.test.mjs` to plan again in workerd's own SQLite, which is D1's and not
+/// the one bundled here: the two can plan one statement differently. (A workspace named by
+/// `id = ? OR slug = ?` was two index searches here and a scan of every workspace there.)
+/// `npm test` empties it before the native tests run.
+pub const WORKERD_PLANS_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/workerd-query-plans");
+
+/// Writes `sql` into [`WORKERD_PLANS_DIR`], named by its hash: tests run in parallel, and a
+/// statement written twice is the same file.
+pub fn record_for_workerd_plans(sql: &str) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    sql.hash(&mut hasher);
+    let dir = std::path::Path::new(WORKERD_PLANS_DIR);
+    std::fs::create_dir_all(dir).unwrap();
+    let name = format!("{:016x}", hasher.finish());
+    // Written whole, then renamed: the e2e test never reads half a statement.
+    let partial = dir.join(format!("{name}.{:?}.partial", std::thread::current().id()));
+    std::fs::write(&partial, sql).unwrap();
+    std::fs::rename(&partial, dir.join(format!("{name}.sql"))).unwrap();
 }
 
 /// `Err(plan)` when SQLite's plan for `sql` scans a table or a whole index.
