@@ -26,8 +26,9 @@ export const BENCH_BUILD_DIR = join(ROOT, "target", "bench-build");
 export const BENCH_ENTRY = join(BENCH_BUILD_DIR, "worker", "shim.mjs");
 
 /** Every statement the native tests ran, one file each (tests/api/helpers.rs writes them into
- * its CARGO_TARGET_TMPDIR), for tests/e2e/query_plans.test.mjs to plan in workerd's SQLite. */
-export const WORKERD_PLANS_DIR = join(ROOT, "target", "tmp", "workerd-query-plans");
+ * its CARGO_TARGET_TMPDIR, `tmp` of cargo's target directory), for
+ * tests/e2e/query_plans.test.mjs to plan in workerd's SQLite. */
+export const WORKERD_PLANS_DIR = join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? "target"), "tmp", "workerd-query-plans");
 
 /** worker-build, as the bootstrap installs it. */
 export const WORKER_BUILD = join(CARGO_BIN, "worker-build");
