@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::rc::Rc;
 
@@ -12,6 +12,10 @@ use crate::platform::random_bytes;
 /// token's 16-byte digest; never the token), so the cache stays well under 1 MB.
 const CAPACITY: usize = 2048;
 
+/// How many a full cache keeps once it has made room: the expired entries go, then the oldest,
+/// down to seven eighths, so that one pass over the cache serves the next CAPACITY / 8 insertions.
+const KEPT_WHEN_FULL: usize = CAPACITY / 8 * 7;
+
 /// Successful verifications keyed by a 128-bit SipHash-2-4 of the token under a key drawn at
 /// random when the cache is created (once per isolate), so a token seen before skips the RSA work.
 ///
@@ -24,7 +28,20 @@ const CAPACITY: usize = 2048;
 /// key stops verifying at the next refresh. Failures are never cached.
 pub struct VerifiedTokenCache {
     hasher: SipHasher24,
-    entries: HashMap<TokenDigest, CachedVerification>,
+    entries: HashMap<TokenDigest, Entry>,
+    /// The digests in the order they were inserted, each with its insertion's number: a full
+    /// cache evicts the oldest first, so a token in use, inserted again after a burst of others,
+    /// stays. (An arbitrary victim, as this cache once took, was often the entry just inserted:
+    /// a few callers after a burst of sign-ins were verified again on most requests.) A digest
+    /// removed or inserted again leaves a stale item here, whose number no longer matches.
+    order: VecDeque<(TokenDigest, u64)>,
+    insertions: u64,
+}
+
+/// A remembered verification and the number of its insertion.
+struct Entry {
+    verification: CachedVerification,
+    insertion: u64,
 }
 
 /// The keyed digest a token is remembered by.
@@ -53,7 +70,7 @@ impl Default for VerifiedTokenCache {
     fn default() -> Self {
         let mut key = [0u8; 16];
         random_bytes(&mut key);
-        Self { hasher: SipHasher24::new_with_key(&key), entries: HashMap::new() }
+        Self { hasher: SipHasher24::new_with_key(&key), entries: HashMap::new(), order: VecDeque::new(), insertions: 0 }
     }
 }
 
@@ -65,20 +82,28 @@ impl VerifiedTokenCache {
 
     /// A remembered verification that has not expired at `now` (Unix seconds, with leeway).
     pub fn get(&self, digest: TokenDigest, now: i64, leeway: i64) -> Option<&CachedVerification> {
-        self.entries.get(&digest).filter(|e| now <= e.identity.expires_at + leeway)
+        self.entries.get(&digest).map(|e| &e.verification).filter(|v| now <= v.identity.expires_at + leeway)
     }
 
-    /// Remembers a successful verification, evicting expired entries (then arbitrary ones) when full.
+    /// Remembers a successful verification; a full cache first makes room (see [`KEPT_WHEN_FULL`]).
     pub fn insert(&mut self, digest: TokenDigest, verification: CachedVerification, now: i64, leeway: i64) {
         if self.entries.len() >= CAPACITY {
-            self.entries.retain(|_, e| now <= e.identity.expires_at + leeway);
+            self.make_room(now, leeway);
         }
-        if self.entries.len() >= CAPACITY {
-            if let Some(victim) = self.entries.keys().next().copied() {
-                self.entries.remove(&victim);
-            }
+        self.insertions += 1;
+        self.order.push_back((digest, self.insertions));
+        self.entries.insert(digest, Entry { verification, insertion: self.insertions });
+    }
+
+    /// Drops the expired entries, then the oldest, until [`KEPT_WHEN_FULL`] are left.
+    fn make_room(&mut self, now: i64, leeway: i64) {
+        self.entries.retain(|_, e| now <= e.verification.identity.expires_at + leeway);
+        let entries = &self.entries;
+        self.order.retain(|(digest, insertion)| entries.get(digest).is_some_and(|e| e.insertion == *insertion));
+        while self.entries.len() > KEPT_WHEN_FULL {
+            let Some((oldest, _)) = self.order.pop_front() else { break };
+            self.entries.remove(&oldest);
         }
-        self.entries.insert(digest, verification);
     }
 
     /// Forgets a token (its key is no longer published).
@@ -142,13 +167,57 @@ mod tests {
     fn expired_entries_are_not_served_and_are_evicted_first() {
         let key = key();
         let mut cache = VerifiedTokenCache::default();
+        cache.insert(cache.digest("first"), verification(&key, 10_000), 0, 30);
         cache.insert(cache.digest("old"), verification(&key, 100), 0, 30);
         assert!(cache.get(cache.digest("old"), 130, 30).is_some());
         assert!(cache.get(cache.digest("old"), 131, 30).is_none());
-        for i in 0..CAPACITY {
+        // An eighth of the cache expired, inserted after `first`: making room drops them, no live one.
+        for i in 1..CAPACITY / 8 {
+            cache.insert(cache.digest(&format!("old-{i}")), verification(&key, 100), 0, 30);
+        }
+        for i in cache.len()..CAPACITY + 1 {
             cache.insert(cache.digest(&format!("live-{i}")), verification(&key, 10_000), 200, 30);
         }
-        assert!(cache.get(cache.digest("live-0"), 200, 30).is_some(), "the expired entry was evicted, not a live one");
+        assert!(cache.get(cache.digest("first"), 200, 30).is_some(), "the expired went, not the oldest live entry");
+        assert_eq!(cache.len(), CAPACITY - CAPACITY / 8 + 1);
+    }
+
+    #[test]
+    fn a_full_cache_of_live_entries_evicts_the_oldest_eighth() {
+        let key = key();
+        let mut cache = VerifiedTokenCache::default();
+        for i in 0..CAPACITY {
+            cache.insert(cache.digest(&format!("a-{i}")), verification(&key, 10_000), 0, 30);
+        }
+        cache.insert(cache.digest("b"), verification(&key, 10_000), 0, 30);
+        let kept = |token: &str| cache.get(cache.digest(token), 0, 30).is_some();
+        let oldest_kept = CAPACITY - KEPT_WHEN_FULL;
+        assert!(!kept(&format!("a-{}", oldest_kept - 1)) && kept(&format!("a-{oldest_kept}")) && kept("b"));
+        assert_eq!(cache.len(), KEPT_WHEN_FULL + 1);
+    }
+
+    #[test]
+    fn a_full_cache_keeps_the_tokens_in_use() {
+        // An isolate that has verified more live tokens than it holds (a burst of first sign-ins),
+        // then serves a few callers again and again: each of them is verified once, not on every
+        // request. The arbitrary eviction this replaced evicted the tokens just cached, and a
+        // replay of eight callers after 4,000 first sign-ins verified RSA on most requests.
+        let key = key();
+        let mut cache = VerifiedTokenCache::default();
+        for i in 0..2 * CAPACITY {
+            cache.insert(cache.digest(&format!("burst-{i}")), verification(&key, 10_000), 0, 30);
+        }
+        let mut verifications = 0;
+        for round in 0..1_000 {
+            let token = format!("regular-{}", round % 8);
+            let digest = cache.digest(&token);
+            if cache.get(digest, 0, 30).is_none() {
+                verifications += 1;
+                cache.insert(digest, verification(&key, 10_000), 0, 30);
+            }
+        }
+        assert_eq!(verifications, 8, "each regular token is verified once");
+        assert!(cache.len() <= CAPACITY);
     }
 
     #[test]
