@@ -87,7 +87,8 @@ impl VerifiedTokenCache {
 
     /// Remembers a successful verification; a full cache first makes room (see [`KEPT_WHEN_FULL`]).
     pub fn insert(&mut self, digest: TokenDigest, verification: CachedVerification, now: i64, leeway: i64) {
-        if self.entries.len() >= CAPACITY {
+        // The order's stale items (tokens removed, or inserted again) are dropped with the rest.
+        if self.entries.len() >= CAPACITY || self.order.len() >= 2 * CAPACITY {
             self.make_room(now, leeway);
         }
         self.insertions += 1;
@@ -194,6 +195,18 @@ mod tests {
         let oldest_kept = CAPACITY - KEPT_WHEN_FULL;
         assert!(!kept(&format!("a-{}", oldest_kept - 1)) && kept(&format!("a-{oldest_kept}")) && kept("b"));
         assert_eq!(cache.len(), KEPT_WHEN_FULL + 1);
+    }
+
+    #[test]
+    fn removed_entries_do_not_pile_up_in_the_order() {
+        let key = key();
+        let mut cache = VerifiedTokenCache::default();
+        for _ in 0..5 * CAPACITY {
+            cache.insert(cache.digest("rotated"), verification(&key, 10_000), 0, 30);
+            cache.remove(cache.digest("rotated"));
+        }
+        assert!(cache.order.len() <= 2 * CAPACITY, "{}", cache.order.len());
+        assert!(cache.is_empty());
     }
 
     #[test]
