@@ -6,12 +6,12 @@
 // The native tests write the statements (tests/api/helpers.rs, `record_for_workerd_plans`);
 // `npm test` runs them first.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { ROOT, WORKERD_PLANS_DIR, run } from "../../scripts/toolchain.mjs";
+import { WORKERD_PLANS_DIR } from "../../scripts/toolchain.mjs";
+import { migratedState } from "./stack.mjs";
 
 /** Fewer than this many recorded statements means the native tests did not run first. */
 const FEWEST_STATEMENTS = 80;
@@ -21,10 +21,7 @@ let miniflare;
 let state;
 
 before(async () => {
-  state = mkdtempSync(join(tmpdir(), "edge-auth-plans-"));
-  run(join(ROOT, "node_modules", ".bin", "wrangler"), ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  state = migratedState();
   // The migrated database, opened by a worker of Miniflare's own (workerd, D1's SQLite).
   miniflare = new Miniflare(
     convertV4MiniflareOptions({

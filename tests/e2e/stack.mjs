@@ -49,6 +49,18 @@ export async function startStandIn() {
   };
 }
 
+const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
+
+/** A new directory of local state (D1 and KV, as `--persist-to` takes it) with the migrations
+ * applied to the worker's D1. */
+export function migratedState() {
+  const state = mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
+  run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return state;
+}
+
 /**
  * Starts a worker against `standIn`; `vars` override wrangler.toml's [vars]. With `state` (the
  * `state` of a worker started before and stopped with `keepState`), it starts on that D1 and KV:
@@ -58,13 +70,7 @@ export async function startStandIn() {
  * `v8Flags` go to its workerd's V8 (benchmarks only: `npm run bench -- --only cold`).
  */
 export async function startWorker(standIn, vars = {}, { state: earlier, script, testScheduled = false, v8Flags = [] } = {}) {
-  const state = earlier ?? mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
-  const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
-  if (!earlier) {
-    run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
-  }
+  const state = earlier ?? migratedState();
   const allVars = {
     WORKOS_CLIENT_ID: CLIENT_ID,
     WORKOS_API_BASE: standIn.url,
