@@ -2,7 +2,8 @@
 // benchmark build answers `GET /v1/orgs/{id}?__stage=…` with a constant body once it has done
 // what the read does up to that stage (`src/shell/bench_stages.rs`): at the wasm export; after
 // the shell's intake; after that and one D1 primary-key read through the adapter; after that
-// and the org read's own statement. Two instances of the build run, and each stage is loaded on
+// and the org read's own statement; the same, answered as an org read is (its body and
+// headers; the stages before it answer what the floors answer). Two instances of the build run, and each stage is loaded on
 // one of them together with the stage before it on the other (the instances swap every round),
 // so that what the machine does meanwhile falls on both (bench-load.mjs's measureTogether says
 // why that matters here); the full read goes beside the statement stage and beside the Rust
@@ -50,6 +51,7 @@ export async function benchStages({ report, rounds, script }) {
         intake: `${read}?__stage=intake`,
         "one read": `${read}?__stage=one-read`,
         statement: `${read}?__stage=statement&user=${user.id}`,
+        "the read's answer": `${read}?__stage=answer&user=${user.id}`,
         "full org read": read,
       };
     }

@@ -1,8 +1,14 @@
 //! Benchmark builds only: an org read stopped at a stage, `GET /v1/orgs/{id}?__stage={stage}`.
-//! Each stage answers a constant workspace body once it has done what the request does up to
-//! there. Sent as whole requests beside the full read (`npm run bench -- --only stages`), the
-//! stages show what each part of a request costs the runtime per request, which the steps (timed
-//! hot, in a loop) and the V8 profile (whose attribution misleads) cannot.
+//! Each stage answers a constant body once it has done what the request does up to there. Sent
+//! as whole requests beside the full read (`npm run bench -- --only stages`), the stages show
+//! what each part of a request costs the runtime per request, which the steps (timed hot, in a
+//! loop) and the V8 profile (whose attribution misleads) cannot.
+//!
+//! The stages up to the statement answer exactly what the floors answer (one small row, one
+//! header), so that a stage set beside a floor differs from it only in the work done. The
+//! `answer` stage then answers as an org read does (its body, its four headers): what the answer's
+//! shape costs is a stage of its own. (Until it was, every stage answered as an org read does, and
+//! the comparisons with the floors counted the three extra headers as the shell's cost.)
 
 use crate::domain::WorkspaceRef;
 use crate::http::{ApiRequest, ApiResponse, Method};
@@ -24,6 +30,8 @@ pub enum Stage {
     OneRead,
     /// After the intake and one D1 batch of the org read's own statement (`user` names the caller).
     Statement,
+    /// As [`Stage::Statement`], answered as an org read is: its body and headers.
+    Answer,
 }
 
 impl Stage {
@@ -34,6 +42,7 @@ impl Stage {
             "intake" => Some(Stage::Intake),
             "one-read" => Some(Stage::OneRead),
             "statement" => Some(Stage::Statement),
+            "answer" => Some(Stage::Answer),
             _ => None,
         }
     }
@@ -45,14 +54,26 @@ pub fn of_url(url: &str) -> Option<Stage> {
     Stage::named_in(&ApiRequest::new(Method::Get, &format!("{path}?{query}")))
 }
 
-/// The export's answer: the constant one, already resolved (no task, no `waitUntil`).
+/// The export's answer: the floors' one, already resolved (no task, no `waitUntil`).
 pub fn answer_at_export() -> js_sys::Promise {
-    let answer: wasm_bindgen::JsValue = constant_answer().into();
+    let answer: wasm_bindgen::JsValue = floor_answer().into();
     js_sys::Promise::resolve(&answer)
 }
 
-/// What every stage answers: the size and headers of an org read's answer.
-pub fn constant_answer() -> web_sys::Response {
+/// What the floors answer (`crates/bench-floor`, and the JS floor's `/constant`): their row, one
+/// header.
+fn floor_answer() -> web_sys::Response {
+    let answer = ApiResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: br#"{"id":"item_1","name":"one"}"#.to_vec(),
+    };
+    request::into_worker_response(answer)
+}
+
+/// An org read's answer as the worker gives it: a workspace's body of the same size, and the
+/// headers every JSON answer carries (the content type, `no-store`, `Vary`, the request id).
+fn org_read_answer() -> web_sys::Response {
     const BODY: &str = r#"{"id":"org_0123456789abcdefghjkmnpqrs","name":"Bench's workspace","slug":"bench-workspace","personal":true,"created_at":"2026-12-01T00:00:00.000Z","updated_at":"2026-12-01T00:00:00.000Z"}"#;
     let mut answer = ApiResponse::raw_json(200, BODY.as_bytes().to_vec());
     answer.headers.push(("vary".into(), "Origin".into()));
@@ -70,12 +91,15 @@ pub async fn answer_after_intake(
     let workspace = api_request.path.rsplit('/').next().unwrap_or_default();
     let user = api_request.query_param("user").ok().flatten().unwrap_or_default();
     let statement = match stage {
-        Stage::Export | Stage::Intake => return constant_answer(),
+        Stage::Export | Stage::Intake => return floor_answer(),
         Stage::OneRead => Statement::new("SELECT id, name, slug FROM workspaces WHERE id = ?1", vec![workspace.into()]),
-        Stage::Statement => select_user_with_access(&user, &WorkspaceRef::parse(workspace)),
+        Stage::Statement | Stage::Answer => select_user_with_access(&user, &WorkspaceRef::parse(workspace)),
     };
     match platform.db.batch(vec![statement]).await {
-        Ok(results) if results.first().is_some_and(|rows| rows.len() == 1) => constant_answer(),
+        Ok(results) if results.first().is_some_and(|rows| rows.len() == 1) => match stage {
+            Stage::Answer => org_read_answer(),
+            _ => floor_answer(),
+        },
         _ => request::into_worker_response(ApiResponse::json(
             500,
             &serde_json::json!({ "error": "the stage read no row" }),
