@@ -7,6 +7,7 @@
 pub mod answered_keys;
 pub mod app;
 pub mod auth;
+pub mod bounded_map;
 pub mod config;
 pub mod crypto;
 pub mod domain;

@@ -1,20 +1,17 @@
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::rc::Rc;
 
 use siphasher::sip128::SipHasher24;
 
 use super::Identity;
+use crate::bounded_map::BoundedMap;
 use crate::crypto::rsa::RsaVerifyingKey;
 use crate::platform::random_bytes;
 
 /// How many verified tokens one isolate remembers. An entry is ~300 bytes (the identity and the
-/// token's 16-byte digest; never the token), so the cache stays well under 1 MB.
+/// token's 16-byte digest; never the token), so the cache stays well under 1 MB. A full cache
+/// drops its expired entries, then its oldest ([`BoundedMap`]).
 const CAPACITY: usize = 2048;
-
-/// How many a full cache keeps once it has made room: the expired entries go, then the oldest,
-/// down to seven eighths, so that one pass over the cache serves the next CAPACITY / 8 insertions.
-const KEPT_WHEN_FULL: usize = CAPACITY / 8 * 7;
 
 /// Successful verifications keyed by a 128-bit SipHash-2-4 of the token under a key drawn at
 /// random when the cache is created (once per isolate), so a token seen before skips the RSA work.
@@ -28,20 +25,7 @@ const KEPT_WHEN_FULL: usize = CAPACITY / 8 * 7;
 /// key stops verifying at the next refresh. Failures are never cached.
 pub struct VerifiedTokenCache {
     hasher: SipHasher24,
-    entries: HashMap<TokenDigest, Entry>,
-    /// The digests in the order they were inserted, each with its insertion's number: a full
-    /// cache evicts the oldest first, so a token in use, inserted again after a burst of others,
-    /// stays. (An arbitrary victim, as this cache once took, was often the entry just inserted:
-    /// a few callers after a burst of sign-ins were verified again on most requests.) A digest
-    /// removed or inserted again leaves a stale item here, whose number no longer matches.
-    order: VecDeque<(TokenDigest, u64)>,
-    insertions: u64,
-}
-
-/// A remembered verification and the number of its insertion.
-struct Entry {
-    verification: CachedVerification,
-    insertion: u64,
+    entries: BoundedMap<TokenDigest, CachedVerification>,
 }
 
 /// The keyed digest a token is remembered by.
@@ -70,7 +54,7 @@ impl Default for VerifiedTokenCache {
     fn default() -> Self {
         let mut key = [0u8; 16];
         random_bytes(&mut key);
-        Self { hasher: SipHasher24::new_with_key(&key), entries: HashMap::new(), order: VecDeque::new(), insertions: 0 }
+        Self { hasher: SipHasher24::new_with_key(&key), entries: BoundedMap::new(CAPACITY) }
     }
 }
 
@@ -82,29 +66,12 @@ impl VerifiedTokenCache {
 
     /// A remembered verification that has not expired at `now` (Unix seconds, with leeway).
     pub fn get(&self, digest: TokenDigest, now: i64, leeway: i64) -> Option<&CachedVerification> {
-        self.entries.get(&digest).map(|e| &e.verification).filter(|v| now <= v.identity.expires_at + leeway)
+        self.entries.get(&digest).filter(|v| now <= v.identity.expires_at + leeway)
     }
 
-    /// Remembers a successful verification; a full cache first makes room (see [`KEPT_WHEN_FULL`]).
+    /// Remembers a successful verification; a full cache first drops the expired, then the oldest.
     pub fn insert(&mut self, digest: TokenDigest, verification: CachedVerification, now: i64, leeway: i64) {
-        // The order's stale items (tokens removed, or inserted again) are dropped with the rest.
-        if self.entries.len() >= CAPACITY || self.order.len() >= 2 * CAPACITY {
-            self.make_room(now, leeway);
-        }
-        self.insertions += 1;
-        self.order.push_back((digest, self.insertions));
-        self.entries.insert(digest, Entry { verification, insertion: self.insertions });
-    }
-
-    /// Drops the expired entries, then the oldest, until [`KEPT_WHEN_FULL`] are left.
-    fn make_room(&mut self, now: i64, leeway: i64) {
-        self.entries.retain(|_, e| now <= e.verification.identity.expires_at + leeway);
-        let entries = &self.entries;
-        self.order.retain(|(digest, insertion)| entries.get(digest).is_some_and(|e| e.insertion == *insertion));
-        while self.entries.len() > KEPT_WHEN_FULL {
-            let Some((oldest, _)) = self.order.pop_front() else { break };
-            self.entries.remove(&oldest);
-        }
+        self.entries.insert(digest, verification, |kept| now <= kept.identity.expires_at + leeway);
     }
 
     /// Forgets a token (its key is no longer published).
@@ -181,32 +148,6 @@ mod tests {
         }
         assert!(cache.get(cache.digest("first"), 200, 30).is_some(), "the expired went, not the oldest live entry");
         assert_eq!(cache.len(), CAPACITY - CAPACITY / 8 + 1);
-    }
-
-    #[test]
-    fn a_full_cache_of_live_entries_evicts_the_oldest_eighth() {
-        let key = key();
-        let mut cache = VerifiedTokenCache::default();
-        for i in 0..CAPACITY {
-            cache.insert(cache.digest(&format!("a-{i}")), verification(&key, 10_000), 0, 30);
-        }
-        cache.insert(cache.digest("b"), verification(&key, 10_000), 0, 30);
-        let kept = |token: &str| cache.get(cache.digest(token), 0, 30).is_some();
-        let oldest_kept = CAPACITY - KEPT_WHEN_FULL;
-        assert!(!kept(&format!("a-{}", oldest_kept - 1)) && kept(&format!("a-{oldest_kept}")) && kept("b"));
-        assert_eq!(cache.len(), KEPT_WHEN_FULL + 1);
-    }
-
-    #[test]
-    fn removed_entries_do_not_pile_up_in_the_order() {
-        let key = key();
-        let mut cache = VerifiedTokenCache::default();
-        for _ in 0..5 * CAPACITY {
-            cache.insert(cache.digest("rotated"), verification(&key, 10_000), 0, 30);
-            cache.remove(cache.digest("rotated"));
-        }
-        assert!(cache.order.len() <= 2 * CAPACITY, "{}", cache.order.len());
-        assert!(cache.is_empty());
     }
 
     #[test]

@@ -7,18 +7,18 @@
 //! and migration 0011 keeps its sign-ins from writing that one back).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::UserEmail;
+use crate::bounded_map::BoundedMap;
 use crate::config::{Config, WORKOS_USER_CACHE_MAX_SECONDS};
 use crate::domain::Email;
 use crate::log::log_error;
 use crate::platform::{KeyValueStore, Platform, UnixMillis};
 
-/// Most users one isolate remembers. Past it, expired entries go, and if that is not enough,
-/// all of them: a cache this short-lived refills from KV at the cost of one read each.
+/// Most users one isolate remembers. A full cache drops the entries older than any configuration
+/// keeps, then the oldest ([`BoundedMap`]); a user dropped costs one KV read when next seen.
 const MAX_ENTRIES: usize = 4_096;
 /// Workers KV refuses expirations shorter than a minute; freshness is checked on read anyway.
 const KV_MIN_TTL_SECONDS: u64 = 60;
@@ -31,10 +31,16 @@ struct StoredUser {
     fetched_at: UnixMillis,
 }
 
-/// One isolate's cache of users' emails, by WorkOS user id.
-#[derive(Debug, Default)]
+/// One isolate's cache of users' emails, by WorkOS user id, with when WorkOS said so.
+#[derive(Debug)]
 pub struct UserEmailCache {
-    memory: RefCell<HashMap<String, (UserEmail, UnixMillis)>>,
+    memory: RefCell<BoundedMap<String, (UserEmail, UnixMillis)>>,
+}
+
+impl Default for UserEmailCache {
+    fn default() -> Self {
+        Self { memory: RefCell::new(BoundedMap::new(MAX_ENTRIES)) }
+    }
 }
 
 impl UserEmailCache {
@@ -78,19 +84,48 @@ impl UserEmailCache {
     }
 
     fn remember(&self, user_id: &str, user: &UserEmail, fetched_at: UnixMillis) {
-        let mut memory = self.memory.borrow_mut();
-        if memory.len() >= MAX_ENTRIES && !memory.contains_key(user_id) {
-            // No configuration keeps an entry longer than this.
-            let oldest_useful = fetched_at - WORKOS_USER_CACHE_MAX_SECONDS * 1000;
-            memory.retain(|_, (_, at)| *at > oldest_useful);
-            if memory.len() >= MAX_ENTRIES {
-                memory.clear();
-            }
-        }
-        memory.insert(user_id.to_owned(), (user.clone(), fetched_at));
+        // No configuration keeps an entry longer than this.
+        let oldest_useful = fetched_at - WORKOS_USER_CACHE_MAX_SECONDS * 1000;
+        self.memory.borrow_mut().insert(user_id.to_owned(), (user.clone(), fetched_at), |(_, at)| *at > oldest_useful);
     }
 }
 
 fn key(user_id: &str) -> String {
     format!("workos-user:v1:{user_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(n: usize) -> UserEmail {
+        UserEmail { email: Email::parse(&format!("user{n}@example.com")).unwrap(), verified: true }
+    }
+
+    #[test]
+    fn a_full_cache_of_fresh_users_forgets_only_the_oldest() {
+        // It once forgot everybody, and every active user cost a KV read again.
+        let cache = UserEmailCache::default();
+        for n in 0..=MAX_ENTRIES {
+            cache.remember(&format!("user_{n}"), &user(n), 1_000_000);
+        }
+        let memory = cache.memory.borrow();
+        assert!(memory.get("user_0").is_none(), "the oldest went");
+        assert!(memory.get(&format!("user_{}", MAX_ENTRIES / 8)).is_some(), "seven eighths stayed");
+        assert!(memory.get(&format!("user_{MAX_ENTRIES}")).is_some());
+    }
+
+    #[test]
+    fn entries_older_than_any_configuration_keeps_go_first() {
+        let cache = UserEmailCache::default();
+        let now = 10 * WORKOS_USER_CACHE_MAX_SECONDS * 1000;
+        cache.remember("user_fresh", &user(0), now);
+        for n in 1..MAX_ENTRIES {
+            cache.remember(&format!("user_{n}"), &user(n), 0);
+        }
+        cache.remember("user_new", &user(1), now);
+        let memory = cache.memory.borrow();
+        assert_eq!(memory.len(), 2, "only the stale went");
+        assert!(memory.get("user_fresh").is_some() && memory.get("user_new").is_some());
+    }
 }
