@@ -3,16 +3,16 @@
 // what the read does up to that stage (`src/shell/bench_stages.rs`): at the wasm export; after
 // the shell's intake; after that and one D1 primary-key read through the adapter; after that
 // and the org read's own statement; the same, answered as an org read is (its body and
-// headers; the stages before it answer what the floors answer). Two instances of the build run, and each stage is loaded on
-// one of them together with the stage before it on the other (the instances swap every round),
-// so that what the machine does meanwhile falls on both (bench-load.mjs's measureTogether says
-// why that matters here); the full read goes beside the statement stage and beside the Rust
-// floor, the one read beside the floor, the export beside the JS floor's constant answer, and the
-// floors beside each other. Each pair's figure is the median of the rounds' differences in workerd CPU per
-// request, with its 95 % interval. (The V8 profile's shares say where samples fell, not what a
-// request would cost without a part: its largest line, `queueMicrotask`, cost nothing when
-// taken out.) The full read of a benchmark build also times itself for its `Server-Timing`
-// header, a few µs.
+// headers; the stages before it answer what the floors answer). Two instances of the build
+// run, and each stage is loaded on one of them together with the stage before it on the other
+// (the instances swap every round), so that what the machine does meanwhile falls on both
+// (bench-load.mjs's measureTogether says why that matters here); the full read goes beside the
+// read's answer and beside the Rust floor, the one read beside the floor, the export beside the
+// JS floor's constant answer, and the floors beside each other. Each pair's figure is the median
+// of the rounds' differences in workerd CPU per request, with its 95 % interval. (The V8
+// profile's shares say where samples fell, not what a request would cost without a part: its
+// largest line, `queueMicrotask`, cost nothing when taken out.) The full read of a benchmark
+// build also times itself for its `Server-Timing` header, a few µs.
 import { medianInterval } from "./statistics.mjs";
 import { BENCH_TOKEN_TTL_SECONDS, CONCURRENCY_PER_SIDE, PEER_LIKE_WORKER_VARS, bearer, cpuPerRequest, inRoundOrder, measure, measureTogether, newEntry, pairedRatio } from "./bench-load.mjs";
 import { startFloor, startRustFloor } from "./bench-peer.mjs";
