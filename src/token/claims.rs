@@ -62,7 +62,7 @@ impl<'a> ClaimPolicy<'a> {
     /// Takes them by value so the identity keeps their strings instead of copying them.
     pub fn check(&self, claims: Claims<WorkosClaims>, now: i64) -> Result<Identity, TokenError> {
         let expires_at = claims.expiration.ok_or(TokenError::ClaimMissing("exp"))?.timestamp();
-        if now > expires_at + self.leeway_seconds {
+        if is_expired(expires_at, now, self.leeway_seconds) {
             return Err(TokenError::Expired);
         }
         let not_before = claims.not_before.map(|t| t.timestamp());
@@ -114,4 +114,11 @@ fn non_blank(value: Option<String>) -> Option<String> {
     } else {
         Some(trimmed.to_owned())
     }
+}
+
+/// Whether a token whose `exp` is `expires_at` has expired at `now` (Unix seconds), allowing
+/// `leeway_seconds` of clock skew: the one rule for checking claims and for serving a cached
+/// verification.
+pub fn is_expired(expires_at: i64, now: i64, leeway_seconds: i64) -> bool {
+    now > expires_at + leeway_seconds
 }

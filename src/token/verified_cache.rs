@@ -3,6 +3,7 @@ use std::rc::Rc;
 
 use siphasher::sip128::SipHasher24;
 
+use super::claims::is_expired;
 use super::Identity;
 use crate::bounded_map::BoundedMap;
 use crate::crypto::rsa::RsaVerifyingKey;
@@ -43,6 +44,13 @@ pub struct CachedVerification {
     pub key: Rc<RsaVerifyingKey>,
 }
 
+impl CachedVerification {
+    /// Whether its token is still unexpired at `now` (Unix seconds), with `leeway` seconds.
+    fn unexpired_at(&self, now: i64, leeway: i64) -> bool {
+        !is_expired(self.identity.expires_at, now, leeway)
+    }
+}
+
 /// Written by hand so that no log line can ever show the hash key.
 impl fmt::Debug for VerifiedTokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,12 +74,12 @@ impl VerifiedTokenCache {
 
     /// A remembered verification that has not expired at `now` (Unix seconds, with leeway).
     pub fn get(&self, digest: TokenDigest, now: i64, leeway: i64) -> Option<&CachedVerification> {
-        self.entries.get(&digest).filter(|v| now <= v.identity.expires_at + leeway)
+        self.entries.get(&digest).filter(|v| v.unexpired_at(now, leeway))
     }
 
     /// Remembers a successful verification; a full cache first drops the expired, then the oldest.
     pub fn insert(&mut self, digest: TokenDigest, verification: CachedVerification, now: i64, leeway: i64) {
-        self.entries.insert(digest, verification, |kept| now <= kept.identity.expires_at + leeway);
+        self.entries.insert(digest, verification, |kept| kept.unexpired_at(now, leeway));
     }
 
     /// Forgets a token (its key is no longer published).
