@@ -254,6 +254,16 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
     cases
 }
 
+/// The message's block with one byte, anywhere, changed, signed with the raw private operation:
+/// over a run every byte position of every key size is tried by some case.
+fn one_byte_of_the_block_changed(key: &RsaPrivateKey, rng: &mut StdRng, message: &[u8]) -> Option<Case> {
+    let mut changed = block(key.size(), &[&SHA256_PREFIX[..], &Sha256::digest(message)].concat())?;
+    let position = rng.gen_range(0..changed.len());
+    changed[position] ^= rng.gen_range(1..=255u8);
+    let signature = raw_private(key, &changed)?;
+    Some(Case { what: "one byte of the block changed", message: message.to_vec(), signature })
+}
+
 /// Where a key for one unit of work comes from.
 enum Job {
     /// A private key: fresh random messages are signed with it.
@@ -321,6 +331,9 @@ fn run_private_key(
         }
         if round == 0 {
             cases.extend(crafted_cases(&key, &message));
+        }
+        if let Some(case) = one_byte_of_the_block_changed(&key, rng, &message) {
+            cases.push(case);
         }
         for case in &cases {
             let accepted = verifiers.check(case, totals, failures);
