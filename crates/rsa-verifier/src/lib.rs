@@ -10,7 +10,6 @@ mod limbs;
 mod montgomery;
 mod pkcs1v15;
 mod roca;
-mod scaled_encoding;
 mod verifying_key;
 
 pub use key_error::RsaKeyError;

@@ -1,46 +1,44 @@
-//! The EMSA-PKCS1-v1_5 encoding of a SHA-256 digest (RFC 8017 §9.2), built in full.
+//! The EMSA-PKCS1-v1_5 encoding of a SHA-256 digest (RFC 8017 §9.2), checked by comparison.
 //!
-//! The verifier builds the one block a signature must decrypt to and compares it with what the
-//! signature gives, as numbers (see `scaled_encoding`). Parsing the decrypted block instead (skip
-//! the padding, read the DER) is how BER-tolerant and garbage-accepting verifiers have been
-//! forged (CVE-2006-4339 and its descendants); with a comparison there is exactly one accepted
-//! block per digest.
+//! The expected encoded message is built in full and compared byte for byte with what the
+//! signature decrypts to. Parsing the decrypted block instead (skip the padding, read the DER)
+//! is how BER-tolerant and garbage-accepting verifiers have been forged (CVE-2006-4339 and
+//! its descendants); with a comparison there is exactly one accepted block per digest.
 
 /// `DigestInfo` for SHA-256 in DER, up to the digest itself: algorithm OID 2.16.840.1.101.3.4.2.1
 /// with explicit NULL parameters, then an OCTET STRING of 32 bytes.
 const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =
     [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
 
-/// Length of a SHA-256 digest, which is the block's last bytes.
-pub(crate) const DIGEST_LEN: usize = 32;
-
 /// Length of `DigestInfo` with the digest.
-const DIGEST_INFO_LEN: usize = SHA256_DIGEST_INFO_PREFIX.len() + DIGEST_LEN;
+const DIGEST_INFO_LEN: usize = SHA256_DIGEST_INFO_PREFIX.len() + 32;
 
 /// Largest encoded message: the modulus length of a 4096-bit key.
-pub(crate) const MAX_ENCODED_LEN: usize = 512;
+const MAX_ENCODED_LEN: usize = 512;
 
 /// RFC 8017 requires at least eight bytes of 0xFF padding.
 const MIN_PADDING_LEN: usize = 8;
 
-/// Writes `00 01 FF..FF 00 || DigestInfo(SHA-256, digest)` into all of `out`; `false` when no
-/// such block has `out.len()` bytes.
+/// Whether `encoded` is exactly `00 01 FF..FF 00 || DigestInfo(SHA-256, digest)`.
 ///
-/// The digest is the block's last [`DIGEST_LEN`] bytes, so as numbers the block for `digest` is
-/// the block for a digest of zeros plus the digest.
-pub(crate) fn write_sha256_encoding(digest: &[u8; DIGEST_LEN], out: &mut [u8]) -> bool {
-    let len = out.len();
+/// Every byte is compared whatever the earlier ones were, so the time taken does not reveal
+/// where the first difference lies.
+pub(crate) fn is_sha256_encoding(encoded: &[u8], digest: &[u8; 32]) -> bool {
+    let len = encoded.len();
     if !(3 + MIN_PADDING_LEN + DIGEST_INFO_LEN..=MAX_ENCODED_LEN).contains(&len) {
         return false;
     }
-    out.fill(0xff);
-    out[0] = 0x00;
-    out[1] = 0x01;
+    let mut expected = [0xffu8; MAX_ENCODED_LEN];
+    let expected = &mut expected[..len];
+    expected[0] = 0x00;
+    expected[1] = 0x01;
     let digest_info = len - DIGEST_INFO_LEN;
-    out[digest_info - 1] = 0x00;
-    out[digest_info..len - DIGEST_LEN].copy_from_slice(&SHA256_DIGEST_INFO_PREFIX);
-    out[len - DIGEST_LEN..].copy_from_slice(digest);
-    true
+    expected[digest_info - 1] = 0x00;
+    expected[digest_info..len - 32].copy_from_slice(&SHA256_DIGEST_INFO_PREFIX);
+    expected[len - 32..].copy_from_slice(digest);
+
+    let difference = encoded.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    difference == 0
 }
 
 #[cfg(test)]
@@ -49,9 +47,8 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    const DIGEST: [u8; DIGEST_LEN] = [0xab; DIGEST_LEN];
+    const DIGEST: [u8; 32] = [0xab; 32];
 
-    /// The block as RFC 8017 §9.2 spells it out, step by step.
     fn well_formed(len: usize) -> Vec<u8> {
         let mut encoded = vec![0x00, 0x01];
         encoded.resize(len - DIGEST_INFO_LEN - 1, 0xff);
@@ -61,39 +58,55 @@ mod tests {
         encoded
     }
 
-    fn written(len: usize, digest: &[u8; DIGEST_LEN]) -> Option<Vec<u8>> {
-        let mut out = vec![0x5a; len];
-        write_sha256_encoding(digest, &mut out).then_some(out)
+    #[test]
+    fn the_encoding_for_a_2048_bit_key_is_accepted() {
+        let encoded = well_formed(256);
+        assert_eq!(encoded.len(), 256);
+        assert!(is_sha256_encoding(&encoded, &DIGEST));
     }
 
     #[test]
-    fn the_block_for_a_2048_bit_key_is_rfc_8017s() {
-        assert_eq!(written(256, &DIGEST).unwrap(), well_formed(256));
-        assert_eq!(written(512, &DIGEST).unwrap(), well_formed(512));
+    fn every_single_byte_change_is_rejected() {
+        let encoded = well_formed(256);
+        for position in 0..encoded.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut changed = encoded.clone();
+                changed[position] ^= flip;
+                assert!(!is_sha256_encoding(&changed, &DIGEST), "byte {position} ^ {flip:#x}");
+            }
+        }
     }
 
     #[test]
-    fn the_digest_is_the_blocks_last_bytes_and_nothing_else_depends_on_it() {
-        let with_digest = written(384, &DIGEST).unwrap();
-        let with_zeros = written(384, &[0; DIGEST_LEN]).unwrap();
-        assert_eq!(with_digest[..384 - DIGEST_LEN], with_zeros[..384 - DIGEST_LEN]);
-        assert_eq!(with_digest[384 - DIGEST_LEN..], DIGEST);
-        assert!(with_zeros[384 - DIGEST_LEN..].iter().all(|&b| b == 0));
+    fn a_different_digest_is_rejected() {
+        let mut other = DIGEST;
+        other[31] ^= 1;
+        assert!(!is_sha256_encoding(&well_formed(384), &other));
     }
 
     #[test]
-    fn the_digest_info_has_its_null_parameters() {
-        // Not the "MissingNull" form some libraries accept: AlgorithmIdentifier without NULL.
-        let block = written(256, &DIGEST).unwrap();
-        assert_eq!(block[256 - DIGEST_INFO_LEN..256 - DIGEST_LEN][..6], [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09]);
-        assert_eq!(block[256 - DIGEST_LEN - 4..256 - DIGEST_LEN], [0x05, 0x00, 0x04, 0x20]);
+    fn the_digest_info_without_the_null_parameters_is_rejected() {
+        // The "MissingNull" form some libraries accept: AlgorithmIdentifier without NULL.
+        let mut encoded = vec![0x00, 0x01];
+        encoded.resize(256 - 49 - 1, 0xff);
+        encoded.push(0x00);
+        encoded.extend_from_slice(&[0x30, 0x2f, 0x30, 0x0b, 0x06, 0x09]);
+        encoded.extend_from_slice(&[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]);
+        encoded.extend_from_slice(&[0x04, 0x20]);
+        encoded.extend_from_slice(&DIGEST);
+        assert_eq!(encoded.len(), 256);
+        assert!(!is_sha256_encoding(&encoded, &DIGEST));
     }
 
     #[test]
-    fn lengths_without_eight_bytes_of_padding_or_beyond_4096_bits_have_no_block() {
+    fn a_block_too_short_for_the_minimum_padding_is_rejected() {
         let shortest = 3 + MIN_PADDING_LEN + DIGEST_INFO_LEN;
-        assert_eq!(written(shortest, &DIGEST).unwrap(), well_formed(shortest));
-        assert_eq!(written(shortest - 1, &DIGEST), None);
-        assert_eq!(written(MAX_ENCODED_LEN + 1, &DIGEST), None);
+        assert!(is_sha256_encoding(&well_formed(shortest), &DIGEST));
+        let mut too_short = vec![0x00, 0x01];
+        too_short.extend_from_slice(&[0xff; MIN_PADDING_LEN - 1]);
+        too_short.push(0x00);
+        too_short.extend_from_slice(&SHA256_DIGEST_INFO_PREFIX);
+        too_short.extend_from_slice(&DIGEST);
+        assert!(!is_sha256_encoding(&too_short, &DIGEST));
     }
 }
