@@ -254,8 +254,8 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
     cases
 }
 
-/// The message's block with one byte, anywhere, changed, signed with the raw private operation:
-/// over a run every byte position of every key size is tried by some case.
+/// The message's block with one byte changed, at a random position, signed with the raw private
+/// operation: a few hundred positions per run, so that runs together try every byte of the block.
 fn one_byte_of_the_block_changed(key: &RsaPrivateKey, rng: &mut StdRng, message: &[u8]) -> Option<Case> {
     let mut changed = block(key.size(), &[&SHA256_PREFIX[..], &Sha256::digest(message)].concat())?;
     let position = rng.gen_range(0..changed.len());
