@@ -186,6 +186,11 @@ fn raw_private(key: &RsaPrivateKey, block: &[u8]) -> Option<Vec<u8>> {
     Some([vec![0; key.size() - bytes.len()], bytes].concat())
 }
 
+/// `DigestInfo` of the message's SHA-256: what a correct block ends with.
+fn digest_info(message: &[u8]) -> Vec<u8> {
+    [&SHA256_PREFIX[..], &Sha256::digest(message)].concat()
+}
+
 /// The EMSA-PKCS1-v1_5 block `00 01 FF.. 00 || t`, or None when `t` leaves under 8 bytes of padding.
 fn block(k: usize, t: &[u8]) -> Option<Vec<u8>> {
     let padding = k.checked_sub(3 + t.len()).filter(|&p| p >= 8)?;
@@ -226,7 +231,7 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
         })
         .collect();
 
-    let t = [&SHA256_PREFIX[..], &digest].concat();
+    let t = digest_info(message);
     let good = block(k, &t).unwrap();
     let mut raw_blocks: Vec<(&'static str, Vec<u8>)> = Vec::new();
     let mut type_two = good.clone();
@@ -257,7 +262,7 @@ fn crafted_cases(key: &RsaPrivateKey, message: &[u8]) -> Vec<Case> {
 /// The message's block with one byte changed, at a random position, signed with the raw private
 /// operation: a few hundred positions per run, so that runs together try every byte of the block.
 fn one_byte_of_the_block_changed(key: &RsaPrivateKey, rng: &mut StdRng, message: &[u8]) -> Option<Case> {
-    let mut changed = block(key.size(), &[&SHA256_PREFIX[..], &Sha256::digest(message)].concat())?;
+    let mut changed = block(key.size(), &digest_info(message))?;
     let position = rng.gen_range(0..changed.len());
     changed[position] ^= rng.gen_range(1..=255u8);
     let signature = raw_private(key, &changed)?;
