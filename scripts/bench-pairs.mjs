@@ -1,6 +1,6 @@
 // `npm run bench -- --only pairs`: the worker and the peer loaded together. Each pair of loads
-// (a path on the worker and the same path on the peer; the two floors; the worker's read paths
-// and the Rust floor) is sent at the same time, c = 8 on each side (bench-load.mjs's
+// (a path on the worker and the same path on the peer; the two floors; each side's read paths
+// and its floor) is sent at the same time, c = 8 on each side (bench-load.mjs's
 // measureTogether says why). The sequential bench keeps the
 // latencies at c = 1 and 16 that this one cannot give (each side here waits on the other's load);
 // this one gives the ratios, to within a few per cent. A benchmark, not a test.
@@ -31,12 +31,19 @@ export async function benchPairs({ report, rounds }) {
       },
     }));
     pairs.push({ name: "floors", sides: ["Rust floor", "JS floor"], prepare: async () => [[targets.rustFloor, floorRequests()], [targets.floor, floorRequests()]] });
+    // Each read path beside its side's floor: the worker's beside the Rust floor, the peer's beside
+    // the JS floor. Both are measured so that every process is in as many loads a round as its
+    // counterpart (worker and peer six, the floors three): a process loaded in more of a round's
+    // loads costs less CPU per request (two identical JS floors, one of them in every pair of a
+    // round and the other in one, came out 0.96–0.97× apart; docs/performance.md).
     for (const name of ["replay", "GET /v1/orgs/{id}"].filter((name) => paths[name])) {
-      pairs.push({
-        name: `${name} beside the Rust floor`,
-        sides: ["worker", "Rust floor"],
-        prepare: async (round) => [[targets.worker, (await paths[name](round))("worker")], [targets.rustFloor, floorRequests()]],
-      });
+      for (const [side, floor, floorName] of [["worker", "rustFloor", "Rust floor"], ["peer", "floor", "JS floor"]]) {
+        pairs.push({
+          name: `${name} beside the ${floorName}`,
+          sides: [side, floorName],
+          prepare: async (round) => [[targets[side], (await paths[name](round))(side)], [targets[floor], floorRequests()]],
+        });
+      }
     }
     const results = pairs.map(() => [newEntry(), newEntry()]);
     // Round −1 warms both sides up (V8's tiers, SQLite's pages) and is not counted.
