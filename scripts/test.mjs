@@ -15,9 +15,10 @@ run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--test",
 run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib", "--tests", "--", "-D", "warnings"]);
 
 stage("native tests (cargo test)");
-// They write every statement they run here afresh (for the query plans in workerd's SQLite).
+// They write every statement they run into WORKERD_PLANS_DIR afresh (for the query plans in
+// workerd's SQLite).
 rmSync(WORKERD_PLANS_DIR, { recursive: true, force: true });
-run("cargo", ["test", "--workspace"]);
+run("cargo", ["test", "--workspace"], { env: { ...process.env, WORKERD_PLANS_DIR } });
 
 stage("wasm tests (wasm-bindgen-test under Node): the shell's adapters, the RSA kernels with SIMD128");
 const wasmTestEnv = {

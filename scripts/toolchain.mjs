@@ -25,9 +25,9 @@ export const BENCH_BUILD_DIR = join(ROOT, "target", "bench-build");
 /** The entry module of the benchmark build, for `startWorker`'s `script`. */
 export const BENCH_ENTRY = join(BENCH_BUILD_DIR, "worker", "shim.mjs");
 
-/** Every statement the native tests ran, one file each (tests/api/helpers.rs writes them into
- * its CARGO_TARGET_TMPDIR, `tmp` of cargo's target directory), for
- * tests/e2e/query_plans.test.mjs to plan in workerd's SQLite. */
+/** Every statement the native tests ran, one file each, for tests/e2e/query_plans.test.mjs to
+ * plan in workerd's SQLite. scripts/test.mjs passes it to the native tests as the environment
+ * variable of the same name (`record_for_workerd_plans` in tests/api/helpers.rs). */
 export const WORKERD_PLANS_DIR = join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? "target"), "tmp", "workerd-query-plans");
 
 /** worker-build, as the bootstrap installs it. */

@@ -201,20 +201,25 @@ fn check_query_plan_once(connection: &rusqlite::Connection, sql: &'static str) {
     }
 }
 
-/// Where every statement checked here is also written, one file each, for
-/// `tests/e2e/query_plans.test.mjs` to plan again in workerd's own SQLite, which is D1's and not
-/// the one bundled here: the two can plan one statement differently. (A workspace named by
-/// `id = ? OR slug = ?` was two index searches here and a scan of every workspace there.)
-/// `npm test` empties it before the native tests run.
-pub const WORKERD_PLANS_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/workerd-query-plans");
+/// The environment variable naming the directory where every statement checked here is also
+/// written, one file each, for `tests/e2e/query_plans.test.mjs` to plan again in workerd's own
+/// SQLite, which is D1's and not the one bundled here: the two can plan one statement differently.
+/// (A workspace named by `id = ? OR slug = ?` was two index searches here and a scan of every
+/// workspace there.) `npm test` names the directory (`WORKERD_PLANS_DIR` in
+/// scripts/toolchain.mjs), empties it and passes it here; a `cargo test` run by hand, which runs
+/// no e2e test, writes nothing. The e2e test fails when it finds too few statements.
+pub const WORKERD_PLANS_DIR_VARIABLE: &str = "WORKERD_PLANS_DIR";
 
-/// Writes `sql` into [`WORKERD_PLANS_DIR`], named by its hash: tests run in parallel, and a
-/// statement written twice is the same file.
+/// Writes `sql` into the directory [`WORKERD_PLANS_DIR_VARIABLE`] names, if it names one, as a
+/// file named by its hash: tests run in parallel, and a statement written twice is the same file.
 pub fn record_for_workerd_plans(sql: &str) {
     use std::hash::{Hash, Hasher};
+    let Some(dir) = std::env::var_os(WORKERD_PLANS_DIR_VARIABLE) else {
+        return;
+    };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     sql.hash(&mut hasher);
-    let dir = std::path::Path::new(WORKERD_PLANS_DIR);
+    let dir = std::path::Path::new(&dir);
     std::fs::create_dir_all(dir).unwrap();
     let name = format!("{:016x}", hasher.finish());
     // Written whole, then renamed: the e2e test never reads half a statement.
