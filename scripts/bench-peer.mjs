@@ -80,11 +80,14 @@ export async function startRustFloor() {
   return startDirectory("floor-rust", directory, "floor-rust-db", {});
 }
 
-/** The floors' loads: [the name of their figures, the target, the path]. */
+/** The floors' loads: [the name of their figures, the target, the path]. Each floor's process
+ * serves two loads a round, as many as the other's: a process loaded in more of a round's loads
+ * costs less CPU per request (docs/performance.md). */
 const FLOOR_VARIANTS = [
   ["floor", "floor", "/"],
   ["batch13", "floor", "/batch13"],
   ["rust", "rustFloor", "/"],
+  ["rustBatch13", "rustFloor", "/batch13"],
 ];
 
 /** The worker, the peer and both floors, each put into `targets` as it starts (so that a caller's
@@ -160,7 +163,7 @@ export async function benchPeer({ report, rounds }) {
         }
         for (const [target, requests, entry] of inRoundOrder(loads, round)) await measure(target, requests, concurrency, entry);
       }
-      const { floor, batch13, rust } = results.floor;
+      const { floor, batch13, rust, rustBatch13 } = results.floor;
       for (const name of Object.keys(paths)) {
         const { worker, peer } = results[name];
         report(`7. ${name}, c=${concurrency}: worker`, figures(worker), command);
@@ -174,11 +177,14 @@ export async function benchPeer({ report, rounds }) {
       report(`7. floor (JS, one D1 primary-key read), c=${concurrency}`, figures(floor), command);
       report(`7. floor, the same read 13 times in one batch, c=${concurrency}`, figures(batch13), command);
       report(`7. floor (Rust, workers-rs, one D1 primary-key read), c=${concurrency}`, figures(rust), command);
-      report(
-        `7. floors, c=${concurrency}: Rust ÷ JS`,
-        `${pairedRatio(rust.rates, floor.rates)} throughput, ${pairedRatio(floor.cpuRounds, rust.cpuRounds)} in workerd CPU per request (JS ÷ Rust)`,
-        command,
-      );
+      report(`7. Rust floor, the same read 13 times in one batch, c=${concurrency}`, figures(rustBatch13), command);
+      for (const [what, rustEntry, jsEntry] of [["floors", rust, floor], ["floors' 13-read batches", rustBatch13, batch13]]) {
+        report(
+          `7. ${what}, c=${concurrency}: Rust ÷ JS`,
+          `${pairedRatio(rustEntry.rates, jsEntry.rates)} throughput, ${pairedRatio(jsEntry.cpuRounds, rustEntry.cpuRounds)} in workerd CPU per request (JS ÷ Rust)`,
+          command,
+        );
+      }
     }
     // The cookie session beside the bearer, on a worker of its own (it calls WorkOS).
     for (const [name, target] of Object.entries(targets)) {
