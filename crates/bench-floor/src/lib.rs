@@ -1,4 +1,5 @@
-//! One D1 primary-key read per request, answered as JSON: the Rust floor of the peer benchmark.
+//! One D1 primary-key read per request, answered as JSON: the Rust floor of the peer benchmark
+//! (and, at `/batch13`, the same read thirteen times in one batch, as the JS floor answers it).
 //!
 //! Built as the worker is built (worker-build, with the worker's own entry module,
 //! `src/shell/entry.js`) and written as its shell is: a `#[wasm_bindgen]` `fetch` on the
