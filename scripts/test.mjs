@@ -52,7 +52,21 @@ run("node", ["--test", "--test-reporter=spec", ...testFiles("recovery")], {
 
 stage("browser tests (headless Chromium + wrangler dev + WorkOS stand-in)");
 const chrome = ensureBrowser();
-run("node", ["--test", "--test-concurrency=1", "--test-reporter=spec", ...testFiles("browser")], {
-  env: { ...testEnv, CHROME_PATH: chrome },
-});
+// A file that fails is run once more, on a new stack and browser, and must pass then. Why: on a
+// fresh CI machine a console test once waited 30 s for a part of the page that never showed, and
+// 17 runs of that file here (11 with both cores kept busy) did not repeat it. A broken behaviour
+// fails both runs; the first run's failure stays in the log with its report (each request the
+// pages made and how it ended, the latest output of wrangler and the stand-in), and the retry is
+// announced.
+for (const file of testFiles("browser")) {
+  const browserTest = () =>
+    run("node", ["--test", "--test-reporter=spec", file], { env: { ...testEnv, CHROME_PATH: chrome } });
+  try {
+    browserTest();
+  } catch (error) {
+    console.log(`\n!!! ${file} failed (${error.message}); running it once more. The failure above is not hidden: read it.`);
+    browserTest();
+    console.log(`!!! ${file} passed when run again: a flaky browser test, reported above.`);
+  }
+}
 console.log("\nall test stages passed");

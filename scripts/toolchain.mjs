@@ -81,29 +81,38 @@ export function lockedVersion(name) {
   return match[1];
 }
 
-/** Starts a long-running child; resolves once a line of its stdout matches `ready`. */
+/** How much of a service's latest output `startService` keeps, for a failing test to print. */
+const OUTPUT_TAIL_CHARS = 16_000;
+
+/**
+ * Starts a long-running child; resolves once a line of its stdout matches `ready`, with the child,
+ * the match and `tail()`: the child's latest output (stdout and stderr, up to
+ * OUTPUT_TAIL_CHARS), which a failing test prints (a service's output is otherwise not shown
+ * unless VERBOSE is set).
+ */
 export function startService(command, args, { ready, env = {}, name, timeoutMs = 600_000, cwd = ROOT }) {
   const child = spawn(command, args, { cwd, env: toolEnv(env), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let buffer = "";
+  const keep = (chunk) => {
+    const text = chunk.toString();
+    if (process.env.VERBOSE) process.stderr.write(`[${name}] ${text}`);
+    buffer = (buffer + text).slice(-OUTPUT_TAIL_CHARS);
+    return text;
+  };
+  const tail = () => buffer;
   return new Promise((resolvePromise, reject) => {
-    let buffer = "";
+    let startup = "";
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk) => {
-      const text = chunk.toString();
-      if (process.env.VERBOSE) process.stderr.write(`[${name}] ${text}`);
-      buffer += text;
-      const match = buffer.match(ready);
+      startup += keep(chunk);
+      const match = startup.match(ready);
       if (match) {
         clearTimeout(timer);
         child.stdout.off("data", onData);
         child.stderr.off("data", onData);
-        if (process.env.VERBOSE) {
-          child.stdout.on("data", (c) => process.stderr.write(`[${name}] ${c}`));
-          child.stderr.on("data", (c) => process.stderr.write(`[${name}] ${c}`));
-        } else {
-          child.stdout.resume();
-          child.stderr.resume();
-        }
-        resolvePromise({ child, match });
+        child.stdout.on("data", keep);
+        child.stderr.on("data", keep);
+        resolvePromise({ child, match, tail });
       }
     };
     child.stdout.on("data", onData);

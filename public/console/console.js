@@ -10,14 +10,22 @@ async function api(method, path, body) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    // No answer at all (the worker unreachable, the connection dropped): status 0, which every
+    // caller shows as an error, so the page never waits silently for what will not come.
+    return { status: 0, json: null };
+  }
   const json = await response.json().catch(() => null);
   return { status: response.status, json };
 }
 
 function showError(answer) {
   const error = answer.json && answer.json.error;
-  $("error").textContent = error ? `${error.code}: ${error.message}` : `request failed (${answer.status})`;
+  const failure = answer.status === 0 ? "no answer: the connection failed" : `request failed (${answer.status})`;
+  $("error").textContent = error ? `${error.code}: ${error.message}` : failure;
   $("error").hidden = false;
 }
 
@@ -196,7 +204,6 @@ async function start() {
   const answer = await api("GET", "/v1/auth/session");
   if (answer.status === 401) {
     $("signed-out").hidden = false;
-    document.body.dataset.ready = "true";
     return;
   }
   if (answer.status !== 200) return showError(answer);
@@ -206,7 +213,9 @@ async function start() {
   await showWelcome();
   await showSessions();
   await showWorkspaces();
-  document.body.dataset.ready = "true";
 }
 
-start();
+// Ready (for the browser tests) once the page has shown what it loads, or the error that stopped it.
+start().finally(() => {
+  document.body.dataset.ready = "true";
+});

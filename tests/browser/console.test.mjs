@@ -1,12 +1,13 @@
 // The sign-in console end to end in a browser, with a screenshot in target/browser-tests/.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { OUTPUT, freshPage, sessionCookie, signInOnStandIn, startBrowserStack } from "./harness.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { OUTPUT, freshPage, sessionCookie, signInOnStandIn, reportIfFailed, startBrowserStack } from "./harness.mjs";
 
 let stack;
 before(async () => (stack = await startBrowserStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 const ready = (page) => page.waitForSelector("body[data-ready=true]");
 const text = (page, selector) => page.$eval(selector, (element) => element.textContent);
@@ -95,7 +96,9 @@ test("the console invites a teammate by email, who joins by following the invita
   await page.click("#create-workspace button[type=submit]");
   await page.waitForSelector('#workspace-rows tr[data-slug="invite-team"]');
   await page.click('#workspace-rows tr[data-slug="invite-team"] button');
-  await page.waitForSelector("#member-rows tr");
+  // The section shows once its members and invitations are both loaded.
+  await page.waitForSelector("#members:not([hidden])");
+  assert.equal(await visible(page, "#error"), false, `the page shows no error: ${await text(page, "#error")}`);
   await page.locator("#invite input[name=email]").fill("ivy@console.example");
   await page.select("#invite select[name=role]", "admin");
   await page.click("#invite button[type=submit]");

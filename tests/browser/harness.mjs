@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import puppeteer from "puppeteer-core";
 import { ROOT } from "../../scripts/toolchain.mjs";
-import { startStandIn, startWorker } from "../e2e/stack.mjs";
+import { reportIfFailed as reportStackIfFailed, startStandIn, startWorker } from "../e2e/stack.mjs";
 
 /** Where screenshots of the run go. */
 export const OUTPUT = join(ROOT, "target", "browser-tests");
@@ -62,8 +62,15 @@ export async function startBrowserStack() {
     throw error;
   }
   mkdirSync(OUTPUT, { recursive: true });
+  const started = Date.now();
   return {
     base,
+    /** What the browser's pages did that a failing test explains itself with (see `freshPage`). */
+    pageEvents: [],
+    pagesOpened: 0,
+    note(line) {
+      this.pageEvents.push(`${((Date.now() - started) / 1000).toFixed(2)} s  ${line}`);
+    },
     app: app.origin,
     foreign: foreign.origin,
     standIn,
@@ -79,10 +86,22 @@ export async function startBrowserStack() {
   };
 }
 
-/** A fresh browser profile (its own cookies) with one page. */
+/**
+ * A fresh browser profile (its own cookies) with one page. The page's errors, its requests and
+ * how each ended, and its navigations go to `stack.pageEvents` for `reportIfFailed`.
+ */
 export async function freshPage(stack) {
   const context = await stack.browser.createBrowserContext();
   const page = await context.newPage();
+  const name = `page ${++stack.pagesOpened}`;
+  stack.note(`${name} opened`);
+  page.on("console", (m) => m.type() === "error" && stack.note(`${name} console error: ${m.text()}`));
+  page.on("pageerror", (error) => stack.note(`${name} page error: ${error.message}`));
+  // Every request and how it ended: one that never came back has a "→" line and no "←" line.
+  page.on("request", (r) => stack.note(`${name} → ${r.method()} ${r.url()}`));
+  page.on("requestfinished", (r) => stack.note(`${name} ← ${r.response()?.status()} ${r.method()} ${r.url()}`));
+  page.on("requestfailed", (r) => stack.note(`${name} ← failed (${r.failure()?.errorText}) ${r.method()} ${r.url()}`));
+  page.on("framenavigated", (frame) => frame === page.mainFrame() && stack.note(`${name} at ${frame.url()}`));
   return { context, page };
 }
 
@@ -91,6 +110,17 @@ export async function signInOnStandIn(page, email) {
   await page.waitForSelector("input[name=email]");
   await page.locator("input[name=email]").fill(email);
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+}
+
+/**
+ * For `afterEach`: when the test `t` failed, prints what its pages did, then `reportIfFailed`'s
+ * output of `wrangler dev` and the stand-in. Then starts the next test's page events afresh.
+ */
+export function reportIfFailed(t, stack) {
+  if (!stack) return;
+  const events = stack.pageEvents.map((line) => (line.length > 240 ? `${line.slice(0, 240)}…` : line));
+  reportStackIfFailed(t, stack, { "the browser's pages": events.join("\n") });
+  stack.pageEvents.length = 0;
 }
 
 /** The session cookie as the browser holds it for the worker, if any. */

@@ -1,11 +1,12 @@
 // Cookies, redirects, CORS and the origin check as a real browser does them.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { fetchInPage, freshPage, sessionCookie, signInOnStandIn, startBrowserStack } from "./harness.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { fetchInPage, freshPage, sessionCookie, signInOnStandIn, reportIfFailed, startBrowserStack } from "./harness.mjs";
 
 let stack;
 before(async () => (stack = await startBrowserStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 /** Signs a fresh browser profile in as `email`; its page is left on `/v1/me`. */
 async function signedIn(email) {

@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { after, before, test } from "node:test";
-import { startStack } from "./stack.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 test("GET /v1/health answers 200 with the version and storage checks", async () => {
   const response = await stack.worker.request("GET", "/v1/health");

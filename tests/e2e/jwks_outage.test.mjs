@@ -1,12 +1,13 @@
 // A worker that has never fetched the JWKS while WorkOS is down: 503, retryable, never 401.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startStack } from "./stack.mjs";
+import { startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack({ WORKOS_TIMEOUT_MS: "1000" })));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 test("without a cached key an outage is 503 jwks_unavailable, and recovery needs no restart", async () => {
   const { access_token } = await stack.standIn.token({});

@@ -1,12 +1,13 @@
 // MCP under wrangler dev: the stand-in plays the AuthKit domain. Here it is also WorkOS's API
 // base, so MCP and session tokens share an issuer and the audience tells them apart.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { startStack } from "./stack.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 const resource = () => `${stack.worker.base}/mcp`;
 const mcpToken = async (claims) =>

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { hostedSignIn, startStack } from "./stack.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { hostedSignIn, startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 const api = (...args) => stack.worker.request(...args);
 

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { hostedSignIn as hostedSignInAt, startStack } from "./stack.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { hostedSignIn as hostedSignInAt, startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 /** A hosted sign-in at this stack's worker (see `stack.mjs`). */
 const hostedSignIn = (path, email, checkAuthorize) => hostedSignInAt(stack.worker, path, email, checkAuthorize);

@@ -25,7 +25,7 @@ export async function freePort() {
 
 export async function startStandIn() {
   const binary = join(ROOT, "target", "release", "workos-stand-in");
-  const { child, match } = await startService(
+  const { child, match, tail } = await startService(
     binary,
     ["--port", "0", "--client-id", CLIENT_ID, "--api-key", WORKOS_API_KEY],
     { ready: /listening on (http:\/\/127\.0\.0\.1:\d+)/, name: "workos-stand-in", timeoutMs: 30_000 },
@@ -39,6 +39,8 @@ export async function startStandIn() {
   return {
     url,
     child,
+    /** The stand-in's latest output, for a failing test to print. */
+    tail,
     /** Mints an access token; returns { access_token, user_id, claims, kid }. */
     token: (claims = {}) => post("/__dev/tokens", claims),
     rotateKey: (retirePrevious = false) => post("/__dev/rotate-key", { retire_previous: retirePrevious }),
@@ -82,13 +84,13 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script, 
   const varArgs = Object.entries(allVars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
   // A port found free can be taken before wrangler binds it (concurrent test files each start a
   // wrangler, and workerd binds ports of its own): then start again on other ports.
-  let child, port, inspectorPort;
+  let child, tail, port, inspectorPort;
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     // Concurrent test files each run a wrangler: give each its own devtools port too.
     inspectorPort = await freePort();
     try {
-      ({ child } = await startService(
+      ({ child, tail } = await startService(
         wrangler,
         ["dev", ...(script ? [script] : []), ...(testScheduled ? ["--test-scheduled"] : []), "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", ...varArgs],
         {
@@ -111,6 +113,8 @@ export async function startWorker(standIn, vars = {}, { state: earlier, script, 
     inspectorPort,
     /** The wrangler process (its workerd is a descendant), for CPU accounting. */
     pid: child.pid,
+    /** wrangler's latest output (the worker's logs among it), for a failing test to print. */
+    tail,
     /** fetch against the worker with a JSON body and an optional bearer. */
     request: async (method, path, { bearer, body, headers = {} } = {}) => {
       const init = { method, headers: { ...headers } };
@@ -167,6 +171,23 @@ export async function startStack(vars = {}, options = {}) {
   } catch (error) {
     standIn.stop();
     throw error;
+  }
+}
+
+/**
+ * For `afterEach`: when the test `t` failed, prints the latest output of `stack`'s `wrangler dev`
+ * (its request log and the worker's own) and of its stand-in, otherwise not shown, after any
+ * `more` sections ({ title: text }). A timeout says nothing about which request never came back.
+ */
+export function reportIfFailed(t, stack, more = {}) {
+  if (t.passed || !stack) return;
+  const sections = {
+    ...more,
+    "wrangler dev, latest output": stack.worker.tail(),
+    "the WorkOS stand-in, latest output": stack.standIn.tail(),
+  };
+  for (const [title, text] of Object.entries(sections)) {
+    console.log(`\n--- ${title} (after "${t.name}" failed)\n${text.trimEnd()}`);
   }
 }
 

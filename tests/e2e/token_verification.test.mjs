@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startStack } from "./stack.mjs";
+import { startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 const session = (token) => stack.worker.request("GET", "/v1/auth/session", { bearer: token });
 

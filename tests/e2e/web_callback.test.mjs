@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { startStack } from "./stack.mjs";
+import { after, afterEach, before, test } from "node:test";
+import { startStack, reportIfFailed } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 const callback = (token) => stack.worker.request("POST", "/v1/auth/web/callback", { bearer: token });
 

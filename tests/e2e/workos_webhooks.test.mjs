@@ -2,9 +2,9 @@
 // `wrangler dev`, as `npm run dev` wires them, and what WorkOS decides takes effect on the next
 // request: an email changed, a session revoked, a user deleted.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, afterEach, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startStack, WORKOS_API_KEY } from "./stack.mjs";
+import { startStack, WORKOS_API_KEY, reportIfFailed } from "./stack.mjs";
 
 const SECRET = "whsec_e2e_secret";
 let stack;
@@ -13,6 +13,7 @@ before(async () => {
   await standIn("POST", "/__dev/webhooks", { url: `${stack.worker.base}/v1/webhooks/workos`, secret: SECRET });
 });
 after(() => stack?.stop());
+afterEach((t) => reportIfFailed(t, stack));
 
 /** A call to the stand-in, with its API key (the user API needs it); the JSON answer. */
 async function standIn(method, path, body) {
