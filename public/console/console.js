@@ -27,6 +27,8 @@ function showError(answer) {
   const failure = answer.status === 0 ? "no answer: the connection failed" : `request failed (${answer.status})`;
   $("error").textContent = error ? `${error.code}: ${error.message}` : failure;
   $("error").hidden = false;
+  // In the browser's console too, where a developer (and the browser tests) look for errors.
+  console.error(`console: ${$("error").textContent}`);
 }
 
 function cell(row, text) {

@@ -122,3 +122,22 @@ test("the console invites a teammate by email, who joins by following the invita
   assert.deepEqual(roles, [["hal@console.example", "owner"], ["ivy@console.example", "admin"]]);
   await context.close();
 });
+
+test("a request that gets no answer shows an error on the console, not a part that never appears", async () => {
+  const { context, page } = await freshPage(stack);
+  await page.goto(`${stack.base}/v1/auth/login?return_to=%2F`);
+  await signInOnStandIn(page, "gil@console.example");
+  await ready(page);
+  // The invitations' request dropped as a lost connection drops it: the browser's fetch rejects.
+  await page.setRequestInterception(true);
+  page.on("request", (request) => {
+    if (request.isInterceptResolutionHandled()) return;
+    if (/\/invitations\b/.test(request.url())) request.abort("connectionreset");
+    else request.continue();
+  });
+  await page.click("#workspace-rows tr button");
+  await page.waitForSelector("#members:not([hidden])");
+  assert.equal(await text(page, "#error"), "no answer: the connection failed");
+  assert.equal(await visible(page, "#error"), true);
+  await context.close();
+});
