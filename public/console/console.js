@@ -4,6 +4,9 @@
 
 const $ = (id) => document.getElementById(id);
 
+// Every answer of the API is JSON. One that never comes, or whose body cannot be read as JSON,
+// is status 0 with `failure` saying which: every caller shows status 0 as an error (none accepts
+// it as a success), so no part of the page waits silently for what will not come.
 async function api(method, path, body) {
   const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
   if (body !== undefined) {
@@ -14,18 +17,18 @@ async function api(method, path, body) {
   try {
     response = await fetch(path, init);
   } catch {
-    // No answer at all (the worker unreachable, the connection dropped): status 0, which every
-    // caller shows as an error, so the page never waits silently for what will not come.
-    return { status: 0, json: null };
+    return { status: 0, json: null, failure: "no answer: the connection failed" };
   }
-  const json = await response.json().catch(() => null);
-  return { status: response.status, json };
+  try {
+    return { status: response.status, json: await response.json() };
+  } catch {
+    return { status: 0, json: null, failure: `an answer (${response.status}) that is not JSON` };
+  }
 }
 
 function showError(answer) {
   const error = answer.json && answer.json.error;
-  const failure = answer.status === 0 ? "no answer: the connection failed" : `request failed (${answer.status})`;
-  $("error").textContent = error ? `${error.code}: ${error.message}` : failure;
+  $("error").textContent = error ? `${error.code}: ${error.message}` : answer.failure || `request failed (${answer.status})`;
   $("error").hidden = false;
   // In the browser's console too, where a developer (and the browser tests) look for errors.
   console.error(`console: ${$("error").textContent}`);
@@ -175,7 +178,8 @@ async function switchOrganization(event) {
 async function showWelcome() {
   // The first call after a first sign-in gets the default key; later calls get 404.
   const answer = await api("GET", "/v1/auth/welcome");
-  if (answer.status !== 200) return;
+  if (answer.status === 404) return;
+  if (answer.status !== 200) return showError(answer);
   $("welcome-key").textContent = answer.json.default_api_key.secret;
   $("welcome").hidden = false;
 }

@@ -123,21 +123,33 @@ test("the console invites a teammate by email, who joins by following the invita
   await context.close();
 });
 
-test("a request that gets no answer shows an error on the console, not a part that never appears", async () => {
+test("an answer that never comes, or is not JSON, shows an error on the console, not a part that never appears", async () => {
   const { context, page } = await freshPage(stack);
   await page.goto(`${stack.base}/v1/auth/login?return_to=%2F`);
   await signInOnStandIn(page, "gil@console.example");
   await ready(page);
-  // The invitations' request dropped as a lost connection drops it: the browser's fetch rejects.
+  // What the browser's fetch gets for the one request `broken` matches.
+  let broken = null;
   await page.setRequestInterception(true);
   page.on("request", (request) => {
     if (request.isInterceptResolutionHandled()) return;
-    if (/\/invitations\b/.test(request.url())) request.abort("connectionreset");
+    if (broken && broken.path.test(request.url())) broken.answer(request);
     else request.continue();
   });
-  await page.click("#workspace-rows tr button");
+  const showMembers = () => page.click("#workspace-rows tr button");
+  const errorShown = () => page.waitForFunction(() => !document.querySelector("#error").hidden).then(() => text(page, "#error"));
+
+  // A 200 whose body is a proxy's HTML page, not the API's JSON.
+  broken = { path: /\/members\b/, answer: (r) => r.respond({ status: 200, contentType: "text/html", body: "<html>gateway</html>" }) };
+  await showMembers();
+  assert.equal(await errorShown(), "an answer (200) that is not JSON");
+
+  // The invitations' request dropped as a lost connection drops it: the browser's fetch rejects.
+  await page.reload();
+  await ready(page);
+  broken = { path: /\/invitations\b/, answer: (r) => r.abort("connectionreset") };
+  await showMembers();
   await page.waitForSelector("#members:not([hidden])");
-  assert.equal(await text(page, "#error"), "no answer: the connection failed");
-  assert.equal(await visible(page, "#error"), true);
+  assert.equal(await errorShown(), "no answer: the connection failed");
   await context.close();
 });
