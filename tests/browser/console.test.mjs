@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
-import { OUTPUT, freshPage, sessionCookie, signInOnStandIn, reportIfFailed, startBrowserStack } from "./harness.mjs";
+import { OUTPUT, freshPage, reportIfFailed, sessionCookie, signInOnStandIn, startBrowserStack } from "./harness.mjs";
 
 let stack;
 before(async () => (stack = await startBrowserStack()));

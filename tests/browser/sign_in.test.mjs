@@ -1,7 +1,7 @@
 // Cookies, redirects, CORS and the origin check as a real browser does them.
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
-import { fetchInPage, freshPage, sessionCookie, signInOnStandIn, reportIfFailed, startBrowserStack } from "./harness.mjs";
+import { fetchInPage, freshPage, reportIfFailed, sessionCookie, signInOnStandIn, startBrowserStack } from "./harness.mjs";
 
 let stack;
 before(async () => (stack = await startBrowserStack()));

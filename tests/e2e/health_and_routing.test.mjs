@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, afterEach, before, test } from "node:test";
-import { startStack, reportIfFailed } from "./stack.mjs";
+import { reportIfFailed, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));

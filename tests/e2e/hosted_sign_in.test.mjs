@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
-import { startStack, reportIfFailed } from "./stack.mjs";
+import { reportIfFailed, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));

@@ -2,7 +2,7 @@
 // base, so MCP and session tokens share an issuer and the audience tells them apart.
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
-import { startStack, reportIfFailed } from "./stack.mjs";
+import { reportIfFailed, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));

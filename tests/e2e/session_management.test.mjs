@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
-import { hostedSignIn as hostedSignInAt, startStack, reportIfFailed } from "./stack.mjs";
+import { hostedSignIn as hostedSignInAt, reportIfFailed, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, afterEach, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startStack, reportIfFailed } from "./stack.mjs";
+import { reportIfFailed, startStack } from "./stack.mjs";
 
 let stack;
 before(async () => (stack = await startStack()));

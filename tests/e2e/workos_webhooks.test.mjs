@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startStack, WORKOS_API_KEY, reportIfFailed } from "./stack.mjs";
+import { reportIfFailed, startStack, WORKOS_API_KEY } from "./stack.mjs";
 
 const SECRET = "whsec_e2e_secret";
 let stack;
