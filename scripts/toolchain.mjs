@@ -97,15 +97,13 @@ export function startService(command, args, { ready, env = {}, name, timeoutMs =
     const text = chunk.toString();
     if (process.env.VERBOSE) process.stderr.write(`[${name}] ${text}`);
     buffer = (buffer + text).slice(-OUTPUT_TAIL_CHARS);
-    return text;
   };
   const tail = () => buffer;
   return new Promise((resolvePromise, reject) => {
-    let startup = "";
     const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk) => {
-      startup += keep(chunk);
-      const match = startup.match(ready);
+      keep(chunk);
+      const match = buffer.match(ready);
       if (match) {
         clearTimeout(timer);
         child.stdout.off("data", onData);
