@@ -1,6 +1,6 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,pairs,cold,profile,steps,stages` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,pairs,instructions,cold,profile,steps,stages` runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,6 +13,7 @@ import { benchProfile } from "./bench-profile.mjs";
 import { benchCold } from "./bench-cold.mjs";
 import { benchSteps } from "./bench-steps.mjs";
 import { benchStages } from "./bench-stages.mjs";
+import { benchInstructions } from "./bench-instructions.mjs";
 
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
@@ -86,6 +87,13 @@ if (wanted("pairs")) {
   buildRelease();
   // 15 rounds unless asked otherwise: intervals of a few per cent on these machines.
   await benchPairs({ report, rounds: Math.max(3, ROUNDS) });
+}
+
+// ---------------------------------------------------------------- 13. instructions per request
+if (wanted("instructions")) {
+  // The build that ships, as in 7; callgrind counts (slow: 3 rounds unless asked for more).
+  buildRelease();
+  await benchInstructions({ report, rounds: Math.max(1, values.rounds ? ROUNDS : 3) });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths

@@ -1,0 +1,222 @@
+// `npm run bench -- --only instructions`: the instructions each read path costs the worker's
+// workerd process, beside the peer's and the floors', counted by valgrind's callgrind.
+//
+// Why a count: the other benches read CPU time, which moves ±15 % from round to round on these
+// shared machines; the paired bench narrows a ratio to a few per cent, which leaves the last few
+// per cent of the read paths' gap (docs/performance.md) below what any A/B here resolves. An
+// instruction count does not grow while a process waits for a core or its caches are cold, so the
+// same load counts the same to within ~1–3 % (the collector and V8's optimising compiles land in
+// some rounds and not others) whatever else the machine is doing. It is a different figure from
+// CPU time (a cache miss costs cycles, not instructions), so it finds where work goes and tells
+// two builds apart; the CPU benches say what that work costs in time.
+//
+// Each side's `wrangler dev` runs its worker's workerd process under callgrind (wrangler's proxy
+// and the migrations run as usual). Callgrind instruments the process only around each counted
+// load (`callgrind_control`; about fifty times slower then, a few times slower otherwise), so the
+// figure is the requests' own work: the
+// worker's code, V8, D1's SQLite (which `wrangler dev` runs in the same process) and the
+// runtime, on every thread of the process. Requests go one at a time. Each count is also split by
+// where the instructions ran (JIT code, V8's compilers, SQLite, BoringSSL, the rest), so the
+// report says what the difference between two sides is made of. A benchmark, not a test.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./toolchain.mjs";
+import { PEER_LIKE_WORKER_VARS, inRoundOrder } from "./bench-load.mjs";
+import { medianInterval } from "./statistics.mjs";
+import { peerPaths, startFloor, startPeer, startRustFloor } from "./bench-peer.mjs";
+import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+
+const COMMAND = "npm run bench -- --only instructions";
+/** Requests per load and round: enough that a scavenge or a compile more or less moves a count by
+ * ~1 %. */
+const PER_LOAD = 200;
+/** Requests of each load sent before the first counted round: V8 tiers a function up once it has
+ * run enough of its code, and most of the worker's path is optimised by then. */
+const WARM_UP = 300;
+/** Requests sent, not counted, right before each counted load, so that the load starts warm
+ * whatever ran before it. */
+const SETTLE = 20;
+
+const DIRECTORY = join(ROOT, "target", "bench-instructions");
+
+/** Whether valgrind is installed (it is on every machine of this kind; CI does not run benches). */
+const hasCallgrind = () => spawnSync("callgrind_control", ["--version"], { stdio: "ignore" }).status === 0;
+
+/**
+ * The script `wrangler dev` starts instead of workerd (MINIFLARE_WORKERD_PATH): the worker's own
+ * process (the one with the inspector) under callgrind, counting nothing until told; any other
+ * workerd (wrangler's proxy, the migrations) as it is.
+ */
+function writeWrapper(workerd) {
+  const wrapper = join(DIRECTORY, "workerd-callgrind.sh");
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh
+case " $* " in
+  *" --inspector-addr"*) exec valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no \\
+    --dump-instr=no --callgrind-out-file=${DIRECTORY}/callgrind.%p -q ${workerd} "$@" ;;
+  *) exec ${workerd} "$@" ;;
+esac
+`,
+  );
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}
+
+/** The process under callgrind below `rootPid` (the wrangler that started it). */
+function countedProcess(rootPid) {
+  const children = new Map();
+  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found = [];
+  const visit = (pid) => {
+    for (const child of children.get(pid) ?? []) {
+      try {
+        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("callgrind")) found.push(child);
+      } catch {}
+      visit(child);
+    }
+  };
+  visit(rootPid);
+  if (found.length !== 1) throw new Error(`expected one workerd under callgrind below ${rootPid}, found ${found.length}`);
+  return found[0];
+}
+
+/**
+ * Exclusive instruction counts by function of a callgrind dump (its cost lines, without the
+ * inclusive cost that follows each `calls=` line), grouped by `where`.
+ */
+function countsByPlace(path) {
+  const names = new Map();
+  const totals = {};
+  let current = null;
+  let skipNext = false;
+  const named = (spec) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+    if (!match) return spec;
+    if (match[2] !== undefined) names.set(match[1], match[2]);
+    return names.get(match[1]);
+  };
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (/^[0-9+*-]/.test(line)) {
+      if (skipNext) {
+        skipNext = false;
+        continue;
+      }
+      const cost = Number(line.split(" ")[1]);
+      if (current !== null && Number.isFinite(cost)) totals[current] = (totals[current] ?? 0) + cost;
+    } else if (line.startsWith("fn=")) current = where(named(line.slice(3)));
+    else if (line.startsWith("cfn=")) named(line.slice(4));
+    else if (line.startsWith("calls=")) skipNext = true;
+  }
+  return totals;
+}
+
+/** The part of the process a function belongs to. */
+function where(name) {
+  if (/^0x/.test(name)) return "JIT code"; // wasm and JS compiled at run time (no symbols)
+  if (/compiler::|turboshaft|maglev|wasm::.*(Compil|Liftoff|Graph)/.test(name)) return "V8 compiling";
+  if (/^(sqlite3|yy|json|btree|vdbe|pager|pcache)/i.test(name)) return "SQLite";
+  if (/^(bn_|sha256_|EVP_|RSA_)/.test(name)) return "BoringSSL";
+  return "runtime";
+}
+const PLACES = ["JIT code", "V8 compiling", "SQLite", "BoringSSL", "runtime"];
+
+/** Counts `requests` sent one at a time to `target`: instructions per request, by place. */
+async function countLoad(target, pid, requests, label) {
+  execFileSync("callgrind_control", ["--instr=on", String(pid)], { stdio: "ignore" });
+  execFileSync("callgrind_control", ["--zero", String(pid)], { stdio: "ignore" });
+  for (const { method, path, headers } of requests) {
+    const response = await fetch(`${target.base}${path}`, { method, headers });
+    const text = await response.text();
+    if (response.status >= 400) throw new Error(`${path}: ${response.status} ${text}`);
+  }
+  execFileSync("callgrind_control", [`--dump=${label}`, String(pid)], { stdio: "ignore" });
+  execFileSync("callgrind_control", ["--instr=off", String(pid)], { stdio: "ignore" });
+  const dump = readdirSync(DIRECTORY).find((name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`));
+  if (!dump) throw new Error(`no callgrind dump for ${label}`);
+  const counts = countsByPlace(join(DIRECTORY, dump));
+  rmSync(join(DIRECTORY, dump));
+  const perRequest = Object.fromEntries(Object.entries(counts).map(([place, count]) => [place, count / requests.length]));
+  perRequest.total = Object.values(perRequest).reduce((sum, count) => sum + count, 0);
+  return perRequest;
+}
+
+const thousands = (count) => `${Math.round(count / 1000).toLocaleString("en")}k`;
+const ratio = (a, b) => {
+  const { median, low, high } = medianInterval(a.map((x, i) => x / b[i]));
+  return `${median.toFixed(3)}× (${low.toFixed(3)}–${high.toFixed(3)})`;
+};
+const medianOf = (xs) => medianInterval(xs).median;
+
+export async function benchInstructions({ report, rounds }) {
+  if (!hasCallgrind()) {
+    report("13. instructions per request", "not measured: valgrind is not installed", COMMAND);
+    return;
+  }
+  rmSync(DIRECTORY, { recursive: true, force: true });
+  mkdirSync(DIRECTORY, { recursive: true });
+  const workerd = join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
+  const before = process.env.MINIFLARE_WORKERD_PATH;
+  process.env.MINIFLARE_WORKERD_PATH = writeWrapper(workerd);
+  const standIn = await startStandIn();
+  const targets = {};
+  try {
+    targets.worker = await startWorker(standIn, PEER_LIKE_WORKER_VARS);
+    targets.peer = await startPeer(standIn);
+    targets.floor = await startFloor();
+    targets.rustFloor = await startRustFloor();
+    const pids = Object.fromEntries(Object.entries(targets).map(([name, target]) => [name, countedProcess(target.pid)]));
+    const paths = await peerPaths(standIn, targets, "instructions", PER_LOAD);
+    const floorRequests = async () => () => Array.from({ length: PER_LOAD }, () => ({ method: "GET", path: "/" }));
+    // Each load: [figure's name, side, async (round) => (side) => requests].
+    const loads = [];
+    for (const name of ["replay", "GET /v1/orgs/{id}"]) for (const side of ["worker", "peer"]) loads.push([name, side, paths[name]]);
+    loads.push(["floor", "rustFloor", floorRequests], ["floor", "floor", floorRequests]);
+    const counts = loads.map(() => []);
+    for (let round = -1; round < rounds; round++) {
+      for (const index of inRoundOrder(loads.map((_, index) => index), Math.max(round, 0))) {
+        const [name, side, prepare] = loads[index];
+        const requests = (await prepare(round))(side);
+        const warm = round < 0 ? Array.from({ length: WARM_UP }, (_, i) => requests[i % requests.length]) : requests.slice(0, SETTLE);
+        for (const { method, path, headers } of warm) await (await fetch(`${targets[side].base}${path}`, { method, headers })).text();
+        if (round < 0) continue;
+        counts[index].push(await countLoad(targets[side], pids[side], requests, `r${round}-${index}-end`));
+      }
+    }
+    const countsOf = (name, side) => counts[loads.findIndex(([n, s]) => n === name && s === side)];
+    const line = (perRound) =>
+      `${thousands(medianOf(perRound.map((c) => c.total)))} instructions per request (` +
+      PLACES.map((place) => `${place} ${thousands(medianOf(perRound.map((c) => c[place] ?? 0)))}`).join(", ") +
+      ")";
+    for (const [name, a, b] of [["replay", "worker", "peer"], ["GET /v1/orgs/{id}", "worker", "peer"], ["floor", "rustFloor", "floor"]]) {
+      const [ca, cb] = [countsOf(name, a), countsOf(name, b)];
+      report(`13. ${name}, instructions: ${a}`, line(ca), COMMAND);
+      report(`13. ${name}, instructions: ${b}`, line(cb), COMMAND);
+      const compiled = (c) => c.total - (c["V8 compiling"] ?? 0);
+      report(
+        `13. ${name}, instructions: ${b} ÷ ${a}`,
+        `${ratio(cb.map((c) => c.total), ca.map((c) => c.total))}; without V8's compiling ${ratio(cb.map(compiled), ca.map(compiled))}`,
+        COMMAND,
+      );
+    }
+    const rustFloor = countsOf("floor", "rustFloor");
+    for (const name of ["replay", "GET /v1/orgs/{id}"]) {
+      const worker = countsOf(name, "worker");
+      report(`13. ${name}, instructions: Rust floor ÷ worker`, ratio(rustFloor.map((c) => c.total), worker.map((c) => c.total)), COMMAND);
+    }
+  } finally {
+    for (const target of Object.values(targets)) target.stop();
+    standIn.stop();
+    if (before === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
+    else process.env.MINIFLARE_WORKERD_PATH = before;
+  }
+}
