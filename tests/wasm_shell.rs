@@ -5,6 +5,7 @@
 use edge_auth::http::{ApiResponse, Method};
 use edge_auth::platform::SqlValue;
 use edge_auth::shell::d1::{decode_batch, to_js_value};
+use edge_auth::shell::js_text::utf8_bytes;
 use edge_auth::shell::request::{from_worker_request, headers_of, into_worker_response};
 use wasm_bindgen_test::wasm_bindgen_test;
 use worker::{Headers, Method as WorkerMethod, Request, RequestInit};
@@ -27,6 +28,23 @@ fn a_requests_headers_are_read_whole_with_lower_case_names() {
     headers.sort();
     let expected = [("accept", "a, b"), ("authorization", "Bearer abc"), ("x-quote", "say \"hi\" ünï")];
     assert_eq!(headers, expected.map(|(name, value)| (name.to_owned(), value.to_owned())));
+}
+
+/// A JS string's bytes as the shell reads a long text: UTF-8, a lone surrogate (which no UTF-8
+/// can hold) as U+FFFD, as wasm-bindgen's own conversion makes it.
+#[wasm_bindgen_test]
+fn a_js_strings_utf8_bytes_come_across_whole() {
+    let text = |source: &str| -> js_sys::JsString {
+        wasm_bindgen::JsCast::unchecked_into(
+            js_sys::Function::new_no_args(source).call0(&wasm_bindgen::JsValue::NULL).unwrap(),
+        )
+    };
+    assert_eq!(utf8_bytes(&text("return '';")), b"");
+    assert_eq!(utf8_bytes(&text("return 'Bearer abc';")), b"Bearer abc");
+    let mixed = text("return 'ünï \\u{1F600} \\uD800!' + 'x'.repeat(3000);");
+    let expected = format!("ünï \u{1F600} \u{FFFD}!{}", "x".repeat(3000));
+    assert_eq!(utf8_bytes(&mixed), expected.as_bytes());
+    assert_eq!(String::from(mixed).as_bytes(), expected.as_bytes(), "wasm-bindgen's own conversion agrees");
 }
 
 #[wasm_bindgen_test]

@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use worker::{worker_sys, Env};
 
 use super::js_error::error_text;
+use super::js_text::utf8_bytes;
 use super::waits::Waits;
 use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
 
@@ -78,11 +79,10 @@ struct StatementResult {
 /// one string in one crossing, and serde_json reads that. D1's values are null, numbers
 /// (integers exact up to 2^53, which ours stay under) and text, all of which JSON keeps.
 pub fn decode_batch(results: &JsValue) -> Result<Vec<Vec<Row>>, DatabaseError> {
-    let text: String = js_sys::JSON::stringify(results)
-        .map_err(|error| DatabaseError::new(format!("D1's answer could not be read: {}", error_text(&error))))?
-        .into();
-    let results: Vec<StatementResult> =
-        serde_json::from_slice(text.as_bytes()).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))?;
+    let text = js_sys::JSON::stringify(results)
+        .map_err(|error| DatabaseError::new(format!("D1's answer could not be read: {}", error_text(&error))))?;
+    let results: Vec<StatementResult> = serde_json::from_slice(&utf8_bytes(&text))
+        .map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))?;
     results
         .into_iter()
         .map(|result| match result.error {

@@ -8,6 +8,7 @@ mod bench_steps;
 pub mod d1;
 mod fetch;
 mod js_error;
+pub mod js_text;
 mod kv;
 mod rate_limit;
 pub mod request;

@@ -4,6 +4,7 @@ use wasm_bindgen::JsCast;
 use worker::web_sys;
 use worker::ByteStream;
 
+use super::js_text::utf8_bytes;
 use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 
@@ -50,8 +51,10 @@ pub async fn from_worker_request(
 /// header, and a request through Cloudflare carries a dozen or more.
 pub fn headers_of(request: &web_sys::Request) -> Vec<(String, String)> {
     // Pairs of strings in, JSON out: neither step can fail on what a Headers object holds.
-    let text = js_sys::JSON::stringify(&js_sys::Array::from(&request.headers())).map(String::from).unwrap_or_default();
-    let pairs: Vec<(String, String)> = serde_json::from_slice(text.as_bytes()).unwrap_or_default();
+    let text = js_sys::JSON::stringify(&js_sys::Array::from(&request.headers()))
+        .map(|text| utf8_bytes(&text))
+        .unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_json::from_slice(&text).unwrap_or_default();
     pairs.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect()
 }
 
