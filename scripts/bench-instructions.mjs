@@ -13,11 +13,11 @@
 // Each side's `wrangler dev` runs its worker's workerd process under callgrind (wrangler's proxy
 // and the migrations run as usual). Callgrind instruments the process only around each counted
 // load (`callgrind_control`; about fifty times slower then, a few times slower otherwise), so the
-// figure is the requests' own work: the
-// worker's code, V8, D1's SQLite (which `wrangler dev` runs in the same process) and the
-// runtime, on every thread of the process. Requests go one at a time. Each count is also split by
-// where the instructions ran (JIT code, V8's compilers, SQLite, BoringSSL, the rest), so the
-// report says what the difference between two sides is made of. A benchmark, not a test.
+// figure is the requests' own work: the worker's code, V8, D1's SQLite (which `wrangler dev` runs
+// in the same process) and the runtime, on every thread of the process. Requests go one at a
+// time. Each count is also split by where the instructions ran (JIT code, V8's compilers, SQLite,
+// BoringSSL, the rest), so the report says what the difference between two sides is made of. A
+// benchmark, not a test.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -122,7 +122,9 @@ function countsByPlace(path) {
 
 /** The part of the process a function belongs to. */
 function where(name) {
-  if (/^0x/.test(name)) return "JIT code"; // wasm and JS compiled at run time (no symbols)
+  // Code without symbols: wasm and JS compiled at run time, and the builtins V8 copies into the
+  // same code range.
+  if (/^0x/.test(name)) return "JIT code";
   if (/compiler::|turboshaft|maglev|wasm::.*(Compil|Liftoff|Graph)/.test(name)) return "V8 compiling";
   if (/^(sqlite3|yy|json|btree|vdbe|pager|pcache)/i.test(name)) return "SQLite";
   if (/^(bn_|sha256_|EVP_|RSA_)/.test(name)) return "BoringSSL";

@@ -1,3 +1,5 @@
+//! JS text into wasm memory: the shell's way of reading a long JS string as UTF-8 bytes.
+
 use js_sys::{JsString, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 
