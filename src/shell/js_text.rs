@@ -33,8 +33,9 @@ thread_local! {
 /// a JS loop over its characters, one `charCodeAt` and one store each: counted with callgrind in
 /// workerd, ~68,000 instructions of every org read, 1 % of its process's work, for the ~2.5 KB its
 /// headers and D1's answer hold. The runtime's `TextEncoder` writes them natively, straight into
-/// wasm memory (`encode`, which makes a new buffer to copy from, saved nothing: the buffer's
-/// allocation and collection cost what the loop did; `npm run bench -- --only instructions`).
+/// wasm memory: 0.98× the instructions of an org read and of a replay (`npm run bench -- --only
+/// instructions` counts them). Not `encode`, which makes a new buffer to copy from: its allocation
+/// and collection cost what the loop did (docs/performance.md, "Counted in instructions").
 pub fn utf8_bytes(text: &JsString) -> Vec<u8> {
     // A UTF-16 code unit takes at most three bytes of UTF-8.
     let mut bytes = vec![0u8; text.length() as usize * 3];
