@@ -20,9 +20,11 @@
 // benchmark, not a test.
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ROOT } from "./toolchain.mjs";
-import { PEER_LIKE_WORKER_VARS, inRoundOrder } from "./bench-load.mjs";
+import { PEER_LIKE_WORKER_VARS, inRoundOrder, load } from "./bench-load.mjs";
+import { descendants } from "./process-cpu.mjs";
 import { medianInterval } from "./statistics.mjs";
 import { peerPaths, startFloor, startPeer, startRustFloor } from "./bench-peer.mjs";
 import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
@@ -66,26 +68,15 @@ esac
 
 /** The process under callgrind below `rootPid` (the wrangler that started it). */
 function countedProcess(rootPid) {
-  const children = new Map();
-  for (const entry of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found = [];
-  const visit = (pid) => {
-    for (const child of children.get(pid) ?? []) {
+  const found = descendants(rootPid)
+    .map(([pid]) => pid)
+    .filter((pid) => {
       try {
-        if (readFileSync(`/proc/${child}/cmdline`, "utf8").includes("callgrind")) found.push(child);
-      } catch {}
-      visit(child);
-    }
-  };
-  visit(rootPid);
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("callgrind");
+      } catch {
+        return false; // The process ended while we looked.
+      }
+    });
   if (found.length !== 1) throw new Error(`expected one workerd under callgrind below ${rootPid}, found ${found.length}`);
   return found[0];
 }
@@ -132,15 +123,12 @@ function where(name) {
 }
 const PLACES = ["JIT code", "V8 compiling", "SQLite", "BoringSSL", "runtime"];
 
-/** Counts `requests` sent one at a time to `target`: instructions per request, by place. */
+/** Counts `requests` sent one at a time to `target` (its process `pid`): instructions per request, by
+ * place. */
 async function countLoad(target, pid, requests, label) {
   execFileSync("callgrind_control", ["--instr=on", String(pid)], { stdio: "ignore" });
   execFileSync("callgrind_control", ["--zero", String(pid)], { stdio: "ignore" });
-  for (const { method, path, headers } of requests) {
-    const response = await fetch(`${target.base}${path}`, { method, headers });
-    const text = await response.text();
-    if (response.status >= 400) throw new Error(`${path}: ${response.status} ${text}`);
-  }
+  await load(target.base, requests, 1);
   execFileSync("callgrind_control", [`--dump=${label}`, String(pid)], { stdio: "ignore" });
   execFileSync("callgrind_control", ["--instr=off", String(pid)], { stdio: "ignore" });
   const dump = readdirSync(DIRECTORY).find((name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`));
@@ -166,7 +154,8 @@ export async function benchInstructions({ report, rounds }) {
   }
   rmSync(DIRECTORY, { recursive: true, force: true });
   mkdirSync(DIRECTORY, { recursive: true });
-  const workerd = join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
+  // The binary wrangler would start (the `workerd` package names its platform's).
+  const workerd = createRequire(import.meta.url)("workerd").default;
   const before = process.env.MINIFLARE_WORKERD_PATH;
   process.env.MINIFLARE_WORKERD_PATH = writeWrapper(workerd);
   const standIn = await startStandIn();
@@ -189,7 +178,7 @@ export async function benchInstructions({ report, rounds }) {
         const [name, side, prepare] = loads[index];
         const requests = (await prepare(round))(side);
         const warm = round < 0 ? Array.from({ length: WARM_UP }, (_, i) => requests[i % requests.length]) : requests.slice(0, SETTLE);
-        for (const { method, path, headers } of warm) await (await fetch(`${targets[side].base}${path}`, { method, headers })).text();
+        await load(targets[side].base, warm, 1);
         if (round < 0) continue;
         counts[index].push(await countLoad(targets[side], pids[side], requests, `r${round}-${index}-end`));
       }

@@ -5,7 +5,7 @@ import { median, medianInterval, percentile } from "./statistics.mjs";
 import { workerdCpuMs } from "./process-cpu.mjs";
 
 /** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
-async function load(base, requests, concurrency) {
+export async function load(base, requests, concurrency) {
   const latencies = [];
   let next = 0;
   const started = process.hrtime.bigint();

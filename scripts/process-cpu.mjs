@@ -24,18 +24,24 @@ function processTable() {
   return table;
 }
 
-/** Milliseconds of CPU used so far by the workerd processes descended from `rootPid`. */
-export function workerdCpuMs(rootPid) {
+/** The processes descended from `rootPid`, as [pid, { ppid, name, cpuTicks }]. */
+export function descendants(rootPid) {
   const table = processTable();
-  let ticks = 0;
+  const below = [];
   for (const [pid, process] of table) {
-    if (!process.name.startsWith("workerd")) continue;
-    for (let ancestor = pid; ancestor > 1; ancestor = table.get(ancestor)?.ppid ?? 0) {
+    for (let ancestor = process.ppid; ancestor > 1; ancestor = table.get(ancestor)?.ppid ?? 0) {
       if (ancestor === rootPid) {
-        ticks += process.cpuTicks;
+        below.push([pid, process]);
         break;
       }
     }
   }
+  return below;
+}
+
+/** Milliseconds of CPU used so far by the workerd processes descended from `rootPid`. */
+export function workerdCpuMs(rootPid) {
+  let ticks = 0;
+  for (const [, process] of descendants(rootPid)) if (process.name.startsWith("workerd")) ticks += process.cpuTicks;
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
