@@ -6,14 +6,14 @@ use edge_auth::http::{ApiResponse, Method};
 use edge_auth::platform::SqlValue;
 use edge_auth::shell::d1::{decode_batch, to_js_value};
 use edge_auth::shell::js_text::utf8_bytes;
-use edge_auth::shell::request::{from_worker_request, headers_of, into_worker_response};
+use edge_auth::shell::request::{from_worker_request, head_of, into_worker_response};
 use wasm_bindgen_test::wasm_bindgen_test;
 use worker::{Headers, Method as WorkerMethod, Request, RequestInit};
 
 /// The shell's reading of a request, as the fetch handler does it.
 async fn convert(request: worker::web_sys::Request) -> Result<edge_auth::http::ApiRequest, edge_auth::http::ApiError> {
-    let headers = headers_of(&request);
-    from_worker_request(request, headers, "req_test".into()).await
+    let head = head_of(&request);
+    from_worker_request(request, head, "req_test".into()).await
 }
 
 #[wasm_bindgen_test]
@@ -24,7 +24,7 @@ fn a_requests_headers_are_read_whole_with_lower_case_names() {
     );
     let request: worker::web_sys::Request =
         wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
-    let mut headers = headers_of(&request);
+    let mut headers = head_of(&request).headers;
     headers.sort();
     let expected = [("accept", "a, b"), ("authorization", "Bearer abc"), ("x-quote", "say \"hi\" ünï")];
     assert_eq!(headers, expected.map(|(name, value)| (name.to_owned(), value.to_owned())));

@@ -150,8 +150,8 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
             return bench_steps::answer(step, request, env, context).await;
         }
     }
-    let headers = request::headers_of(&request);
-    let id = request_id(headers.iter().find(|(name, _)| name == "cf-ray").map(|(_, ray)| ray.as_str()));
+    let head = request::head_of(&request);
+    let id = request_id(head.headers.iter().find(|(name, _)| name == "cf-ray").map(|(_, ray)| ray.as_str()));
     // Answers refused before the core routes them carry the id too.
     let refuse = |error: ApiError| {
         let mut response = error.into_response();
@@ -168,7 +168,7 @@ async fn answer_request(request: web_sys::Request, env: Env, context: Rc<Context
             ));
         }
     };
-    let api_request = match request::from_worker_request(request, headers, id.clone()).await {
+    let api_request = match request::from_worker_request(request, head, id.clone()).await {
         Ok(api_request) => api_request,
         Err(error) => return refuse(error),
     };

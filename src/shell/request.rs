@@ -1,5 +1,7 @@
 use std::rc::Rc;
 
+use js_sys::JsString;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
 use worker::web_sys;
 use worker::ByteStream;
@@ -7,6 +9,39 @@ use worker::ByteStream;
 use super::js_text::utf8_bytes;
 use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
+
+/// What the shell reads of a request before its body: its method, URL and headers (names in
+/// lower case).
+pub struct RequestHead {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+#[wasm_bindgen(module = "/src/shell/intake.js")]
+extern "C" {
+    /// The request's method, URL and headers as lines (see intake.js).
+    #[wasm_bindgen(js_name = requestText)]
+    fn request_text(request: &web_sys::Request) -> JsString;
+}
+
+/// A request's method, URL and headers, read in one piece: iterating the headers from Rust
+/// crosses the wasm boundary about seven times per header (a request through Cloudflare carries
+/// a dozen or more), and each string read from JS crosses once more. `intake.js` writes them as
+/// lines, which Rust splits without a JSON parser (the JSON of the headers was the shell's way
+/// until 2026-12-02; `npm run bench -- --only instructions` measured the change).
+pub fn head_of(request: &web_sys::Request) -> RequestHead {
+    // `TextEncoder` writes only whole characters, so the bytes are UTF-8.
+    let text = String::from_utf8(utf8_bytes(&request_text(request))).unwrap_or_default();
+    let mut lines = text.split('\n');
+    let method = lines.next().unwrap_or_default().to_owned();
+    let url = lines.next().unwrap_or_default().to_owned();
+    let mut headers = Vec::with_capacity(16);
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        headers.push((name.to_ascii_lowercase(), value.to_owned()));
+    }
+    RequestHead { method, url, headers }
+}
 
 /// A Workers request as the core's [`ApiRequest`]. A body whose `Content-Length` is over the cap
 /// is refused before being read; any other is read as a stream and refused as soon as it grows
@@ -16,14 +51,14 @@ use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 /// `request.cf`, which the runtime decodes from JSON on first access, and the worker never uses
 /// it. That decoding was the largest single cost of a cached read (see docs/performance.md).
 ///
-/// `headers` are the request's own, read by [`headers_of`] (the caller needs them first, to name
-/// the request).
+/// `head` is the request's own, read by [`head_of`] (the caller needs its headers first, to
+/// name the request).
 pub async fn from_worker_request(
     request: web_sys::Request,
-    headers: Vec<(String, String)>,
+    head: RequestHead,
     request_id: Rc<str>,
 ) -> Result<ApiRequest, ApiError> {
-    let url = request.url();
+    let RequestHead { method, url, headers } = head;
     let (path, query) = ApiRequest::split_url(&url);
     let origin = origin_of(&url);
     let (path, query) = (path.to_owned(), query.to_owned());
@@ -32,7 +67,7 @@ pub async fn from_worker_request(
     if declared_length.is_some_and(|length| length > MAX_JSON_BODY_BYTES) {
         return Err(ApiError::payload_too_large());
     }
-    let method = Method::parse(request.method().as_str());
+    let method = Method::parse(&method);
     let body = match method {
         Method::Get | Method::Head | Method::Options => Vec::new(),
         // A body declared empty (a POST without one, as the web callback's is) is not read:
@@ -44,18 +79,6 @@ pub async fn from_worker_request(
         },
     };
     Ok(ApiRequest { method, path, query, headers, body, request_id, origin, mcp_identity: None })
-}
-
-/// A request's headers, names in lower case. Read in one piece (`Array.from`, then
-/// `JSON.stringify`): iterating them from Rust crosses the wasm boundary about seven times per
-/// header, and a request through Cloudflare carries a dozen or more.
-pub fn headers_of(request: &web_sys::Request) -> Vec<(String, String)> {
-    // Pairs of strings in, JSON out: neither step can fail on what a Headers object holds.
-    let text = js_sys::JSON::stringify(&js_sys::Array::from(&request.headers()))
-        .map(|text| utf8_bytes(&text))
-        .unwrap_or_default();
-    let pairs: Vec<(String, String)> = serde_json::from_slice(&text).unwrap_or_default();
-    pairs.into_iter().map(|(name, value)| (name.to_ascii_lowercase(), value)).collect()
 }
 
 /// A response's headers as `ResponseInit` takes them: an object when no name repeats, which the
