@@ -19,9 +19,9 @@
 // BoringSSL, the rest), so the report says what the difference between two sides is made of. A
 // benchmark, not a test.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ROOT } from "./toolchain.mjs";
 import { PEER_LIKE_WORKER_VARS, inRoundOrder, load } from "./bench-load.mjs";
 import { descendants } from "./process-cpu.mjs";
@@ -33,9 +33,12 @@ const COMMAND = "npm run bench -- --only instructions";
 /** Requests per load and round: enough that a scavenge or a compile more or less moves a count by
  * ~1 %. */
 const PER_LOAD = 200;
-/** Requests of each load sent before the first counted round: V8 tiers a function up once it has
- * run enough of its code, and most of the worker's path is optimised by then. */
-const WARM_UP = 300;
+/** Requests of each load sent before the first counted round. V8 optimises a function once it
+ * has run enough of its code: with `--trace-opt`, the JS a stream of org reads runs (the
+ * runtime's D1 client, miniflare's entry worker, the glue) was still being compiled after 500
+ * requests (101 compiles in the next 1,000) and no longer after 1,500. Counted before that, a
+ * request's figure carries a young isolate's compiling, which `--only cold` measures apart. */
+const WARM_UP = 1500;
 /** Requests sent, not counted, right before each counted load, so that the load starts warm
  * whatever ran before it. */
 const SETTLE = 20;
@@ -134,7 +137,7 @@ async function countLoad(target, pid, requests, label) {
   const dump = readdirSync(DIRECTORY).find((name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`));
   if (!dump) throw new Error(`no callgrind dump for ${label}`);
   const counts = countsByPlace(join(DIRECTORY, dump));
-  rmSync(join(DIRECTORY, dump));
+  if (process.env.INSTRUCTIONS_KEEP_DUMPS !== "1") rmSync(join(DIRECTORY, dump));
   const perRequest = Object.fromEntries(Object.entries(counts).map(([place, count]) => [place, count / requests.length]));
   perRequest.total = Object.values(perRequest).reduce((sum, count) => sum + count, 0);
   return perRequest;
@@ -147,7 +150,13 @@ const ratio = (a, b) => {
 };
 const medianOf = (xs) => medianInterval(xs).median;
 
-export async function benchInstructions({ report, rounds }) {
+/**
+ * `against`: a release build's directory to count beside this one (two builds of the worker, the
+ * same loads; no peer, no floors), for the A/B of a change. Without it, the worker beside the peer
+ * and both floors. `INSTRUCTIONS_KEEP_DUMPS=1` keeps callgrind's dumps in target/bench-instructions
+ * (`callgrind_annotate` reads them; the JIT code has no names there unless V8 writes its map).
+ */
+export async function benchInstructions({ report, rounds, against }) {
   if (!hasCallgrind()) {
     report("13. instructions per request", "not measured: valgrind is not installed", COMMAND);
     return;
@@ -160,18 +169,26 @@ export async function benchInstructions({ report, rounds }) {
   process.env.MINIFLARE_WORKERD_PATH = writeWrapper(workerd);
   const standIn = await startStandIn();
   const targets = {};
+  // The two sides of each path (peerPaths calls them `worker` and `peer`) as the report names them.
+  const sides = against ? { worker: "this build", peer: "baseline" } : { worker: "worker", peer: "peer" };
   try {
     targets.worker = await startWorker(standIn, PEER_LIKE_WORKER_VARS);
-    targets.peer = await startPeer(standIn);
-    targets.floor = await startFloor();
-    targets.rustFloor = await startRustFloor();
+    if (against) {
+      const script = join(resolve(against), "worker", "shim.mjs");
+      if (!existsSync(script)) throw new Error(`--against ${against}: no build there (${script} is missing)`);
+      targets.peer = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script });
+    } else {
+      targets.peer = await startPeer(standIn);
+      targets.floor = await startFloor();
+      targets.rustFloor = await startRustFloor();
+    }
     const pids = Object.fromEntries(Object.entries(targets).map(([name, target]) => [name, countedProcess(target.pid)]));
     const paths = await peerPaths(standIn, targets, "instructions", PER_LOAD);
     const floorRequests = async () => () => Array.from({ length: PER_LOAD }, () => ({ method: "GET", path: "/" }));
     // Each load: [figure's name, side, async (round) => (side) => requests].
     const loads = [];
     for (const name of ["replay", "GET /v1/orgs/{id}"]) for (const side of ["worker", "peer"]) loads.push([name, side, paths[name]]);
-    loads.push(["floor", "rustFloor", floorRequests], ["floor", "floor", floorRequests]);
+    if (!against) loads.push(["floor", "rustFloor", floorRequests], ["floor", "floor", floorRequests]);
     const counts = loads.map(() => []);
     for (let round = -1; round < rounds; round++) {
       for (const index of inRoundOrder(loads.map((_, index) => index), Math.max(round, 0))) {
@@ -188,17 +205,26 @@ export async function benchInstructions({ report, rounds }) {
       `${thousands(medianOf(perRound.map((c) => c.total)))} instructions per request (` +
       PLACES.map((place) => `${place} ${thousands(medianOf(perRound.map((c) => c[place] ?? 0)))}`).join(", ") +
       ")";
-    for (const [name, a, b] of [["replay", "worker", "peer"], ["GET /v1/orgs/{id}", "worker", "peer"], ["floor", "rustFloor", "floor"]]) {
+    const pairs = [["replay", "worker", "peer"], ["GET /v1/orgs/{id}", "worker", "peer"]];
+    if (!against) pairs.push(["floor", "rustFloor", "floor"]);
+    const named = (side) => sides[side] ?? side;
+    for (const [name, a, b] of pairs) {
       const [ca, cb] = [countsOf(name, a), countsOf(name, b)];
-      report(`13. ${name}, instructions: ${a}`, line(ca), COMMAND);
-      report(`13. ${name}, instructions: ${b}`, line(cb), COMMAND);
+      report(`13. ${name}, instructions: ${named(a)}`, line(ca), COMMAND);
+      report(`13. ${name}, instructions: ${named(b)}`, line(cb), COMMAND);
       const compiled = (c) => c.total - (c["V8 compiling"] ?? 0);
       report(
-        `13. ${name}, instructions: ${b} ÷ ${a}`,
+        `13. ${name}, instructions: ${named(b)} ÷ ${named(a)}`,
         `${ratio(cb.map((c) => c.total), ca.map((c) => c.total))}; without V8's compiling ${ratio(cb.map(compiled), ca.map(compiled))}`,
         COMMAND,
       );
+      if (against) {
+        // The A/B's own figure: what the change saved a request, round by round.
+        const saved = cb.map((c, i) => c.total - ca[i].total);
+        report(`13. ${name}, instructions: ${named(b)} − ${named(a)}, per round`, saved.map(thousands).join(", "), COMMAND);
+      }
     }
+    if (against) return;
     const rustFloor = countsOf("floor", "rustFloor");
     for (const name of ["replay", "GET /v1/orgs/{id}"]) {
       const worker = countsOf(name, "worker");

@@ -15,7 +15,7 @@ import { benchSteps } from "./bench-steps.mjs";
 import { benchStages } from "./bench-stages.mjs";
 import { benchInstructions } from "./bench-instructions.mjs";
 
-const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string" } } });
+const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string" }, against: { type: "string" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
 const wanted = (name) => !only || only.has(name);
 const ROUNDS = Number(values.rounds ?? 15);
@@ -92,8 +92,10 @@ if (wanted("pairs")) {
 // ---------------------------------------------------------------- 13. instructions per request
 if (wanted("instructions")) {
   // The build that ships, as in 7; callgrind counts (slow: 3 rounds unless asked for more).
+  // `--against DIR`: this build beside another release build (`BUILD_DIR=DIR node
+  // scripts/build.mjs` on the code to compare with) instead of beside the peer and the floors.
   buildRelease();
-  await benchInstructions({ report, rounds: Math.max(1, values.rounds ? ROUNDS : 3) });
+  await benchInstructions({ report, rounds: Math.max(1, values.rounds ? ROUNDS : 3), against: values.against });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths
