@@ -30,6 +30,23 @@ fn a_requests_headers_are_read_whole_with_lower_case_names() {
     assert_eq!(headers, expected.map(|(name, value)| (name.to_owned(), value.to_owned())));
 }
 
+/// The shell reads a request's method, URL and headers as lines of one text (`intake.js`), with
+/// no escaping: the runtime lets none of them hold a line break.
+#[wasm_bindgen_test]
+fn a_requests_head_holds_no_line_break_for_the_lines_to_split_at() {
+    let run = |source: &str| js_sys::Function::new_no_args(source).call0(&wasm_bindgen::JsValue::NULL);
+    assert!(run("return new Headers({ 'x-a': 'one\\ntwo' });").is_err(), "a value with a line feed");
+    assert!(run("return new Headers({ 'x-a': 'one\\rtwo' });").is_err(), "a value with a carriage return");
+    assert!(run("return new Headers({ 'x\\na': 'one' });").is_err(), "a name with a line feed");
+    let request: worker::web_sys::Request = wasm_bindgen::JsCast::unchecked_into(
+        run("return new Request('https://edge.example.com/v1/\\norgs?a=\\n1', { method: 'POST', headers: { 'X-A': ' padded ' } });")
+            .unwrap(),
+    );
+    let head = head_of(&request);
+    assert_eq!((head.method.as_str(), head.url.as_str()), ("POST", "https://edge.example.com/v1/orgs?a=1"));
+    assert_eq!(head.headers, [("x-a".to_owned(), "padded".to_owned())]);
+}
+
 /// A JS string's bytes as the shell reads a long text: UTF-8, a lone surrogate (which no UTF-8
 /// can hold) as U+FFFD, as wasm-bindgen's own conversion makes it.
 #[wasm_bindgen_test]
