@@ -11,7 +11,7 @@ import { workerdCpuMs } from "./process-cpu.mjs";
  * Counted in instructions (`--only instructions`), zlib's set-up alone was ~200k of every
  * request on each side, 3 % of an org read, and the compressing more for the longer answer.
  */
-export const UNENCODED = { "accept-encoding": "identity" };
+const UNENCODED = { "accept-encoding": "identity" };
 
 /** `requests` sent at `concurrency`; latencies (ms) and throughput (req/s). Any error status fails the run. */
 export async function load(base, requests, concurrency) {
