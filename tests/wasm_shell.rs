@@ -3,8 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use edge_auth::http::{ApiResponse, Method};
-use edge_auth::platform::SqlValue;
-use edge_auth::shell::d1::{decode_batch, to_js_value};
+use edge_auth::platform::{Database, DatabaseErrorKind, SqlValue, Statement};
+use edge_auth::shell::d1::D1Adapter;
 use edge_auth::shell::js_text::utf8_bytes;
 use edge_auth::shell::request::{from_worker_request, head_of, into_worker_response};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -64,43 +64,82 @@ fn a_js_strings_utf8_bytes_come_across_whole() {
     assert_eq!(String::from(mixed).as_bytes(), expected.as_bytes(), "wasm-bindgen's own conversion agrees");
 }
 
-#[wasm_bindgen_test]
-fn sql_values_become_the_js_values_d1_binds() {
-    assert!(to_js_value(&SqlValue::Null).is_null());
-    assert_eq!(to_js_value(&SqlValue::Integer(1_795_305_600_123)).as_f64(), Some(1_795_305_600_123.0));
-    assert_eq!(to_js_value(&SqlValue::Text("org_1".into())).as_string().as_deref(), Some("org_1"));
+/// An `env` whose `DB` binding plays D1's part in JS: it records what was prepared and bound,
+/// and answers a batch with `answer` (a JS expression of `statements`, the bound ones), as D1's
+/// client does: one result object per statement, `meta` beside the rows.
+fn env_with_d1(answer: &str) -> (worker::Env, js_sys::Array) {
+    let seen = js_sys::Array::new();
+    let make = js_sys::Function::new_with_args(
+        "seen",
+        &format!(
+            "return {{ DB: {{
+               prepare: (sql) => ({{ bind: (...params) => ({{ sql, params }}) }}),
+               batch: async (statements) => {{ seen.push(...statements); return {answer}; }},
+             }} }};"
+        ),
+    );
+    let env = make.call1(&wasm_bindgen::JsValue::NULL, &seen).unwrap();
+    (wasm_bindgen::JsCast::unchecked_into(env), seen)
 }
 
-/// D1's answer to a batch, as the runtime gives it: one result object per statement.
+fn d1(env: &worker::Env) -> D1Adapter {
+    D1Adapter::new(env, "DB", std::rc::Rc::default()).unwrap()
+}
+
+/// The adapter's batch as the runtime runs it (`d1_batch.js`): every statement prepared and its
+/// parameters bound as the JS values D1 takes; D1's answer read into each statement's rows.
 #[wasm_bindgen_test]
-fn a_d1_batch_answer_becomes_rows() {
-    let answer = js_sys::Function::new_no_args(
-        "return [
-           { success: true, meta: { duration: 0.1, changes: 0 }, results: [
-             { id: 'org_1', name: 'Ünïcødé \"quoted\"', created_at: 1795305600123, deleted_at: null } ] },
-           { success: true, meta: {}, results: [] } ];",
-    )
-    .call0(&wasm_bindgen::JsValue::NULL)
-    .unwrap();
-    let rows = decode_batch(&answer).unwrap();
-    assert_eq!(rows.len(), 2);
+async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
+    let (env, seen) = env_with_d1(
+        "[{ success: true, meta: { duration: 0.123456, changes: 0 }, results: [
+            { id: 'org_1', name: 'Ünïcødé \"quoted\"\\n', created_at: 1795305600123, deleted_at: null } ] },
+          { success: true, meta: {}, results: [] },
+          { success: true, meta: {} }]",
+    );
+    let statements = vec![
+        Statement::new(
+            "SELECT * FROM workspaces WHERE id = ?1 AND created_at > ?2 OR ?3",
+            vec!["org_1".into(), SqlValue::Integer(1_795_305_600_123), SqlValue::Null],
+        ),
+        Statement::new("SELECT 1 -- \"quoted\"\n", vec![SqlValue::Text("line\nbreak \u{1F600}".into())]),
+        Statement::new("DELETE FROM nothing", vec![]),
+    ];
+    let rows = d1(&env).batch(statements).await.unwrap();
+    let bound = js_sys::JSON::stringify(&seen).unwrap().as_string().unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(bound.as_bytes()).unwrap(),
+        serde_json::json!([
+            { "sql": "SELECT * FROM workspaces WHERE id = ?1 AND created_at > ?2 OR ?3", "params": ["org_1", 1_795_305_600_123_i64, null] },
+            { "sql": "SELECT 1 -- \"quoted\"\n", "params": ["line\nbreak \u{1F600}"] },
+            { "sql": "DELETE FROM nothing", "params": [] },
+        ])
+    );
+    assert_eq!(rows.len(), 3);
     assert_eq!(
         serde_json::Value::Object(rows[0][0].clone()),
-        serde_json::json!({ "id": "org_1", "name": "Ünïcødé \"quoted\"", "created_at": 1_795_305_600_123_i64, "deleted_at": null })
+        serde_json::json!({ "id": "org_1", "name": "Ünïcødé \"quoted\"\n", "created_at": 1_795_305_600_123_i64, "deleted_at": null })
     );
     assert_eq!(rows[0][0]["created_at"].as_i64(), Some(1_795_305_600_123));
-    assert!(rows[1].is_empty());
+    assert!(rows[1].is_empty() && rows[2].is_empty(), "a statement without rows has none");
 }
 
+/// A failed batch, rejected as D1 rejects one or answered with a failed statement: the driver's
+/// message reaches the core, which classifies it.
 #[wasm_bindgen_test]
-fn a_failed_statement_in_a_d1_answer_is_a_database_error() {
-    let answer = js_sys::Function::new_no_args(
-        "return [{ success: false, error: 'D1_ERROR: UNIQUE constraint failed: workspaces.slug', results: [] }];",
-    )
-    .call0(&wasm_bindgen::JsValue::NULL)
-    .unwrap();
-    let error = decode_batch(&answer).unwrap_err();
+async fn a_failed_d1_batch_is_a_database_error_with_d1s_message() {
+    let statement = || vec![Statement::new("INSERT INTO workspaces (slug) VALUES (?1)", vec!["taken".into()])];
+    let (rejecting, _) = env_with_d1(
+        "(() => { throw new Error('D1_ERROR: UNIQUE constraint failed: workspaces.slug', { cause: new Error('SQLITE_CONSTRAINT') }); })()",
+    );
+    let error = d1(&rejecting).batch(statement()).await.unwrap_err();
+    assert!(error.to_string().contains("UNIQUE constraint failed: workspaces.slug: SQLITE_CONSTRAINT"), "{error}");
+    let (failing, _) =
+        env_with_d1("[{ success: false, error: 'D1_ERROR: UNIQUE constraint failed: workspaces.slug' }]");
+    let error = d1(&failing).batch(statement()).await.unwrap_err();
     assert!(error.to_string().contains("UNIQUE constraint failed: workspaces.slug"), "{error}");
+    let (overloaded, _) = env_with_d1("(() => { throw new Error('D1_ERROR: Network connection lost.'); })()");
+    let error = d1(&overloaded).batch(statement()).await.unwrap_err();
+    assert_eq!(error.kind, DatabaseErrorKind::Unavailable, "a transient failure is the upstream's outage: {error}");
 }
 
 #[wasm_bindgen_test]
@@ -173,6 +212,21 @@ async fn every_header_of_a_response_without_repeated_names_arrives() {
     assert_eq!(headers.get("content-type").unwrap().as_deref(), Some("application/json; charset=utf-8"));
     assert_eq!(headers.get("vary").unwrap().as_deref(), Some("Origin"));
     assert_eq!(headers.get("set-cookie").unwrap().as_deref(), Some("a=1; Path=/"));
+}
+
+/// The shell hands a response's headers to the runtime as lines (`response.js`): a value holding a
+/// line break could pass a header of its own. It is refused, as the runtime refuses one.
+#[wasm_bindgen_test]
+async fn a_header_value_with_a_line_break_smuggles_no_header() {
+    let mut response = ApiResponse::json(200, &serde_json::json!({ "ok": true }));
+    response.headers.push(("location".into(), "/next\nset-cookie\nsession=stolen".into()));
+    let worker_response = into_worker_response(response);
+    assert_eq!(worker_response.status(), 500);
+    assert_eq!(worker_response.headers().get("set-cookie").unwrap(), None);
+    assert_eq!(worker_response.headers().get("location").unwrap(), None);
+    let mut response = ApiResponse::json(200, &serde_json::json!({ "ok": true }));
+    response.headers.push(("x-a".into(), "one\rtwo".into()));
+    assert_eq!(into_worker_response(response).status(), 500, "the runtime's own refusal of a carriage return");
 }
 
 #[wasm_bindgen_test]

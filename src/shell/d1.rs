@@ -1,8 +1,9 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::Array;
-use serde::Deserialize;
+use js_sys::JsString;
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::{worker_sys, Env};
@@ -32,73 +33,67 @@ impl D1Adapter {
         self.round_trips.get()
     }
 
-    /// The statements prepared and bound, as `batch()` takes them.
-    pub(super) fn prepare(&self, statements: &[Statement]) -> Result<Array, DatabaseError> {
-        let prepared = Array::new();
-        for statement in statements {
-            let params: Array = statement.params.iter().map(to_js_value).collect();
-            let bound = self
-                .database
-                .prepare(statement.sql)
-                .and_then(|unbound| unbound.bind(params))
-                .map_err(|error| DatabaseError::new(error_text(&error)))?;
-            prepared.push(&bound);
+    /// The statements as `batchText` takes them: `[[sql, param, …], …]`.
+    pub(super) fn statements_text(statements: &[Statement]) -> String {
+        serde_json::to_string(&StatementsText(statements)).expect("SQL and its parameters are always JSON")
+    }
+
+    /// Sends statements (as [`Self::statements_text`] writes them) as one batch; D1's answer as
+    /// `batchText` writes it.
+    pub(super) async fn send(&self, statements_text: &str) -> Result<JsString, JsValue> {
+        let answer = Waits::time(&self.waits.d1, JsFuture::from(batch_text(&self.database, statements_text))).await?;
+        Ok(answer.unchecked_into())
+    }
+}
+
+#[wasm_bindgen(module = "/src/shell/d1_batch.js")]
+extern "C" {
+    /// Prepares, binds and sends the statements as one batch; resolves to each statement's rows
+    /// as one JSON text (see d1_batch.js).
+    #[wasm_bindgen(js_name = batchText)]
+    fn batch_text(database: &worker_sys::D1Database, statements_text: &str) -> js_sys::Promise;
+}
+
+/// Statements as the JSON `batchText` reads.
+struct StatementsText<'a>(&'a [Statement]);
+
+impl Serialize for StatementsText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(StatementText))
+    }
+}
+
+/// One statement: its SQL, then its parameters.
+struct StatementText<'a>(&'a Statement);
+
+impl Serialize for StatementText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sequence = serializer.serialize_seq(Some(1 + self.0.params.len()))?;
+        sequence.serialize_element(self.0.sql)?;
+        for param in &self.0.params {
+            match param {
+                SqlValue::Null => sequence.serialize_element(&())?,
+                // Our integers are ids of time (ms) and small counts: exact in JS's f64.
+                SqlValue::Integer(number) => sequence.serialize_element(number)?,
+                SqlValue::Text(text) => sequence.serialize_element(text)?,
+            }
         }
-        Ok(prepared)
-    }
-
-    /// Sends prepared statements as one batch; D1's answer as it comes.
-    #[cfg(feature = "bench-routes")]
-    pub(super) async fn send(&self, prepared: Array) -> Result<JsValue, JsValue> {
-        JsFuture::from(self.database.batch(prepared)?).await
+        sequence.end()
     }
 }
 
-/// A bound parameter as D1 wants it.
-pub fn to_js_value(value: &SqlValue) -> JsValue {
-    match value {
-        SqlValue::Null => JsValue::NULL,
-        // Our integers are ids of time (ms) and small counts: exact in an f64.
-        SqlValue::Integer(number) => JsValue::from_f64(*number as f64),
-        SqlValue::Text(text) => JsValue::from_str(text),
-    }
-}
-
-/// One statement's part of a batch's answer, as D1 gives it (`meta` is not read).
-#[derive(Deserialize)]
-struct StatementResult {
-    #[serde(default)]
-    results: Vec<Row>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-/// The whole batch's answer as Rust values. D1 answers with JS objects; reading them field by
-/// field (as `worker`'s `D1Result::results` does, through serde-wasm-bindgen) is a crossing of
-/// the wasm boundary for every key and value of every row. `JSON.stringify` turns all of it into
-/// one string in one crossing, and serde_json reads that. D1's values are null, numbers
+/// `batchText`'s answer as Rust values: each statement's rows. D1's values are null, numbers
 /// (integers exact up to 2^53, which ours stay under) and text, all of which JSON keeps.
-pub fn decode_batch(results: &JsValue) -> Result<Vec<Vec<Row>>, DatabaseError> {
-    let text = js_sys::JSON::stringify(results)
-        .map_err(|error| DatabaseError::new(format!("D1's answer could not be read: {}", error_text(&error))))?;
-    let results: Vec<StatementResult> = serde_json::from_slice(&utf8_bytes(&text))
-        .map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))?;
-    results
-        .into_iter()
-        .map(|result| match result.error {
-            Some(error) => Err(DatabaseError::from_driver(error)),
-            None => Ok(result.results),
-        })
-        .collect()
+pub fn decode_batch(answer: &JsString) -> Result<Vec<Vec<Row>>, DatabaseError> {
+    serde_json::from_slice(&utf8_bytes(answer)).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))
 }
 
 impl Database for D1Adapter {
     async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Row>>, DatabaseError> {
-        let prepared = self.prepare(&statements)?;
+        let statements_text = Self::statements_text(&statements);
         self.round_trips.set(self.round_trips.get() + 1);
-        let driver_error = |error: JsValue| DatabaseError::from_driver(error_text(&error));
-        let answer = self.database.batch(prepared).map_err(driver_error)?;
-        let results = Waits::time(&self.waits.d1, JsFuture::from(answer)).await.map_err(driver_error)?;
-        decode_batch(&results)
+        let answer =
+            self.send(&statements_text).await.map_err(|error| DatabaseError::from_driver(error_text(&error)))?;
+        decode_batch(&answer)
     }
 }

@@ -2,7 +2,7 @@ use std::rc::Rc;
 
 use js_sys::JsString;
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 use worker::web_sys;
 use worker::ByteStream;
 
@@ -81,28 +81,6 @@ pub async fn from_worker_request(
     Ok(ApiRequest { method, path, query, headers, body, request_id, origin, mcp_identity: None })
 }
 
-/// A response's headers as `ResponseInit` takes them: an object when no name repeats, which the
-/// runtime reads in half the time of a list of pairs (7 against 15 µs for a response with four
-/// headers, timed in workerd as the bench routes time work; the `response` step of `npm run bench
-/// -- --only steps` went from 20–22 to 11 µs); the list when one does (two `set-cookie`s), which
-/// an object cannot hold.
-struct InitHeaders<'a>(&'a [(String, String)]);
-
-impl serde::Serialize for InitHeaders<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let headers = self.0;
-        let repeats = headers
-            .iter()
-            .enumerate()
-            .any(|(at, (name, _))| headers[..at].iter().any(|(earlier, _)| earlier.eq_ignore_ascii_case(name)));
-        if repeats {
-            serializer.collect_seq(headers)
-        } else {
-            serializer.collect_map(headers.iter().map(|(name, value)| (name, value)))
-        }
-    }
-}
-
 /// `https://host[:port]` of an absolute URL.
 fn origin_of(url: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
@@ -110,22 +88,42 @@ fn origin_of(url: &str) -> String {
     url[..end].to_owned()
 }
 
-/// The core's [`ApiResponse`] as the runtime's response. Its status and headers go across as one
-/// JSON text (`JSON.parse` makes the `ResponseInit`): building a `Headers` object from Rust is a
-/// crossing per header and more for the init's fields.
+#[wasm_bindgen(module = "/src/shell/response.js")]
+extern "C" {
+    /// The runtime's response of a status, headers as lines and a body (see response.js).
+    #[wasm_bindgen(js_name = responseOf, catch)]
+    fn response_of(status: u16, header_lines: &str, repeats: bool, body: &[u8]) -> Result<web_sys::Response, JsValue>;
+}
+
+/// The core's [`ApiResponse`] as the runtime's response. Its headers cross as lines of one text
+/// (`response.js` makes them the init's headers): building a `Headers` object from Rust is a
+/// crossing per header, and before the lines they crossed as JSON for `JSON.parse`.
 pub fn into_worker_response(response: ApiResponse) -> web_sys::Response {
-    #[derive(serde::Serialize)]
-    struct Init<'a> {
-        status: u16,
-        headers: InitHeaders<'a>,
-    }
-    let init = serde_json::to_string(&Init { status: response.status, headers: InitHeaders(&response.headers) })
-        .expect("a status and strings are always JSON");
-    let init: web_sys::ResponseInit =
-        js_sys::JSON::parse(&init).expect("serde_json writes JSON that JSON.parse reads").unchecked_into();
-    let mut body = response.body;
-    let body = (!body.is_empty()).then_some(body.as_mut_slice());
-    web_sys::Response::new_with_opt_u8_array_and_init(body, &init).unwrap_or_else(|error| {
+    let headers = &response.headers;
+    // A line break in a name or value would start a line of its own: refused here, as the
+    // runtime refuses one in a header.
+    let refused = headers.iter().find(|(name, value)| name.contains('\n') || value.contains('\n'));
+    let built = match refused {
+        Some((name, _)) => Err(JsValue::from_str(&format!("the header {name:?} holds a line break"))),
+        None => {
+            let mut lines =
+                String::with_capacity(headers.iter().map(|(name, value)| name.len() + value.len() + 2).sum());
+            for (at, (name, value)) in headers.iter().enumerate() {
+                if at > 0 {
+                    lines.push('\n');
+                }
+                lines.push_str(name);
+                lines.push('\n');
+                lines.push_str(value);
+            }
+            let repeats = headers
+                .iter()
+                .enumerate()
+                .any(|(at, (name, _))| headers[..at].iter().any(|(earlier, _)| earlier.eq_ignore_ascii_case(name)));
+            response_of(response.status, &lines, repeats, &response.body)
+        }
+    };
+    built.unwrap_or_else(|error| {
         // A header value the runtime refuses (only ours are set, so a bug): answer without them.
         crate::log::log_error(&format!("the response could not be built: {error:?}"));
         let init = web_sys::ResponseInit::new();
