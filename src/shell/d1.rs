@@ -84,7 +84,7 @@ impl Serialize for StatementText<'_> {
 
 /// `batchText`'s answer as Rust values: each statement's rows. D1's values are null, numbers
 /// (integers exact up to 2^53, which ours stay under) and text, all of which JSON keeps.
-pub fn decode_batch(answer: &JsString) -> Result<Vec<Vec<Row>>, DatabaseError> {
+pub(super) fn decode_batch(answer: &JsString) -> Result<Vec<Vec<Row>>, DatabaseError> {
     serde_json::from_slice(&utf8_bytes(answer)).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))
 }
 
