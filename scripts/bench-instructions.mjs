@@ -126,6 +126,22 @@ function where(name) {
 }
 const PLACES = ["JIT code", "V8 compiling", "SQLite", "BoringSSL", "runtime"];
 
+/** The dump callgrind wrote for `label`. `callgrind_control` can return before a busy process has
+ * finished writing it (seen with a build running beside the bench), so it is waited for. */
+async function dumpNamed(pid, label) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const dump = readdirSync(DIRECTORY).find(
+      (name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`),
+    );
+    if (dump) {
+      // A dump ends with its totals once it is whole.
+      if (/\ntotals: \d+\n?$/.test(readFileSync(join(DIRECTORY, dump), "utf8"))) return dump;
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`no callgrind dump for ${label}`);
+}
+
 /** Counts `requests` sent one at a time to `target` (its process `pid`): instructions per request, by
  * place. */
 async function countLoad(target, pid, requests, label) {
@@ -134,8 +150,7 @@ async function countLoad(target, pid, requests, label) {
   await load(target.base, requests, 1);
   execFileSync("callgrind_control", [`--dump=${label}`, String(pid)], { stdio: "ignore" });
   execFileSync("callgrind_control", ["--instr=off", String(pid)], { stdio: "ignore" });
-  const dump = readdirSync(DIRECTORY).find((name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`));
-  if (!dump) throw new Error(`no callgrind dump for ${label}`);
+  const dump = await dumpNamed(pid, label);
   const counts = countsByPlace(join(DIRECTORY, dump));
   if (process.env.INSTRUCTIONS_KEEP_DUMPS !== "1") rmSync(join(DIRECTORY, dump));
   const perRequest = Object.fromEntries(Object.entries(counts).map(([place, count]) => [place, count / requests.length]));

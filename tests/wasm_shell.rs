@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use edge_auth::http::{ApiResponse, Method};
-use edge_auth::platform::{Database, DatabaseErrorKind, SqlValue, Statement};
+use edge_auth::platform::{Database, DatabaseErrorKind, RowExt, SqlValue, Statement};
 use edge_auth::shell::d1::D1Adapter;
 use edge_auth::shell::js_text::utf8_bytes;
 use edge_auth::shell::request::{from_worker_request, head_of, into_worker_response};
@@ -92,7 +92,8 @@ fn d1(env: &worker::Env) -> D1Adapter {
 async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
     let (env, seen) = env_with_d1(
         "[{ success: true, meta: { duration: 0.123456, changes: 0 }, results: [
-            { id: 'org_1', name: 'Ünïcødé \"quoted\"\\n', created_at: 1795305600123, deleted_at: null } ] },
+            { id: 'org_1', name: 'Ünïcødé \"quoted\"\\n', created_at: 1795305600123, deleted_at: null },
+            { id: 'org_2', name: 'b', created_at: 5, deleted_at: 7 } ] },
           { success: true, meta: {}, results: [] },
           { success: true, meta: {} }]",
     );
@@ -115,11 +116,11 @@ async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
         ])
     );
     assert_eq!(rows.len(), 3);
-    assert_eq!(
-        serde_json::Value::Object(rows[0][0].clone()),
-        serde_json::json!({ "id": "org_1", "name": "Ünïcødé \"quoted\"\n", "created_at": 1_795_305_600_123_i64, "deleted_at": null })
-    );
-    assert_eq!(rows[0][0]["created_at"].as_i64(), Some(1_795_305_600_123));
+    let [first, second] = &rows[0][..] else { panic!("two rows: {rows:?}") };
+    assert_eq!(first.text("name").unwrap(), "Ünïcødé \"quoted\"\n");
+    assert_eq!(first.int("created_at").unwrap(), 1_795_305_600_123);
+    assert_eq!(first.opt_int("deleted_at").unwrap(), None);
+    assert_eq!((second.text("id").unwrap(), second.opt_int("deleted_at").unwrap()), ("org_2".to_owned(), Some(7)));
     assert!(rows[1].is_empty() && rows[2].is_empty(), "a statement without rows has none");
 }
 

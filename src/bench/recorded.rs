@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::platform::{Database, DatabaseError, Platform, Row, Statement, UnixMillis};
+use crate::platform::{rows_from_text, rows_text, Database, DatabaseError, Platform, Row, Statement, UnixMillis};
 
 /// `inner`, except that its database's answers are recorded until [`Recorded::replay`] and
 /// replayed in order after it. A replayed answer is read from JSON text each time, as the shell
@@ -49,11 +49,10 @@ impl<D: Database> Database for RecordingDatabase<'_, D> {
             }
             let at = self.next.get();
             self.next.set(at + 1);
-            return serde_json::from_slice(answers[at % answers.len()].as_bytes())
-                .map_err(|error| DatabaseError::new(error.to_string()));
+            return rows_from_text(answers[at % answers.len()].as_bytes());
         }
         let rows = self.inner.batch(statements).await?;
-        self.answers.borrow_mut().push(serde_json::to_string(&rows).expect("rows are JSON values"));
+        self.answers.borrow_mut().push(rows_text(&rows));
         Ok(rows)
     }
 }

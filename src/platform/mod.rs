@@ -6,11 +6,13 @@ mod database;
 mod http_client;
 mod key_value;
 mod rate_limiter;
+mod rows_text;
 
 pub use database::{whole_number, Database, DatabaseError, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
 pub use http_client::{FetchError, HttpClient, HttpGet, HttpPost, HttpReply};
 pub use key_value::{KeyValueError, KeyValueStore};
 pub use rate_limiter::{RateLimiter, SIGN_IN_LIMIT_PERIOD_SECONDS};
+pub use rows_text::{rows_from_text, rows_text};
 
 /// Milliseconds since the Unix epoch.
 pub type UnixMillis = i64;

@@ -11,7 +11,7 @@ use worker::{worker_sys, Env};
 use super::js_error::error_text;
 use super::js_text::utf8_bytes;
 use super::waits::Waits;
-use crate::platform::{Database, DatabaseError, Row, SqlValue, Statement};
+use crate::platform::{rows_from_text, Database, DatabaseError, Row, SqlValue, Statement};
 
 /// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
 pub struct D1Adapter {
@@ -85,7 +85,7 @@ impl Serialize for StatementText<'_> {
 /// `batchText`'s answer as Rust values: each statement's rows. D1's values are null, numbers
 /// (integers exact up to 2^53, which ours stay under) and text, all of which JSON keeps.
 pub(super) fn decode_batch(answer: &JsString) -> Result<Vec<Vec<Row>>, DatabaseError> {
-    serde_json::from_slice(&utf8_bytes(answer)).map_err(|error| DatabaseError::new(format!("D1's answer: {error}")))
+    rows_from_text(&utf8_bytes(answer))
 }
 
 impl Database for D1Adapter {

@@ -133,22 +133,21 @@ impl SqliteDatabase {
                     SqlValue::Text(t) => rusqlite::types::Value::Text(t.clone()),
                 })
                 .collect();
-            let names: Vec<String> = prepared.column_names().iter().map(|s| s.to_string()).collect();
+            let names: std::rc::Rc<[String]> = prepared.column_names().iter().map(|s| s.to_string()).collect();
             let mut rows = prepared.query(rusqlite::params_from_iter(params))?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
-                let mut map = Row::new();
-                for (i, name) in names.iter().enumerate() {
-                    let value = match row.get_ref(i)? {
+                let mut values = Vec::with_capacity(names.len());
+                for i in 0..names.len() {
+                    values.push(match row.get_ref(i)? {
                         rusqlite::types::ValueRef::Null => Value::Null,
                         rusqlite::types::ValueRef::Integer(v) => json!(v),
                         rusqlite::types::ValueRef::Real(v) => json!(v),
                         rusqlite::types::ValueRef::Text(v) => json!(String::from_utf8_lossy(v)),
                         rusqlite::types::ValueRef::Blob(_) => Value::Null,
-                    };
-                    map.insert(name.clone(), value);
+                    });
                 }
-                out.push(map);
+                out.push(Row::new(std::rc::Rc::clone(&names), values).expect("a value per column"));
             }
             results.push(out);
         }
