@@ -18,7 +18,7 @@
 // time. Each count is also split by where the instructions ran (JIT code, V8's compilers, SQLite,
 // BoringSSL, the rest), so the report says what the difference between two sides is made of. A
 // benchmark, not a test.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
@@ -126,9 +126,10 @@ function where(name) {
 }
 const PLACES = ["JIT code", "V8 compiling", "SQLite", "BoringSSL", "runtime"];
 
-/** The dump callgrind wrote for `label`. `callgrind_control` can return before a busy process has
- * finished writing it (seen with a build running beside the bench), so it is waited for. */
-async function dumpNamed(pid, label) {
+/** The dump callgrind wrote for `label`, once it is whole: `callgrind_control` returns when the
+ * command is sent, and twice a run stopped here finding none (the cause unknown; what vgdb said
+ * goes into the error). */
+async function dumpNamed(pid, label, dumped) {
   for (let attempt = 0; attempt < 100; attempt++) {
     const dump = readdirSync(DIRECTORY).find(
       (name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`),
@@ -139,18 +140,23 @@ async function dumpNamed(pid, label) {
     }
     await new Promise((done) => setTimeout(done, 200));
   }
-  throw new Error(`no callgrind dump for ${label}`);
+  throw new Error(`no callgrind dump for ${label} (callgrind_control said: ${dumped.trim() || "nothing"})`);
 }
 
 /** Counts `requests` sent one at a time to `target` (its process `pid`): instructions per request, by
  * place. */
 async function countLoad(target, pid, requests, label) {
-  execFileSync("callgrind_control", ["--instr=on", String(pid)], { stdio: "ignore" });
-  execFileSync("callgrind_control", ["--zero", String(pid)], { stdio: "ignore" });
+  // What vgdb says (on stderr) is kept for the error below, not printed with the report.
+  const control = (option) => {
+    const { stdout, stderr } = spawnSync("callgrind_control", [option, String(pid)], { encoding: "utf8" });
+    return `${stdout}${stderr}`;
+  };
+  control("--instr=on");
+  control("--zero");
   await load(target.base, requests, 1);
-  execFileSync("callgrind_control", [`--dump=${label}`, String(pid)], { stdio: "ignore" });
-  execFileSync("callgrind_control", ["--instr=off", String(pid)], { stdio: "ignore" });
-  const dump = await dumpNamed(pid, label);
+  const dumped = control(`--dump=${label}`);
+  control("--instr=off");
+  const dump = await dumpNamed(pid, label, dumped);
   const counts = countsByPlace(join(DIRECTORY, dump));
   if (process.env.INSTRUCTIONS_KEEP_DUMPS !== "1") rmSync(join(DIRECTORY, dump));
   const perRequest = Object.fromEntries(Object.entries(counts).map(([place, count]) => [place, count / requests.length]));
