@@ -131,12 +131,10 @@ const PLACES = ["JIT code", "V8 compiling", "SQLite", "BoringSSL", "runtime"];
  * goes into the error). */
 async function dumpNamed(pid, label, dumped) {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const dump = readdirSync(DIRECTORY).find(
-      (name) => name.startsWith(`callgrind.${pid}.`) && readFileSync(join(DIRECTORY, name), "utf8").includes(`dump ${label}`),
-    );
-    if (dump) {
+    for (const name of readdirSync(DIRECTORY).filter((name) => name.startsWith(`callgrind.${pid}.`))) {
+      const text = readFileSync(join(DIRECTORY, name), "utf8");
       // A dump ends with its totals once it is whole.
-      if (/\ntotals: \d+\n?$/.test(readFileSync(join(DIRECTORY, dump), "utf8"))) return dump;
+      if (text.includes(`dump ${label}`) && /\ntotals: \d+\n?$/.test(text)) return name;
     }
     await new Promise((done) => setTimeout(done, 200));
   }

@@ -117,6 +117,16 @@ async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
     );
     assert_eq!(rows.len(), 3);
     let [first, second] = &rows[0][..] else { panic!("two rows: {rows:?}") };
+    assert_eq!(&**first.columns(), ["id", "name", "created_at", "deleted_at"]);
+    assert_eq!(
+        first.values(),
+        [
+            serde_json::json!("org_1"),
+            serde_json::json!("Ünïcødé \"quoted\"\n"),
+            serde_json::json!(1_795_305_600_123_i64),
+            serde_json::Value::Null
+        ]
+    );
     assert_eq!(first.text("name").unwrap(), "Ünïcødé \"quoted\"\n");
     assert_eq!(first.int("created_at").unwrap(), 1_795_305_600_123);
     assert_eq!(first.opt_int("deleted_at").unwrap(), None);

@@ -20,7 +20,7 @@ pub fn rows_from_text(text: &[u8]) -> Result<Vec<Vec<Row>>, DatabaseError> {
 
 /// The text of each statement's rows (what [`rows_from_text`] reads back).
 pub fn rows_text(statements: &[Vec<Row>]) -> String {
-    let statements: Vec<StatementText<'_>> = statements.iter().map(|rows| StatementText(rows)).collect();
+    let statements: Vec<StatementRowsText<'_>> = statements.iter().map(|rows| StatementRowsText(rows)).collect();
     serde_json::to_string(&statements).expect("rows are JSON values")
 }
 
@@ -55,9 +55,9 @@ impl<'de> Visitor<'de> for StatementRowsVisitor {
 
 /// One statement's rows as text: the first row's column names (every row of a statement has its
 /// statement's), then each row's values.
-struct StatementText<'a>(&'a [Row]);
+struct StatementRowsText<'a>(&'a [Row]);
 
-impl Serialize for StatementText<'_> {
+impl Serialize for StatementRowsText<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Some(first) = self.0.first() else { return serializer.serialize_seq(Some(0))?.end() };
         let mut sequence = serializer.serialize_seq(Some(1 + self.0.len()))?;
