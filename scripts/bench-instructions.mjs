@@ -15,9 +15,9 @@
 // load (`callgrind_control`; about fifty times slower then, a few times slower otherwise), so the
 // figure is the requests' own work: the worker's code, V8, D1's SQLite (which `wrangler dev` runs
 // in the same process) and the runtime, on every thread of the process. Requests go one at a
-// time. Each count is also split by where the instructions ran (JIT code, V8's compilers, SQLite,
-// BoringSSL, the rest), so the report says what the difference between two sides is made of. A
-// benchmark, not a test.
+// time. Each count is also split by where the instructions ran (JIT code, V8's compilers, its
+// interpreter, SQLite, BoringSSL, the rest), so the report says what the difference between two
+// sides is made of. A benchmark, not a test.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -120,11 +120,17 @@ function where(name) {
   // same code range.
   if (/^0x/.test(name)) return "JIT code";
   if (/compiler::|turboshaft|maglev|wasm::.*(Compil|Liftoff|Graph)/.test(name)) return "V8 compiling";
+  // JS run as bytecode: Ignition's handlers, one builtin per bytecode (`…Handler`; callgrind adds
+  // `'2` and so on to a recursive call's name). After the warm-up this is JS that V8 has not
+  // optimised, miniflare's own in the runs taken apart, and how much of it there is differs from
+  // one workerd process to the next: in one A/B (2026-12-02) one build's process ran ~190k more
+  // instructions a request in it than the other's, on both paths and in every round.
+  if (/^Builtins_(InterpreterEntryTrampoline|[A-Za-z]+Handler)('\d+)?$/.test(name)) return "V8 interpreter";
   if (/^(sqlite3|yy|json|btree|vdbe|pager|pcache)/i.test(name)) return "SQLite";
   if (/^(bn_|sha256_|EVP_|RSA_)/.test(name)) return "BoringSSL";
   return "runtime";
 }
-const PLACES = ["JIT code", "V8 compiling", "SQLite", "BoringSSL", "runtime"];
+const PLACES = ["JIT code", "V8 compiling", "V8 interpreter", "SQLite", "BoringSSL", "runtime"];
 
 /** The dump callgrind wrote for `label`, once it is whole: `callgrind_control` returns when the
  * command is sent, and twice a run stopped here finding none (the cause unknown; what vgdb said
@@ -232,9 +238,11 @@ export async function benchInstructions({ report, rounds, against }) {
       report(`13. ${name}, instructions: ${named(a)}`, line(ca), COMMAND);
       report(`13. ${name}, instructions: ${named(b)}`, line(cb), COMMAND);
       const compiled = (c) => c.total - (c["V8 compiling"] ?? 0);
+      const optimised = (c) => compiled(c) - (c["V8 interpreter"] ?? 0);
       report(
         `13. ${name}, instructions: ${named(b)} ÷ ${named(a)}`,
-        `${ratio(cb.map((c) => c.total), ca.map((c) => c.total))}; without V8's compiling ${ratio(cb.map(compiled), ca.map(compiled))}`,
+        `${ratio(cb.map((c) => c.total), ca.map((c) => c.total))}; without V8's compiling ${ratio(cb.map(compiled), ca.map(compiled))}; ` +
+          `without its interpreter too ${ratio(cb.map(optimised), ca.map(optimised))}`,
         COMMAND,
       );
       if (against) {

@@ -15,7 +15,10 @@ const MIN_SECRET_LEN: usize = 16;
 #[derive(Clone)]
 pub struct Pepper {
     kid: String,
-    secret: Vec<u8>,
+    /// HMAC-SHA256 keyed with the secret and nothing hashed yet. Keying hashes the secret's inner
+    /// and outer pads, two of the four SHA-256 blocks of a short MAC; done once here, each MAC
+    /// starts from a copy (the secret itself is not kept).
+    keyed: HmacSha256,
 }
 
 impl std::fmt::Debug for Pepper {
@@ -34,11 +37,16 @@ impl Pepper {
     /// HMAC-SHA256 of `message` under this pepper, for a given `purpose` so that one pepper's
     /// uses cannot be confused with each other.
     pub fn mac(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        self.started(purpose, message).finalize().into_bytes().into()
+    }
+
+    /// The MAC of `purpose` and `message`, not yet finalised.
+    fn started(&self, purpose: &str, message: &[u8]) -> HmacSha256 {
+        let mut mac = self.keyed.clone();
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(message);
-        mac.finalize().into_bytes().into()
+        mac
     }
 
     /// [`Pepper::mac`] as unpadded base64url.
@@ -49,11 +57,7 @@ impl Pepper {
     /// Checks `expected_base64` against the MAC of `message` in constant time.
     pub fn verify_mac_base64(&self, purpose: &str, message: &[u8], expected_base64: &str) -> bool {
         let Ok(expected) = URL_SAFE_NO_PAD.decode(expected_base64) else { return false };
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
-        mac.update(purpose.as_bytes());
-        mac.update(&[0]);
-        mac.update(message);
-        mac.verify_slice(&expected).is_ok()
+        self.started(purpose, message).verify_slice(&expected).is_ok()
     }
 }
 
@@ -92,7 +96,8 @@ impl PepperRing {
             if peppers.iter().any(|p| p.kid == kid) {
                 return Err(PepperRingError::Malformed(format!("pepper id {kid:?} appears twice")));
             }
-            peppers.push(Pepper { kid: kid.to_owned(), secret: secret.as_bytes().to_vec() });
+            let keyed = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+            peppers.push(Pepper { kid: kid.to_owned(), keyed });
         }
         if peppers.is_empty() {
             return Err(PepperRingError::Malformed("no pepper given".into()));
@@ -128,6 +133,28 @@ mod tests {
         let tag = old.current().mac_base64("api-key", b"credential");
         assert!(ring.get("p1").unwrap().verify_mac_base64("api-key", b"credential", &tag));
         assert!(!ring.current().verify_mac_base64("api-key", b"credential", &tag));
+    }
+
+    /// The MAC is HMAC-SHA256(secret, purpose ‖ 0 ‖ message), whatever the secret's length
+    /// (one past SHA-256's 64-byte block is hashed first): figures from Python's `hmac`. Stored
+    /// API keys and cursors hold these, so how a MAC is computed may never change them.
+    #[test]
+    fn macs_are_hmac_sha256_of_the_purpose_and_message() {
+        let hex = |bytes: [u8; 32]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let short = PepperRing::parse("p1:secret-0123456789abcdef").unwrap();
+        assert_eq!(
+            hex(short.current().mac("api-key", b"credential")),
+            "f95489978a794f825d73f84a3caea284382fdbe7c06f6010d16c27c0722a944b"
+        );
+        let long = PepperRing::parse("p1:a-secret-longer-than-the-sixty-four-bytes-of-a-sha256-block-0123456789");
+        assert_eq!(
+            hex(long.unwrap().current().mac("cursor", b"x")),
+            "97f9c3c44dd2367b4ee8b025895d3774ef57fc8ae8c156fb96367a5e39b9acea"
+        );
+        // A MAC starts from a copy of the keyed state: one made before another changes nothing.
+        let pepper = short.current();
+        assert_eq!(pepper.mac("cursor", b"x"), pepper.mac("cursor", b"x"));
+        assert!(pepper.verify_mac_base64("api-key", b"credential", &pepper.mac_base64("api-key", b"credential")));
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod bad_input;
 mod browser_guards;
 mod concurrency;
 mod console;
+mod core_profile;
 mod events;
 mod grants;
 mod hosted_sign_in;
