@@ -15,6 +15,14 @@ import { benchSteps } from "./bench-steps.mjs";
 import { benchStages } from "./bench-stages.mjs";
 import { benchInstructions } from "./bench-instructions.mjs";
 
+// Every bench measures the worker's workerd process without wrangler's local observability:
+// miniflare's trace collector, which wrangler dev attaches to the worker (X_LOCAL_OBSERVABILITY,
+// on by default) and runs in that same process, storing each request's spans in SQLite. Counted
+// with callgrind it was ~2.3M of the ~5.9M instructions of an org read, on every side alike, and
+// which of its JS V8 had optimised differed from one process to the next (docs/performance.md).
+// A deployed worker's isolate runs none of it. `X_LOCAL_OBSERVABILITY=true npm run bench` keeps it.
+process.env.X_LOCAL_OBSERVABILITY ??= "false";
+
 const { values } = parseArgs({ options: { only: { type: "string" }, rounds: { type: "string" }, against: { type: "string" } } });
 const only = values.only ? new Set(values.only.split(",")) : null;
 const wanted = (name) => !only || only.has(name);
