@@ -43,10 +43,14 @@ pub const ID_BODY_LEN: usize = 26;
 
 /// A new random id of `kind`, e.g. `org_5v3k…`.
 pub fn new_id(kind: IdKind) -> String {
-    let mut bytes = [0u8; ID_BODY_LEN];
+    format!("{}{}", kind.prefix(), random_base32::<ID_BODY_LEN>())
+}
+
+/// `N` random characters of [`ALPHABET`], 5 bits each.
+pub fn random_base32<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
     random_bytes(&mut bytes);
-    let body: String = bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect();
-    format!("{}{body}", kind.prefix())
+    bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect()
 }
 
 /// Ids of one kind that share a random stem, drawn once, and end in a counter: as unique as

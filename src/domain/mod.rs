@@ -19,7 +19,7 @@ pub use api_key_credential::{
 };
 pub use email::Email;
 pub use identity::Identity;
-pub use ids::{looks_like_id, new_id, IdKind, IdSequence};
+pub use ids::{looks_like_id, new_id, random_base32, IdKind, IdSequence};
 pub use name::{Name, NameError};
 pub use role::Role;
 pub use scope::{Scope, Scopes, ScopesError};

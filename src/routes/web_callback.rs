@@ -3,11 +3,11 @@ use crate::app::App;
 use crate::auth::user_deleted;
 use crate::crypto::sealing;
 use crate::domain::{
-    mint_api_key, new_id, personal_slug_base, rfc3339, IdKind, Role, Scope, Scopes, API_KEY_MAC_PURPOSE,
+    mint_api_key, new_id, personal_slug_base, random_base32, rfc3339, IdKind, Role, Scope, Scopes, API_KEY_MAC_PURPOSE,
 };
 use crate::http::{ApiError, ApiRequest, ApiResponse, ErrorCode};
 use crate::log::log_error;
-use crate::platform::{random_bytes, Platform};
+use crate::platform::Platform;
 use crate::store::web_sign_in::{
     sign_in, stored_answer, NewPersonalWorkspace, SignInOutcome, StoredAnswer, StoredBody,
 };
@@ -96,7 +96,7 @@ fn first_sign_in<P: Platform>(
     let email = user_email.email.as_str();
     let local_part = email.split_once('@').map_or(email, |(local, _)| local);
     let slug = personal_slug_base(local_part);
-    let fallback_slug = format!("{slug}-{}", random_suffix());
+    let fallback_slug = format!("{slug}-{}", random_base32::<6>());
     let workspace_name = format!("{local_part}'s workspace");
     let workspace_id = new_id(IdKind::Workspace);
     let membership_id = new_id(IdKind::Membership);
@@ -164,13 +164,6 @@ fn first_sign_in<P: Platform>(
         now,
     };
     (new, answers)
-}
-
-fn random_suffix() -> String {
-    const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
-    let mut bytes = [0u8; 6];
-    random_bytes(&mut bytes);
-    bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char).collect()
 }
 
 fn respond_with_stored<P: Platform>(
