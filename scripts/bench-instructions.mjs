@@ -122,7 +122,8 @@ function where(name) {
   if (/compiler::|turboshaft|maglev|wasm::.*(Compil|Liftoff|Graph)/.test(name)) return "V8 compiling";
   // JS run as bytecode: Ignition's handlers, one builtin per bytecode (`…Handler`; callgrind adds
   // `'2` and so on to a recursive call's name). After the warm-up this is JS that V8 has not
-  // optimised, miniflare's own in the runs taken apart, and how much of it there is differs from
+  // optimised (in the runs taken apart: miniflare's, D1's client, and in the floors their own
+  // handlers and the Rust floor's wasm-bindgen glue), and how much of it there is differs from
   // one workerd process to the next: in one A/B (2026-12-02) one build's process ran ~176k more
   // instructions a request in it than the other's, on both paths and in every round.
   if (/^Builtins_(InterpreterEntryTrampoline|[A-Za-z]+Handler)('\d+)?$/.test(name)) return "V8 interpreter";
