@@ -12,7 +12,7 @@ stage("style and lints (cargo fmt --check, cargo clippy -D warnings, native and 
 run("cargo", ["fmt", "--all", "--check"]);
 run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
 run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell", "--features", "bench-routes", "--", "-D", "warnings"]);
-run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib", "--tests", "--", "-D", "warnings"]);
+run("cargo", ["clippy", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "-p", "edge-auth-sealing", "--lib", "--tests", "--", "-D", "warnings"]);
 
 stage("native tests (cargo test)");
 // They write every statement they run into WORKERD_PLANS_DIR afresh (for the query plans in
@@ -29,7 +29,7 @@ const wasmTestEnv = {
 // With the benchmark routes, as clippy checks it: the shell is the same, and the waits that
 // benchmark builds report are tested too.
 run("cargo", ["test", "--target", "wasm32-unknown-unknown", "--lib", "--test", "wasm_shell", "--features", "bench-routes"], { env: wasmTestEnv });
-run("cargo", ["test", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "--lib"], { env: wasmTestEnv });
+run("cargo", ["test", "--target", "wasm32-unknown-unknown", "-p", "edge-auth-rsa", "-p", "edge-auth-sealing", "--lib"], { env: wasmTestEnv });
 
 stage("build: release worker and the WorkOS stand-in");
 run("node", ["scripts/build.mjs"]);

@@ -19,6 +19,9 @@ pub struct Pepper {
     /// and outer pads, two of the four SHA-256 blocks of a short MAC; done once here, each MAC
     /// starts from a copy (the secret itself is not kept).
     keyed: HmacSha256,
+    /// The key records are sealed under with this pepper (see [`super::sealing`]), derived once
+    /// here rather than with an HMAC on every seal and open.
+    sealing_key: [u8; super::sealing::KEY_LEN],
 }
 
 impl std::fmt::Debug for Pepper {
@@ -47,6 +50,11 @@ impl Pepper {
         mac.update(&[0]);
         mac.update(message);
         mac
+    }
+
+    /// The key [`super::sealing`] seals and opens with under this pepper.
+    pub(super) fn sealing_key(&self) -> &[u8; super::sealing::KEY_LEN] {
+        &self.sealing_key
     }
 
     /// [`Pepper::mac`] as unpadded base64url.
@@ -97,7 +105,9 @@ impl PepperRing {
                 return Err(PepperRingError::Malformed(format!("pepper id {kid:?} appears twice")));
             }
             let keyed = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-            peppers.push(Pepper { kid: kid.to_owned(), keyed });
+            let mut pepper = Pepper { kid: kid.to_owned(), keyed, sealing_key: [0; super::sealing::KEY_LEN] };
+            pepper.sealing_key = super::sealing::derive_key(&pepper);
+            peppers.push(pepper);
         }
         if peppers.is_empty() {
             return Err(PepperRingError::Malformed("no pepper given".into()));
