@@ -134,6 +134,40 @@ async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
     assert!(rows[1].is_empty() && rows[2].is_empty(), "a statement without rows has none");
 }
 
+/// A statement's SQL crosses into JS as text once per instance and as its number after that, and
+/// D1 is given the text every time; a text written but never sent is not taken as sent.
+#[wasm_bindgen_test]
+async fn a_statements_sql_crosses_once_and_d1_gets_its_text_every_time() {
+    const ONCE: &str = "SELECT 'crosses once' WHERE ?1";
+    const UNSENT: &str = "SELECT 'written, not sent'";
+    let first_sql = |statements: &[Statement]| -> Vec<serde_json::Value> {
+        let text = D1Adapter::statements_text(statements);
+        let parsed: Vec<Vec<serde_json::Value>> = serde_json::from_str(text.text()).unwrap();
+        parsed.into_iter().map(|statement| statement[0].clone()).collect()
+    };
+    let once = || Statement::new(ONCE, vec![SqlValue::Integer(1)]);
+    let unsent = || Statement::new(UNSENT, vec![]);
+
+    // Written twice without being sent, its text goes along both times.
+    assert!(first_sql(&[unsent()])[0].is_array());
+    assert!(first_sql(&[unsent()])[0].is_array());
+
+    let (env, seen) = env_with_d1("statements.map(() => ({ success: true, meta: {}, results: [] }))");
+    let [in_first_batch, again_in_it] = &first_sql(&[once(), once()])[..] else { panic!("two statements") };
+    assert!(in_first_batch.is_array() && again_in_it.is_number(), "{in_first_batch} then {again_in_it}");
+    assert_eq!(in_first_batch[0], *again_in_it, "one number for one text");
+    d1(&env).batch(vec![once(), once()]).await.unwrap();
+    let sent = first_sql(&[unsent(), once()]);
+    assert!(sent[0].is_array() && sent[1] == in_first_batch[0], "{sent:?}");
+    d1(&env).batch(vec![unsent(), once()]).await.unwrap();
+    d1(&env).batch(vec![once()]).await.unwrap();
+
+    let prepared: Vec<String> = (0..seen.length())
+        .map(|at| js_sys::Reflect::get(&seen.get(at), &"sql".into()).unwrap().as_string().unwrap())
+        .collect();
+    assert_eq!(prepared, [ONCE, ONCE, UNSENT, ONCE, ONCE]);
+}
+
 /// A failed batch, rejected as D1 rejects one or answered with a failed statement: the driver's
 /// message reaches the core, which classifies it.
 #[wasm_bindgen_test]

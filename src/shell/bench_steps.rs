@@ -46,7 +46,7 @@ pub async fn answer(step: &str, request: web_sys::Request, env: Env, context: Rc
         "prepare" => (0..n).for_each(|_| drop(black_box(D1Adapter::statements_text(&[statement()])))),
         // D1's answer to it, as `batchText` writes it, read into rows (one row).
         "decode" => {
-            let answer = platform.db.send(&D1Adapter::statements_text(&[statement()])).await.expect("D1 answers");
+            let answer = platform.db.send(D1Adapter::statements_text(&[statement()])).await.expect("D1 answers");
             (0..n).for_each(|_| drop(black_box(decode_batch(&answer))));
         }
         // One await of a settled JavaScript promise: what each binding call costs on top of its I/O.

@@ -1,4 +1,4 @@
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::JsString;
@@ -33,15 +33,18 @@ impl D1Adapter {
         self.round_trips.get()
     }
 
-    /// The statements as `batchText` takes them: `[[sql, param, …], …]`.
-    pub(super) fn statements_text(statements: &[Statement]) -> String {
-        serde_json::to_string(&StatementsText(statements)).expect("SQL and its parameters are always JSON")
+    /// The statements as `batchText` takes them (see [`StatementsText`]).
+    pub fn statements_text(statements: &[Statement]) -> StatementsText {
+        StatementsText::new(statements)
     }
 
     /// Sends statements (as [`Self::statements_text`] writes them) as one batch; D1's answer as
     /// `batchText` writes it.
-    pub(super) async fn send(&self, statements_text: &str) -> Result<JsString, JsValue> {
-        let answer = Waits::time(&self.waits.d1, JsFuture::from(batch_text(&self.database, statements_text))).await?;
+    pub(super) async fn send(&self, statements: StatementsText) -> Result<JsString, JsValue> {
+        let answer = batch_text(&self.database, &statements.text);
+        // `batchText` numbered the new SQL texts before anything in it could fail.
+        statements.sent();
+        let answer = Waits::time(&self.waits.d1, JsFuture::from(answer)).await?;
         Ok(answer.unchecked_into())
     }
 }
@@ -54,23 +57,93 @@ extern "C" {
     fn batch_text(database: &worker_sys::D1Database, statements_text: &str) -> js_sys::Promise;
 }
 
-/// Statements as the JSON `batchText` reads.
-struct StatementsText<'a>(&'a [Statement]);
+thread_local! {
+    /// The SQL texts this instance has sent to `batchText`, numbered in the order they were first
+    /// sent: where each is (a statement's SQL is a `&'static str`, so a text never moves) and how
+    /// long. A new instance (after a panic) starts again from nothing and numbers them anew.
+    static SENT_SQL: RefCell<Vec<SqlAt>> = const { RefCell::new(Vec::new()) };
+}
 
-impl Serialize for StatementsText<'_> {
+/// Where a SQL text is and how long it is.
+type SqlAt = (usize, usize);
+
+fn sql_at(sql: &'static str) -> SqlAt {
+    (sql.as_ptr() as usize, sql.len())
+}
+
+/// How a statement's SQL crosses: its text once per instance, numbered; its number after that.
+/// The org read's SQL is ~500 bytes, which serde_json escaped byte by byte and JS decoded and
+/// parsed again on every request (docs/performance.md).
+enum SqlRef {
+    /// `[number, text]`: `batchText` keeps the text under the number.
+    First(usize, &'static str),
+    /// `number`: a text `batchText` keeps.
+    Sent(usize),
+}
+
+/// Statements as the JSON `batchText` reads, `[[sql, param, …], …]`, with each SQL as a
+/// [`SqlRef`]; and the texts it numbers for the first time, known as sent once
+/// [`D1Adapter::send`] has handed it over ([`Self::sent`]).
+pub struct StatementsText {
+    text: String,
+    first_sent: Vec<SqlAt>,
+}
+
+impl StatementsText {
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn new(statements: &[Statement]) -> Self {
+        let mut first_sent: Vec<SqlAt> = Vec::new();
+        let refs: Vec<SqlRef> = SENT_SQL.with(|sent| {
+            let sent = sent.borrow();
+            let number_of =
+                |at: SqlAt, first_sent: &[SqlAt]| sent.iter().chain(first_sent).position(|&known| known == at);
+            statements
+                .iter()
+                .map(|statement| match number_of(sql_at(statement.sql), &first_sent) {
+                    Some(number) => SqlRef::Sent(number),
+                    None => {
+                        first_sent.push(sql_at(statement.sql));
+                        SqlRef::First(sent.len() + first_sent.len() - 1, statement.sql)
+                    }
+                })
+                .collect()
+        });
+        let text =
+            serde_json::to_string(&StatementsJson(statements, &refs)).expect("SQL and its parameters are always JSON");
+        Self { text, first_sent }
+    }
+
+    /// `batchText` has the text: the SQL it numbered for the first time is sent.
+    fn sent(self) {
+        SENT_SQL.with(|sent| sent.borrow_mut().extend(self.first_sent));
+    }
+}
+
+/// The statements, each with its [`SqlRef`], as JSON.
+struct StatementsJson<'a>(&'a [Statement], &'a [SqlRef]);
+
+impl Serialize for StatementsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(StatementText))
+        serializer.collect_seq(self.0.iter().zip(self.1).map(|(statement, sql)| StatementJson(statement, sql)))
     }
 }
 
 /// One statement: its SQL, then its parameters.
-struct StatementText<'a>(&'a Statement);
+struct StatementJson<'a>(&'a Statement, &'a SqlRef);
 
-impl Serialize for StatementText<'_> {
+impl Serialize for StatementJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut sequence = serializer.serialize_seq(Some(1 + self.0.params.len()))?;
-        sequence.serialize_element(self.0.sql)?;
-        for param in &self.0.params {
+        let StatementJson(statement, sql) = self;
+        let mut sequence = serializer.serialize_seq(Some(1 + statement.params.len()))?;
+        match sql {
+            SqlRef::First(number, text) => sequence.serialize_element(&(number, text))?,
+            SqlRef::Sent(number) => sequence.serialize_element(number)?,
+        }
+        for param in &statement.params {
             match param {
                 SqlValue::Null => sequence.serialize_element(&())?,
                 // Our integers are ids of time (ms) and small counts: exact in JS's f64.
@@ -93,7 +166,7 @@ impl Database for D1Adapter {
         let statements_text = Self::statements_text(&statements);
         self.round_trips.set(self.round_trips.get() + 1);
         let answer =
-            self.send(&statements_text).await.map_err(|error| DatabaseError::from_driver(error_text(&error)))?;
+            self.send(statements_text).await.map_err(|error| DatabaseError::from_driver(error_text(&error)))?;
         decode_batch(&answer)
     }
 }
