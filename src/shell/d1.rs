@@ -75,14 +75,14 @@ fn sql_at(sql: &'static str) -> SqlAt {
 /// The org read's SQL is ~500 bytes, which serde_json escaped byte by byte and JS decoded and
 /// parsed again on every request (docs/performance.md).
 enum SqlRef {
-    /// `[number, text]`: `batchText` keeps the text under the number.
+    /// `[text, number, param, …]`: `batchText` keeps the text under the number.
     First(usize, &'static str),
-    /// `number`: a text `batchText` keeps.
+    /// `[number, param, …]`: a text `batchText` keeps.
     Sent(usize),
 }
 
 /// Statements as the JSON `batchText` reads, `[[sql, param, …], …]`, with each SQL as a
-/// [`SqlRef`]; and the texts it numbers for the first time, known as sent once
+/// [`SqlRef`] writes it; and the texts it numbers for the first time, known as sent once
 /// [`D1Adapter::send`] has handed it over ([`Self::sent`]).
 pub struct StatementsText {
     text: String,
@@ -96,52 +96,66 @@ impl StatementsText {
     }
 
     fn new(statements: &[Statement]) -> Self {
-        let mut first_sent: Vec<SqlAt> = Vec::new();
-        let refs: Vec<SqlRef> = SENT_SQL.with(|sent| {
-            let sent = sent.borrow();
-            let number_of =
-                |at: SqlAt, first_sent: &[SqlAt]| sent.iter().chain(first_sent).position(|&known| known == at);
-            statements
-                .iter()
-                .map(|statement| match number_of(sql_at(statement.sql), &first_sent) {
-                    Some(number) => SqlRef::Sent(number),
-                    None => {
-                        first_sent.push(sql_at(statement.sql));
-                        SqlRef::First(sent.len() + first_sent.len() - 1, statement.sql)
-                    }
-                })
-                .collect()
-        });
-        let text =
-            serde_json::to_string(&StatementsJson(statements, &refs)).expect("SQL and its parameters are always JSON");
-        Self { text, first_sent }
+        SENT_SQL.with(|sent| {
+            let json = StatementsJson { statements, sent: &sent.borrow(), first_sent: RefCell::default() };
+            let text = serde_json::to_string(&json).expect("SQL and its parameters are always JSON");
+            Self { text, first_sent: json.first_sent.into_inner() }
+        })
     }
 
     /// `batchText` has the text: the SQL it numbered for the first time is sent.
-    fn sent(self) {
-        SENT_SQL.with(|sent| sent.borrow_mut().extend(self.first_sent));
+    fn sent(mut self) {
+        SENT_SQL.with(|sent| sent.borrow_mut().append(&mut self.first_sent));
     }
 }
 
-/// The statements, each with its [`SqlRef`], as JSON.
-struct StatementsJson<'a>(&'a [Statement], &'a [SqlRef]);
+/// The statements as JSON, each SQL numbered after those `sent` (see [`SqlRef`]).
+struct StatementsJson<'a> {
+    statements: &'a [Statement],
+    sent: &'a [SqlAt],
+    /// The texts numbered for the first time while writing, after `sent`'s.
+    first_sent: RefCell<Vec<SqlAt>>,
+}
+
+impl StatementsJson<'_> {
+    fn sql_ref(&self, sql: &'static str) -> SqlRef {
+        let at = sql_at(sql);
+        if let Some(number) = self.sent.iter().position(|&known| known == at) {
+            return SqlRef::Sent(number);
+        }
+        let mut first_sent = self.first_sent.borrow_mut();
+        if let Some(number) = first_sent.iter().position(|&known| known == at) {
+            return SqlRef::Sent(self.sent.len() + number);
+        }
+        first_sent.push(at);
+        SqlRef::First(self.sent.len() + first_sent.len() - 1, sql)
+    }
+}
 
 impl Serialize for StatementsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().zip(self.1).map(|(statement, sql)| StatementJson(statement, sql)))
+        let mut sequence = serializer.serialize_seq(Some(self.statements.len()))?;
+        for statement in self.statements {
+            sequence.serialize_element(&StatementJson(statement, self.sql_ref(statement.sql)))?;
+        }
+        sequence.end()
     }
 }
 
-/// One statement: its SQL, then its parameters.
-struct StatementJson<'a>(&'a Statement, &'a SqlRef);
+/// One statement: its SQL (see [`SqlRef`]), then its parameters.
+struct StatementJson<'a>(&'a Statement, SqlRef);
 
 impl Serialize for StatementJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let StatementJson(statement, sql) = self;
-        let mut sequence = serializer.serialize_seq(Some(1 + statement.params.len()))?;
-        match sql {
-            SqlRef::First(number, text) => sequence.serialize_element(&(number, text))?,
-            SqlRef::Sent(number) => sequence.serialize_element(number)?,
+        let mut sequence = serializer.serialize_seq(None)?;
+        // As `i64`, which the parameters' integers already use: no code of its own in the wasm.
+        match *sql {
+            SqlRef::First(number, text) => {
+                sequence.serialize_element(text)?;
+                sequence.serialize_element(&(number as i64))?;
+            }
+            SqlRef::Sent(number) => sequence.serialize_element(&(number as i64))?,
         }
         for param in &statement.params {
             match param {

@@ -4,20 +4,19 @@
 // crossed the wasm boundary for every statement and every parameter; one call each way counts the
 // same instructions with less code in the wasm (docs/performance.md, "What each change bought").
 //
-// A statement's SQL crosses once per wasm instance: the first time as `[number, text]`, which is
-// kept here under its number, and as the number after that. The wasm numbers the texts; a new
-// instance (after a panic) numbers them from 0 again and sends each text again, over the old one.
+// A statement's SQL crosses once per wasm instance: the first time as `[text, number, param, …]`,
+// and the text is kept here under its number; as `[number, param, …]` after that. The wasm numbers
+// the texts; a new instance (after a panic) numbers them from 0 again and sends each text again,
+// over the old one.
 const sqlTexts = [];
 
 export async function batchText(database, statementsText) {
   const statements = JSON.parse(statementsText);
   // Every new text is kept before anything here can fail: the wasm counts them as sent once this
   // call returns its promise.
-  for (const statement of statements) {
-    if (typeof statement[0] !== "number") {
-      sqlTexts[statement[0][0]] = statement[0][1];
-      statement[0] = statement[0][0];
-    }
+  for (let at = 0; at < statements.length; at++) {
+    const statement = statements[at];
+    if (typeof statement[0] === "string") sqlTexts[statement[1]] = statement.shift();
   }
   const prepared = statements.map(([sql, ...params]) => database.prepare(sqlTexts[sql]).bind(...params));
   const results = await database.batch(prepared);
