@@ -86,11 +86,12 @@ function countedProcess(rootPid) {
 
 /**
  * Exclusive instruction counts by function of a callgrind dump (its cost lines, without the
- * inclusive cost that follows each `calls=` line), grouped by `where`.
+ * inclusive cost that follows each `calls=` line): a map of each function's name to its count.
+ * Callgrind names code without symbols (wasm and JS compiled at run time) by its address.
  */
-function countsByPlace(path) {
+export function exclusiveCounts(path) {
   const names = new Map();
-  const totals = {};
+  const totals = new Map();
   let current = null;
   let skipNext = false;
   const named = (spec) => {
@@ -106,11 +107,18 @@ function countsByPlace(path) {
         continue;
       }
       const cost = Number(line.split(" ")[1]);
-      if (current !== null && Number.isFinite(cost)) totals[current] = (totals[current] ?? 0) + cost;
-    } else if (line.startsWith("fn=")) current = where(named(line.slice(3)));
+      if (current !== null && Number.isFinite(cost)) totals.set(current, (totals.get(current) ?? 0) + cost);
+    } else if (line.startsWith("fn=")) current = named(line.slice(3));
     else if (line.startsWith("cfn=")) named(line.slice(4));
     else if (line.startsWith("calls=")) skipNext = true;
   }
+  return totals;
+}
+
+/** A callgrind dump's exclusive counts grouped by `where`. */
+function countsByPlace(path) {
+  const totals = {};
+  for (const [name, count] of exclusiveCounts(path)) totals[where(name)] = (totals[where(name)] ?? 0) + count;
   return totals;
 }
 
