@@ -63,8 +63,11 @@ function wasmFunctions(path) {
     if (id === 2) {
       // Imports: a function import's kind is 0.
       for (let count = leb(); count > 0; count--) {
-        at += leb(); // module
-        at += leb(); // name
+        // (`at += leb()` would read `at` before `leb()` moves it past the length.)
+        const moduleLength = leb();
+        at += moduleLength;
+        const fieldLength = leb();
+        at += fieldLength;
         const kind = bytes[at++];
         if (kind === 0) (leb(), importedFunctions++);
         else if (kind === 1) (at++, bytes[at++] & 1 ? (leb(), leb()) : leb());
