@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use edge_auth::http::{ApiResponse, Method};
-use edge_auth::platform::{Database, DatabaseErrorKind, RowExt, SqlValue, Statement};
+use edge_auth::platform::{Database, DatabaseErrorKind, Row, RowExt, SqlValue, Statement};
 use edge_auth::shell::d1::D1Adapter;
 use edge_auth::shell::js_text::utf8_bytes;
 use edge_auth::shell::request::{from_worker_request, head_of, into_worker_response};
@@ -64,17 +64,30 @@ fn a_js_strings_utf8_bytes_come_across_whole() {
     assert_eq!(String::from(mixed).as_bytes(), expected.as_bytes(), "wasm-bindgen's own conversion agrees");
 }
 
-/// An `env` whose `DB` binding plays D1's part in JS: it records what was prepared and bound,
-/// and answers a batch with `answer` (a JS expression of `statements`, the bound ones), as D1's
-/// client does: one result object per statement, `meta` beside the rows.
+/// An `env` whose `DB` binding plays D1's part in JS: it records what was prepared and bound (and
+/// whether it was run by `batch` or by `raw`), and answers with `answer` (a JS expression of
+/// `statements`, the bound ones) as D1's client does: `batch` with one result object per
+/// statement, `meta` beside the rows; one statement's `raw({ columnNames: true })` with its column
+/// names and then each row's values, throwing where its result failed.
 fn env_with_d1(answer: &str) -> (worker::Env, js_sys::Array) {
     let seen = js_sys::Array::new();
     let make = js_sys::Function::new_with_args(
         "seen",
         &format!(
-            "return {{ DB: {{
-               prepare: (sql) => ({{ bind: (...params) => ({{ sql, params }}) }}),
-               batch: async (statements) => {{ seen.push(...statements); return {answer}; }},
+            "const answerTo = async (statements, via) => {{
+               seen.push(...statements.map(({{ sql, params }}) => ({{ sql, params, via }})));
+               return {answer};
+             }};
+             const raw = async function (options) {{
+               const [result] = await answerTo([this], 'raw');
+               if (result.error !== undefined) throw new Error(result.error);
+               const rows = result.results ?? [];
+               const columns = rows.length === 0 ? ['unread'] : Object.keys(rows[0]);
+               return [...(options?.columnNames ? [columns] : []), ...rows.map(Object.values)];
+             }};
+             return {{ DB: {{
+               prepare: (sql) => ({{ bind: (...params) => ({{ sql, params, raw }}) }}),
+               batch: (statements) => answerTo(statements, 'batch'),
              }} }};"
         ),
     );
@@ -110,9 +123,9 @@ async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(bound.as_bytes()).unwrap(),
         serde_json::json!([
-            { "sql": "SELECT * FROM workspaces WHERE id = ?1 AND created_at > ?2 OR ?3", "params": ["org_1", 1_795_305_600_123_i64, null] },
-            { "sql": "SELECT 1 -- \"quoted\"\n", "params": ["line\nbreak \u{1F600}"] },
-            { "sql": "DELETE FROM nothing", "params": [] },
+            { "sql": "SELECT * FROM workspaces WHERE id = ?1 AND created_at > ?2 OR ?3", "params": ["org_1", 1_795_305_600_123_i64, null], "via": "batch" },
+            { "sql": "SELECT 1 -- \"quoted\"\n", "params": ["line\nbreak \u{1F600}"], "via": "batch" },
+            { "sql": "DELETE FROM nothing", "params": [], "via": "batch" },
         ])
     );
     assert_eq!(rows.len(), 3);
@@ -132,6 +145,34 @@ async fn a_d1_batch_binds_js_values_and_its_answer_becomes_rows() {
     assert_eq!(first.opt_int("deleted_at").unwrap(), None);
     assert_eq!((second.text("id").unwrap(), second.opt_int("deleted_at").unwrap()), ("org_2".to_owned(), Some(7)));
     assert!(rows[1].is_empty() && rows[2].is_empty(), "a statement without rows has none");
+}
+
+/// One statement goes to D1 as `raw()`, which answers its column names and then each row's values,
+/// and its rows read as a batch's do; a statement without rows answers its column names alone.
+#[wasm_bindgen_test]
+async fn one_statement_is_run_raw_and_its_answer_becomes_rows() {
+    let (env, seen) = env_with_d1(
+        "[{ success: true, meta: {}, results: [
+            { id: 'org_1', name: 'Ünïcødé \"quoted\"', created_at: 1795305600123, deleted_at: null },
+            { id: 'org_2', name: 'b', created_at: 5, deleted_at: 7 } ] }]",
+    );
+    let statement = || Statement::new("SELECT * FROM workspaces WHERE id = ?1", vec!["org_1".into()]);
+    let rows = d1(&env).batch(vec![statement()]).await.unwrap();
+    let bound = js_sys::JSON::stringify(&seen).unwrap().as_string().unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(bound.as_bytes()).unwrap(),
+        serde_json::json!([{ "sql": "SELECT * FROM workspaces WHERE id = ?1", "params": ["org_1"], "via": "raw" }])
+    );
+    let [statement_rows] = &rows[..] else { panic!("one statement: {rows:?}") };
+    let [first, second] = &statement_rows[..] else { panic!("two rows: {rows:?}") };
+    assert_eq!(&**first.columns(), ["id", "name", "created_at", "deleted_at"]);
+    assert_eq!(first.text("name").unwrap(), "Ünïcødé \"quoted\"");
+    assert_eq!(first.int("created_at").unwrap(), 1_795_305_600_123);
+    assert_eq!(first.opt_int("deleted_at").unwrap(), None);
+    assert_eq!((second.text("id").unwrap(), second.opt_int("deleted_at").unwrap()), ("org_2".to_owned(), Some(7)));
+
+    let (empty, _) = env_with_d1("[{ success: true, meta: {}, results: [] }]");
+    assert_eq!(d1(&empty).batch(vec![statement()]).await.unwrap(), vec![Vec::<Row>::new()]);
 }
 
 /// A statement's SQL crosses into JS as text once per instance and as its number after that, and

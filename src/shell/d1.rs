@@ -13,7 +13,8 @@ use super::js_text::utf8_bytes;
 use super::waits::Waits;
 use crate::platform::{rows_from_text, Database, DatabaseError, Row, SqlValue, Statement};
 
-/// D1 as the core's [`Database`]. Every call is one `batch()`: one round trip, atomic.
+/// D1 as the core's [`Database`]. Every call is one round trip, atomic: one `batch()`, or one
+/// statement's `raw()` (`d1_batch.js`).
 pub struct D1Adapter {
     database: worker_sys::D1Database,
     round_trips: Cell<usize>,

@@ -1,6 +1,7 @@
 // One D1 batch for the wasm shell (src/shell/d1.rs): the statements come in as one JSON text,
 // `[[sql, param, …], …]`, and D1's answer goes back as one JSON text of each statement's rows,
-// `[[columns, row, …], …]` (src/platform/rows_text.rs reads it). Preparing and binding from Rust
+// `[[columns, row, …], …]` (src/platform/rows_text.rs reads it; a statement without rows may
+// answer `[]` or only its columns). Preparing and binding from Rust
 // crossed the wasm boundary for every statement and every parameter; one call each way counts the
 // same instructions with less code in the wasm (docs/performance.md, "What each change bought").
 //
@@ -19,6 +20,11 @@ export async function batchText(database, statementsText) {
     if (typeof statement[0] === "string") sqlTexts[statement[1]] = statement.shift();
   }
   const prepared = statements.map(([sql, ...params]) => database.prepare(sqlTexts[sql]).bind(...params));
+  // One statement (most reads: the caller and the workspace it names): `raw` answers its column
+  // names and then each row as an array, already this text's shape, where `batch` makes an object
+  // of every row for the lines below to take apart again. The same one round trip, and one
+  // statement is atomic by itself; a failed one is thrown as `batch` throws it.
+  if (prepared.length === 1) return JSON.stringify([await prepared[0].raw({ columnNames: true })]);
   const results = await database.batch(prepared);
   return JSON.stringify(
     results.map((result) => {
