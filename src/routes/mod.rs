@@ -20,6 +20,7 @@ mod session;
 mod session_organization;
 mod session_start;
 mod sign_in_limit;
+mod stored_first_answer;
 mod verdict;
 mod views;
 mod web_callback;

@@ -1,3 +1,4 @@
+use super::stored_first_answer;
 use super::views::{CallbackAnswer, CallbackMembershipView, DefaultApiKeyView, NewApiKeyView, UserView, WorkspaceView};
 use crate::app::App;
 use crate::auth::user_deleted;
@@ -83,8 +84,9 @@ pub(super) async fn provision<P: Platform>(
 }
 
 /// Mints everything a first sign-in creates and its 201 answers, one per slug the batch may pick
-/// (the preferred slug, or the fallback when the preferred one is taken), plaintext and sealed.
-/// Every sign-in calls this: only the batch can tell whether it is the first.
+/// (the preferred slug, or the fallback when the preferred one is taken): each whole, and as
+/// stored, its template beside the secret sealed once ([`stored_first_answer`]). Every sign-in
+/// calls this: only the batch can tell whether it is the first.
 fn first_sign_in<P: Platform>(
     app: &App<'_, P>,
     identity: &Identity,
@@ -105,7 +107,8 @@ fn first_sign_in<P: Platform>(
     let created_at = rfc3339(now);
 
     let default_scopes = Scopes::new(DEFAULT_KEY_SCOPES.iter().copied()).expect("not empty");
-    let answer_with_slug = |slug: &str| {
+    // Each answer's template, its secret left empty; the answer is the template with the secret.
+    let template_with_slug = |slug: &str| {
         let answer = CallbackAnswer {
             user: UserView {
                 id: identity.user_id.clone(),
@@ -136,12 +139,16 @@ fn first_sign_in<P: Platform>(
                     scopes: default_scopes.clone(),
                     created_at: created_at.clone(),
                 },
-                secret: api_key.credential.clone(),
+                secret: String::new(),
             }),
         };
-        serde_json::to_vec(&answer).expect("serialisable")
+        serde_json::to_string(&answer).expect("serialisable")
     };
-    let answers = [answer_with_slug(&slug), answer_with_slug(&fallback_slug)];
+    let templates = [template_with_slug(&slug), template_with_slug(&fallback_slug)];
+    let answers = templates.each_ref().map(|template| {
+        stored_first_answer::with_secret(template.as_bytes(), &api_key.credential)
+            .expect("a template has its secret's place")
+    });
     let new = NewPersonalWorkspace {
         user_id: identity.user_id.clone(),
         email: email.to_owned(),
@@ -158,7 +165,8 @@ fn first_sign_in<P: Platform>(
         api_key_scopes_json: default_scopes.to_stored(),
         pepper_kid: pepper.kid().to_owned(),
         event_ids: [new_id(IdKind::Event), new_id(IdKind::Event), new_id(IdKind::Event)],
-        sealed_answers: [sealing::seal(pepper, key, &answers[0]), sealing::seal(pepper, key, &answers[1])],
+        sealed_secret: stored_first_answer::seal_secret(pepper, key, &api_key.credential),
+        answer_templates: templates,
         idempotency_key: key.to_owned(),
         expires_at,
         now,
@@ -173,14 +181,24 @@ fn respond_with_stored<P: Platform>(
 ) -> Result<ApiResponse, ApiError> {
     let body = match answer.body {
         StoredBody::Plain(body) => body.into_bytes(),
-        StoredBody::Sealed { sealed, seal_kid } => {
-            app.config.peppers.get(&seal_kid).and_then(|pepper| sealing::open(pepper, key, &sealed)).ok_or_else(
-                || {
-                    log_error("web callback: a stored answer could not be unsealed (pepper rotated?)");
-                    ApiError::new(ErrorCode::ReplayUnavailable, "this sign-in was already processed; sign in again")
-                },
-            )?
-        }
+        StoredBody::Sealed { sealed, seal_kid } => app
+            .config
+            .peppers
+            .get(&seal_kid)
+            .and_then(|pepper| sealing::open(pepper, key, &sealed))
+            .ok_or_else(unopened)?,
+        StoredBody::SecretSealed { template, sealed_secret, seal_kid } => app
+            .config
+            .peppers
+            .get(&seal_kid)
+            .and_then(|pepper| stored_first_answer::open(pepper, key, &template, &sealed_secret))
+            .ok_or_else(unopened)?,
     };
     Ok(ApiResponse::raw_json(answer.status, body))
+}
+
+/// A stored answer whose sealed part does not open: sealed under a pepper since retired, or altered.
+fn unopened() -> ApiError {
+    log_error("web callback: a stored answer could not be unsealed (pepper rotated?)");
+    ApiError::new(ErrorCode::ReplayUnavailable, "this sign-in was already processed; sign in again")
 }

@@ -18,8 +18,12 @@ pub struct StoredAnswer {
 pub enum StoredBody {
     /// No secret inside.
     Plain(String),
-    /// Sealed, under the pepper `seal_kid`.
+    /// The whole answer sealed, under the pepper `seal_kid` (first sign-ins stored before
+    /// migrations/0012_sealed_secret.sql).
     Sealed { sealed: String, seal_kid: String },
+    /// The answer's template, its secret left empty, beside the secret sealed under the pepper
+    /// `seal_kid` (a first sign-in's answer; `routes::stored_first_answer`).
+    SecretSealed { template: String, sealed_secret: String, seal_kid: String },
 }
 
 /// The answer stored under the key `$key` for the user `$user` that is still served at `$now`;
@@ -43,7 +47,7 @@ macro_rules! sql_served_answer {
 }
 
 const SELECT_ANSWER: &str = concat!(
-    "SELECT status, body, sealed_body, seal_kid FROM callback_replays WHERE ",
+    "SELECT status, body, sealed_body, seal_kid, answer_template FROM callback_replays WHERE ",
     sql_served_answer!("", "?1", "?2", "?3")
 );
 
@@ -61,9 +65,12 @@ pub async fn stored_answer<D: Database>(
 
 fn answer_from_row(row: &Row) -> Result<StoredAnswer, DatabaseError> {
     let status = u16::try_from(row.int("status")?).map_err(|_| DatabaseError::new("bad status"))?;
-    let body = match (row.opt_text("body")?, row.opt_text("sealed_body")?) {
-        (Some(plain), None) => StoredBody::Plain(plain),
-        (None, Some(sealed)) => StoredBody::Sealed { sealed, seal_kid: row.text("seal_kid")? },
+    let body = match (row.opt_text("body")?, row.opt_text("sealed_body")?, row.opt_text("answer_template")?) {
+        (Some(plain), None, None) => StoredBody::Plain(plain),
+        (None, Some(sealed), None) => StoredBody::Sealed { sealed, seal_kid: row.text("seal_kid")? },
+        (None, Some(sealed_secret), Some(template)) => {
+            StoredBody::SecretSealed { template, sealed_secret, seal_kid: row.text("seal_kid")? }
+        }
         _ => return Err(DatabaseError::new("callback_replays row has no single body")),
     };
     Ok(StoredAnswer { status, body })
@@ -93,8 +100,10 @@ pub struct NewPersonalWorkspace {
     pub pepper_kid: String,
     /// Audit event ids: workspace, membership, API key.
     pub event_ids: [String; 3],
-    /// The 201 answer sealed for each slug the batch may pick (preferred, fallback).
-    pub sealed_answers: [String; 2],
+    /// The 201 answer's template for each slug the batch may pick (preferred, fallback), and its
+    /// secret sealed (`routes::stored_first_answer`).
+    pub answer_templates: [String; 2],
+    pub sealed_secret: String,
     /// The idempotency key and when its record expires.
     pub idempotency_key: String,
     pub expires_at: i64,
@@ -127,15 +136,16 @@ const INSERT_WEB_SIGN_IN: &str = "INSERT INTO web_sign_ins (user_id, email, emai
      workspace_id, workspace_name, slug, fallback_slug, membership_id, \
      api_key_id, api_key_name, api_key_prefix, api_key_scopes, api_key_hmac, pepper_kid, \
      workspace_event_id, workspace_event_detail, membership_event_id, membership_event_detail, \
-     api_key_event_id, api_key_event_detail, sealed_answer, fallback_sealed_answer, \
+     api_key_event_id, api_key_event_detail, answer_template, fallback_answer_template, sealed_secret, \
      idempotency_key, expires_at, now) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
-     ?21, ?22, ?23, ?24, ?25)";
+     ?21, ?22, ?23, ?24, ?25, ?26)";
 
 /// What the sign-in left, in one row: the user's personal workspace (whoever created it) and the
 /// answer stored under the key for this user, if any.
 const SELECT_OUTCOME: &str = concat!(
-    "SELECT w.id AS workspace_id, w.slug AS workspace_slug, a.status, a.body, a.sealed_body, a.seal_kid \
+    "SELECT w.id AS workspace_id, w.slug AS workspace_slug, a.status, a.body, a.sealed_body, a.seal_kid, \
+     a.answer_template \
      FROM (SELECT 1) LEFT JOIN workspaces w ON w.personal_owner_id = ?1 LEFT JOIN callback_replays a ON ",
     sql_served_answer!("a.", "?2", "?1", "?3")
 );
@@ -144,13 +154,13 @@ const SELECT_OUTCOME: &str = concat!(
 /// - a replay (an unexpired answer is stored under the key) changes nothing and reads the answer;
 /// - a returning user is touched and the answer built and stored by SQLite from the rows;
 /// - a first sign-in creates the user, personal workspace, owner membership, default API key,
-///   audit events and the sealed answer, all or nothing.
+///   audit events and the answer (its secret sealed), all or nothing.
 ///
 /// The batch is two statements whatever the kind: the insert whose trigger takes every step, and
 /// the read of what they left. Each step is guarded by the rows the earlier ones left, so the
 /// kinds exclude each other and concurrent batches (D1 runs them one at a time) find each other's
 /// work: a second tab of a first sign-in arrives as a returning user. The price is that every
-/// sign-in mints the first sign-in's rows and seals its answers, and returning ones then discard
+/// sign-in mints the first sign-in's rows and seals its secret, and returning ones then discard
 /// them unused.
 pub async fn sign_in<D: Database>(db: &D, new: &NewPersonalWorkspace) -> Result<SignInOutcome, DatabaseError> {
     let detail = |value: serde_json::Value| value.to_string();
@@ -177,8 +187,9 @@ pub async fn sign_in<D: Database>(db: &D, new: &NewPersonalWorkspace) -> Result<
             detail(serde_json::json!({ "user_id": new.user_id, "role": "owner" })).into(),
             (&new.event_ids[2]).into(),
             detail(serde_json::json!({ "name": new.api_key_name, "prefix": new.api_key_prefix })).into(),
-            (&new.sealed_answers[0]).into(),
-            (&new.sealed_answers[1]).into(),
+            (&new.answer_templates[0]).into(),
+            (&new.answer_templates[1]).into(),
+            (&new.sealed_secret).into(),
             (&new.idempotency_key).into(),
             new.expires_at.into(),
             new.now.into(),

@@ -38,12 +38,39 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
     let actions =
         app.platform.db.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events ORDER BY seq)");
     assert_eq!(actions, json!("workspace.created,membership.created,api_key.created"));
-    // Only an HMAC of the key is stored, and the stored answer is sealed.
+    // Only an HMAC of the key is stored, and the stored answer is its template (the answer with
+    // the secret left empty) beside the secret sealed.
     let stored = app.platform.db.scalar("SELECT secret_hmac FROM api_keys");
     assert!(!stored.as_str().unwrap().contains(secret));
-    let replay = app.platform.db.scalar("SELECT coalesce(body, '') || sealed_body FROM callback_replays");
-    assert!(!replay.as_str().unwrap().contains(secret), "no plaintext secret at rest");
-    assert!(!replay.as_str().unwrap().contains("user_ada"));
+    let [row] = &app.platform.db.rows("SELECT body, sealed_body, answer_template FROM callback_replays")[..] else {
+        panic!("one stored answer")
+    };
+    let (sealed, template) = (row[1].as_str().unwrap(), row[2].as_str().unwrap());
+    assert!(row[0].is_null() && !sealed.contains(secret) && !template.contains(secret), "no plaintext secret at rest");
+    let mut without_secret = body.clone();
+    without_secret["default_api_key"]["secret"] = json!("");
+    assert_eq!(serde_json::from_slice::<Value>(template.as_bytes()).unwrap(), without_secret);
+}
+
+#[test]
+fn an_answer_stored_whole_sealed_before_migration_0012_still_replays_byte_for_byte() {
+    let mut app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let first = app.callback(&token);
+    assert_eq!(first.status, 201);
+    // The record as a first sign-in stored it until 0012: the whole answer sealed under its key.
+    let key = app.platform.db.scalar("SELECT idempotency_key FROM callback_replays");
+    let whole = edge_auth::crypto::sealing::seal(app.config.peppers.current(), key.as_str().unwrap(), &first.body);
+    app.platform
+        .db
+        .scalar(&format!("UPDATE callback_replays SET sealed_body = '{whole}', answer_template = NULL RETURNING 1"));
+    // Read by this isolate's one-statement replay, then by a new isolate's whole sign-in batch.
+    for _ in 0..2 {
+        let replay = app.callback(&token);
+        assert_eq!((replay.status, &replay.body), (first.status, &first.body));
+        app.isolate = edge_auth::app::Isolate::default();
+    }
+    assert_one_of_everything(&app);
 }
 
 #[test]
@@ -173,6 +200,17 @@ fn sid_alone_is_an_idempotency_key() {
     let first = app.callback(&token);
     assert_eq!(first.status, 201);
     assert_eq!(app.callback(&token).body, first.body);
+    // Once the first answer has expired, the session's next token is a returning sign-in whose
+    // plain answer takes the key over (no template or sealed secret of the first is left).
+    app.advance_seconds(1_000);
+    let later = app.token(json!({ "sub": "user_ada", "sid": "session_1" }));
+    let returning = app.callback(&later);
+    assert_eq!((returning.status, &returning.json_body()["default_api_key"]), (200, &Value::Null));
+    assert_eq!(app.callback(&later).body, returning.body);
+    assert_eq!(
+        app.platform.db.rows("SELECT sealed_body, seal_kid, answer_template FROM callback_replays"),
+        [json!([null, null, null])]
+    );
 }
 
 #[test]
