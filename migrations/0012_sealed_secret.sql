@@ -9,11 +9,17 @@
 -- `routes::stored_first_answer` puts the secret back, byte for byte. A row without a template is
 -- a whole sealed answer stored before this migration, and still opens until it expires.
 --
--- The view's two answer columns become three, and a view cannot be altered: it is dropped (which
--- drops both triggers on it) and made again, with 0008's trigger as it was and 0011's
--- `web_sign_in` with this change to its answers (an applied migration is never edited; D1 keeps it
--- as it ran). `wrangler d1 migrations apply` sends this file as one query, which D1 runs before any
--- other, so no sign-in meets the view while it is missing.
+-- The view gains three columns (the two templates and the sealed secret), and a view cannot be
+-- altered: it is dropped (which drops both triggers on it) and made again, with 0008's trigger as
+-- it was and 0011's `web_sign_in` with this change to its answers (an applied migration is never
+-- edited; D1 keeps it as it ran). `wrangler d1 migrations apply` sends this file as one query,
+-- which D1 runs before any other, so no sign-in meets the view while it is missing.
+--
+-- A deploy applies migrations before the code, so the code before this one still inserts
+-- `sealed_answer` and `fallback_sealed_answer` for a while: the view keeps them, and a sign-in
+-- that sends no sealed secret stores its whole sealed answer as before. (That code cannot open a
+-- record of the new kind: a replay of one made by the new code, served by the old during a
+-- rollout, is refused with `replay_unavailable`, as after a pepper's retirement.)
 ALTER TABLE callback_replays ADD COLUMN answer_template TEXT;
 
 DROP VIEW web_sign_ins;
@@ -27,6 +33,7 @@ CREATE VIEW web_sign_ins AS SELECT
     NULL AS workspace_event_id, NULL AS workspace_event_detail,
     NULL AS membership_event_id, NULL AS membership_event_detail,
     NULL AS api_key_event_id, NULL AS api_key_event_detail,
+    NULL AS sealed_answer, NULL AS fallback_sealed_answer,
     NULL AS answer_template, NULL AS fallback_answer_template, NULL AS sealed_secret,
     NULL AS idempotency_key, NULL AS expires_at, NULL AS now
 WHERE 0;
@@ -115,12 +122,16 @@ BEGIN
         'api_key', NEW.api_key_id, NEW.api_key_event_detail, NEW.now
     WHERE EXISTS (SELECT 1 FROM workspaces WHERE id = NEW.workspace_id);
 
-    -- The first sign-in's answer, for the slug the workspace got: its template, and its secret
-    -- sealed.
+    -- The first sign-in's answer, for the slug the workspace got: its template beside its secret
+    -- sealed; from the code before this migration, which sends no secret, the whole answer sealed.
     INSERT INTO callback_replays (idempotency_key, user_id, status, sealed_body, seal_kid, answer_template,
         expires_at)
-    SELECT NEW.idempotency_key, NEW.user_id, 201, NEW.sealed_secret, NEW.pepper_kid,
-        CASE WHEN w.slug = NEW.slug THEN NEW.answer_template ELSE NEW.fallback_answer_template END,
+    SELECT NEW.idempotency_key, NEW.user_id, 201,
+        CASE WHEN NEW.sealed_secret IS NOT NULL THEN NEW.sealed_secret
+             WHEN w.slug = NEW.slug THEN NEW.sealed_answer ELSE NEW.fallback_sealed_answer END,
+        NEW.pepper_kid,
+        CASE WHEN NEW.sealed_secret IS NULL THEN NULL
+             WHEN w.slug = NEW.slug THEN NEW.answer_template ELSE NEW.fallback_answer_template END,
         NEW.expires_at
     FROM workspaces w WHERE w.id = NEW.workspace_id
     ON CONFLICT (idempotency_key) DO NOTHING;

@@ -27,7 +27,7 @@ import { PEER_LIKE_WORKER_VARS, inRoundOrder, load } from "./bench-load.mjs";
 import { descendants } from "./process-cpu.mjs";
 import { medianInterval } from "./statistics.mjs";
 import { peerPaths, startFloor, startPeer, startRustFloor } from "./bench-peer.mjs";
-import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+import { migratedState, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const COMMAND = "npm run bench -- --only instructions";
 /** Requests per load and round: enough that a scavenge or a compile more or less moves a count by
@@ -186,7 +186,8 @@ const medianOf = (xs) => medianInterval(xs).median;
 
 /**
  * `against`: a release build's directory to count beside this one (two builds of the worker, the
- * same loads; no peer, no floors), for the A/B of a change. Without it, the worker beside the peer
+ * same loads; no peer, no floors), for the A/B of a change. A build from before a migration needs
+ * its own schema: copy its `migrations/` into the directory. Without it, the worker beside the peer
  * and both floors. `INSTRUCTIONS_KEEP_DUMPS=1` keeps callgrind's dumps in target/bench-instructions
  * (`callgrind_annotate` reads them; the JIT code has no names there unless V8 writes its map).
  */
@@ -210,7 +211,10 @@ export async function benchInstructions({ report, rounds, against }) {
     if (against) {
       const script = join(resolve(against), "worker", "shim.mjs");
       if (!existsSync(script)) throw new Error(`--against ${against}: no build there (${script} is missing)`);
-      targets.peer = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script });
+      // A baseline from before a migration runs on its own schema: `DIR/migrations`, when there.
+      const migrations = join(resolve(against), "migrations");
+      const state = existsSync(migrations) ? migratedState(migrations) : undefined;
+      targets.peer = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script, state });
     } else {
       targets.peer = await startPeer(standIn);
       targets.floor = await startFloor();

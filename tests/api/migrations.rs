@@ -101,3 +101,49 @@ fn the_sign_in_keeps_a_webhook_s_email_for_as_long_as_a_cached_one_can_be_older(
     let window = format!("workos_updated_at > NEW.now - {}", edge_auth::config::WORKOS_USER_CACHE_MAX_SECONDS * 1000);
     assert_eq!(sql.matches(&window).count(), 2, "the window of both columns is the cache's longest lifetime");
 }
+
+/// The sign-in as the code before 0012 inserts it (the whole answer sealed, per slug) and as the
+/// code since does (a template per slug and the secret sealed): a deploy applies the migration
+/// before the code, so the old code signs users in on the new schema for a while.
+#[test]
+fn the_sign_in_stores_both_the_old_codes_sealed_answer_and_the_new_codes_template() {
+    let connection = Connection::open_in_memory().unwrap();
+    for migration in migration_files() {
+        connection.execute_batch(&std::fs::read_to_string(migration).unwrap()).unwrap();
+    }
+    let sign_in = |user: &str, answers: &str, values: &str| {
+        connection
+            .execute_batch(&format!(
+                "INSERT INTO web_sign_ins (user_id, email, email_verified, workspace_id, workspace_name, slug,
+                   fallback_slug, membership_id, api_key_id, api_key_name, api_key_prefix, api_key_scopes,
+                   api_key_hmac, pepper_kid, workspace_event_id, workspace_event_detail, membership_event_id,
+                   membership_event_detail, api_key_event_id, api_key_event_detail, {answers},
+                   idempotency_key, expires_at, now)
+                 VALUES ('{user}', '{user}@example.com', 1, 'org_{user}', 'w', 'slug-{user}', 'slug-{user}-x',
+                   'mem_{user}', 'key_{user}', 'Default', 'eak_{user}', '[]', 'hmac', 'p1', 'evt_{user}_1', '{{}}',
+                   'evt_{user}_2', '{{}}', 'evt_{user}_3', '{{}}', {values}, 'jti:{user}', 100, 1)"
+            ))
+            .unwrap();
+        connection
+            .query_row(
+                &format!("SELECT sealed_body, answer_template FROM callback_replays WHERE user_id = '{user}'"),
+                [],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        sign_in("old", "sealed_answer, fallback_sealed_answer", "'sealed whole', 'sealed whole, fallback'"),
+        ("sealed whole".to_owned(), None),
+        "the code before 0012: its whole answer, sealed"
+    );
+    assert_eq!(
+        sign_in(
+            "new",
+            "answer_template, fallback_answer_template, sealed_secret",
+            "'{\"secret\":\"\"}', '{\"secret\":\"\",\"fallback\":true}', 'sealed secret'"
+        ),
+        ("sealed secret".to_owned(), Some("{\"secret\":\"\"}".to_owned())),
+        "the code since: the template for the slug it got, beside the sealed secret"
+    );
+}

@@ -1,7 +1,7 @@
 // Starts what an end-to-end test talks to: the WorkOS stand-in (the release binary built by
 // `npm test`) and the built worker under `wrangler dev` with a throwaway local D1/KV state.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,12 +54,19 @@ export async function startStandIn() {
 const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
 
 /** A new directory of local state (D1 and KV, as `--persist-to` takes it) with the migrations
- * applied to the worker's D1. */
-export function migratedState() {
+ * applied to the worker's D1; with `migrationsDir`, that directory's instead (run in order, not
+ * recorded as applied). */
+export function migratedState(migrationsDir) {
   const state = mkdtempSync(join(tmpdir(), "edge-auth-e2e-"));
-  run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], {
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const quiet = { stdio: ["ignore", "ignore", "inherit"] };
+  if (!migrationsDir) {
+    run(wrangler, ["d1", "migrations", "apply", "edge-auth", "--local", "--persist-to", state], quiet);
+    return state;
+  }
+  // Another build's schema (a benchmark's baseline from before a migration): its files, in order.
+  for (const file of readdirSync(migrationsDir).filter((name) => name.endsWith(".sql")).sort()) {
+    run(wrangler, ["d1", "execute", "edge-auth", "--local", "--persist-to", state, "--file", join(migrationsDir, file)], quiet);
+  }
   return state;
 }
 
