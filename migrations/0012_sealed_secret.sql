@@ -4,10 +4,11 @@
 -- default key's secret in it is secret: every other value in it is in D1's other tables too, as
 -- plain as a returning sign-in's stored answer. Every sign-in seals its answers before the batch
 -- can tell whether it is the first, and every replay of a first sign-in opened the whole of it.
--- Now the answer is stored as its template (its JSON with the secret left empty, plain, in
--- `answer_template`) beside the secret sealed on its own (`sealed_body`, under `seal_kid`);
--- `routes::stored_first_answer` puts the secret back, byte for byte. A row without a template is
--- a whole sealed answer stored before this migration, and still opens until it expires.
+-- Now the answer is stored as its template (its JSON with the secret left empty, not sealed, as
+-- unpadded base64url, in `answer_template`) beside the secret sealed on its own (`sealed_body`,
+-- under `seal_kid`); `routes::stored_first_answer` puts the secret back, byte for byte. A row
+-- without a template is a whole sealed answer stored before this migration, and still opens until
+-- it expires.
 --
 -- The view gains three columns (the two templates and the sealed secret), and a view cannot be
 -- altered: it is dropped (which drops both triggers on it) and made again, with 0008's trigger as

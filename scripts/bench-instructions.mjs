@@ -225,7 +225,9 @@ export async function benchInstructions({ report, rounds, against }) {
     const floorRequests = async () => () => Array.from({ length: PER_LOAD }, () => ({ method: "GET", path: "/" }));
     // Each load: [figure's name, side, async (round) => (side) => requests].
     const loads = [];
-    for (const name of ["replay", "GET /v1/orgs/{id}"]) for (const side of ["worker", "peer"]) loads.push([name, side, paths[name]]);
+    // The read paths, or those of them `PEER_PATHS` leaves.
+    const measured = ["replay", "GET /v1/orgs/{id}"].filter((name) => paths[name]);
+    for (const name of measured) for (const side of ["worker", "peer"]) loads.push([name, side, paths[name]]);
     if (!against) loads.push(["floor", "rustFloor", floorRequests], ["floor", "floor", floorRequests]);
     const counts = loads.map(() => []);
     for (let round = -1; round < rounds; round++) {
@@ -243,7 +245,7 @@ export async function benchInstructions({ report, rounds, against }) {
       `${thousands(medianOf(perRound.map((c) => c.total)))} instructions per request (` +
       PLACES.map((place) => `${place} ${thousands(medianOf(perRound.map((c) => c[place] ?? 0)))}`).join(", ") +
       ")";
-    const pairs = [["replay", "worker", "peer"], ["GET /v1/orgs/{id}", "worker", "peer"]];
+    const pairs = measured.map((name) => [name, "worker", "peer"]);
     if (!against) pairs.push(["floor", "rustFloor", "floor"]);
     const named = (side) => sides[side] ?? side;
     for (const [name, a, b] of pairs) {
@@ -266,7 +268,7 @@ export async function benchInstructions({ report, rounds, against }) {
     }
     if (against) return;
     const rustFloor = countsOf("floor", "rustFloor");
-    for (const name of ["replay", "GET /v1/orgs/{id}"]) {
+    for (const name of measured) {
       const worker = countsOf(name, "worker");
       report(`13. ${name}, instructions: Rust floor ÷ worker`, ratio(rustFloor.map((c) => c.total), worker.map((c) => c.total)), COMMAND);
     }

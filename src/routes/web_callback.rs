@@ -166,7 +166,7 @@ fn first_sign_in<P: Platform>(
         pepper_kid: pepper.kid().to_owned(),
         event_ids: [new_id(IdKind::Event), new_id(IdKind::Event), new_id(IdKind::Event)],
         sealed_secret: stored_first_answer::seal_secret(pepper, key, &api_key.credential),
-        answer_templates: templates,
+        answer_templates: templates.each_ref().map(|template| stored_first_answer::stored_template(template)),
         idempotency_key: key.to_owned(),
         expires_at,
         now,

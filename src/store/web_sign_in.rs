@@ -21,8 +21,8 @@ pub enum StoredBody {
     /// The whole answer sealed, under the pepper `seal_kid` (first sign-ins stored before
     /// migrations/0012_sealed_secret.sql).
     Sealed { sealed: String, seal_kid: String },
-    /// The answer's template, its secret left empty, beside the secret sealed under the pepper
-    /// `seal_kid` (a first sign-in's answer; `routes::stored_first_answer`).
+    /// The answer's template (its secret left empty, base64url) beside the secret sealed under the
+    /// pepper `seal_kid` (a first sign-in's answer; `routes::stored_first_answer`).
     SecretSealed { template: String, sealed_secret: String, seal_kid: String },
 }
 
@@ -100,8 +100,8 @@ pub struct NewPersonalWorkspace {
     pub pepper_kid: String,
     /// Audit event ids: workspace, membership, API key.
     pub event_ids: [String; 3],
-    /// The 201 answer's template for each slug the batch may pick (preferred, fallback), and its
-    /// secret sealed (`routes::stored_first_answer`).
+    /// The 201 answer's stored template for each slug the batch may pick (preferred, fallback),
+    /// and its secret sealed (`routes::stored_first_answer`).
     pub answer_templates: [String; 2],
     pub sealed_secret: String,
     /// The idempotency key and when its record expires.

@@ -39,7 +39,7 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
         app.platform.db.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events ORDER BY seq)");
     assert_eq!(actions, json!("workspace.created,membership.created,api_key.created"));
     // Only an HMAC of the key is stored, and the stored answer is its template (the answer with
-    // the secret left empty) beside the secret sealed.
+    // the secret left empty, base64url) beside the secret sealed.
     let stored = app.platform.db.scalar("SELECT secret_hmac FROM api_keys");
     assert!(!stored.as_str().unwrap().contains(secret));
     let [row] = &app.platform.db.rows("SELECT body, sealed_body, answer_template FROM callback_replays")[..] else {
@@ -49,7 +49,8 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
     assert!(row[0].is_null() && !sealed.contains(secret) && !template.contains(secret), "no plaintext secret at rest");
     let mut without_secret = body.clone();
     without_secret["default_api_key"]["secret"] = json!("");
-    assert_eq!(serde_json::from_slice::<Value>(template.as_bytes()).unwrap(), without_secret);
+    let template = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, template).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&template).unwrap(), without_secret);
 }
 
 #[test]
