@@ -1,7 +1,8 @@
 //! A batch's rows as one JSON text, the way they cross from the runtime into wasm
 //! (`src/shell/d1_batch.js` writes it): `[[columns, row, …], …]`, one entry per statement, each
 //! its column names and then each row's values in that order; `[]` or the column names alone for
-//! a statement that answered nothing. Column names once per statement, not once per row as D1's objects have them.
+//! a statement that answered nothing. Column names once per statement, not once per row as D1's
+//! objects have them.
 
 use std::rc::Rc;
 

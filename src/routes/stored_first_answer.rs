@@ -1,11 +1,11 @@
 //! A first sign-in's answer as it is stored for its replays: its template (the answer's JSON with
 //! the default key's secret left empty, as unpadded base64url) beside the secret, sealed on its
-//! own. Nothing else in the
-//! answer is secret: its other values are in D1's other tables too, as plain as a returning
-//! sign-in's stored answer. So a replay opens a few dozen bytes instead of the whole answer (~1 KB:
-//! the keystream, base64 and Poly1305 over it were most of a replay's wasm), and every sign-in, which
-//! mints a first sign-in's answers before the batch can tell whether it is one, seals one short
-//! secret instead of two whole answers. Putting the secret back gives the answer byte for byte.
+//! own. Nothing else in the answer is secret: its other values are in D1's other tables too, as
+//! plain as a returning sign-in's stored answer. So a replay opens a few dozen bytes instead of the
+//! whole answer (~1 KB: the keystream, base64 and Poly1305 over it were a quarter of a replay's
+//! wasm), and every sign-in, which mints a first sign-in's answers before the batch can tell
+//! whether it is one, seals one short secret instead of two whole answers. Putting the secret back
+//! gives the answer byte for byte.
 //!
 //! The template is stored as base64url rather than as its JSON: D1's answer crosses into the wasm
 //! as JSON text, where each of the template's ~100 quotes came escaped and cost serde_json's reader

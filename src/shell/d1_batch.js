@@ -1,9 +1,9 @@
 // One D1 batch for the wasm shell (src/shell/d1.rs): the statements come in as one JSON text,
 // `[[sql, param, …], …]`, and D1's answer goes back as one JSON text of each statement's rows,
 // `[[columns, row, …], …]` (src/platform/rows_text.rs reads it; a statement without rows may
-// answer `[]` or only its columns). Preparing and binding from Rust
-// crossed the wasm boundary for every statement and every parameter; one call each way counts the
-// same instructions with less code in the wasm (docs/performance.md, "What each change bought").
+// answer `[]` or only its columns). Preparing and binding from Rust crossed the wasm boundary for
+// every statement and every parameter; one call each way counts the same instructions with less
+// code in the wasm (docs/performance.md, "What each change bought").
 //
 // A statement's SQL crosses once per wasm instance: the first time as `[text, number, param, …]`,
 // and the text is kept here under its number; as `[number, param, …]` after that. The wasm numbers
