@@ -39,8 +39,8 @@ impl D1Adapter {
         StatementsText::new(statements)
     }
 
-    /// Sends statements (as [`Self::statements_text`] writes them) as one batch; D1's answer as
-    /// `batchText` writes it.
+    /// Sends statements (as [`Self::statements_text`] writes them) in one round trip (a batch, or
+    /// a lone statement's `raw()`); D1's answer as `batchText` writes it.
     pub(super) async fn send(&self, statements: StatementsText) -> Result<JsString, JsValue> {
         let answer = batch_text(&self.database, &statements.text);
         // `batchText` numbered the new SQL texts before anything in it could fail.
