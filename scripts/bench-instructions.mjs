@@ -18,6 +18,11 @@
 // time. Each count is also split by where the instructions ran (JIT code, V8's compilers, its
 // interpreter, SQLite, BoringSSL, the rest), so the report says what the difference between two
 // sides is made of. A benchmark, not a test.
+//
+// `CALLGRIND_EXTRA` passes more options to callgrind: `CALLGRIND_EXTRA=--cache-sim=yes` with
+// `INSTRUCTIONS_KEEP_DUMPS=1` keeps, beside each count, its simulated cache misses (the report
+// reads only the instructions). The worker's org read missed the first-level caches no more often
+// per instruction than the peer's (docs/performance.md, 2026-12-03).
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -59,7 +64,7 @@ function writeWrapper(workerd) {
     wrapper,
     `#!/bin/sh
 case " $* " in
-  *" --inspector-addr"*) exec valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no \\
+  *" --inspector-addr"*) exec valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no ${process.env.CALLGRIND_EXTRA ?? ""} \\
     --dump-instr=no --callgrind-out-file=${DIRECTORY}/callgrind.%p -q ${workerd} "$@" ;;
   *) exec ${workerd} "$@" ;;
 esac
@@ -115,6 +120,27 @@ export function exclusiveCounts(path) {
   return totals;
 }
 
+/**
+ * How many calls a callgrind dump counts into the function `name`, from anywhere. Its `calls=`
+ * lines each follow the `cfn=` they count (named once, then by number, as in `exclusiveCounts`).
+ */
+function callsInto(path, name) {
+  const names = new Map();
+  let callee = null;
+  let calls = 0;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.startsWith("cfn=")) {
+      const match = /^\((\d+)\)(?: (.*))?$/.exec(line.slice(4));
+      if (match?.[2] !== undefined) names.set(match[1], match[2]);
+      callee = match ? names.get(match[1]) : line.slice(4);
+    } else if (line.startsWith("fn=")) {
+      const match = /^\((\d+)\)(?: (.*))?$/.exec(line.slice(3));
+      if (match?.[2] !== undefined) names.set(match[1], match[2]);
+    } else if (line.startsWith("calls=") && callee === name) calls += Number(line.slice(6).split(" ")[0]);
+  }
+  return calls;
+}
+
 /** A callgrind dump's exclusive counts grouped by `where`. */
 function countsByPlace(path) {
   const totals = {};
@@ -149,7 +175,7 @@ async function dumpNamed(pid, label, dumped) {
     for (const name of readdirSync(DIRECTORY).filter((name) => name.startsWith(`callgrind.${pid}.`))) {
       const text = readFileSync(join(DIRECTORY, name), "utf8");
       // A dump ends with its totals once it is whole.
-      if (text.includes(`dump ${label}`) && /\ntotals: \d+\n?$/.test(text)) return name;
+      if (text.includes(`dump ${label}`) && /\ntotals: [\d ]+\n?$/.test(text)) return name;
     }
     await new Promise((done) => setTimeout(done, 200));
   }
@@ -171,9 +197,13 @@ async function countLoad(target, pid, requests, label) {
   control("--instr=off");
   const dump = await dumpNamed(pid, label, dumped);
   const counts = countsByPlace(join(DIRECTORY, dump));
+  // A statement D1 keeps prepared that SQLite parses and plans again when it runs: one whose plan
+  // read a parameter's bound value (src/store/sql_fragments.rs says which, and what it cost).
+  const replanned = callsInto(join(DIRECTORY, dump), "sqlite3Reprepare");
   if (process.env.INSTRUCTIONS_KEEP_DUMPS !== "1") rmSync(join(DIRECTORY, dump));
   const perRequest = Object.fromEntries(Object.entries(counts).map(([place, count]) => [place, count / requests.length]));
   perRequest.total = Object.values(perRequest).reduce((sum, count) => sum + count, 0);
+  perRequest.replanned = replanned / requests.length;
   return perRequest;
 }
 
@@ -246,7 +276,7 @@ export async function benchInstructions({ report, rounds, against }) {
     const line = (perRound) =>
       `${thousands(medianOf(perRound.map((c) => c.total)))} instructions per request (` +
       PLACES.map((place) => `${place} ${thousands(medianOf(perRound.map((c) => c[place] ?? 0)))}`).join(", ") +
-      ")";
+      `); SQLite statements planned again ${medianOf(perRound.map((c) => c.replanned)).toFixed(2)} a request`;
     const pairs = measured.map((name) => [name, "worker", "peer"]);
     if (!against) pairs.push(["floor", "rustFloor", "floor"]);
     const named = (side) => sides[side] ?? side;

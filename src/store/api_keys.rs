@@ -107,8 +107,8 @@ const SELECT_FOR_AUTH_WITH_ACCESS: &str = concat!(
     ", ",
     sql_access_columns!("NULL", "(k.workspace_id = w.id AND k.revoked_at IS NULL)"),
     " FROM api_keys k LEFT JOIN workspaces w ON ",
-    sql_names_workspace!("w.", "?2", "?3"),
-    " WHERE k.id = ?1"
+    sql_names_workspace!("w.", "+?2", "+?3"),
+    " WHERE k.id = +?1"
 );
 
 /// [`select_for_auth`] and, in the same row, the workspace `workspace` names with whether this
@@ -137,7 +137,7 @@ const PAGE: &str = concat!(
     "WHERE workspace_id = ",
     sql_workspace_id!("?1", "?2"),
     " AND (created_at, id) > (?3, ?4) ",
-    "ORDER BY created_at, id LIMIT ?5"
+    "ORDER BY created_at, id LIMIT +?5"
 );
 
 /// Up to `rows` keys of a workspace (revoked ones included) oldest first, after `position`.

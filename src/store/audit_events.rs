@@ -91,7 +91,7 @@ const PAGE: &str = concat!(
     "FROM audit_events WHERE workspace_id = ",
     sql_workspace_id!("?1", "?2"),
     " AND seq < ?3 ",
-    "ORDER BY seq DESC LIMIT ?4"
+    "ORDER BY seq DESC LIMIT +?4"
 );
 
 /// Up to `rows` events of a workspace, newest first, below `before_seq`.

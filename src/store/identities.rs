@@ -31,7 +31,7 @@ pub fn select_for_user(user_id: &str) -> Statement {
 
 const SELECT_FOR_SESSION: &str = concat!(
     "SELECT i.provider, i.idp_id, i.kind FROM sessions s JOIN user_identities i ON i.user_id = s.user_id WHERE ",
-    sql_live_session!("s.", "?1", "?2"),
+    sql_live_session!("s.", "+?1", "+?2"),
     " ORDER BY i.created_at, i.provider, i.idp_id"
 );
 

@@ -141,7 +141,7 @@ const PAGE: &str = concat!(
     sql_workspace_id!("?1", "?2"),
     " AND (i.created_at, i.id) > (?3, ?4) AND (?6 IS NULL OR ?6 = ",
     sql_invitation_state!("?7"),
-    ") ORDER BY i.created_at, i.id LIMIT ?5"
+    ") ORDER BY i.created_at, i.id LIMIT +?5"
 );
 
 /// Up to `rows` invitations of a workspace, oldest first, after `position`; only those in
@@ -288,7 +288,7 @@ pub const KEPT_AFTER_EXPIRY_MS: i64 = 30 * 86_400_000;
 /// Deletes invitations that expired over [`KEPT_AFTER_EXPIRY_MS`] ago, at most `?2` of them
 /// (the scheduled job, `super::purge_expired`).
 pub const PURGE_OLD: &str = "DELETE FROM invitations WHERE id IN \
-     (SELECT id FROM invitations WHERE expires_at <= ?1 - 2592000000 LIMIT ?2) RETURNING id";
+     (SELECT id FROM invitations WHERE expires_at <= ?1 - 2592000000 LIMIT +?2) RETURNING id";
 
 #[cfg(test)]
 mod tests {

@@ -24,7 +24,7 @@ const INSERT: &str = "INSERT INTO login_flows \
 
 /// Keeps the browser's newest flows only.
 const CAP: &str = "DELETE FROM login_flows WHERE browser_hash = ?1 AND state NOT IN \
-     (SELECT state FROM login_flows WHERE browser_hash = ?1 ORDER BY created_at DESC, state DESC LIMIT ?2)";
+     (SELECT state FROM login_flows WHERE browser_hash = ?1 ORDER BY created_at DESC, state DESC LIMIT +?2)";
 
 /// One round trip: records `flow`, dropping the browser's oldest beyond the cap.
 pub async fn start<D: Database>(db: &D, flow: &LoginFlow) -> Result<(), DatabaseError> {
@@ -78,4 +78,4 @@ fn flow_from(row: &Row) -> Result<LoginFlow, DatabaseError> {
 
 /// Deletes expired flows, at most `?2` of them (the scheduled job, `super::purge_expired`).
 pub const PURGE_EXPIRED: &str = "DELETE FROM login_flows WHERE state IN \
-     (SELECT state FROM login_flows WHERE expires_at <= ?1 LIMIT ?2) RETURNING state";
+     (SELECT state FROM login_flows WHERE expires_at <= ?1 LIMIT +?2) RETURNING state";

@@ -78,9 +78,9 @@ const PAGE: &str = concat!(
     sql_member_columns!("m"),
     " FROM memberships m JOIN users u ON u.id = m.user_id ",
     "WHERE m.workspace_id = ",
-    sql_workspace_id!("?1", "?2"),
-    " AND (m.created_at, m.id) > (?3, ?4) ",
-    "ORDER BY m.created_at, m.id LIMIT ?5"
+    sql_workspace_id!("+?1", "+?2"),
+    " AND (m.created_at, m.id) > (+?3, +?4) ",
+    "ORDER BY m.created_at, m.id LIMIT +?5"
 );
 
 /// Up to `rows` members of a workspace in the order they joined, after `position`.
@@ -93,7 +93,7 @@ const SELECT_TARGET: &str =
     "SELECT ", sql_member_columns!("t"), ", ",
     "(SELECT count(*) FROM memberships o WHERE o.workspace_id = t.workspace_id AND o.role = 'owner') AS owner_count ",
     "FROM memberships t JOIN users u ON u.id = t.user_id ",
-    "WHERE t.workspace_id = ", sql_workspace_id!("?1", "?2"), " AND t.user_id = ?3"
+    "WHERE t.workspace_id = ", sql_workspace_id!("+?1", "+?2"), " AND t.user_id = +?3"
 );
 
 /// The membership of `user_id` in a workspace, with the owner count (read with [`target_from`]).
@@ -119,12 +119,12 @@ pub struct Candidate {
 const SELECT_CANDIDATES: &str = concat!(
     "SELECT u.id AS user_id, u.email, m.role AS existing_role FROM users u ",
     "LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ",
-    sql_workspace_id!("?1", "?2"),
+    sql_workspace_id!("+?1", "+?2"),
     " ",
     // Each of the two found by its own index: D1's SQLite plans `u.id = ?3 OR u.email = ?4`
     // as a scan of every user (see `sql_names_workspace`).
-    "WHERE u.id IN (SELECT id FROM users WHERE id = ?3 ",
-    "UNION ALL SELECT id FROM users WHERE email = ?4 COLLATE NOCASE AND email_verified = 1) ",
+    "WHERE u.id IN (SELECT id FROM users WHERE id = +?3 ",
+    "UNION ALL SELECT id FROM users WHERE email = +?4 COLLATE NOCASE AND email_verified = 1) ",
     "AND u.deleted_at IS NULL ORDER BY u.id LIMIT 2"
 );
 
@@ -165,7 +165,7 @@ pub struct MemberState {
 const SELECT_MEMBER: &str = concat!(
     "SELECT ",
     sql_member_columns!("m"),
-    " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ?1 AND m.user_id = ?2"
+    " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = +?1 AND m.user_id = +?2"
 );
 
 fn select_member(change: &Change, user_id: &str) -> Statement {

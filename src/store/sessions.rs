@@ -131,7 +131,7 @@ const SELECT_USER: &str = concat!(
     "SELECT ",
     sql_session_user_columns!(),
     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE ",
-    sql_live_session!("s.", "?1", "?2")
+    sql_live_session!("s.", "+?1", "+?2")
 );
 
 /// The user of a cookie's live session, as `users::select_user` reads a user, and when the
@@ -146,9 +146,9 @@ const SELECT_USER_WITH_ACCESS: &str = concat!(
     ", ",
     sql_access_columns!(sql_user_member_role!(), "0"),
     " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN workspaces w ON ",
-    sql_names_workspace!("w.", "?3", "?4"),
+    sql_names_workspace!("w.", "+?3", "+?4"),
     " WHERE ",
-    sql_live_session!("s.", "?1", "?2")
+    sql_live_session!("s.", "+?1", "+?2")
 );
 
 /// [`select_user`] and, in the same row, the workspace `workspace` names with the user's role in
@@ -205,9 +205,9 @@ const DELETE: &str = "DELETE FROM sessions WHERE id_hash IN (SELECT value FROM j
 /// Sign-out, recorded in the user's personal workspace's trail.
 const RECORD_SIGN_OUT: &str = "INSERT INTO audit_events \
      (id, workspace_id, actor_type, actor_id, action, target_type, target_id, detail, created_at) \
-     SELECT ?1, w.id, 'user', s.user_id, 'session.signed_out', 'session', s.workos_session_id, '{}', ?3 \
+     SELECT +?1, w.id, 'user', s.user_id, 'session.signed_out', 'session', s.workos_session_id, '{}', +?3 \
      FROM sessions s JOIN workspaces w ON w.personal_owner_id = s.user_id \
-     WHERE s.id_hash IN (SELECT value FROM json_each(?2))";
+     WHERE s.id_hash IN (SELECT value FROM json_each(+?2))";
 
 /// One round trip: records the sign-out and deletes the cookie's session; its WorkOS session id
 /// and user, if there was one.
@@ -345,8 +345,8 @@ pub fn end_of_workos_session(user_id: &str, workos_session_id: &str) -> Statemen
 /// Deletes sessions past their absolute lifetime, at most `?2` of them (the scheduled job,
 /// `super::purge_expired`).
 pub const PURGE_PAST_LIFETIME: &str = "DELETE FROM sessions WHERE id_hash IN \
-     (SELECT id_hash FROM sessions WHERE expires_at <= ?1 LIMIT ?2) RETURNING id_hash";
+     (SELECT id_hash FROM sessions WHERE expires_at <= ?1 LIMIT +?2) RETURNING id_hash";
 
 /// Deletes sessions unused for their idle lifetime, at most `?2` of them.
 pub const PURGE_IDLE: &str = "DELETE FROM sessions WHERE id_hash IN \
-     (SELECT id_hash FROM sessions WHERE idle_expires_at <= ?1 LIMIT ?2) RETURNING id_hash";
+     (SELECT id_hash FROM sessions WHERE idle_expires_at <= ?1 LIMIT +?2) RETURNING id_hash";

@@ -45,8 +45,8 @@ const SELECT_USER_WITH_ACCESS: &str = concat!(
     ", ",
     sql_access_columns!(sql_user_member_role!(), "0"),
     " FROM users u LEFT JOIN workspaces w ON ",
-    sql_names_workspace!("w.", "?2", "?3"),
-    " WHERE u.id = ?1"
+    sql_names_workspace!("w.", "+?2", "+?3"),
+    " WHERE u.id = +?1"
 );
 
 /// [`select_user`] and, in the same row, the workspace `workspace` names with the user's role in

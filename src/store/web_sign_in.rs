@@ -146,8 +146,8 @@ const INSERT_WEB_SIGN_IN: &str = "INSERT INTO web_sign_ins (user_id, email, emai
 const SELECT_OUTCOME: &str = concat!(
     "SELECT w.id AS workspace_id, w.slug AS workspace_slug, a.status, a.body, a.sealed_body, a.seal_kid, \
      a.answer_template \
-     FROM (SELECT 1) LEFT JOIN workspaces w ON w.personal_owner_id = ?1 LEFT JOIN callback_replays a ON ",
-    sql_served_answer!("a.", "?2", "?1", "?3")
+     FROM (SELECT 1) LEFT JOIN workspaces w ON w.personal_owner_id = +?1 LEFT JOIN callback_replays a ON ",
+    sql_served_answer!("a.", "+?2", "+?1", "+?3")
 );
 
 /// A web sign-in in one round trip, one atomic batch whichever kind it turns out to be:
@@ -214,4 +214,4 @@ pub async fn sign_in<D: Database>(db: &D, new: &NewPersonalWorkspace) -> Result<
 /// Deletes answers whose token has expired, at most `?2` of them (the scheduled job,
 /// `super::purge_expired`).
 pub const PURGE_EXPIRED_ANSWERS: &str = "DELETE FROM callback_replays WHERE idempotency_key IN \
-     (SELECT idempotency_key FROM callback_replays WHERE expires_at <= ?1 LIMIT ?2) RETURNING idempotency_key";
+     (SELECT idempotency_key FROM callback_replays WHERE expires_at <= ?1 LIMIT +?2) RETURNING idempotency_key";

@@ -24,7 +24,8 @@ pub enum Applied {
 /// Whether the row of the event `?1` is this delivery's (`?2`): the guard of every change.
 macro_rules! sql_this_delivery {
     () => {
-        "EXISTS (SELECT 1 FROM workos_events WHERE id = ?1 AND delivery = ?2)"
+        // `+?N`: the statements of owner successions join tables (`src/store/sql_fragments.rs`).
+        "EXISTS (SELECT 1 FROM workos_events WHERE id = +?1 AND delivery = +?2)"
     };
 }
 
@@ -82,7 +83,7 @@ macro_rules! sql_owner_successors {
     () => {
         "FROM memberships d JOIN workspaces w ON w.id = d.workspace_id AND w.personal_owner_id IS NULL \
          JOIN memberships m ON m.workspace_id = d.workspace_id \
-         WHERE d.user_id = ?3 AND d.role = 'owner' \
+         WHERE d.user_id = +?3 AND d.role = 'owner' \
          AND m.id = (SELECT a.id FROM memberships a JOIN users au ON au.id = a.user_id \
              WHERE a.workspace_id = d.workspace_id AND a.role = 'admin' AND au.deleted_at IS NULL \
              ORDER BY a.created_at, a.id LIMIT 1) \
@@ -95,7 +96,7 @@ macro_rules! sql_owner_successors {
 const AUDIT_OWNER_SUCCESSION: &str = concat!(
     sql_insert_event!(),
     "SELECT 'evt_' || lower(hex(randomblob(13))), m.workspace_id, 'system', 'workos', 'membership.updated', \
-     'membership', m.id, json_object('user_id', m.user_id, 'from', 'admin', 'to', 'owner', 'workos_event_id', ?1), ?4 ",
+     'membership', m.id, json_object('user_id', m.user_id, 'from', 'admin', 'to', 'owner', 'workos_event_id', +?1), +?4 ",
     sql_owner_successors!(),
     " AND ",
     sql_this_delivery!()
@@ -110,7 +111,7 @@ const BUMP_SUCCEEDED: &str = concat!(
 );
 
 const PROMOTE_SUCCESSORS: &str = concat!(
-    "UPDATE memberships SET role = 'owner', updated_at = ?4 WHERE id IN (SELECT m.id ",
+    "UPDATE memberships SET role = 'owner', updated_at = +?4 WHERE id IN (SELECT m.id ",
     sql_owner_successors!(),
     ") AND ",
     sql_this_delivery!()
@@ -215,7 +216,7 @@ pub async fn save_cursor<D: Database>(db: &D, stream: &str, after: &str, now: i6
 /// Deletes records of events received over [`KEPT_FOR_MS`] ago, at most `?2` of them (the
 /// scheduled job, `super::purge_expired`).
 pub const PURGE_OLD: &str = "DELETE FROM workos_events WHERE id IN \
-     (SELECT id FROM workos_events WHERE received_at <= ?1 - 2592000000 LIMIT ?2) RETURNING id";
+     (SELECT id FROM workos_events WHERE received_at <= ?1 - 2592000000 LIMIT +?2) RETURNING id";
 
 #[cfg(test)]
 mod tests {

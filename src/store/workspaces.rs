@@ -157,8 +157,8 @@ impl UserWorkspace {
 const LIST_FOR_USER: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at, \
      m.id AS membership_id, m.role, m.created_at AS joined_at \
      FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
-     WHERE m.user_id = ?1 AND (m.created_at, m.id) > (?2, ?3) \
-     ORDER BY m.created_at, m.id LIMIT ?4";
+     WHERE m.user_id = +?1 AND (m.created_at, m.id) > (+?2, +?3) \
+     ORDER BY m.created_at, m.id LIMIT +?4";
 
 /// Up to `rows` of a user's workspaces in the order they joined, after `position`.
 pub fn list_for_user(user_id: &str, position: Option<&Position>, rows: usize) -> Statement {
@@ -171,8 +171,8 @@ const LIST_FOR_SESSION: &str = concat!(
      m.id AS membership_id, m.role, m.created_at AS joined_at \
      FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
      WHERE m.user_id = (SELECT s.user_id FROM sessions s WHERE ",
-    sql_live_session!("s.", "?1", "?5"),
-    ") AND (m.created_at, m.id) > (?2, ?3) ORDER BY m.created_at, m.id LIMIT ?4"
+    sql_live_session!("s.", "+?1", "+?5"),
+    ") AND (m.created_at, m.id) > (+?2, +?3) ORDER BY m.created_at, m.id LIMIT +?4"
 );
 
 /// [`list_for_user`] for the user of a session cookie (`hashes`), in the round trip that reads
@@ -187,8 +187,8 @@ pub fn list_for_session(hashes: &str, now: i64, position: Option<&Position>, row
 
 const LIST_FOR_API_KEY: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at \
      FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id \
-     WHERE k.id = ?1 AND (w.created_at, w.id) > (?2, ?3) \
-     ORDER BY w.created_at, w.id LIMIT ?4";
+     WHERE k.id = +?1 AND (w.created_at, w.id) > (+?2, +?3) \
+     ORDER BY w.created_at, w.id LIMIT +?4";
 
 /// An API key's list of workspaces: its own, unless `position` is past it.
 pub fn list_for_api_key(key_id: &str, position: Option<&Position>, rows: usize) -> Statement {
@@ -197,7 +197,7 @@ pub fn list_for_api_key(key_id: &str, position: Option<&Position>, rows: usize) 
 }
 
 const SELECT_OF_API_KEY: &str = "SELECT w.id, w.name, w.slug, w.personal_owner_id, w.created_at, w.updated_at \
-     FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.id = ?1";
+     FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.id = +?1";
 
 /// The workspace of an API key.
 pub fn select_of_api_key(key_id: &str) -> Statement {

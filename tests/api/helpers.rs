@@ -198,6 +198,27 @@ fn check_query_plan_once(connection: &rusqlite::Connection, sql: &'static str) {
     if let Err(plan) = verdict {
         panic!("a statement scans a whole table:\n{sql}\n{plan}");
     }
+    if let Err(parameter) = parameters_hidden_from_the_planner(sql) {
+        panic!("a statement shows its query planner the parameter {parameter} (write it `+{parameter}`):\n{sql}");
+    }
+}
+
+/// `Err(parameter)` when `sql` writes a parameter bare where workerd's SQLite reads its bound value
+/// to plan the statement, which makes it prepare the statement again on every run (the rule and
+/// its cost: `src/store/sql_fragments.rs`): any parameter of a statement that joins tables, and
+/// a `LIMIT`'s anywhere. Each must be written `+?N`.
+pub fn parameters_hidden_from_the_planner(sql: &str) -> Result<(), String> {
+    let joins = sql.contains(" JOIN ");
+    let bytes = sql.as_bytes();
+    for (at, _) in sql.match_indices('?') {
+        let digits = sql[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        let hidden = at > 0 && bytes[at - 1] == b'+';
+        let after_limit = sql[..at].trim_end().ends_with("LIMIT");
+        if !hidden && (joins || after_limit) {
+            return Err(sql[at..at + 1 + digits].to_owned());
+        }
+    }
+    Ok(())
 }
 
 /// The environment variable naming the directory where every statement checked here is also

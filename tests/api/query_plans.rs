@@ -87,3 +87,14 @@ fn the_trigger_check_sees_a_scan_inside_a_trigger() {
     let plan = full_scans(&db.connection, &statements[0]).unwrap_err();
     assert!(plan.contains("SCAN workspaces"), "{plan}");
 }
+
+#[test]
+fn the_checker_catches_a_parameter_the_planner_would_read() {
+    let join = "SELECT u.id FROM users u JOIN workspaces w ON w.id = ?2 WHERE u.id = +?1";
+    assert_eq!(parameters_hidden_from_the_planner(join), Err("?2".to_owned()));
+    let limit = "SELECT id FROM users WHERE id > ?1 ORDER BY id LIMIT ?12";
+    assert_eq!(parameters_hidden_from_the_planner(limit), Err("?12".to_owned()), "a LIMIT's, even without a join");
+    let hidden = "SELECT u.id FROM users u JOIN workspaces w ON w.id = +?2 WHERE u.id = +?1 LIMIT +?3";
+    assert_eq!(parameters_hidden_from_the_planner(hidden), Ok(()));
+    assert_eq!(parameters_hidden_from_the_planner("SELECT id FROM users WHERE id = ?1"), Ok(()), "one table: bare");
+}
