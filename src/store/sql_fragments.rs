@@ -8,11 +8,11 @@
 //! join, a `LIMIT`. It marks the statement to be planned again whenever that parameter is bound
 //! anew, so the statement D1 keeps prepared is parsed and planned again on every run. A unary
 //! plus changes no value and hides it from the planner; every plan is still checked for scans,
-//! here and in workerd (tests/e2e/query_plans.test.mjs). Found with callgrind on 2026-12-03: the org read's statement
-//! was prepared again on each request, ~200k of its ~3.7M instructions (docs/performance.md,
-//! "Statements planned again on every run"); the bundled SQLite (3.46) does not do it. The native
-//! tests refuse a statement that breaks the rule (`parameters_hidden_from_the_planner` in
-//! tests/api/helpers.rs).
+//! here and in workerd (tests/e2e/query_plans.test.mjs). Found with callgrind on 2026-12-03: the
+//! org read's statement was prepared again on each request, ~200k of its ~3.7M instructions
+//! (docs/performance.md, "Statements planned again on every run"); the bundled SQLite (3.46) does
+//! not do it. The native tests refuse a statement that breaks the rule
+//! (`parameters_hidden_from_the_planner` in tests/api/helpers.rs).
 
 /// Whether the workspace row `$alias` (the workspaces table's alias with its dot, or "") is the
 /// one a path names, by id or by slug (one of the two parameters is NULL).

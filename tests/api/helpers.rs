@@ -206,7 +206,8 @@ fn check_query_plan_once(connection: &rusqlite::Connection, sql: &'static str) {
 /// `Err(parameter)` when `sql` writes a parameter bare where workerd's SQLite reads its bound value
 /// to plan the statement, which makes it prepare the statement again on every run (the rule and
 /// its cost: `src/store/sql_fragments.rs`): any parameter of a statement that joins tables, and
-/// a `LIMIT`'s anywhere. Each must be written `+?N`.
+/// a `LIMIT`'s anywhere. Each must be written `+?N`. A join is recognised by its `JOIN`; one
+/// written with a comma (`FROM a, b`), which workerd re-plans alike, is not, and none is written so.
 pub fn parameters_hidden_from_the_planner(sql: &str) -> Result<(), String> {
     let joins = sql.contains(" JOIN ");
     let bytes = sql.as_bytes();
