@@ -17,7 +17,11 @@
 // in the same process) and the runtime, on every thread of the process. Requests go one at a
 // time. Each count is also split by where the instructions ran (JIT code, V8's compilers, its
 // interpreter, SQLite, BoringSSL, the rest), so the report says what the difference between two
-// sides is made of. A benchmark, not a test.
+// sides is made of. That split counts each function's own instructions, which left most of what
+// D1's SQLite costs in "the rest" (its allocations, its static functions); the report also gives
+// D1's SQLite whole, every call into it with all it ran, and how many of its statements it parsed
+// and planned again, which is how the org read's re-planning was found (src/store/sql_fragments.rs).
+// A benchmark, not a test.
 //
 // `CALLGRIND_EXTRA` passes more options to callgrind: `CALLGRIND_EXTRA=--cache-sim=yes` with
 // `INSTRUCTIONS_KEEP_DUMPS=1` keeps, beside each count, its simulated cache misses (the report
@@ -141,6 +145,37 @@ function callsInto(path, name) {
   return calls;
 }
 
+/**
+ * The instructions a callgrind dump counts in calls from workerd's C++ into SQLite's functions,
+ * each call with everything it ran: D1's SQLite whole, with its parsing's and planning's
+ * allocations and workerd's file system under it, which `where` splits between "SQLite" and
+ * "runtime" (SQLite's static functions, `resolveExprStep` and the like, carry no `sqlite3` in their
+ * names). The line after a `calls=` line holds the call's inclusive cost. SQLite is C, so a caller
+ * with `::` in its name is outside it.
+ */
+function inSqliteWhole(path) {
+  const names = new Map();
+  const named = (spec) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+    if (!match) return spec;
+    if (match[2] !== undefined) names.set(match[1], match[2]);
+    return names.get(match[1]);
+  };
+  let caller = "";
+  let callee = "";
+  let costOfCall = false;
+  let total = 0;
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (costOfCall) {
+      costOfCall = false;
+      total += Number(line.split(" ")[1]) || 0;
+    } else if (line.startsWith("fn=")) caller = named(line.slice(3)) ?? "";
+    else if (line.startsWith("cfn=")) callee = named(line.slice(4)) ?? "";
+    else if (line.startsWith("calls=")) costOfCall = caller.includes("::") && callee.startsWith("sqlite3");
+  }
+  return total;
+}
+
 /** A callgrind dump's exclusive counts grouped by `where`. */
 function countsByPlace(path) {
   const totals = {};
@@ -200,10 +235,12 @@ async function countLoad(target, pid, requests, label) {
   // A statement D1 keeps prepared that SQLite parses and plans again when it runs: one whose plan
   // read a parameter's bound value (src/store/sql_fragments.rs says which, and what it cost).
   const replanned = callsInto(join(DIRECTORY, dump), "sqlite3Reprepare");
+  const sqliteWhole = inSqliteWhole(join(DIRECTORY, dump));
   if (process.env.INSTRUCTIONS_KEEP_DUMPS !== "1") rmSync(join(DIRECTORY, dump));
   const perRequest = Object.fromEntries(Object.entries(counts).map(([place, count]) => [place, count / requests.length]));
   perRequest.total = Object.values(perRequest).reduce((sum, count) => sum + count, 0);
   perRequest.replanned = replanned / requests.length;
+  perRequest.sqliteWhole = sqliteWhole / requests.length;
   return perRequest;
 }
 
@@ -276,7 +313,8 @@ export async function benchInstructions({ report, rounds, against }) {
     const line = (perRound) =>
       `${thousands(medianOf(perRound.map((c) => c.total)))} instructions per request (` +
       PLACES.map((place) => `${place} ${thousands(medianOf(perRound.map((c) => c[place] ?? 0)))}`).join(", ") +
-      `); SQLite statements planned again ${medianOf(perRound.map((c) => c.replanned)).toFixed(2)} a request`;
+      `); D1's SQLite with all it calls ${thousands(medianOf(perRound.map((c) => c.sqliteWhole)))}, ` +
+      `its statements planned again ${medianOf(perRound.map((c) => c.replanned)).toFixed(2)} a request`;
     const pairs = measured.map((name) => [name, "worker", "peer"]);
     if (!against) pairs.push(["floor", "rustFloor", "floor"]);
     const named = (side) => sides[side] ?? side;
