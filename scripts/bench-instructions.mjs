@@ -94,21 +94,29 @@ function countedProcess(rootPid) {
 }
 
 /**
- * Exclusive instruction counts by function of a callgrind dump (its cost lines, without the
- * inclusive cost that follows each `calls=` line): a map of each function's name to its count.
- * Callgrind names code without symbols (wasm and JS compiled at run time) by its address.
+ * A reader of one callgrind dump's function names, which the dump compresses: `(id) name` the
+ * first time a name appears (after `fn=` or `cfn=`, one table for both), `(id)` after that.
  */
-export function exclusiveCounts(path) {
+function nameReader() {
   const names = new Map();
-  const totals = new Map();
-  let current = null;
-  let skipNext = false;
-  const named = (spec) => {
+  return (spec) => {
     const match = /^\((\d+)\)(?: (.*))?$/.exec(spec);
     if (!match) return spec;
     if (match[2] !== undefined) names.set(match[1], match[2]);
     return names.get(match[1]);
   };
+}
+
+/**
+ * Exclusive instruction counts by function of a callgrind dump (its cost lines, without the
+ * inclusive cost that follows each `calls=` line): a map of each function's name to its count.
+ * Callgrind names code without symbols (wasm and JS compiled at run time) by its address.
+ */
+export function exclusiveCounts(path) {
+  const named = nameReader();
+  const totals = new Map();
+  let current = null;
+  let skipNext = false;
   for (const line of readFileSync(path, "utf8").split("\n")) {
     if (/^[0-9+*-]/.test(line)) {
       if (skipNext) {
@@ -126,21 +134,16 @@ export function exclusiveCounts(path) {
 
 /**
  * How many calls a callgrind dump counts into the function `name`, from anywhere. Its `calls=`
- * lines each follow the `cfn=` they count (named once, then by number, as in `exclusiveCounts`).
+ * lines each follow the `cfn=` they count.
  */
 function callsInto(path, name) {
-  const names = new Map();
+  const named = nameReader();
   let callee = null;
   let calls = 0;
   for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (line.startsWith("cfn=")) {
-      const match = /^\((\d+)\)(?: (.*))?$/.exec(line.slice(4));
-      if (match?.[2] !== undefined) names.set(match[1], match[2]);
-      callee = match ? names.get(match[1]) : line.slice(4);
-    } else if (line.startsWith("fn=")) {
-      const match = /^\((\d+)\)(?: (.*))?$/.exec(line.slice(3));
-      if (match?.[2] !== undefined) names.set(match[1], match[2]);
-    } else if (line.startsWith("calls=") && callee === name) calls += Number(line.slice(6).split(" ")[0]);
+    if (line.startsWith("cfn=")) callee = named(line.slice(4));
+    else if (line.startsWith("fn=")) named(line.slice(3));
+    else if (line.startsWith("calls=") && callee === name) calls += Number(line.slice(6).split(" ")[0]);
   }
   return calls;
 }
@@ -154,13 +157,7 @@ function callsInto(path, name) {
  * with `::` in its name is outside it.
  */
 function inSqliteWhole(path) {
-  const names = new Map();
-  const named = (spec) => {
-    const match = /^\((\d+)\)(?: (.*))?$/.exec(spec);
-    if (!match) return spec;
-    if (match[2] !== undefined) names.set(match[1], match[2]);
-    return names.get(match[1]);
-  };
+  const named = nameReader();
   let caller = "";
   let callee = "";
   let costOfCall = false;
