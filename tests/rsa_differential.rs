@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use edge_auth::crypto::rsa::RsaVerifyingKey;
+use edge_auth::crypto::rsa::{Comparison, RsaVerifyingKey};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 use rsa::pkcs8::DecodePrivateKey;
@@ -65,12 +65,15 @@ impl Verifiers {
         let digest = Sha256::digest(&case.message);
         let expected = self.reference.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, &case.signature).is_ok();
         let ours = self.ours.verify_sha256(&case.message, &case.signature);
-        let ours_digest = self.ours.verify_sha256_digest(&digest.into(), &case.signature);
+        let digest: [u8; 32] = digest.into();
+        // Each comparison the key can make, whichever it would choose by itself.
+        let plain = self.ours.verify_sha256_digest_by(Comparison::Plain, &digest, &case.signature);
+        let scaled = self.ours.verify_sha256_digest_by(Comparison::Scaled, &digest, &case.signature);
         totals.cases += 1;
         totals.accepted += usize::from(expected);
-        if ours != expected || ours_digest != expected {
+        if ours != expected || plain != expected || scaled != expected {
             failures.lock().unwrap().push(format!(
-                "{}: {}: rsa says {expected}, verify_sha256 {ours}, verify_sha256_digest {ours_digest}; \
+                "{}: {}: rsa says {expected}, verify_sha256 {ours}, plain {plain}, scaled {scaled}; \
                  message {}, signature {} ({} bytes)",
                 self.label,
                 case.what,

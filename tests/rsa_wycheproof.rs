@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use edge_auth::crypto::rsa::{RsaKeyError, RsaVerifyingKey};
+use edge_auth::crypto::rsa::{Comparison, RsaKeyError, RsaVerifyingKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -100,10 +100,12 @@ fn run_file(file: &str, failures: &mut Vec<String>) -> Tally {
             let accepted = match &key {
                 Ok(key) => {
                     let accepted = key.verify_sha256(&message, &signature);
-                    if result == "valid" {
-                        let digest: [u8; 32] = Sha256::digest(&message).into();
-                        if key.verify_sha256_digest(&digest, &signature) != accepted {
-                            failures.push(format!("{file} tcId {id}: digest API disagrees"));
+                    // Each comparison the key can make must give the same verdict on every case,
+                    // whichever the key would choose by itself.
+                    let digest: [u8; 32] = Sha256::digest(&message).into();
+                    for comparison in [Comparison::Plain, Comparison::Scaled] {
+                        if key.verify_sha256_digest_by(comparison, &digest, &signature) != accepted {
+                            failures.push(format!("{file} tcId {id}: the {comparison:?} comparison disagrees"));
                         }
                     }
                     accepted

@@ -15,7 +15,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use serde_json::json;
 
 use crate::app::App;
-use crate::crypto::rsa::RsaVerifyingKey;
+use crate::crypto::rsa::{Comparison, RsaVerifyingKey};
 use crate::http::ErrorCode;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::platform::{KeyValueStore, Platform};
@@ -28,13 +28,19 @@ pub const ROUTE_PREFIX: &str = "/v1/__bench/";
 /// Upper bound on repetitions per request, so a bench build cannot be made to spin forever.
 const MAX_REPETITIONS: u32 = 100_000;
 
-/// `POST /v1/__bench/{fresh,cached,rsa,sha256,parse,claims,setup}?n=N` with the token as bearer.
-/// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache;
+/// `POST /v1/__bench/{fresh,cached,rsa,sha256,parse,claims,setup,scaling}?n=N` with the token as
+/// bearer.
+/// - `fresh`: full verification (parse, key lookup, RS256, claims) without the verified-token cache
+///   (the isolate's key, which has made its plain verifications by the time the bench counts);
 /// - `cached`: verification through the cache (a token this isolate has verified before);
-/// - `rsa`: the RSA primitive alone on the token's signing input, with the key given as `key_n`, `key_e`;
+/// - `rsa`: the RSA primitive alone on the token's signing input, with the key given as `key_n`,
+///   `key_e`, and its scaled comparison prepared first; with `comparison=plain`, the plain
+///   comparison a key makes for its first verifications;
 /// - `sha256`: SHA-256 of the token's signing input alone (the hashing part of `rsa`);
 /// - `parse`: the token's structure and header alone; `claims`: its claims and their policy alone;
-/// - `setup`: building the verifying key (Montgomery constants) of the token's JWK.
+/// - `setup`: building the verifying key (Montgomery constants) of the token's JWK;
+/// - `scaling`: building it and then its scaled comparison's constants (less `setup`: what a key
+///   pays once, after its plain verifications).
 ///
 /// `route` (a route's own work, D1 answered from memory) is dispatched by the router itself, which
 /// owns the routes: see [`route_request`].
@@ -87,8 +93,16 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
             let (n, e) = request_key(request)?;
             let key = RsaVerifyingKey::from_be_bytes(&n, &e)
                 .map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "unusable key"))?;
+            let comparison = match request.query_param("comparison")?.as_deref() {
+                Some("plain") => Comparison::Plain,
+                _ => {
+                    key.prepare_scaled_comparison();
+                    Comparison::Scaled
+                }
+            };
             for _ in 0..repetitions {
-                if !key.verify_sha256(signing_input.as_bytes(), &signature) {
+                let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(signing_input.as_bytes()).into();
+                if !key.verify_sha256_digest_by(comparison, &digest, &signature) {
                     return Err(ApiError::new(
                         ErrorCode::TokenSignatureInvalid,
                         "the token does not verify with this key",
@@ -116,11 +130,14 @@ async fn run<P: Platform>(app: &App<'_, P>, request: &ApiRequest, mode: &str) ->
                 std::hint::black_box(policy.check(unverified.claims_unverified()?, now)?);
             }
         }
-        "setup" => {
+        "setup" | "scaling" => {
             let (n, e) = request_key(request)?;
             for _ in 0..repetitions {
-                RsaVerifyingKey::from_be_bytes(&n, &e)
+                let key = RsaVerifyingKey::from_be_bytes(&n, &e)
                     .map_err(|_| ApiError::new(ErrorCode::InvalidQuery, "unusable key"))?;
+                if mode == "scaling" {
+                    key.prepare_scaled_comparison();
+                }
             }
         }
         _ => return Err(ApiError::new(ErrorCode::RouteNotFound, "no such bench")),

@@ -10,7 +10,8 @@ mod limbs;
 mod montgomery;
 mod pkcs1v15;
 mod roca;
+mod scaled_encoding;
 mod verifying_key;
 
 pub use key_error::RsaKeyError;
-pub use verifying_key::RsaVerifyingKey;
+pub use verifying_key::{Comparison, RsaVerifyingKey, PLAIN_VERIFICATIONS_BEFORE_SCALING};

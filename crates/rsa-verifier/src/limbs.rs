@@ -3,7 +3,7 @@
 //! 28 bits rather than 32 leave headroom: a product of two limbs is below 2^56, so a
 //! multiplication column can add up 256 of them in a `u64` before carrying (see `montgomery`).
 //! The helpers here are the linear-time operations around the multiplications: conversion to and
-//! from big-endian bytes, comparison, subtraction, and multiplication by 2^28 modulo `n`.
+//! from big-endian bytes, comparison, addition, subtraction, and multiplication by 2^28 modulo `n`.
 
 use core::cmp::Ordering;
 
@@ -77,6 +77,18 @@ pub(crate) fn sub_assign(a: &mut [u32], b: &[u32]) -> u32 {
         *x = diff & LIMB_MASK;
     }
     borrow
+}
+
+/// `a += b`, for a sum that fits the limbs (no carry out of the top limb).
+pub(crate) fn add_assign(a: &mut [u32], b: &[u32]) {
+    debug_assert_eq!(a.len(), b.len());
+    let mut carry = 0;
+    for (x, &y) in a.iter_mut().zip(b) {
+        let sum = *x + y + carry;
+        carry = sum >> LIMB_BITS;
+        *x = sum & LIMB_MASK;
+    }
+    debug_assert_eq!(carry, 0);
 }
 
 /// Subtracts `n` from `a` when `a >= n`, so that a value below `2n` ends up below `n`.
@@ -183,6 +195,15 @@ mod tests {
         assert_eq!(compare(&[5, 1], &[0, 2]), Ordering::Less);
         assert_eq!(compare(&[5, 2], &[0, 2]), Ordering::Greater);
         assert_eq!(compare(&[5, 2], &[5, 2]), Ordering::Equal);
+    }
+
+    #[test]
+    fn addition_carries_across_limbs() {
+        let mut a = [LIMB_MASK, 0];
+        add_assign(&mut a, &[1, 0]);
+        assert_eq!(a, [0, 1]);
+        add_assign(&mut a, &[LIMB_MASK, 2]);
+        assert_eq!(a, [LIMB_MASK, 3]);
     }
 
     #[test]

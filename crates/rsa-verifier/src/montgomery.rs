@@ -24,6 +24,9 @@ pub(crate) const MAX_LIMBS: usize = limbs_for_modulus_bits(4096);
 /// more on either side.
 const PAD: usize = 8;
 
+/// The most limbs [`MontgomeryModulus::short_mul`]'s short operand may have.
+pub(crate) const SHORT_MAX_LIMBS: usize = 16;
+
 /// Limbs needed for a modulus of `bits` bits with two spare bits, so that `4n < R`.
 pub(crate) const fn limbs_for_modulus_bits(bits: usize) -> usize {
     (bits + 2).div_ceil(LIMB_BITS as usize)
@@ -95,29 +98,116 @@ impl MontgomeryModulus {
         self.n.len()
     }
 
-    /// `s^65537 mod n`, fully reduced, for `s < n` given in `L` limbs: 16 squarings and one
-    /// multiplication.
+    /// `s^65537 mod n`, fully reduced, for `s < n` given in `L` limbs: `s` taken into Montgomery
+    /// form, then 16 squarings and one multiplication.
     pub(crate) fn pow_65537(&self, s: &[u32], out: &mut [u32]) {
         self.pow_65537_with::<Fastest>(s, out);
     }
 
     /// [`Self::pow_65537`] with a chosen dot-product kernel.
     pub(crate) fn pow_65537_with<D: DotProduct>(&self, s: &[u32], out: &mut [u32]) {
-        let len = self.limb_count();
-        let s = Padded::from_limbs(&s[..len]);
+        let s = Padded::from_limbs(&s[..self.limb_count()]);
+        // s·R mod n; multiplying s^65536·R by the plain s at the end divides by R, leaving
+        // s^65537 out of Montgomery form.
         let mut x = Padded::zero();
+        self.mul_apart::<D>(&s, &self.r_squared, &mut x);
+        self.square_16_times_then_multiply::<D>(x, &s, out);
+    }
+
+    /// `n` in limbs.
+    pub(crate) fn limbs(&self) -> &[u32] {
+        &self.n
+    }
+
+    /// `s^65537·R^-65536 mod n`, fully reduced, for `s < n` given in `L` limbs: 16 squarings and
+    /// one multiplication.
+    ///
+    /// `s` is not taken into Montgomery form first (which would cost one more multiplication), so
+    /// each squaring leaves one more power of `R^-1` behind: after `i` of them the value is
+    /// `s^(2^i)·R^-(2^i - 1)`, and the multiplication by `s` makes it `s^65537·R^-65536`. The
+    /// verifier compares that with the expected block in the same scale (see `scaled_encoding`).
+    pub(crate) fn pow_65537_scaled(&self, s: &[u32], out: &mut [u32]) {
+        self.pow_65537_scaled_with::<Fastest>(s, out);
+    }
+
+    /// [`Self::pow_65537_scaled`] with a chosen dot-product kernel.
+    pub(crate) fn pow_65537_scaled_with<D: DotProduct>(&self, s: &[u32], out: &mut [u32]) {
+        let s = Padded::from_limbs(&s[..self.limb_count()]);
+        self.square_16_times_then_multiply::<D>(s.clone(), &s, out);
+    }
+
+    /// `x^65536·factor·R^-65536 mod n`, fully reduced, into `out`: what both exponentiations
+    /// share, in one place, so that the wasm holds the inlined kernel once.
+    #[inline(never)]
+    fn square_16_times_then_multiply<D: DotProduct>(&self, mut x: Padded, factor: &Padded, out: &mut [u32]) {
+        let len = self.limb_count();
         let mut y = Padded::zero();
-        // s·R mod n
-        self.mul_with::<D>(&s, &self.r_squared, &mut x);
         for _ in 0..8 {
             self.square_with::<D>(&x, &mut y);
             self.square_with::<D>(&y, &mut x);
         }
-        // Multiplying s^65536·R by the plain s divides by R, leaving s^65537 out of Montgomery form.
-        self.mul_with::<D>(&x, &s, &mut y);
+        self.mul_with::<D>(&x, factor, &mut y);
         let out = &mut out[..len];
         out.copy_from_slice(y.limbs(len));
         limbs::reduce_once(out, &self.n);
+    }
+
+    /// [`Self::mul_with`] as a call rather than inlined: for the multiplications outside the
+    /// 16 squarings' loop, where a call costs nothing measurable and another inlined copy of the
+    /// kernel would cost the wasm kilobytes.
+    #[inline(never)]
+    fn mul_apart<D: DotProduct>(&self, a: &Padded, b: &Padded, out: &mut Padded) {
+        self.mul_with::<D>(a, b, out);
+    }
+
+    /// `a·b mod n`, fully reduced, for `a, b < 2n`: two Montgomery multiplications, the second by
+    /// `R^2` to undo the first's `R^-1`. For the per-key constants, not the hot path.
+    pub(crate) fn mul_mod(&self, a: &[u32], b: &[u32], out: &mut [u32]) {
+        let len = self.limb_count();
+        let mut product = Padded::zero();
+        let mut plain = Padded::zero();
+        self.mul_apart::<Fastest>(&Padded::from_limbs(&a[..len]), &Padded::from_limbs(&b[..len]), &mut product);
+        self.mul_apart::<Fastest>(&product, &self.r_squared, &mut plain);
+        let out = &mut out[..len];
+        out.copy_from_slice(plain.limbs(len));
+        limbs::reduce_once(out, &self.n);
+    }
+
+    /// `h·k·2^(-28·H) mod n`, below `2n`, for `h` of `H ≤ L` limbs and `k < n`: a Montgomery
+    /// multiplication that divides by `2^(28·H)` instead of `R`, so both its products and its
+    /// reduction take `H·L` limb products instead of `L²`. The verifier multiplies the 10-limb
+    /// digest with it.
+    pub(crate) fn short_mul(&self, h: &[u32], k: &[u32], out: &mut [u32]) {
+        let len = self.limb_count();
+        let short = h.len();
+        assert!(short <= len.min(SHORT_MAX_LIMBS) && k.len() == len && out.len() == len);
+        // Column sums of h·k, then of m·n as the reduction digits m are chosen: each column adds
+        // at most 2H products below 2^56 to a carry below 2^37, far from overflowing.
+        let mut columns = [0u64; MAX_LIMBS + SHORT_MAX_LIMBS];
+        // (Rows as zipped slices: no bounds check inside them, and LLVM vectorises them.)
+        for (i, &x) in h.iter().enumerate() {
+            for (column, &y) in columns[i..i + len].iter_mut().zip(k) {
+                *column += u64::from(x) * u64::from(y);
+            }
+        }
+        let mut carry = 0u64;
+        for i in 0..short {
+            let total = columns[i] + carry;
+            let m_i = (total as u32).wrapping_mul(self.n_neg_inv) & LIMB_MASK;
+            for (column, &n_j) in columns[i + 1..i + len].iter_mut().zip(&self.n[1..len]) {
+                *column += u64::from(m_i) * u64::from(n_j);
+            }
+            let total = total + u64::from(m_i) * u64::from(self.n[0]);
+            debug_assert_eq!(total as u32 & LIMB_MASK, 0);
+            carry = total >> LIMB_BITS;
+        }
+        // (h·k + m·n) / 2^(28·H) < (2^(28·H)·n + 2^(28·H)·n) / 2^(28·H) = 2n < R: L limbs hold it.
+        for (c, limb) in out.iter_mut().enumerate() {
+            let total = columns[short + c] + carry;
+            *limb = total as u32 & LIMB_MASK;
+            carry = total >> LIMB_BITS;
+        }
+        debug_assert_eq!(carry, 0);
     }
 
     // The multiplications index whole padded arrays with explicit offsets instead of slicing
@@ -459,6 +549,9 @@ mod tests {
             modulus.pow_65537_with::<Portable>(&s, &mut portable);
             modulus.pow_65537_with::<Fastest>(&s, &mut fastest);
             assert_eq!(portable, fastest, "{bits} bits");
+            modulus.pow_65537_scaled_with::<Portable>(&s, &mut portable);
+            modulus.pow_65537_scaled_with::<Fastest>(&s, &mut fastest);
+            assert_eq!(portable, fastest, "{bits} bits, scaled");
         }
     }
 
@@ -559,6 +652,80 @@ mod big_integer_tests {
                 let mut out = vec![0u32; modulus.limb_count()];
                 modulus.pow_65537(&from_biguint(&s, modulus.limb_count()), &mut out);
                 assert_eq!(to_biguint(&out), s.modpow(&BigUint::from(65537u32), &n_big));
+            }
+        }
+    }
+
+    #[test]
+    fn the_public_operation_matches_big_integer_exponentiation_in_its_scale() {
+        let mut rng = XorShift(99);
+        for bits in [2048, 2049, 3072, 4095, 4096] {
+            let n = random_odd_modulus(&mut rng, bits);
+            let n_big = to_biguint(&n);
+            let modulus = MontgomeryModulus::new(n, bits);
+            let r = BigUint::from(1u32) << (LIMB_BITS as usize * modulus.limb_count());
+            // The result is s^65537·R^-65536: times R^65536 it is the plain power.
+            let unscale = r.modpow(&BigUint::from(65536u32), &n_big);
+            for case in 0..4 {
+                let s = match case {
+                    0 => &n_big - 1u32,
+                    1 => BigUint::from(0u32),
+                    2 => BigUint::from(1u32),
+                    _ => random_below(&mut rng, &n_big),
+                };
+                let mut out = vec![0u32; modulus.limb_count()];
+                modulus.pow_65537_scaled(&from_biguint(&s, modulus.limb_count()), &mut out);
+                let out = to_biguint(&out);
+                assert!(out < n_big, "{bits} bits: fully reduced");
+                assert_eq!((out * &unscale) % &n_big, s.modpow(&BigUint::from(65537u32), &n_big), "{bits} bits");
+            }
+        }
+    }
+
+    #[test]
+    fn the_plain_product_matches_big_integer_arithmetic() {
+        let mut rng = XorShift(3);
+        for bits in [2048, 3583, 4096] {
+            let n = random_odd_modulus(&mut rng, bits);
+            let n_big = to_biguint(&n);
+            let modulus = MontgomeryModulus::new(n, bits);
+            let len = modulus.limb_count();
+            let two_n = &n_big * 2u32;
+            for _ in 0..10 {
+                let (a, b) = (random_below(&mut rng, &two_n), random_below(&mut rng, &two_n));
+                let mut out = vec![0u32; len];
+                modulus.mul_mod(&from_biguint(&a, len), &from_biguint(&b, len), &mut out);
+                assert_eq!(to_biguint(&out), (&a * &b) % &n_big, "{bits} bits");
+            }
+        }
+    }
+
+    #[test]
+    fn the_short_product_divides_by_its_own_length() {
+        let mut rng = XorShift(17);
+        for bits in [2048, 2073, 3072, 4096] {
+            let n = random_odd_modulus(&mut rng, bits);
+            let n_big = to_biguint(&n);
+            let modulus = MontgomeryModulus::new(n, bits);
+            let len = modulus.limb_count();
+            for short in [1, 10, SHORT_MAX_LIMBS] {
+                let divisor = BigUint::from(1u32) << (LIMB_BITS as usize * short);
+                for case in 0..6 {
+                    // The extremes (the largest h with k = n - 1), then random operands.
+                    let h = match case {
+                        0 => &divisor - 1u32,
+                        _ => random_below(&mut rng, &divisor),
+                    };
+                    let k = match case {
+                        0 => &n_big - 1u32,
+                        _ => random_below(&mut rng, &n_big),
+                    };
+                    let mut out = vec![0u32; len];
+                    modulus.short_mul(&from_biguint(&h, short), &from_biguint(&k, len), &mut out);
+                    let out = to_biguint(&out);
+                    assert!(out < &n_big * 2u32, "{bits} bits, {short} limbs: below 2n");
+                    assert_eq!((out * &divisor) % &n_big, (&h * &k) % &n_big, "{bits} bits, {short} limbs");
+                }
             }
         }
     }

@@ -1,42 +1,61 @@
-//! The EMSA-PKCS1-v1_5 encoding of a SHA-256 digest (RFC 8017 §9.2), checked by comparison.
+//! The EMSA-PKCS1-v1_5 encoding of a SHA-256 digest (RFC 8017 §9.2), built in full.
 //!
-//! The expected encoded message is built in full and compared byte for byte with what the
-//! signature decrypts to. Parsing the decrypted block instead (skip the padding, read the DER)
-//! is how BER-tolerant and garbage-accepting verifiers have been forged (CVE-2006-4339 and
-//! its descendants); with a comparison there is exactly one accepted block per digest.
+//! The verifier builds the one block a signature must decrypt to and compares it with what the
+//! signature gives: byte for byte ([`is_sha256_encoding`]), or as numbers in the scale of the
+//! faster exponentiation (`scaled_encoding`, from this block for a digest of zeros). Parsing the
+//! decrypted block instead (skip the padding, read the DER) is how BER-tolerant and
+//! garbage-accepting verifiers have been forged (CVE-2006-4339 and its descendants); with a
+//! comparison there is exactly one accepted block per digest.
 
 /// `DigestInfo` for SHA-256 in DER, up to the digest itself: algorithm OID 2.16.840.1.101.3.4.2.1
 /// with explicit NULL parameters, then an OCTET STRING of 32 bytes.
 const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =
     [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
 
+/// Length of a SHA-256 digest, which is the block's last bytes.
+pub(crate) const DIGEST_LEN: usize = 32;
+
 /// Length of `DigestInfo` with the digest.
-const DIGEST_INFO_LEN: usize = SHA256_DIGEST_INFO_PREFIX.len() + 32;
+const DIGEST_INFO_LEN: usize = SHA256_DIGEST_INFO_PREFIX.len() + DIGEST_LEN;
 
 /// Largest encoded message: the modulus length of a 4096-bit key.
-const MAX_ENCODED_LEN: usize = 512;
+pub(crate) const MAX_ENCODED_LEN: usize = 512;
 
 /// RFC 8017 requires at least eight bytes of 0xFF padding.
 const MIN_PADDING_LEN: usize = 8;
+
+/// Writes `00 01 FF..FF 00 || DigestInfo(SHA-256, digest)` into all of `out`; `false` when no
+/// such block has `out.len()` bytes.
+///
+/// The digest is the block's last [`DIGEST_LEN`] bytes, so as numbers the block for `digest` is
+/// the block for a digest of zeros plus the digest.
+pub(crate) fn write_sha256_encoding(digest: &[u8; DIGEST_LEN], out: &mut [u8]) -> bool {
+    let len = out.len();
+    if !(3 + MIN_PADDING_LEN + DIGEST_INFO_LEN..=MAX_ENCODED_LEN).contains(&len) {
+        return false;
+    }
+    out.fill(0xff);
+    out[0] = 0x00;
+    out[1] = 0x01;
+    let digest_info = len - DIGEST_INFO_LEN;
+    out[digest_info - 1] = 0x00;
+    out[digest_info..len - DIGEST_LEN].copy_from_slice(&SHA256_DIGEST_INFO_PREFIX);
+    out[len - DIGEST_LEN..].copy_from_slice(digest);
+    true
+}
 
 /// Whether `encoded` is exactly `00 01 FF..FF 00 || DigestInfo(SHA-256, digest)`.
 ///
 /// Every byte is compared whatever the earlier ones were, so the time taken does not reveal
 /// where the first difference lies.
-pub(crate) fn is_sha256_encoding(encoded: &[u8], digest: &[u8; 32]) -> bool {
-    let len = encoded.len();
-    if !(3 + MIN_PADDING_LEN + DIGEST_INFO_LEN..=MAX_ENCODED_LEN).contains(&len) {
+pub(crate) fn is_sha256_encoding(encoded: &[u8], digest: &[u8; DIGEST_LEN]) -> bool {
+    let mut expected = [0u8; MAX_ENCODED_LEN];
+    let Some(expected) = expected.get_mut(..encoded.len()) else {
+        return false;
+    };
+    if !write_sha256_encoding(digest, expected) {
         return false;
     }
-    let mut expected = [0xffu8; MAX_ENCODED_LEN];
-    let expected = &mut expected[..len];
-    expected[0] = 0x00;
-    expected[1] = 0x01;
-    let digest_info = len - DIGEST_INFO_LEN;
-    expected[digest_info - 1] = 0x00;
-    expected[digest_info..len - 32].copy_from_slice(&SHA256_DIGEST_INFO_PREFIX);
-    expected[len - 32..].copy_from_slice(digest);
-
     let difference = encoded.iter().zip(expected.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
     difference == 0
 }
@@ -47,7 +66,7 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    const DIGEST: [u8; 32] = [0xab; 32];
+    const DIGEST: [u8; DIGEST_LEN] = [0xab; DIGEST_LEN];
 
     fn well_formed(len: usize) -> Vec<u8> {
         let mut encoded = vec![0x00, 0x01];
@@ -56,6 +75,17 @@ mod tests {
         encoded.extend_from_slice(&SHA256_DIGEST_INFO_PREFIX);
         encoded.extend_from_slice(&DIGEST);
         encoded
+    }
+
+    #[test]
+    fn the_written_block_is_rfc_8017s() {
+        for len in [256, 384, 512] {
+            let mut out = vec![0x5a; len];
+            assert!(write_sha256_encoding(&DIGEST, &mut out));
+            assert_eq!(out, well_formed(len), "{len} bytes");
+        }
+        assert!(!write_sha256_encoding(&DIGEST, &mut [0; 3 + MIN_PADDING_LEN + DIGEST_INFO_LEN - 1]));
+        assert!(!write_sha256_encoding(&DIGEST, &mut [0; MAX_ENCODED_LEN + 1]));
     }
 
     #[test]

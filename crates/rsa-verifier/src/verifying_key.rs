@@ -1,6 +1,8 @@
 //! An RSA public key ready to verify RS256 signatures.
 
 use core::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -9,21 +11,62 @@ use super::limbs;
 use super::montgomery::{limbs_for_modulus_bits, MontgomeryModulus, MAX_LIMBS};
 use super::pkcs1v15;
 use super::roca::has_roca_fingerprint;
+use super::scaled_encoding::ScaledEncoding;
 
 const MIN_MODULUS_BITS: usize = 2048;
 const MAX_MODULUS_BITS: usize = 4096;
 const MAX_MODULUS_BYTES: usize = MAX_MODULUS_BITS / 8;
 
+/// Fresh verifications a key makes with [`Comparison::Plain`] before it builds the constants of
+/// [`Comparison::Scaled`] and makes every later one with that.
+///
+/// The scaled comparison saves one of the exponentiation's 18 multiplications and squarings
+/// (~6 % of a verification), but its constants cost an exponentiation of their own
+/// (`R^-65536 mod n`: no cheaper way exists for a modulus of unknown factors), about two
+/// verifications' time. Built with the key, they would take its set-up, which every isolate
+/// pays once per key on its first request, several times past its target (≤ 30 µs); built
+/// once the key has verified this many signatures, they cost a key that is busy about one
+/// verification in thirty, and a key that verifies a few tokens in an isolate's life nothing.
+pub const PLAIN_VERIFICATIONS_BEFORE_SCALING: u32 = 32;
+
+/// How a verification compares what the signature gives with the one block it must give. Both
+/// accept exactly the same signatures (the tests hold them to it); they differ in cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    /// `s^65537 mod n` against the block, byte for byte: no constants beyond the key's set-up.
+    Plain,
+    /// `s^65537·R^-65536 mod n` against the block in the same scale (`scaled_encoding`): one
+    /// multiplication fewer, with constants built once per key.
+    Scaled,
+}
+
 /// An RSA public key with `e = 65537` and a 2048- to 4096-bit modulus, with its Montgomery
 /// constants precomputed so that each verification is only the modular exponentiation.
 ///
-/// Build it once per key (a few tens of µs) and keep it for as long as the key is trusted.
-#[derive(Clone)]
+/// Build it once per key (a few tens of µs) and keep it for as long as the key is trusted. Its
+/// first [`PLAIN_VERIFICATIONS_BEFORE_SCALING`] verifications compare plainly, the rest scaled.
 pub struct RsaVerifyingKey {
     modulus: MontgomeryModulus,
     /// `n` big-endian in exactly `signature_len()` bytes, to compare signatures against.
     modulus_be: Vec<u8>,
     bits: usize,
+    /// Verifications made with the plain comparison (it stops counting once the key scales).
+    plain_verifications: AtomicU32,
+    /// The scaled comparison's constants, once built (`None` for a block length that has no
+    /// block, which no accepted modulus has).
+    scaled: OnceLock<Option<ScaledEncoding>>,
+}
+
+impl Clone for RsaVerifyingKey {
+    fn clone(&self) -> Self {
+        Self {
+            modulus: self.modulus.clone(),
+            modulus_be: self.modulus_be.clone(),
+            bits: self.bits,
+            plain_verifications: AtomicU32::new(self.plain_verifications.load(Ordering::Relaxed)),
+            scaled: self.scaled.clone(),
+        }
+    }
 }
 
 impl RsaVerifyingKey {
@@ -56,7 +99,13 @@ impl RsaVerifyingKey {
         let mut n = vec![0u32; limbs_for_modulus_bits(bits)];
         let fits = limbs::from_be_bytes(modulus, &mut n);
         debug_assert!(fits, "the limb count is derived from the bit length");
-        Ok(Self { modulus: MontgomeryModulus::new(n, bits), modulus_be: modulus.to_vec(), bits })
+        Ok(Self {
+            modulus: MontgomeryModulus::new(n, bits),
+            modulus_be: modulus.to_vec(),
+            bits,
+            plain_verifications: AtomicU32::new(0),
+            scaled: OnceLock::new(),
+        })
     }
 
     /// Significant bits of the modulus (2048 for an RS256 key of the usual size).
@@ -80,6 +129,12 @@ impl RsaVerifyingKey {
     /// The signature must be exactly [`Self::signature_len`] bytes and, read as an integer,
     /// below the modulus (RFC 8017 §8.2.2 and §5.2.2); anything else is rejected, not repaired.
     pub fn verify_sha256_digest(&self, digest: &[u8; 32], signature: &[u8]) -> bool {
+        self.verify_sha256_digest_by(self.next_comparison(), digest, signature)
+    }
+
+    /// [`Self::verify_sha256_digest`] with the comparison chosen by the caller (the tests hold the
+    /// two to the same answers, the bench times each).
+    pub fn verify_sha256_digest_by(&self, comparison: Comparison, digest: &[u8; 32], signature: &[u8]) -> bool {
         let k = self.signature_len();
         // Equal lengths make the byte-wise comparison the numeric one.
         if signature.len() != k || signature >= self.modulus_be.as_slice() {
@@ -92,11 +147,41 @@ impl RsaVerifyingKey {
         if !limbs::from_be_bytes(signature, s) {
             return false;
         }
+        if comparison == Comparison::Scaled {
+            if let Some(encoding) = self.scaled_encoding() {
+                self.modulus.pow_65537_scaled(s, m);
+                return encoding.matches(&self.modulus, digest, m);
+            }
+        }
         self.modulus.pow_65537(s, m);
         let mut encoded = [0u8; MAX_MODULUS_BYTES];
         let encoded = &mut encoded[..k];
         limbs::to_be_bytes(m, encoded);
         pkcs1v15::is_sha256_encoding(encoded, digest)
+    }
+
+    /// Builds the scaled comparison's constants now, if not yet (about two verifications' time),
+    /// so that every later verification makes it: for a caller that knows the key will be busy.
+    pub fn prepare_scaled_comparison(&self) {
+        self.scaled_encoding();
+    }
+
+    /// The comparison this verification makes: plain for the key's first
+    /// [`PLAIN_VERIFICATIONS_BEFORE_SCALING`], scaled after.
+    fn next_comparison(&self) -> Comparison {
+        if self.scaled.get().is_some() {
+            return Comparison::Scaled;
+        }
+        // Counted only until the key scales, so the count cannot wrap.
+        if self.plain_verifications.fetch_add(1, Ordering::Relaxed) < PLAIN_VERIFICATIONS_BEFORE_SCALING {
+            Comparison::Plain
+        } else {
+            Comparison::Scaled
+        }
+    }
+
+    fn scaled_encoding(&self) -> Option<&ScaledEncoding> {
+        self.scaled.get_or_init(|| ScaledEncoding::new(&self.modulus, self.bits, self.signature_len())).as_ref()
     }
 }
 
@@ -212,18 +297,49 @@ mod tests {
         assert!(key.verify_sha256_digest(&digest, &signature));
     }
 
+    /// The verdict of both comparisons on `signature` for `message`, which must agree.
+    fn verdict(key: &RsaVerifyingKey, message: &[u8], signature: &[u8]) -> bool {
+        let digest: [u8; 32] = Sha256::digest(message).into();
+        let plain = key.verify_sha256_digest_by(Comparison::Plain, &digest, signature);
+        let scaled = key.verify_sha256_digest_by(Comparison::Scaled, &digest, signature);
+        assert_eq!(plain, scaled, "the plain and the scaled comparison disagree");
+        plain
+    }
+
+    #[test]
+    fn a_key_scales_after_its_plain_verifications_and_answers_the_same() {
+        let (key, signature) = known_key_and_signature();
+        let mut wrong = signature.clone();
+        wrong[100] ^= 1;
+        for made in 0..PLAIN_VERIFICATIONS_BEFORE_SCALING {
+            assert!(key.scaled.get().is_none(), "scaled after {made}");
+            assert!(key.verify_sha256(b"", &signature));
+        }
+        assert!(key.scaled.get().is_none(), "scaled before the key is used again");
+        for _ in 0..8 {
+            assert!(key.verify_sha256(b"", &signature));
+            assert!(!key.verify_sha256(b"", &wrong));
+            assert!(!key.verify_sha256(b"\0", &signature));
+        }
+        assert!(key.scaled.get().is_some());
+        // A clone keeps the constants; a key prepared at once scales from its first verification.
+        assert!(key.clone().scaled.get().is_some());
+        let (prepared, _) = known_key_and_signature();
+        prepared.prepare_scaled_comparison();
+        assert_eq!(prepared.next_comparison(), Comparison::Scaled);
+    }
+
     #[test]
     fn a_signature_for_another_message_is_rejected() {
         let (key, signature) = known_key_and_signature();
-        assert!(!key.verify_sha256(b"\0", &signature));
-        assert!(!key.verify_sha256_digest(&[0; 32], &signature));
+        assert!(!verdict(&key, b"\0", &signature));
     }
 
     #[test]
     fn a_signature_one_byte_short_is_rejected() {
         let (key, signature) = known_key_and_signature();
-        assert!(!key.verify_sha256(b"", &signature[1..]));
-        assert!(!key.verify_sha256(b"", &signature[..255]));
+        assert!(!verdict(&key, b"", &signature[1..]));
+        assert!(!verdict(&key, b"", &signature[..255]));
     }
 
     #[test]
@@ -231,7 +347,7 @@ mod tests {
         let (key, signature) = known_key_and_signature();
         let mut padded = vec![0];
         padded.extend_from_slice(&signature);
-        assert!(!key.verify_sha256(b"", &padded));
+        assert!(!verdict(&key, b"", &padded));
     }
 
     #[test]
@@ -240,7 +356,7 @@ mod tests {
         for bit in 0..signature.len() * 8 {
             let mut flipped = signature.clone();
             flipped[bit / 8] ^= 0x80 >> (bit % 8);
-            assert!(!key.verify_sha256(b"", &flipped), "bit {bit}");
+            assert!(!verdict(&key, b"", &flipped), "bit {bit}");
         }
     }
 
@@ -257,9 +373,9 @@ mod tests {
             carry = total >> 8;
         }
         sum[0] = carry as u8;
-        assert!(!key.verify_sha256(b"", &sum));
+        assert!(!verdict(&key, b"", &sum));
         if sum[0] == 0 {
-            assert!(!key.verify_sha256(b"", &sum[1..]));
+            assert!(!verdict(&key, b"", &sum[1..]));
         }
     }
 
@@ -267,16 +383,16 @@ mod tests {
     fn the_modulus_itself_and_anything_above_are_rejected() {
         let (key, _) = known_key_and_signature();
         let n = hex(WYCHEPROOF_N);
-        assert!(!key.verify_sha256(b"", &n));
-        assert!(!key.verify_sha256(b"", &[0xff; 256]));
+        assert!(!verdict(&key, b"", &n));
+        assert!(!verdict(&key, b"", &[0xff; 256]));
     }
 
     #[test]
     fn zero_and_one_are_rejected() {
         let (key, _) = known_key_and_signature();
         let mut one = [0u8; 256];
-        assert!(!key.verify_sha256(b"", &one));
+        assert!(!verdict(&key, b"", &one));
         one[255] = 1;
-        assert!(!key.verify_sha256(b"", &one));
+        assert!(!verdict(&key, b"", &one));
     }
 }
