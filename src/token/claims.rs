@@ -1,4 +1,6 @@
-use jwt_compact::Claims;
+use core::fmt;
+
+use serde::de::{Deserializer, Visitor};
 use serde::Deserialize;
 
 use super::{Identity, TokenError, Trust};
@@ -7,8 +9,20 @@ use crate::config::Config;
 /// The claims of a WorkOS AuthKit access token we read. Unknown claims are ignored; a claim of
 /// the wrong type, or a claim name given twice, makes the token malformed (serde refuses
 /// duplicate fields, and we rely on that rather than picking the first or the last).
+///
+/// The registered times are read here beside WorkOS's own claims, in one pass. jwt-compact's
+/// `Claims<T>` puts `T` under `#[serde(flatten)]`, which makes serde copy every member the outer
+/// struct does not name (each key and each string) into a buffer and read `T` from that: most
+/// of what reading the claims cost a fresh verification (docs/performance.md, "Token
+/// verification beside WebCrypto").
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkosClaims {
+    #[serde(default, deserialize_with = "unix_time")]
+    exp: Option<i64>,
+    #[serde(default, deserialize_with = "unix_time")]
+    nbf: Option<i64>,
+    #[serde(default, deserialize_with = "unix_time")]
+    iat: Option<i64>,
     iss: Option<String>,
     sub: Option<String>,
     sid: Option<String>,
@@ -60,18 +74,16 @@ impl<'a> ClaimPolicy<'a> {
 
     /// Checks the claims of a token whose signature has been verified, at `now` (Unix seconds).
     /// Takes them by value so the identity keeps their strings instead of copying them.
-    pub fn check(&self, claims: Claims<WorkosClaims>, now: i64) -> Result<Identity, TokenError> {
-        let expires_at = claims.expiration.ok_or(TokenError::ClaimMissing("exp"))?.timestamp();
+    pub fn check(&self, claims: WorkosClaims, now: i64) -> Result<Identity, TokenError> {
+        let expires_at = claims.exp.ok_or(TokenError::ClaimMissing("exp"))?;
         if is_expired(expires_at, now, self.leeway_seconds) {
             return Err(TokenError::Expired);
         }
-        let not_before = claims.not_before.map(|t| t.timestamp());
-        let issued_at = claims.issued_at.map(|t| t.timestamp());
         let in_future = |moment: Option<i64>| moment.is_some_and(|t| t > now + self.leeway_seconds);
-        if in_future(not_before) || in_future(issued_at) {
+        if in_future(claims.nbf) || in_future(claims.iat) {
             return Err(TokenError::NotYetValid);
         }
-        let custom = claims.custom;
+        let custom = claims;
         let issuer = custom.iss.as_deref().ok_or(TokenError::IssuerInvalid)?;
         if !self.issuers.iter().any(|trusted| trusted == issuer.trim_end_matches('/')) {
             return Err(TokenError::IssuerInvalid);
@@ -114,6 +126,37 @@ fn non_blank(value: Option<String>) -> Option<String> {
     } else {
         Some(trimmed.to_owned())
     }
+}
+
+/// A registered time (`exp`, `nbf`, `iat`): Unix seconds as an integer, or as a number with a
+/// fraction, which is truncated, within the years chrono can represent; anything else makes the
+/// token malformed. What jwt-compact's `Claims` accepted, so that reading the claims in one pass
+/// accepts the same tokens.
+fn unix_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    struct UnixTime;
+    impl Visitor<'_> for UnixTime {
+        type Value = i64;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+            formatter.write_str("UTC timestamp")
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, seconds: i64) -> Result<i64, E> {
+            chrono::DateTime::from_timestamp(seconds, 0)
+                .map(|_| seconds)
+                .ok_or_else(|| E::custom("UTC timestamp overflow"))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, seconds: u64) -> Result<i64, E> {
+            self.visit_i64(i64::try_from(seconds).map_err(E::custom)?)
+        }
+
+        #[allow(clippy::cast_possible_truncation)] // out of range, `visit_i64` refuses it
+        fn visit_f64<E: serde::de::Error>(self, seconds: f64) -> Result<i64, E> {
+            self.visit_i64(seconds as i64)
+        }
+    }
+    deserializer.deserialize_i64(UnixTime).map(Some)
 }
 
 /// Whether a token whose `exp` is `expires_at` has expired at `now` (Unix seconds), allowing

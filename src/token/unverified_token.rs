@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use jwt_compact::{Algorithm, Claims};
+use jwt_compact::Algorithm;
 use serde::Deserialize;
 
 use super::claims::WorkosClaims;
@@ -85,7 +85,7 @@ impl<'t> UnverifiedToken<'t> {
     /// jwt-compact's own validator deserialises the claims first (its `Claims<T>` flattens `T`,
     /// which buffers every claim) and then checks the signature; in this order a forged token
     /// costs no JSON parsing of its payload, and a genuine one costs the same.
-    pub fn verify(&self, key: &RsaVerifyingKey) -> Result<Claims<WorkosClaims>, TokenError> {
+    pub fn verify(&self, key: &RsaVerifyingKey) -> Result<WorkosClaims, TokenError> {
         if !Rs256.verify_signature(&self.signature, key, self.signing_input.as_bytes()) {
             return Err(TokenError::SignatureInvalid);
         }
@@ -94,11 +94,11 @@ impl<'t> UnverifiedToken<'t> {
 
     /// The claims without the signature check, for the benchmark's breakdown only.
     #[cfg(feature = "bench-routes")]
-    pub fn claims_unverified(&self) -> Result<Claims<WorkosClaims>, TokenError> {
+    pub fn claims_unverified(&self) -> Result<WorkosClaims, TokenError> {
         self.deserialize_claims()
     }
 
-    fn deserialize_claims(&self) -> Result<Claims<WorkosClaims>, TokenError> {
+    fn deserialize_claims(&self) -> Result<WorkosClaims, TokenError> {
         serde_json::from_slice(&self.payload).map_err(|_| TokenError::Malformed("claims"))
     }
 }

@@ -203,6 +203,27 @@ fn expiry_honours_the_leeway() {
     assert_refused(&app, &token, "token_malformed");
 }
 
+/// The registered times are read as jwt-compact's `Claims` read them (src/token/claims.rs reads
+/// them itself, in one pass with the rest): whole or fractional seconds, within chrono's years.
+#[test]
+fn registered_times_are_whole_or_fractional_seconds_within_the_representable_years() {
+    let app = spawn_app();
+    let soon = app.now_seconds() + 300;
+    let token = app.token(json!({ "sub": "u", "exp": soon as f64 + 0.75 }));
+    assert_eq!(app.get("/v1/auth/session", Some(&token)).status, 200, "a fraction is truncated");
+    let token = app.token(json!({ "sub": "u", "exp": soon, "iat": app.now_seconds() as f64 - 0.5 }));
+    assert_eq!(app.get("/v1/auth/session", Some(&token)).status, 200);
+    // chrono's last representable second is in the year 262143, ~8.2e12 s.
+    for beyond in [json!(9_000_000_000_000_i64), json!(u64::MAX), json!(1e20), json!(-9_000_000_000_000_i64)] {
+        let token = app.token(json!({ "sub": "u", "exp": beyond }));
+        assert_refused(&app, &token, "token_malformed");
+        let token = app.token(json!({ "sub": "u", "exp": soon, "nbf": beyond }));
+        assert_refused(&app, &token, "token_malformed");
+    }
+    let token = app.token(json!({ "sub": "u", "exp": soon, "nbf": 8_000_000_000_000_i64 }));
+    assert_refused(&app, &token, "token_not_yet_valid");
+}
+
 #[test]
 fn a_cached_verification_stops_at_expiry() {
     let app = spawn_app();

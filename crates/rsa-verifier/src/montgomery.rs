@@ -137,7 +137,7 @@ impl MontgomeryModulus {
     }
 
     /// `x^65536·factor·R^-65536 mod n`, fully reduced, into `out`: what both exponentiations
-    /// share, in one place, so that the wasm holds the inlined kernel once.
+    /// share, in one place, so that the wasm holds the squaring's inlined kernel once.
     #[inline(never)]
     fn square_16_times_then_multiply<D: DotProduct>(&self, mut x: Padded, factor: &Padded, out: &mut [u32]) {
         let len = self.limb_count();
@@ -146,15 +146,15 @@ impl MontgomeryModulus {
             self.square_with::<D>(&x, &mut y);
             self.square_with::<D>(&y, &mut x);
         }
-        self.mul_with::<D>(&x, factor, &mut y);
+        self.mul_apart::<D>(&x, factor, &mut y);
         let out = &mut out[..len];
         out.copy_from_slice(y.limbs(len));
         limbs::reduce_once(out, &self.n);
     }
 
-    /// [`Self::mul_with`] as a call rather than inlined: for the multiplications outside the
-    /// 16 squarings' loop, where a call costs nothing measurable and another inlined copy of the
-    /// kernel would cost the wasm kilobytes.
+    /// [`Self::mul_with`] as a call rather than inlined: for every multiplication, none of which
+    /// is inside the 16 squarings' loop, so that a call costs nothing measurable and the wasm
+    /// holds the multiplication's kernel once.
     #[inline(never)]
     fn mul_apart<D: DotProduct>(&self, a: &Padded, b: &Padded, out: &mut Padded) {
         self.mul_with::<D>(a, b, out);
@@ -177,6 +177,7 @@ impl MontgomeryModulus {
     /// multiplication that divides by `2^(28·H)` instead of `R`, so both its products and its
     /// reduction take `H·L` limb products instead of `L²`. The verifier multiplies the 10-limb
     /// digest with it.
+    #[inline(never)]
     pub(crate) fn short_mul(&self, h: &[u32], k: &[u32], out: &mut [u32]) {
         let len = self.limb_count();
         let short = h.len();
