@@ -7,7 +7,7 @@ use worker::web_sys;
 use worker::ByteStream;
 
 use super::js_text::utf8_bytes;
-use crate::http::request::MAX_JSON_BODY_BYTES;
+use crate::http::request::{HEADERS_READ, MAX_JSON_BODY_BYTES};
 use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 
 /// What the shell reads of a request before its body: its method, URL and headers (names in
@@ -20,17 +20,31 @@ pub struct RequestHead {
 
 #[wasm_bindgen(module = "/src/shell/intake.js")]
 extern "C" {
-    /// The request's method, URL and headers as lines (see intake.js).
+    /// The request's method, URL and the headers the worker reads, as lines (see intake.js).
     #[wasm_bindgen(js_name = requestText)]
     fn request_text(request: &web_sys::Request) -> JsString;
+
+    /// Tells intake.js which headers to read: their names, one per line.
+    #[wasm_bindgen(js_name = setHeadersRead)]
+    fn set_headers_read(names_text: &str);
 }
 
-/// A request's method, URL and headers, read in one piece: iterating the headers from Rust
-/// crosses the wasm boundary about seven times per header (a request through Cloudflare carries
-/// a dozen or more), and each string read from JS crosses once more. `intake.js` writes them as
-/// lines, which Rust splits without a JSON parser (the JSON of the headers was the shell's way
-/// until 2026-12-02; `npm run bench -- --only instructions` measured the change).
+thread_local! {
+    /// Whether intake.js has been told this instance's [`HEADERS_READ`] (a new instance, after a
+    /// panic, tells it again).
+    static HEADERS_READ_TOLD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A request's method, URL and the headers the worker reads ([`HEADERS_READ`]), read in one
+/// piece: iterating the headers from Rust crosses the wasm boundary about seven times per header
+/// (a request through Cloudflare carries a dozen or more), and each string read from JS crosses
+/// once more. `intake.js` writes them as lines, which Rust splits without a JSON parser (the
+/// JSON of the headers was the shell's way until 2026-12-02; `npm run bench -- --only
+/// instructions` measured the change).
 pub fn head_of(request: &web_sys::Request) -> RequestHead {
+    if !HEADERS_READ_TOLD.replace(true) {
+        set_headers_read(&HEADERS_READ.join("\n"));
+    }
     // `TextEncoder` writes only whole characters, so the bytes are UTF-8.
     let text = String::from_utf8(utf8_bytes(&request_text(request))).unwrap_or_default();
     let mut lines = text.split('\n');
