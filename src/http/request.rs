@@ -63,8 +63,9 @@ impl Method {
 /// The request headers the worker reads, by lowercase name: the shell brings only these into the
 /// wasm (`src/shell/intake.js` asks the runtime for each by name), and [`ApiRequest::header`]
 /// refuses any other name in debug builds, which every native test is. Iterating all of a
-/// request's headers instead cost the runtime ~60k instructions a request, ~2 % of a cached read
-/// (docs/performance.md), for the dozen or more that Cloudflare and browsers add.
+/// request's headers instead, for the dozen or more that Cloudflare and browsers add, cost the
+/// runtime 50–100k instructions a request more than these lookups, 2–3 % of a replay
+/// (docs/performance.md).
 pub const HEADERS_READ: &[&str] = &[
     "authorization",
     "cookie",

@@ -21,12 +21,13 @@ const MAX_MODULUS_BYTES: usize = MAX_MODULUS_BITS / 8;
 /// [`Comparison::Scaled`] and makes every later one with that.
 ///
 /// The scaled comparison saves one of the exponentiation's 18 multiplications and squarings
-/// (~6 % of a verification), but its constants cost an exponentiation of their own
-/// (`R^-65536 mod n`: no cheaper way exists for a modulus of unknown factors), about two
-/// verifications' time. Built with the key, they would take its set-up, which every isolate
-/// pays once per key on its first request, several times past its target (≤ 30 µs); built
-/// once the key has verified this many signatures, they cost a key that is busy about one
-/// verification in thirty, and a key that verifies a few tokens in an isolate's life nothing.
+/// (the RSA primitive took 0.95–0.97× its plain time in workerd), but its constants cost an
+/// exponentiation of their own (`R^-65536 mod n`: no cheaper way exists for a modulus of unknown
+/// factors), about one verification's time (51–68 µs). Built with the key, they would take its
+/// set-up, which every isolate pays once per key on its first request, past its target (≤ 30
+/// µs); built once the key has verified this many signatures, they cost a busy key about what
+/// the next thirty verifications save, and a key that verifies a few tokens in an isolate's life
+/// nothing.
 pub const PLAIN_VERIFICATIONS_BEFORE_SCALING: u32 = 32;
 
 /// How a verification compares what the signature gives with the one block it must give. Both
@@ -160,7 +161,7 @@ impl RsaVerifyingKey {
         pkcs1v15::is_sha256_encoding(encoded, digest)
     }
 
-    /// Builds the scaled comparison's constants now, if not yet (about two verifications' time),
+    /// Builds the scaled comparison's constants now, if not yet (about a verification's time),
     /// so that every later verification makes it: for a caller that knows the key will be busy.
     pub fn prepare_scaled_comparison(&self) {
         self.scaled_encoding();
