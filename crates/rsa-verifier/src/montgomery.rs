@@ -601,27 +601,32 @@ mod big_integer_tests {
         BigUint::from_bytes_be(&bytes) % bound
     }
 
+    /// A random odd modulus of `bits` bits, as the arithmetic keeps it and as a big integer.
+    fn random_modulus(rng: &mut XorShift, bits: usize) -> (MontgomeryModulus, BigUint) {
+        let n = random_odd_modulus(rng, bits);
+        let n_big = to_biguint(&n);
+        (MontgomeryModulus::new(n, bits), n_big)
+    }
+
     #[test]
     fn r_squared_matches_big_integer_arithmetic() {
         let mut rng = XorShift(11);
         for bits in [2048, 2072, 2073, 2100, 3072, 4096] {
-            let n = random_odd_modulus(&mut rng, bits);
-            let n_big = to_biguint(&n);
-            let modulus = MontgomeryModulus::new(n.clone(), bits);
-            let r = BigUint::from(1u32) << (LIMB_BITS as usize * n.len());
-            let r_squared = to_biguint(modulus.r_squared.limbs(n.len()));
+            let (modulus, n_big) = random_modulus(&mut rng, bits);
+            let r = BigUint::from(1u32) << (LIMB_BITS as usize * modulus.limb_count());
+            let r_squared = to_biguint(modulus.r_squared.limbs(modulus.limb_count()));
             assert_eq!(r_squared, (&r * &r) % &n_big, "{bits} bits");
         }
     }
 
+    /// The Montgomery product (`mul_with`, times R) and the plain one (`mul_mod`, for the per-key
+    /// constants) of the same operands, both against big integers.
     #[test]
-    fn a_montgomery_product_times_r_is_the_plain_product() {
+    fn a_montgomery_product_times_r_and_the_plain_product_match_big_integer_arithmetic() {
         let mut rng = XorShift(0x5eed);
-        for bits in [2048, 3072, 4096] {
-            let n = random_odd_modulus(&mut rng, bits);
-            let n_big = to_biguint(&n);
-            let modulus = MontgomeryModulus::new(n.clone(), bits);
-            let len = n.len();
+        for bits in [2048, 3072, 3583, 4096] {
+            let (modulus, n_big) = random_modulus(&mut rng, bits);
+            let len = modulus.limb_count();
             let r = BigUint::from(1u32) << (LIMB_BITS as usize * len);
             let two_n = &n_big * 2u32;
             for _ in 0..10 {
@@ -633,6 +638,9 @@ mod big_integer_tests {
                 let product = to_biguint(product.limbs(len));
                 assert!(product < two_n);
                 assert_eq!((product * &r) % &n_big, (&a * &b) % &n_big);
+                let mut plain = vec![0u32; len];
+                modulus.mul_mod(&from_biguint(&a, len), &from_biguint(&b, len), &mut plain);
+                assert_eq!(to_biguint(&plain), (&a * &b) % &n_big, "{bits} bits, plain");
             }
         }
     }
@@ -641,9 +649,7 @@ mod big_integer_tests {
     fn both_exponentiations_match_big_integer_exponentiation() {
         let mut rng = XorShift(99);
         for bits in [2048, 2049, 3072, 4095, 4096] {
-            let n = random_odd_modulus(&mut rng, bits);
-            let n_big = to_biguint(&n);
-            let modulus = MontgomeryModulus::new(n, bits);
+            let (modulus, n_big) = random_modulus(&mut rng, bits);
             let r = BigUint::from(1u32) << (LIMB_BITS as usize * modulus.limb_count());
             // The scaled result is s^65537·R^-65536: times R^65536 it is the plain power.
             let unscale = r.modpow(&BigUint::from(65536u32), &n_big);
@@ -668,30 +674,10 @@ mod big_integer_tests {
     }
 
     #[test]
-    fn the_plain_product_matches_big_integer_arithmetic() {
-        let mut rng = XorShift(3);
-        for bits in [2048, 3583, 4096] {
-            let n = random_odd_modulus(&mut rng, bits);
-            let n_big = to_biguint(&n);
-            let modulus = MontgomeryModulus::new(n, bits);
-            let len = modulus.limb_count();
-            let two_n = &n_big * 2u32;
-            for _ in 0..10 {
-                let (a, b) = (random_below(&mut rng, &two_n), random_below(&mut rng, &two_n));
-                let mut out = vec![0u32; len];
-                modulus.mul_mod(&from_biguint(&a, len), &from_biguint(&b, len), &mut out);
-                assert_eq!(to_biguint(&out), (&a * &b) % &n_big, "{bits} bits");
-            }
-        }
-    }
-
-    #[test]
     fn the_short_product_divides_by_its_own_length() {
         let mut rng = XorShift(17);
         for bits in [2048, 2073, 3072, 4096] {
-            let n = random_odd_modulus(&mut rng, bits);
-            let n_big = to_biguint(&n);
-            let modulus = MontgomeryModulus::new(n, bits);
+            let (modulus, n_big) = random_modulus(&mut rng, bits);
             let len = modulus.limb_count();
             for short in [1, 10, SHORT_MAX_LIMBS] {
                 let divisor = BigUint::from(1u32) << (LIMB_BITS as usize * short);
