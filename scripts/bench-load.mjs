@@ -44,7 +44,7 @@ export const PEER_LIKE_WORKER_VARS = { WORKOS_API_KEY: "", JWKS_REFETCH_COOLDOWN
 /** A request's headers for an access token. */
 export const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
-export const newEntry = () => ({ latencies: [], rates: [], cpuRounds: [], cpuMs: 0, count: 0 });
+export const newEntry = () => ({ latencies: [], rates: [], cpuRounds: [], kernelRounds: [], cpuMs: 0, kernelMs: 0, count: 0 });
 
 /**
  * `items` in the order of round `round`: rotated by one each round and reversed every other
@@ -83,10 +83,16 @@ const CPU_ROUND_REQUESTS = 90;
 export async function measure(target, requests, concurrency, entry) {
   const cpuBefore = workerdCpuMs(target.pid);
   const outcome = await load(target.base, requests, concurrency);
-  const cpuMs = workerdCpuMs(target.pid) - cpuBefore;
+  const cpuAfter = workerdCpuMs(target.pid);
+  const cpuMs = cpuAfter.total - cpuBefore.total;
+  const kernelMs = cpuAfter.system - cpuBefore.system;
   entry.cpuMs += cpuMs;
+  entry.kernelMs += kernelMs;
   entry.count += requests.length;
-  if (requests.length >= CPU_ROUND_REQUESTS) entry.cpuRounds.push((cpuMs / requests.length) * 1000);
+  if (requests.length >= CPU_ROUND_REQUESTS) {
+    entry.cpuRounds.push((cpuMs / requests.length) * 1000);
+    entry.kernelRounds.push((kernelMs / requests.length) * 1000);
+  }
   entry.latencies.push(...outcome.latencies);
   entry.rates.push(outcome.rate);
 }
@@ -94,6 +100,9 @@ export async function measure(target, requests, concurrency, entry) {
 /** workerd's CPU per request of an entry, in µs; null when too few requests were sent for /proc's
  * 10 ms ticks (and, at concurrency 1, workerd's own idle work) to leave a usable figure. */
 export const cpuPerRequest = (entry) => (entry.count >= 300 ? (entry.cpuMs / entry.count) * 1000 : null);
+
+/** The kernel's part of `cpuPerRequest`, in µs. */
+export const kernelPerRequest = (entry) => (entry.count >= 300 ? (entry.kernelMs / entry.count) * 1000 : null);
 
 /**
  * `a[i] ÷ b[i]` for figures of two sides measured in the same rounds, as their median and the
@@ -110,4 +119,6 @@ export function pairedRatio(a, b) {
 /** An entry as a table cell. */
 export const figures = (entry) =>
   `p50 ${median(entry.latencies).toFixed(2)} ms, p99 ${percentile(entry.latencies, 99).toFixed(2)} ms, ${median(entry.rates).toFixed(0)} req/s` +
-  (cpuPerRequest(entry) ? `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request` : "");
+  (cpuPerRequest(entry)
+    ? `, workerd CPU ${cpuPerRequest(entry).toFixed(0)} µs/request (${kernelPerRequest(entry).toFixed(0)} in the kernel)`
+    : "");

@@ -4,7 +4,7 @@
 // measureTogether says why). The sequential bench keeps the
 // latencies at c = 1 and 16 that this one cannot give (each side here waits on the other's load);
 // this one gives the ratios, to within a few per cent. A benchmark, not a test.
-import { cpuPerRequest, figures, inRoundOrder, measureTogether, newEntry, pairedRatio } from "./bench-load.mjs";
+import { cpuPerRequest, figures, inRoundOrder, kernelPerRequest, measureTogether, newEntry, pairedRatio } from "./bench-load.mjs";
 import { peerPaths, startSideBySide } from "./bench-peer.mjs";
 import { startStandIn } from "../tests/e2e/stack.mjs";
 
@@ -46,8 +46,10 @@ export async function benchPairs({ report, rounds }) {
       }
     }
     const results = pairs.map(() => [newEntry(), newEntry()]);
-    // Round −1 warms both sides up (V8's tiers, SQLite's pages) and is not counted.
-    for (let round = -1; round < rounds; round++) {
+    // The rounds before 0 warm both sides up (V8's tiers, SQLite's pages) and are not counted:
+    // one by default, `PAIRS_WARM_UP_ROUNDS` for more.
+    const warmUpRounds = Number(process.env.PAIRS_WARM_UP_ROUNDS ?? 1);
+    for (let round = -warmUpRounds; round < rounds; round++) {
       for (const index of inRoundOrder(pairs.map((_, index) => index), Math.max(round, 0))) {
         const loads = await pairs[index].prepare(round);
         const entries = round < 0 ? [newEntry(), newEntry()] : results[index];
@@ -60,7 +62,8 @@ export async function benchPairs({ report, rounds }) {
       report(`12. ${name}, together: ${bName}`, figures(b), command);
       report(
         `12. ${name}, together: ${aName} ÷ ${bName}`,
-        `${pairedRatio(a.rates, b.rates)} throughput, ${pairedRatio(b.cpuRounds, a.cpuRounds)} in workerd CPU per request (${bName} ÷ ${aName}; ${cpuPerRequest(b).toFixed(0)} ÷ ${cpuPerRequest(a).toFixed(0)} µs)`,
+        `${pairedRatio(a.rates, b.rates)} throughput, ${pairedRatio(b.cpuRounds, a.cpuRounds)} in workerd CPU per request (${bName} ÷ ${aName}; ${cpuPerRequest(b).toFixed(0)} ÷ ${cpuPerRequest(a).toFixed(0)} µs), ` +
+          `${pairedRatio(b.kernelRounds, a.kernelRounds)} in the kernel (${kernelPerRequest(b).toFixed(0)} ÷ ${kernelPerRequest(a).toFixed(0)} µs)`,
         command,
       );
     });
