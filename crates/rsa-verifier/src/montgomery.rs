@@ -608,12 +608,17 @@ mod big_integer_tests {
         (MontgomeryModulus::new(n, bits), n_big)
     }
 
+    /// 2^(28·limbs): R for a modulus of `limbs` limbs, one past the largest number they hold.
+    fn limb_power(limbs: usize) -> BigUint {
+        BigUint::from(1u32) << (LIMB_BITS as usize * limbs)
+    }
+
     #[test]
     fn r_squared_matches_big_integer_arithmetic() {
         let mut rng = XorShift(11);
         for bits in [2048, 2072, 2073, 2100, 3072, 4096] {
             let (modulus, n_big) = random_modulus(&mut rng, bits);
-            let r = BigUint::from(1u32) << (LIMB_BITS as usize * modulus.limb_count());
+            let r = limb_power(modulus.limb_count());
             let r_squared = to_biguint(modulus.r_squared.limbs(modulus.limb_count()));
             assert_eq!(r_squared, (&r * &r) % &n_big, "{bits} bits");
         }
@@ -627,7 +632,7 @@ mod big_integer_tests {
         for bits in [2048, 3072, 3583, 4096] {
             let (modulus, n_big) = random_modulus(&mut rng, bits);
             let len = modulus.limb_count();
-            let r = BigUint::from(1u32) << (LIMB_BITS as usize * len);
+            let r = limb_power(len);
             let two_n = &n_big * 2u32;
             for _ in 0..10 {
                 let (a, b) = (random_below(&mut rng, &two_n), random_below(&mut rng, &two_n));
@@ -650,7 +655,7 @@ mod big_integer_tests {
         let mut rng = XorShift(99);
         for bits in [2048, 2049, 3072, 4095, 4096] {
             let (modulus, n_big) = random_modulus(&mut rng, bits);
-            let r = BigUint::from(1u32) << (LIMB_BITS as usize * modulus.limb_count());
+            let r = limb_power(modulus.limb_count());
             // The scaled result is s^65537·R^-65536: times R^65536 it is the plain power.
             let unscale = r.modpow(&BigUint::from(65536u32), &n_big);
             for case in 0..4 {
@@ -680,7 +685,7 @@ mod big_integer_tests {
             let (modulus, n_big) = random_modulus(&mut rng, bits);
             let len = modulus.limb_count();
             for short in [1, 10, SHORT_MAX_LIMBS] {
-                let divisor = BigUint::from(1u32) << (LIMB_BITS as usize * short);
+                let divisor = limb_power(short);
                 for case in 0..6 {
                     // The extremes (the largest h with k = n - 1), then random operands.
                     let h = match case {
