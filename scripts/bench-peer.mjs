@@ -6,7 +6,7 @@
 // (bench-load.mjs's inRoundOrder). The ratios of throughput and of workerd's CPU per request are
 // taken per round (their median and its 95 % interval: bench-load.mjs's pairedRatio). Then the
 // cookie session beside the bearer (bench-session.mjs). A benchmark, not a test.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
@@ -30,7 +30,7 @@ async function startDirectory(name, directory, database, vars) {
 }
 
 /** The peer, copied out of ../shared/peer (read-only where CI lays it) with jose installed. */
-export async function startPeer(standIn) {
+function peerCopy() {
   const directory = join(ROOT, "target", "bench-peer");
   if (!existsSync(join(directory, "node_modules", "jose"))) {
     rmSync(directory, { recursive: true, force: true });
@@ -38,7 +38,32 @@ export async function startPeer(standIn) {
     // Only jose: the peer runs under this repository's wrangler (the same version it pins).
     run("npm", ["install", "--omit=dev", "--no-audit", "--no-fund"], { cwd: directory });
   }
-  return startDirectory("peer", directory, "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
+  return directory;
+}
+
+export async function startPeer(standIn) {
+  return startDirectory("peer", peerCopy(), "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
+}
+
+/**
+ * The peer with its token decoded instead of verified (jose's `decodeJwt` where it calls
+ * `jwtVerify`), for what its verification costs it (bench-peer-verification.mjs). Never a target
+ * of the worker's comparisons: it accepts any token.
+ */
+export async function startUnverifiedPeer(standIn) {
+  const directory = join(ROOT, "target", "bench-peer-unverified");
+  rmSync(directory, { recursive: true, force: true });
+  cpSync(peerCopy(), directory, { recursive: true });
+  const source = join(directory, "src", "index.js");
+  const verifying = readFileSync(source, "utf8");
+  const decoding = verifying
+    .replace(/import \{ (.*)jwtVerify \} from "jose";/, 'import { $1jwtVerify, decodeJwt } from "jose";')
+    .replace(/await jwtVerify\(auth\.slice\(7\),[^;]*\)/, "({ payload: decodeJwt(auth.slice(7)) })");
+  if (!decoding.includes("decodeJwt } from") || !decoding.includes("payload: decodeJwt")) {
+    throw new Error(`the peer's ${source} no longer verifies as this bench expects: update startUnverifiedPeer`);
+  }
+  writeFileSync(source, decoding);
+  return startDirectory("peer-unverified", directory, "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
 }
 
 /** The JS floor: one D1 primary-key read per request, nothing else. */

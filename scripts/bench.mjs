@@ -1,12 +1,14 @@
 // `npm run bench`: builds the release worker (the profile that ships) and prints the figures of
 // the performance issue as a table, each with the command that reproduces it. Medians throughout:
-// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,pairs,instructions,cold,profile,steps,stages` runs a subset.
+// these machines are noisy. `npm run bench -- --only verify,size,latency,trips,users,peer,pairs,instructions,peer-verification,cold,profile,steps,stages`
+// runs a subset.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_BUILD_DIR, BENCH_ENTRY, ROOT, WASM_GZIP_BUDGET_BYTES, gzipSize, run, workerWasm } from "./toolchain.mjs";
 import { startStack, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 import { benchPairs } from "./bench-pairs.mjs";
+import { benchPeerVerification } from "./bench-peer-verification.mjs";
 import { benchPeer } from "./bench-peer.mjs";
 import { median, percentile } from "./statistics.mjs";
 import { benchProfile } from "./bench-profile.mjs";
@@ -104,6 +106,14 @@ if (wanted("instructions")) {
   // scripts/build.mjs` on the code to compare with) instead of beside the peer and the floors.
   buildRelease();
   await benchInstructions({ report, rounds: Math.max(1, values.rounds ? ROUNDS : 3), against: values.against });
+}
+
+// ---------------------------------------------------------------- 14. the peer's verification in its CPU
+if (wanted("peer-verification")) {
+  // Only the stand-in is ours: the peer beside a copy that does not verify
+  // (bench-peer-verification.mjs). 10 rounds unless asked otherwise.
+  run("cargo", ["build", "--release", "--bin", "workos-stand-in"]);
+  await benchPeerVerification({ report, rounds: Math.max(3, values.rounds ? ROUNDS : 10) });
 }
 
 // ---------------------------------------------------------------- 8. a CPU profile of two paths
