@@ -41,6 +41,7 @@ function peerCopy() {
   return directory;
 }
 
+/** The peer under `wrangler dev`, against the stand-in. */
 export async function startPeer(standIn) {
   return startDirectory("peer", peerCopy(), "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
 }
@@ -59,7 +60,7 @@ export async function startUnverifiedPeer(standIn) {
   const decoding = verifying
     .replace(/import \{ (.*)jwtVerify \} from "jose";/, 'import { $1jwtVerify, decodeJwt } from "jose";')
     .replace(/await jwtVerify\(auth\.slice\(7\),[^;]*\)/, "({ payload: decodeJwt(auth.slice(7)) })");
-  if (!decoding.includes("decodeJwt } from") || !decoding.includes("payload: decodeJwt")) {
+  if (!decoding.includes("decodeJwt } from") || !decoding.includes("payload: decodeJwt") || decoding.includes("jwtVerify(")) {
     throw new Error(`the peer's ${source} no longer verifies as this bench expects: update startUnverifiedPeer`);
   }
   writeFileSync(source, decoding);
