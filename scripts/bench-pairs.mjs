@@ -9,10 +9,29 @@ import { peerPaths, startSideBySide } from "./bench-peer.mjs";
 import { startStandIn } from "../tests/e2e/stack.mjs";
 
 /** Requests per load and side: enough for /proc's 10 ms ticks to count a load's CPU within 1 %. */
-const PER_LOAD = 400;
+export const PER_LOAD = 400;
 
 /** The floors' answer: one D1 primary-key read. */
 const floorRequests = () => Array.from({ length: PER_LOAD }, () => ({ method: "GET", path: "/" }));
+
+/**
+ * Each pair's two loads sent together (`prepare(round)` gives them as [target, requests] per side),
+ * every pair once a round in an order turned every round, and each pair's two entries back. The
+ * rounds before 0 warm both sides up (V8's tiers, SQLite's pages) and are not counted: one by
+ * default, `PAIRS_WARM_UP_ROUNDS` for more.
+ */
+export async function measurePairs(pairs, rounds) {
+  const results = pairs.map(() => [newEntry(), newEntry()]);
+  const warmUpRounds = Number(process.env.PAIRS_WARM_UP_ROUNDS ?? 1);
+  for (let round = -warmUpRounds; round < rounds; round++) {
+    for (const index of inRoundOrder(pairs.map((_, index) => index), Math.max(round, 0))) {
+      const loads = await pairs[index].prepare(round);
+      const entries = round < 0 ? [newEntry(), newEntry()] : results[index];
+      await measureTogether(loads.map((load, side) => [...load, entries[side]]), round);
+    }
+  }
+  return results;
+}
 
 export async function benchPairs({ report, rounds }) {
   const standIn = await startStandIn();
@@ -45,17 +64,7 @@ export async function benchPairs({ report, rounds }) {
         });
       }
     }
-    const results = pairs.map(() => [newEntry(), newEntry()]);
-    // The rounds before 0 warm both sides up (V8's tiers, SQLite's pages) and are not counted:
-    // one by default, `PAIRS_WARM_UP_ROUNDS` for more.
-    const warmUpRounds = Number(process.env.PAIRS_WARM_UP_ROUNDS ?? 1);
-    for (let round = -warmUpRounds; round < rounds; round++) {
-      for (const index of inRoundOrder(pairs.map((_, index) => index), Math.max(round, 0))) {
-        const loads = await pairs[index].prepare(round);
-        const entries = round < 0 ? [newEntry(), newEntry()] : results[index];
-        await measureTogether(loads.map((load, side) => [...load, entries[side]]), round);
-      }
-    }
+    const results = await measurePairs(pairs, rounds);
     pairs.forEach(({ name, sides: [aName, bName] }, index) => {
       const [a, b] = results[index];
       report(`12. ${name}, together: ${aName}`, figures(a), command);

@@ -1,19 +1,17 @@
 // `npm run bench -- --only peer-verification`: what the peer's token verification costs it in CPU.
 // The peer beside a copy of itself that decodes the token instead of verifying it
-// (bench-peer.mjs's startUnverifiedPeer), the replay's and the org read's loads sent together as in
-// `pairs`, every round. A benchmark, not a test.
+// (bench-peer.mjs's startUnverifiedPeer), the replay's and the org read's loads sent together by
+// `pairs`'s own rounds (bench-pairs.mjs's measurePairs). A benchmark, not a test.
 //
 // Why: callgrind counts the peer's RS256 verification (BoringSSL) as ~290k of a read's ~3.4M
 // instructions, ~8.6 %, and the worker skips it (its verified-token cache). But BoringSSL's
 // big-number loops retire more instructions a cycle than the runtime's branchy C++ around them, so
 // an instruction count level with the peer's is not a CPU time level with it. This bench gives the
 // verification's share of the peer's CPU, which is what the cache can win back at most.
-import { BENCH_TOKEN_TTL_SECONDS, bearer, cpuPerRequest, figures, measureTogether, newEntry, pairedRatio } from "./bench-load.mjs";
+import { BENCH_TOKEN_TTL_SECONDS, bearer, cpuPerRequest, figures, pairedRatio } from "./bench-load.mjs";
+import { PER_LOAD, measurePairs } from "./bench-pairs.mjs";
 import { startPeer, startUnverifiedPeer } from "./bench-peer.mjs";
 import { startStandIn } from "../tests/e2e/stack.mjs";
-
-/** Requests per load and side, as in `pairs`. */
-const PER_LOAD = 400;
 
 export async function benchPeerVerification({ report, rounds }) {
   const standIn = await startStandIn();
@@ -33,15 +31,13 @@ export async function benchPeerVerification({ report, rounds }) {
       replay: () => ({ method: "POST", path: "/v1/auth/web/callback", headers: bearer(token) }),
       "GET /v1/orgs/{id}": (side) => ({ method: "GET", path: `/v1/orgs/${workspaces[side]}`, headers: bearer(token) }),
     };
-    for (const [name, request] of Object.entries(paths)) {
-      const requests = (side) => Array.from({ length: PER_LOAD }, () => request(side));
-      const [verifying, decoding] = [newEntry(), newEntry()];
-      // Round -1 warms both up and is not counted.
-      for (let round = -1; round < rounds; round++) {
-        const entries = round < 0 ? [newEntry(), newEntry()] : [verifying, decoding];
-        const loads = [[targets.verifying, requests("verifying"), entries[0]], [targets.decoding, requests("decoding"), entries[1]]];
-        await measureTogether(loads, Math.max(round, 0));
-      }
+    const pairs = Object.entries(paths).map(([name, request]) => ({
+      name,
+      prepare: async () => ["verifying", "decoding"].map((side) => [targets[side], Array.from({ length: PER_LOAD }, () => request(side))]),
+    }));
+    const results = await measurePairs(pairs, rounds);
+    pairs.forEach(({ name }, index) => {
+      const [verifying, decoding] = results[index];
       const saved = cpuPerRequest(verifying) - cpuPerRequest(decoding);
       report(`14. ${name}: the peer`, figures(verifying), command);
       report(`14. ${name}: the peer decoding its token unverified`, figures(decoding), command);
@@ -51,7 +47,7 @@ export async function benchPeerVerification({ report, rounds }) {
           `unverified ÷ verifying ${pairedRatio(decoding.cpuRounds, verifying.cpuRounds)} in workerd CPU per request`,
         command,
       );
-    }
+    });
   } finally {
     for (const target of Object.values(targets)) target.stop();
     standIn.stop();

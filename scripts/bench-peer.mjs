@@ -41,9 +41,12 @@ function peerCopy() {
   return directory;
 }
 
-/** The peer under `wrangler dev`, against the stand-in. */
+/** A copy of the peer in `directory` under `wrangler dev`, against the stand-in. */
+const startPeerIn = (name, directory, standIn) =>
+  startDirectory(name, directory, "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
+
 export async function startPeer(standIn) {
-  return startDirectory("peer", peerCopy(), "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
+  return startPeerIn("peer", peerCopy(), standIn);
 }
 
 /**
@@ -64,7 +67,7 @@ export async function startUnverifiedPeer(standIn) {
     throw new Error(`the peer's ${source} no longer verifies as this bench expects: update startUnverifiedPeer`);
   }
   writeFileSync(source, decoding);
-  return startDirectory("peer-unverified", directory, "ref-db", { WORKOS_API_BASE: standIn.url, WORKOS_CLIENT_ID: CLIENT_ID });
+  return startPeerIn("peer-unverified", directory, standIn);
 }
 
 /** The JS floor: one D1 primary-key read per request, nothing else. */
