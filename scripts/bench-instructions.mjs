@@ -321,8 +321,8 @@ export async function benchInstructions({ report, rounds, against }) {
       report(`13. ${name}, instructions: ${named(b)}`, line(cb), COMMAND);
       const compiled = (c) => c.total - (c["V8 compiling"] ?? 0);
       const optimised = (c) => compiled(c) - (c["V8 interpreter"] ?? 0);
-      // BoringSSL's big-number loops (the peer's RS256 verification) take the peer ~3 % of its CPU
-      // (medians of seven runs of `--only peer-verification`) for 8.6–9.0 % of its instructions, so
+      // BoringSSL's big-number loops (the peer's RS256 verification) take the peer ~3–4 % of its CPU
+      // (medians of eight runs of `--only peer-verification`) for 8.6–9.0 % of its instructions, so
       // a count with them in overstates the peer's time, and the ratio without them is the nearer
       // to the CPU's.
       const withoutBoringSsl = (c) => optimised(c) - (c.BoringSSL ?? 0);
