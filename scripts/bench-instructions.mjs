@@ -28,15 +28,15 @@
 // reads only the instructions). The worker's org read missed the first-level caches no more often
 // per instruction than the peer's (docs/performance.md, 2026-12-03).
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ROOT } from "./toolchain.mjs";
 import { PEER_LIKE_WORKER_VARS, inRoundOrder, load } from "./bench-load.mjs";
 import { descendants } from "./process-cpu.mjs";
 import { medianInterval } from "./statistics.mjs";
-import { peerPaths, startFloor, startPeer, startRustFloor } from "./bench-peer.mjs";
-import { migratedState, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+import { peerPaths, startBaseline, startFloor, startPeer, startRustFloor } from "./bench-peer.mjs";
+import { startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const COMMAND = "npm run bench -- --only instructions";
 /** Requests per load and round: enough that a scavenge or a compile more or less moves a count by
@@ -273,12 +273,7 @@ export async function benchInstructions({ report, rounds, against }) {
   try {
     targets.worker = await startWorker(standIn, PEER_LIKE_WORKER_VARS);
     if (against) {
-      const script = join(resolve(against), "worker", "shim.mjs");
-      if (!existsSync(script)) throw new Error(`--against ${against}: no build there (${script} is missing)`);
-      // A baseline from before a migration runs on its own schema: `DIR/migrations`, when there.
-      const migrations = join(resolve(against), "migrations");
-      const state = existsSync(migrations) ? migratedState(migrations) : undefined;
-      targets.peer = await startWorker(standIn, PEER_LIKE_WORKER_VARS, { script, state });
+      targets.peer = await startBaseline(standIn, against);
     } else {
       targets.peer = await startPeer(standIn);
       targets.floor = await startFloor();

@@ -8,11 +8,11 @@
 // cookie session beside the bearer (bench-session.mjs). A benchmark, not a test.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ROOT, run, runWorkerBuild, startService, stopService } from "./toolchain.mjs";
 import { BENCH_TOKEN_TTL_SECONDS, PEER_LIKE_WORKER_VARS, bearer, figures, inRoundOrder, measure, newEntry, pairedRatio } from "./bench-load.mjs";
 import { benchSession } from "./bench-session.mjs";
-import { CLIENT_ID, freePort, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
+import { CLIENT_ID, freePort, migratedState, startStandIn, startWorker } from "../tests/e2e/stack.mjs";
 
 const PEER_SOURCE = join(ROOT, "..", "shared", "peer");
 const wrangler = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -68,6 +68,19 @@ export async function startUnverifiedPeer(standIn) {
   }
   writeFileSync(source, decoding);
   return startPeerIn("peer-unverified", directory, standIn);
+}
+
+/**
+ * Another release build of the worker, in `directory` (`BUILD_DIR=DIR node scripts/build.mjs` on
+ * the code to compare with), as this one runs: the other side of an A/B (`--against DIR`). A build
+ * from before a migration runs on its own schema, `DIR/migrations`, when that is there.
+ */
+export async function startBaseline(standIn, directory) {
+  const script = join(resolve(directory), "worker", "shim.mjs");
+  if (!existsSync(script)) throw new Error(`--against ${directory}: no build there (${script} is missing)`);
+  const migrations = join(resolve(directory), "migrations");
+  const state = existsSync(migrations) ? migratedState(migrations) : undefined;
+  return startWorker(standIn, PEER_LIKE_WORKER_VARS, { script, state });
 }
 
 /** The JS floor: one D1 primary-key read per request, nothing else. */

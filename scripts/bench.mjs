@@ -95,8 +95,10 @@ if (wanted("stages")) {
 if (wanted("pairs")) {
   // The build that ships, as in 7.
   buildRelease();
-  // 15 rounds unless asked otherwise: intervals of a few per cent on these machines.
-  await benchPairs({ report, rounds: Math.max(3, ROUNDS) });
+  // 15 rounds unless asked otherwise: intervals of a few per cent on these machines. `--against
+  // DIR`: this build beside another release build instead of beside the peer and the floors (the
+  // CPU A/B of a change; `BUILD_DIR=DIR node scripts/build.mjs` on the code to compare with).
+  await benchPairs({ report, rounds: Math.max(3, ROUNDS), against: values.against });
 }
 
 // ---------------------------------------------------------------- 13. instructions per request
