@@ -191,7 +191,7 @@ fn respond_with_stored<P: Platform>(
             .config
             .peppers
             .get(&seal_kid)
-            .and_then(|pepper| stored_first_answer::open(pepper, key, &template, &sealed_secret))
+            .and_then(|pepper| stored_first_answer::open(pepper, key, template, &sealed_secret))
             .ok_or_else(unopened)?,
     };
     Ok(ApiResponse::raw_json(answer.status, body))

@@ -21,8 +21,8 @@ pub enum StoredBody {
     /// The whole answer sealed, under the pepper `seal_kid` (first sign-ins stored before
     /// migrations/0012_sealed_secret.sql).
     Sealed { sealed: String, seal_kid: String },
-    /// The answer's template (its secret left empty, base64url) beside the secret sealed under the
-    /// pepper `seal_kid` (a first sign-in's answer; `routes::stored_first_answer`).
+    /// The answer's template (its secret left empty, in its stored form) beside the secret sealed
+    /// under the pepper `seal_kid` (a first sign-in's answer; `routes::stored_first_answer`).
     SecretSealed { template: String, sealed_secret: String, seal_kid: String },
 }
 

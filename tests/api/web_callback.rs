@@ -39,7 +39,7 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
         app.platform.db.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit_events ORDER BY seq)");
     assert_eq!(actions, json!("workspace.created,membership.created,api_key.created"));
     // Only an HMAC of the key is stored, and the stored answer is its template (the answer with
-    // the secret left empty, base64url) beside the secret sealed.
+    // the secret left empty, its quotes stored as DEL) beside the secret sealed.
     let stored = app.platform.db.scalar("SELECT secret_hmac FROM api_keys");
     assert!(!stored.as_str().unwrap().contains(secret));
     let [row] = &app.platform.db.rows("SELECT body, sealed_body, answer_template FROM callback_replays")[..] else {
@@ -49,8 +49,28 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
     assert!(row[0].is_null() && !sealed.contains(secret) && !template.contains(secret), "no plaintext secret at rest");
     let mut without_secret = body.clone();
     without_secret["default_api_key"]["secret"] = json!("");
-    let template = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, template).unwrap();
-    assert_eq!(serde_json::from_slice::<Value>(&template).unwrap(), without_secret);
+    assert!(!template.contains('"'), "crosses from D1 without an escape: {template}");
+    assert_eq!(serde_json::from_slice::<Value>(template.replace('\u{7f}', "\"").as_bytes()).unwrap(), without_secret);
+}
+
+#[test]
+fn an_answer_stored_with_a_base64url_template_still_replays_byte_for_byte() {
+    let mut app = spawn_app();
+    let token = app.sign_in_token("user_ada", "ada@example.com");
+    let first = app.callback(&token);
+    assert_eq!(first.status, 201);
+    // The template as first sign-ins stored it for part of 2026-12-03: its JSON as base64url.
+    let stored = app.platform.db.scalar("SELECT answer_template FROM callback_replays");
+    let json = stored.as_str().unwrap().replace('\u{7f}', "\"");
+    let base64url = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json);
+    app.platform.db.scalar(&format!("UPDATE callback_replays SET answer_template = '{base64url}' RETURNING 1"));
+    // Read by this isolate's one-statement replay, then by a new isolate's whole sign-in batch.
+    for _ in 0..2 {
+        let replay = app.callback(&token);
+        assert_eq!((replay.status, &replay.body), (first.status, &first.body));
+        app.isolate = edge_auth::app::Isolate::default();
+    }
+    assert_one_of_everything(&app);
 }
 
 #[test]
