@@ -53,18 +53,15 @@ fn a_first_sign_in_provisions_a_personal_workspace() {
     assert_eq!(serde_json::from_slice::<Value>(template.replace('\u{7f}', "\"").as_bytes()).unwrap(), without_secret);
 }
 
-#[test]
-fn an_answer_stored_with_a_base64url_template_still_replays_byte_for_byte() {
+/// A first sign-in whose stored record `older` rewrites (an UPDATE of `callback_replays`, given the
+/// app and the first answer's body) into a form stored before replays byte for byte: read by this
+/// isolate's one-statement replay, then by a new isolate's whole sign-in batch.
+fn assert_an_older_record_replays_byte_for_byte(older: impl FnOnce(&TestApp, &[u8]) -> String) {
     let mut app = spawn_app();
     let token = app.sign_in_token("user_ada", "ada@example.com");
     let first = app.callback(&token);
     assert_eq!(first.status, 201);
-    // The template as first sign-ins stored it for part of 2026-12-03: its JSON as base64url.
-    let stored = app.platform.db.scalar("SELECT answer_template FROM callback_replays");
-    let json = stored.as_str().unwrap().replace('\u{7f}', "\"");
-    let base64url = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json);
-    app.platform.db.scalar(&format!("UPDATE callback_replays SET answer_template = '{base64url}' RETURNING 1"));
-    // Read by this isolate's one-statement replay, then by a new isolate's whole sign-in batch.
+    app.platform.db.scalar(&older(&app, &first.body));
     for _ in 0..2 {
         let replay = app.callback(&token);
         assert_eq!((replay.status, &replay.body), (first.status, &first.body));
@@ -74,24 +71,24 @@ fn an_answer_stored_with_a_base64url_template_still_replays_byte_for_byte() {
 }
 
 #[test]
+fn an_answer_stored_with_a_base64url_template_still_replays_byte_for_byte() {
+    // The template as first sign-ins stored it for part of 2026-12-03: its JSON as base64url.
+    assert_an_older_record_replays_byte_for_byte(|app, _| {
+        let stored = app.platform.db.scalar("SELECT answer_template FROM callback_replays");
+        let json = stored.as_str().unwrap().replace('\u{7f}', "\"");
+        let base64url = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, json);
+        format!("UPDATE callback_replays SET answer_template = '{base64url}' RETURNING 1")
+    });
+}
+
+#[test]
 fn an_answer_stored_whole_sealed_before_migration_0012_still_replays_byte_for_byte() {
-    let mut app = spawn_app();
-    let token = app.sign_in_token("user_ada", "ada@example.com");
-    let first = app.callback(&token);
-    assert_eq!(first.status, 201);
     // The record as a first sign-in stored it until 0012: the whole answer sealed under its key.
-    let key = app.platform.db.scalar("SELECT idempotency_key FROM callback_replays");
-    let whole = edge_auth::crypto::sealing::seal(app.config.peppers.current(), key.as_str().unwrap(), &first.body);
-    app.platform
-        .db
-        .scalar(&format!("UPDATE callback_replays SET sealed_body = '{whole}', answer_template = NULL RETURNING 1"));
-    // Read by this isolate's one-statement replay, then by a new isolate's whole sign-in batch.
-    for _ in 0..2 {
-        let replay = app.callback(&token);
-        assert_eq!((replay.status, &replay.body), (first.status, &first.body));
-        app.isolate = edge_auth::app::Isolate::default();
-    }
-    assert_one_of_everything(&app);
+    assert_an_older_record_replays_byte_for_byte(|app, first| {
+        let key = app.platform.db.scalar("SELECT idempotency_key FROM callback_replays");
+        let whole = edge_auth::crypto::sealing::seal(app.config.peppers.current(), key.as_str().unwrap(), first);
+        format!("UPDATE callback_replays SET sealed_body = '{whole}', answer_template = NULL RETURNING 1")
+    });
 }
 
 #[test]
