@@ -13,7 +13,8 @@
 //! replay. For part of 2026-12-03 templates were stored as unpadded base64url instead, which
 //! crosses without an escape but whose decoding was the largest function of a replay's wasm (~20k
 //! instructions, a tenth of it, counted with V8's wasm inlining off); those still open until they
-//! expire.
+//! expire. (A build from before cannot read this form: a replay it serves during a rollout is
+//! refused with `replay_unavailable`, as after a pepper's retirement.)
 //!
 //! Records stored before `migrations/0012_sealed_secret.sql` hold the whole answer sealed under
 //! the idempotency key; they still open (`StoredBody::Sealed`) until they expire.
