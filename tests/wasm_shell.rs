@@ -35,6 +35,28 @@ fn the_headers_the_worker_reads_come_in_with_lower_case_names_and_no_others() {
     assert!(headers.iter().all(|(name, _)| edge_auth::http::request::HEADERS_READ.contains(&name.as_str())));
 }
 
+/// A GET is read for fewer headers than a POST (`Method::headers_read`): not its body's type or
+/// length, not `referer`, not a webhook's signature; a method the API does not name, for all.
+#[wasm_bindgen_test]
+fn a_get_is_read_for_fewer_headers_than_a_post() {
+    let names_read = |method: &str| {
+        let make = js_sys::Function::new_no_args(&format!(
+            "return new Request('https://edge.example.com/v1/orgs', {{ method: '{method}', headers: {{
+               'Authorization': 'Bearer abc', 'Content-Type': 'application/json', 'Referer': 'https://app.example/',
+               'WorkOS-Signature': 't=1, v1=00', 'Origin': 'https://app.example' }} }});"
+        ));
+        let request: worker::web_sys::Request =
+            wasm_bindgen::JsCast::unchecked_into(make.call0(&wasm_bindgen::JsValue::NULL).unwrap());
+        let mut names: Vec<String> = head_of(&request).headers.into_iter().map(|(name, _)| name).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names_read("GET"), ["authorization", "origin"]);
+    let every = ["authorization", "content-type", "origin", "referer", "workos-signature"];
+    assert_eq!(names_read("POST"), every);
+    assert_eq!(names_read("PROPFIND"), every);
+}
+
 /// The shell reads a request's method, URL and headers as lines of one text (`intake.js`), with
 /// no escaping: the runtime lets none of them hold a line break.
 #[wasm_bindgen_test]

@@ -31,6 +31,10 @@ pub enum Method {
 }
 
 impl Method {
+    /// Every method the API names (all but [`Method::Other`]).
+    pub const NAMED: [Method; 7] =
+        [Method::Get, Method::Head, Method::Post, Method::Patch, Method::Put, Method::Delete, Method::Options];
+
     /// Parses a method name (case-sensitive, as HTTP is).
     pub fn parse(name: &str) -> Self {
         match name {
@@ -42,6 +46,15 @@ impl Method {
             "DELETE" => Method::Delete,
             "OPTIONS" => Method::Options,
             _ => Method::Other,
+        }
+    }
+
+    /// The request headers a request of this method is read for: [`HEADERS_READ_WITHOUT_BODY`]
+    /// for a GET or a HEAD, [`HEADERS_READ`] for the others.
+    pub fn headers_read(self) -> &'static [&'static str] {
+        match self {
+            Method::Get | Method::Head => HEADERS_READ_WITHOUT_BODY,
+            _ => HEADERS_READ,
         }
     }
 
@@ -65,7 +78,7 @@ impl Method {
 /// refuses any other name in debug builds, which every native test is. Iterating all of a
 /// request's headers instead, for the dozen or more that Cloudflare and browsers add, cost the
 /// runtime 50–100k instructions a request more than these lookups, 2–3 % of a replay
-/// (docs/performance.md).
+/// (docs/performance.md). A GET or a HEAD is read for fewer ([`Method::headers_read`]).
 pub const HEADERS_READ: &[&str] = &[
     "authorization",
     "cookie",
@@ -80,6 +93,14 @@ pub const HEADERS_READ: &[&str] = &[
     "cf-ray",
     "workos-signature",
 ];
+
+/// What a GET or a HEAD is read for, of [`HEADERS_READ`]. Not its body's length or type: no
+/// route of those methods reads a body. Not `referer`: the origin check it stands in for guards
+/// the unsafe methods only (`origin_check`). Not `access-control-request-method`, which only a
+/// CORS preflight (an OPTIONS) carries, nor `workos-signature` (webhooks are POSTs). Each
+/// lookup costs the runtime ~2k instructions, 0.06 % of a read (docs/performance.md).
+pub const HEADERS_READ_WITHOUT_BODY: &[&str] =
+    &["authorization", "cookie", "origin", "accept", "user-agent", "cf-connecting-ip", "cf-ray"];
 
 /// An incoming request, detached from the host's types.
 #[derive(Debug, Clone)]
@@ -141,10 +162,15 @@ impl ApiRequest {
         self.with_header("content-type", "application/json")
     }
 
-    /// The first value of a header, by lowercase name, which must be one of [`HEADERS_READ`]:
-    /// the shell brings no other header into the wasm.
+    /// The first value of a header, by lowercase name, which must be one of those the request's
+    /// method is read for ([`Method::headers_read`]): the shell brings no other header into the
+    /// wasm.
     pub fn header(&self, name: &str) -> Option<&str> {
-        debug_assert!(HEADERS_READ.contains(&name), "{name} is not among HEADERS_READ");
+        debug_assert!(
+            self.method.headers_read().contains(&name),
+            "{name} is not among the headers a {} is read for",
+            self.method.as_str()
+        );
         self.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 
@@ -258,6 +284,28 @@ pub fn percent_decode(input: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A GET or a HEAD is read for fewer headers than the other methods, never for one the others
+    /// are not read for; a route of those methods asking for another is a bug the native tests
+    /// catch, since the shell would never have brought it in.
+    #[test]
+    fn a_get_or_a_head_is_read_for_fewer_headers_and_asking_for_another_is_refused() {
+        for method in Method::NAMED {
+            assert!(method.headers_read().iter().all(|name| HEADERS_READ.contains(name)), "{method:?}");
+        }
+        for method in [Method::Get, Method::Head] {
+            assert!(method.headers_read().len() < HEADERS_READ.len());
+            for body_header in ["content-type", "content-length", "workos-signature"] {
+                assert!(!method.headers_read().contains(&body_header), "{method:?} {body_header}");
+            }
+        }
+        assert_eq!(Method::Other.headers_read(), HEADERS_READ);
+        let post = ApiRequest::new(Method::Post, "/v1/orgs").with_header("content-type", "application/json");
+        assert_eq!(post.header("content-type"), Some("application/json"));
+        let get = ApiRequest { method: Method::Get, ..post };
+        let asked = std::panic::catch_unwind(|| get.header("content-type").map(str::to_owned));
+        assert_eq!(asked.is_err(), cfg!(debug_assertions), "refused in debug builds, as the tests are");
+    }
 
     #[test]
     fn query_parameters_are_percent_decoded() {

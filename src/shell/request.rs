@@ -24,26 +24,36 @@ extern "C" {
     #[wasm_bindgen(js_name = requestText)]
     fn request_text(request: &web_sys::Request) -> JsString;
 
-    /// Tells intake.js which headers to read: their names, one per line.
+    /// Tells intake.js which headers to read for each method (see [`headers_read_table`]).
     #[wasm_bindgen(js_name = setHeadersRead)]
-    fn set_headers_read(names_text: &str);
+    fn set_headers_read(table: &str);
 }
 
 thread_local! {
-    /// Whether intake.js has been told this instance's [`HEADERS_READ`] (a new instance, after a
-    /// panic, tells it again).
+    /// Whether intake.js has been told this instance's [`headers_read_table`] (a new instance,
+    /// after a panic, tells it again).
     static HEADERS_READ_TOLD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// A request's method, URL and the headers the worker reads ([`HEADERS_READ`]), read in one
-/// piece: iterating the headers from Rust crosses the wasm boundary about seven times per header
+/// The headers to read, as intake.js takes them: a line for each method the API names, `METHOD
+/// name,name,…` ([`Method::headers_read`]), and `* name,…` ([`HEADERS_READ`]) for any other. Names
+/// and methods are tokens, which hold neither a comma nor a space.
+fn headers_read_table() -> String {
+    let line = |method: &str, names: &[&str]| format!("{method} {}", names.join(","));
+    let mut lines = vec![line("*", HEADERS_READ)];
+    lines.extend(Method::NAMED.iter().map(|method| line(method.as_str(), method.headers_read())));
+    lines.join("\n")
+}
+
+/// A request's method, URL and the headers its method is read for ([`Method::headers_read`]),
+/// read in one piece: iterating the headers from Rust crosses the wasm boundary about seven times per header
 /// (a request through Cloudflare carries a dozen or more), and each string read from JS crosses
 /// once more. `intake.js` writes them as lines, which Rust splits without a JSON parser (the
 /// JSON of the headers was the shell's way until 2026-12-02; `npm run bench -- --only
 /// instructions` measured the change).
 pub fn head_of(request: &web_sys::Request) -> RequestHead {
     if !HEADERS_READ_TOLD.replace(true) {
-        set_headers_read(&HEADERS_READ.join("\n"));
+        set_headers_read(&headers_read_table());
     }
     // `TextEncoder` writes only whole characters, so the bytes are UTF-8.
     let text = String::from_utf8(utf8_bytes(&request_text(request))).unwrap_or_default();
@@ -52,7 +62,8 @@ pub fn head_of(request: &web_sys::Request) -> RequestHead {
     let url = lines.next().unwrap_or_default().to_owned();
     let mut headers = Vec::with_capacity(16);
     while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
-        headers.push((name.to_ascii_lowercase(), value.to_owned()));
+        // The name is one of ours, asked for by it, so already in lower case.
+        headers.push((name.to_owned(), value.to_owned()));
     }
     RequestHead { method, url, headers }
 }
