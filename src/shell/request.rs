@@ -35,9 +35,9 @@ thread_local! {
     static HEADERS_READ_TOLD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The headers to read, as intake.js takes them: a line for each method the API names, `METHOD
-/// name,name,…` ([`Method::headers_read`]), and `* name,…` ([`HEADERS_READ`]) for any other. Names
-/// and methods are tokens, which hold neither a comma nor a space.
+/// The headers to read, as intake.js takes them: a line for each method the API names,
+/// `METHOD name,name,…` ([`Method::headers_read`]), and `* name,…` ([`HEADERS_READ`]) for any
+/// other. Names and methods are tokens, which hold neither a comma nor a space.
 fn headers_read_table() -> String {
     let line = |method: &str, names: &[&str]| format!("{method} {}", names.join(","));
     let mut lines = vec![line("*", HEADERS_READ)];
@@ -46,10 +46,10 @@ fn headers_read_table() -> String {
 }
 
 /// A request's method, URL and the headers its method is read for ([`Method::headers_read`]),
-/// read in one piece: iterating the headers from Rust crosses the wasm boundary about seven times per header
-/// (a request through Cloudflare carries a dozen or more), and each string read from JS crosses
-/// once more. `intake.js` writes them as lines, which Rust splits without a JSON parser (the
-/// JSON of the headers was the shell's way until 2026-12-02; `npm run bench -- --only
+/// read in one piece: iterating the headers from Rust crosses the wasm boundary about seven times
+/// per header (a request through Cloudflare carries a dozen or more), and each string read from
+/// JS crosses once more. `intake.js` writes them as lines, which Rust splits without a JSON parser
+/// (the JSON of the headers was the shell's way until 2026-12-02; `npm run bench -- --only
 /// instructions` measured the change).
 pub fn head_of(request: &web_sys::Request) -> RequestHead {
     if !HEADERS_READ_TOLD.replace(true) {
