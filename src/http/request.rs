@@ -35,18 +35,10 @@ impl Method {
     pub const NAMED: [Method; 7] =
         [Method::Get, Method::Head, Method::Post, Method::Patch, Method::Put, Method::Delete, Method::Options];
 
-    /// Parses a method name (case-sensitive, as HTTP is).
+    /// Parses a method name (case-sensitive, as HTTP is): one of [`Method::NAMED`] by its
+    /// [`Method::as_str`], else [`Method::Other`].
     pub fn parse(name: &str) -> Self {
-        match name {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            "PATCH" => Method::Patch,
-            "PUT" => Method::Put,
-            "DELETE" => Method::Delete,
-            "OPTIONS" => Method::Options,
-            _ => Method::Other,
-        }
+        Method::NAMED.into_iter().find(|method| method.as_str() == name).unwrap_or(Method::Other)
     }
 
     /// The request headers a request of this method is read for: [`HEADERS_READ_WITHOUT_BODY`]
@@ -284,6 +276,18 @@ pub fn percent_decode(input: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Method names are case-sensitive: `get` is not a GET, and neither is a name the API does
+    /// not know, nor `OTHER`, which is only how an unknown one is named.
+    #[test]
+    fn a_method_is_parsed_by_its_exact_name() {
+        for method in Method::NAMED {
+            assert_eq!(Method::parse(method.as_str()), method);
+        }
+        for name in ["get", "Post", "PROPFIND", "OTHER", ""] {
+            assert_eq!(Method::parse(name), Method::Other, "{name:?}");
+        }
+    }
 
     /// A GET or a HEAD is read for fewer headers than the other methods, never for one the others
     /// are not read for; a route of those methods asking for another is a bug the native tests

@@ -7,7 +7,7 @@ use worker::web_sys;
 use worker::ByteStream;
 
 use super::js_text::utf8_bytes;
-use crate::http::request::{HEADERS_READ, MAX_JSON_BODY_BYTES};
+use crate::http::request::MAX_JSON_BODY_BYTES;
 use crate::http::{read_capped, ApiError, ApiRequest, ApiResponse, Method};
 
 /// What the shell reads of a request before its body: its method, URL and headers (names in
@@ -36,11 +36,12 @@ thread_local! {
 }
 
 /// The headers to read, as intake.js takes them: a line for each method the API names,
-/// `METHOD name,name,…` ([`Method::headers_read`]), and `* name,…` ([`HEADERS_READ`]) for any
-/// other. Names and methods are tokens, which hold neither a comma nor a space.
+/// `METHOD name,name,…` ([`Method::headers_read`]), and `* name,…` for any other (what
+/// [`Method::Other`], which [`Method::parse`] makes of it, is read for). Names and methods are
+/// tokens, which hold neither a comma nor a space.
 fn headers_read_table() -> String {
     let line = |method: &str, names: &[&str]| format!("{method} {}", names.join(","));
-    let mut lines = vec![line("*", HEADERS_READ)];
+    let mut lines = vec![line("*", Method::Other.headers_read())];
     lines.extend(Method::NAMED.iter().map(|method| line(method.as_str(), method.headers_read())));
     lines.join("\n")
 }
